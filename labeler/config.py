@@ -1,0 +1,17 @@
+"""One place that resolves settings: defaults, then environment, then flags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def home() -> Path:
+    """LABELER_HOME, default ~/.labeler: where stores and model registries live."""
+    return Path(os.environ.get("LABELER_HOME") or Path.home() / ".labeler")
+
+
+def model_dir(flag: str | None = None) -> Path | None:
+    """The model directory to load: --model, else LABELER_MODEL, else None (shipped model)."""
+    value = flag or os.environ.get("LABELER_MODEL")
+    return Path(value) if value else None

@@ -1,0 +1,154 @@
+"""Evaluate a model on the fixed test split, per label and per source.
+
+Metrics: AUPRC (average precision), ROC-AUC, and precision / recall / F1 at the
+model's thresholds. A plain word TF-IDF + LogisticRegression baseline, trained
+on the same rows with its threshold chosen the same way, is reported beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from labeler.dataset import Row, split_of
+from labeler.labels import LABELS
+from labeler.model import Model
+
+POOLED = "(pooled)"
+
+
+def metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, Any]:
+    """Ranking and thresholded metrics; ranking ones are None with a single class."""
+    from sklearn.metrics import average_precision_score, precision_recall_fscore_support
+    from sklearn.metrics import roc_auc_score
+
+    both = 0 < y.sum() < len(y)
+    pr, rc, f1, _ = precision_recall_fscore_support(
+        y, p >= threshold, average="binary", zero_division=0
+    )
+    return {
+        "n": int(len(y)),
+        "positives": int(y.sum()),
+        "auprc": round(float(average_precision_score(y, p)), 4) if both else None,
+        "roc_auc": round(float(roc_auc_score(y, p)), 4) if both else None,
+        "precision": round(float(pr), 4),
+        "recall": round(float(rc), 4),
+        "f1": round(float(f1), 4),
+    }
+
+
+def evaluate_scores(
+    rows: list[Row], proba: np.ndarray, thresholds: dict[str, float]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """{label: {source or POOLED: metrics}} over rows that carry the label."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for j, label in enumerate(LABELS):
+        have = [i for i, r in enumerate(rows) if r.labels[label] is not None]
+        by_source: dict[str, list[int]] = {POOLED: have}
+        for i in have:
+            by_source.setdefault(rows[i].source, []).append(i)
+        out[label] = {
+            source: metrics(np.array([rows[i].labels[label] for i in idx]), proba[idx, j],
+                            thresholds[label])
+            for source, idx in sorted(by_source.items())
+        }
+    return out
+
+
+def test_rows(rows: list[Row]) -> list[Row]:
+    return [r for r in rows if split_of(r.group) == "test"]
+
+
+def baseline(rows: list[Row], target_precision: float) -> tuple[Callable, dict[str, float]]:
+    """Plain TF-IDF (unigrams, defaults) + LogisticRegression per label."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from labeler.training import choose_threshold
+
+    train = [r for r in rows if split_of(r.group) == "train"]
+    val = [r for r in rows if split_of(r.group) == "val"]
+    pipes, thresholds = {}, {}
+    for label in LABELS:
+        part = [r for r in train if r.labels[label] is not None]
+        pipe = make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=1000))
+        pipes[label] = pipe.fit([r.text for r in part], [r.labels[label] for r in part])
+        v = [r for r in val if r.labels[label] is not None]
+        p = pipes[label].predict_proba([r.text for r in v])[:, 1]
+        y = np.array([r.labels[label] for r in v])
+        thresholds[label] = choose_threshold(y, p, target_precision)["threshold"]
+
+    def predict(texts: list[str]) -> np.ndarray:
+        return np.column_stack([pipes[label].predict_proba(texts)[:, 1] for label in LABELS])
+
+    return predict, thresholds
+
+
+def evaluate(model: Model, rows: list[Row]) -> dict[str, Any]:
+    """Model and baseline metrics on the test split."""
+    test = test_rows(rows)
+    texts = [r.text for r in test]
+    predict, base_thresholds = baseline(rows, float(model.card["target_precision"]))
+    return {
+        "model": evaluate_scores(test, model.predict_proba(texts), model.thresholds),
+        "baseline": evaluate_scores(test, predict(texts), base_thresholds),
+        "_proba": {"model": model.predict_proba(texts), "baseline": predict(texts)},
+        "_rows": test,
+    }
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """Side-by-side text table: model vs baseline, per label and source."""
+    head = f"{'label':9} {'source':27} {'n':>5} {'pos':>4}  " + "  ".join(
+        f"{name:^31}" for name in ("model AUPRC ROC  P    R    F1", "baseline AUPRC ROC P  R    F1")
+    )
+    lines = [head, "-" * len(head)]
+    for label in LABELS:
+        for source, m in report["model"][label].items():
+            b = report["baseline"][label][source]
+            lines.append(f"{label:9} {source:27} {m['n']:>5} {m['positives']:>4}  "
+                         f"{_cells(m)}  {_cells(b)}")
+    return "\n".join(lines)
+
+
+def _cells(m: dict[str, Any]) -> str:
+    def f(v: float | None) -> str:
+        return "  -  " if v is None else f"{v:.3f}"
+
+    return " ".join(f(m[k]) for k in ("auprc", "roc_auc", "precision", "recall", "f1")) + " "
+
+
+def plot_pr_curves(report: dict[str, Any], directory: Path) -> list[Path]:
+    """One PNG per label: model and baseline PR curves on the pooled test split."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import PrecisionRecallDisplay
+
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for j, label in enumerate(LABELS):
+        idx = [i for i, r in enumerate(report["_rows"]) if r.labels[label] is not None]
+        y = np.array([report["_rows"][i].labels[label] for i in idx])
+        fig, ax = plt.subplots(figsize=(5, 4))
+        for name in ("model", "baseline"):
+            PrecisionRecallDisplay.from_predictions(y, report["_proba"][name][idx, j], name=name, ax=ax)
+        ax.set_title(f"{label}: precision-recall on the test split")
+        path = directory / f"pr_{label}.png"
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def write_metrics(report: dict[str, Any], path: Path) -> None:
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    public = {k: v for k, v in report.items() if not k.startswith("_")}
+    path.write_text(json.dumps(public, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,51 @@
+"""Text features: the shared word n-gram vectorizer, and where its terms occur.
+
+One TF-IDF vectorizer (word unigrams and bigrams) feeds both labels, so a batch
+of passages is tokenized once. Character n-grams were left out on purpose: they
+multiply scoring time for little gain on this data (see the model card).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def make_vectorizer() -> Any:
+    """The vectorizer every shipped model uses (unfitted)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        token_pattern=TOKEN_PATTERN,
+        ngram_range=(1, 2),
+        min_df=2,
+        max_features=60_000,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+
+
+def term_spans(text: str, terms: set[str]) -> dict[str, list[tuple[int, int]]]:
+    """Character spans in ``text`` of each unigram or bigram in ``terms``.
+
+    Tokens are found on the original text (not a lower-cased copy), so spans
+    index ``text`` exactly.
+
+    >>> term_spans("Kill the process, not the man.", {"kill", "the man"})
+    {'kill': [(0, 4)], 'the man': [(22, 29)]}
+    """
+    tokens = [(m.start(), m.end(), m.group().lower()) for m in _TOKEN.finditer(text)]
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for i, (start, end, token) in enumerate(tokens):
+        if token in terms:
+            spans.setdefault(token, []).append((start, end))
+        if i + 1 < len(tokens):
+            bigram = f"{token} {tokens[i + 1][2]}"
+            if bigram in terms:
+                spans.setdefault(bigram, []).append((start, tokens[i + 1][1]))
+    return dict(sorted(spans.items(), key=lambda item: item[1][0]))
