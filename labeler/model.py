@@ -125,11 +125,14 @@ class Model:
 
 def save_model(model: Model, directory: Path) -> None:
     """Write the artifact, then the card with the artifact's sha256."""
+    import zipfile
+
     import skops.io as sio
 
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / MODEL_FILE
-    sio.dump({"vectorizer": model.vectorizer, "classifiers": model.classifiers}, path)
+    parts = {"vectorizer": model.vectorizer, "classifiers": model.classifiers}
+    sio.dump(parts, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     model.card["artifact"] = {"file": MODEL_FILE, "sha256": sha256_of(path)}
     (directory / CARD_FILE).write_text(json.dumps(model.card, indent=2) + "\n", encoding="utf-8")
 

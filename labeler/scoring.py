@@ -42,7 +42,8 @@ def score_documents(
     records, row = [], 0
     for (doc_id, _), passages in zip(docs, split):
         rows = range(row, row + len(passages))
-        out = [_passage(p, model, X[i], proba[i], flags[i], int(severity[i])) for p, i in zip(passages, rows)]
+        out = [_passage(p, model, X, i, proba[i], flags[i], int(severity[i]))
+               for p, i in zip(passages, rows)]
         records.append(_document(doc_id, out, proba[row : row + len(passages)], model))
         row += len(passages)
     return records
@@ -59,9 +60,11 @@ def score_text(text: str, doc_id: str = "", model: Model | None = None) -> dict[
 
 
 def _passage(
-    p: Passage, model: Model, x: Any, proba: np.ndarray, flags: np.ndarray, severity: int
+    p: Passage, model: Model, X: Any, row: int, proba: np.ndarray, flags: np.ndarray,
+    severity: int,
 ) -> dict[str, Any]:
     names = flag_names(flags)
+    x = X[row] if names else None  # slicing a sparse row is slow: only for flagged passages
     return {
         "index": p.index,
         "start": p.start,

@@ -39,7 +39,7 @@ def fit_classifier(X: Any, y: np.ndarray, weights: np.ndarray) -> Any:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    base = LogisticRegression(C=8.0, class_weight="balanced", max_iter=2000)
+    base = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000)
     clf = CalibratedClassifierCV(base, method="sigmoid", cv=StratifiedKFold(5), ensemble=False)
     return clf.fit(X, y, sample_weight=weights)
 

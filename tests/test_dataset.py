@@ -1,0 +1,54 @@
+import json
+from collections import defaultdict
+
+import pytest
+
+from labeler.dataset import load_rows, split_of
+
+from .conftest import DATA
+
+SEED = DATA / "seed" / "labels.jsonl"
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return load_rows(DATA)
+
+
+@pytest.fixture(scope="module")
+def seed():
+    with SEED.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def test_split_is_fixed_and_grouped(rows):
+    splits = defaultdict(set)
+    for r in rows:
+        splits[r.group].add(split_of(r.group))
+    assert all(len(s) == 1 for s in splits.values())
+    assert split_of("police-doc-11") == split_of("police-doc-11")
+    counts = defaultdict(int)
+    for r in rows:
+        counts[split_of(r.group)] += 1
+    assert 0.1 < counts["test"] / len(rows) < 0.35
+
+
+def test_seed_set_size_and_coverage(seed):
+    assert len(seed) >= 600
+    assert sum(r["graphic"] for r in seed) >= 150
+    news = [r for r in seed if r["source"] in ("ag_news_test", "india_police_events")]
+    assert len(news) >= 200
+
+
+def test_seed_rows_are_consistent_and_attributed(seed):
+    assert len({r["source_id"] for r in seed}) == len(seed)
+    for r in seed:
+        assert r["labelled_by"] and r["labelled_at"] and r["source_id"] and r["group"]
+        assert r["violence"] in (0, 1) and r["graphic"] in (0, 1)
+        assert (r["severity"] == 3) == (r["graphic"] == 1)
+        assert (r["severity"] == 0) == (r["violence"] == 0)
+
+
+def test_every_data_folder_carries_its_licence_or_source_note():
+    for folder in (p for p in DATA.iterdir() if p.is_dir()):
+        assert (folder / "README.md").exists() or (folder / "SOURCE_README.md").exists(), folder

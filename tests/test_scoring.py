@@ -1,0 +1,89 @@
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from labeler import score_text
+from labeler.features import TOKEN_PATTERN
+
+from .conftest import EXAMPLE
+
+RECORD_KEYS = {"id", "scores", "flags", "severity", "passages", "model"}
+PASSAGE_KEYS = {"index", "start", "end", "text", "scores", "flags", "severity", "evidence"}
+
+
+@pytest.fixture(scope="module")
+def article(model):
+    return score_text(EXAMPLE.read_text(encoding="utf-8"), "isis", model)
+
+
+def _passage(record, words):
+    return next(p for p in record["passages"] if all(w in p["text"] for w in words))
+
+
+def test_example_burial_and_shooting_passages_are_flagged(article):
+    assert "violence" in _passage(article, ["buried alive dozens"])["flags"]
+    assert "violence" in _passage(article, ["shot and killed dozens"])["flags"]
+
+
+def test_example_icon_junk_is_kept_and_not_flagged(article):
+    junk = article["passages"][0]
+    assert junk["text"].startswith("icon bookmark")
+    assert junk["flags"] == [] and junk["evidence"] == []
+
+
+def test_record_schema_and_document_aggregates(article, model):
+    assert set(article) == RECORD_KEYS and article["model"] == model.version
+    for p in article["passages"]:
+        assert set(p) == PASSAGE_KEYS
+    for label in ("violence", "graphic"):
+        assert article["scores"][label] == max(p["scores"][label] for p in article["passages"])
+    assert article["severity"] == max(p["severity"] for p in article["passages"])
+    assert set(article["flags"]) == {f for p in article["passages"] for f in p["flags"]}
+
+
+def test_every_flag_has_evidence_with_exact_spans(article):
+    flagged = [p for p in article["passages"] if p["flags"]]
+    assert flagged
+    for p in flagged:
+        assert {e["label"] for e in p["evidence"]} == set(p["flags"])
+        for e in p["evidence"]:
+            tokens = [t.lower() for t in re.findall(TOKEN_PATTERN, p["text"][e["start"] : e["end"]])]
+            assert tokens == e["term"].split(" ") and e["weight"] > 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I kill the process that is hogging my CPU?",
+        "The team crushed its rivals 5-0 in Saturday's final.",
+        "They are shooting a film in the old town next month.",
+        "Analysts call the new messaging service a killer app.",
+        "Violence is never the answer, the mayor said.",
+    ],
+)
+def test_hard_negatives_are_not_flagged(model, text):
+    assert score_text(text, model=model)["flags"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gunmen stormed the village at dawn and shot dead eleven people, including two children.",
+        "The mob dragged him from the car and beat him with iron rods until he stopped moving.",
+    ],
+)
+def test_plain_violent_news_is_flagged(model, text):
+    assert "violence" in score_text(text, model=model)["flags"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=2000))
+def test_any_text_scores_with_valid_offsets(model, text):
+    record = score_text(text, model=model)
+    for p in record["passages"]:
+        assert text[p["start"] : p["end"]] == p["text"]
+        assert 0 <= p["severity"] <= 3
+        for e in p["evidence"]:
+            assert 0 <= e["start"] < e["end"] <= len(p["text"])
