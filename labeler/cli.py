@@ -94,8 +94,12 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def add(name: str, func, help: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
-        sp = sub.add_parser(name, help=help, description=func.__doc__,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        sp = sub.add_parser(
+            name,
+            help=help,
+            description=func.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         sp.set_defaults(func=func)
         return sp
 

@@ -22,8 +22,11 @@ POOLED = "(pooled)"
 
 def metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, Any]:
     """Ranking and thresholded metrics; ranking ones are None with a single class."""
-    from sklearn.metrics import average_precision_score, precision_recall_fscore_support
-    from sklearn.metrics import roc_auc_score
+    from sklearn.metrics import (
+        average_precision_score,
+        precision_recall_fscore_support,
+        roc_auc_score,
+    )
 
     both = 0 < y.sum() < len(y)
     pr, rc, f1, _ = precision_recall_fscore_support(
@@ -51,8 +54,9 @@ def evaluate_scores(
         for i in have:
             by_source.setdefault(rows[i].source, []).append(i)
         out[label] = {
-            source: metrics(np.array([rows[i].labels[label] for i in idx]), proba[idx, j],
-                            thresholds[label])
+            source: metrics(
+                np.array([rows[i].labels[label] for i in idx]), proba[idx, j], thresholds[label]
+            )
             for source, idx in sorted(by_source.items())
         }
     return out
@@ -110,8 +114,9 @@ def format_table(report: dict[str, Any]) -> str:
     for label in LABELS:
         for source, m in report["model"][label].items():
             b = report["baseline"][label][source]
-            lines.append(f"{label:9} {source:27} {m['n']:>5} {m['positives']:>4}  "
-                         f"{_cells(m)}  {_cells(b)}")
+            lines.append(
+                f"{label:9} {source:27} {m['n']:>5} {m['positives']:>4}  {_cells(m)}  {_cells(b)}"
+            )
     return "\n".join(lines)
 
 
@@ -137,7 +142,9 @@ def plot_pr_curves(report: dict[str, Any], directory: Path) -> list[Path]:
         y = np.array([report["_rows"][i].labels[label] for i in idx])
         fig, ax = plt.subplots(figsize=(5, 4))
         for name in ("model", "baseline"):
-            PrecisionRecallDisplay.from_predictions(y, report["_proba"][name][idx, j], name=name, ax=ax)
+            PrecisionRecallDisplay.from_predictions(
+                y, report["_proba"][name][idx, j], name=name, ax=ax
+            )
         ax.set_title(f"{label}: precision-recall on the test split")
         path = directory / f"pr_{label}.png"
         fig.savefig(path, dpi=100, bbox_inches="tight")

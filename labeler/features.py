@@ -15,6 +15,22 @@ import numpy as np
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 _TOKEN = re.compile(TOKEN_PATTERN)
 
+# Words that must stay features although sklearn's English list drops them: negations
+# ("not violent"), threat cues ("I will", "they are going to", "you should"), and "fire",
+# "down", "off". Chosen on the validation split.
+KEPT_STOP_WORDS = frozenset(
+    "against cannot never no nobody none nor not nothing without off down back behind fire "
+    "found i you we they he she him her them us me my your our all will should must would "
+    "be get going am are is can do these those to".split()
+)
+
+
+def stop_words() -> list[str]:
+    """Function words without signal: otherwise news style itself (of, the, were) scores."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return sorted(ENGLISH_STOP_WORDS - KEPT_STOP_WORDS)
+
 
 def make_vectorizer() -> Any:
     """The vectorizer every shipped model uses (unfitted)."""
@@ -22,6 +38,7 @@ def make_vectorizer() -> Any:
 
     return TfidfVectorizer(
         token_pattern=TOKEN_PATTERN,
+        stop_words=stop_words(),
         ngram_range=(1, 2),
         min_df=2,
         max_features=60_000,
@@ -30,16 +47,20 @@ def make_vectorizer() -> Any:
     )
 
 
-def term_spans(text: str, terms: set[str]) -> dict[str, list[tuple[int, int]]]:
+def term_spans(
+    text: str, terms: set[str], stop: frozenset[str] = frozenset()
+) -> dict[str, list[tuple[int, int]]]:
     """Character spans in ``text`` of each unigram or bigram in ``terms``.
 
     Tokens are found on the original text (not a lower-cased copy), so spans
-    index ``text`` exactly.
+    index ``text`` exactly. As in the vectorizer, stop words are dropped before
+    bigrams are formed, so a bigram's span covers any stop words between its two.
 
-    >>> term_spans("Kill the process, not the man.", {"kill", "the man"})
-    {'kill': [(0, 4)], 'the man': [(22, 29)]}
+    >>> term_spans("Kill the process, not the man.", {"kill process", "man"}, frozenset({"the"}))
+    {'kill process': [(0, 16)], 'man': [(26, 29)]}
     """
     tokens = [(m.start(), m.end(), m.group().lower()) for m in _TOKEN.finditer(text)]
+    tokens = [t for t in tokens if t[2] not in stop]
     spans: dict[str, list[tuple[int, int]]] = {}
     for i, (start, end, token) in enumerate(tokens):
         if token in terms:

@@ -41,7 +41,7 @@ def decide(
 
 def flag_names(row: np.ndarray) -> list[str]:
     """Names of the flagged labels in one row of ``decide``'s flags."""
-    return [label for label, flagged in zip(LABELS, row) if flagged]
+    return [label for label, flagged in zip(LABELS, row, strict=True) if flagged]
 
 
 def rubric() -> str:

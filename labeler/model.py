@@ -74,9 +74,11 @@ class Model:
     card: dict[str, Any]
     _terms: np.ndarray = field(init=False, repr=False)
     _weights: dict[str, np.ndarray] = field(init=False, repr=False)
+    _stop: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._terms = self.vectorizer.get_feature_names_out()
+        self._stop = frozenset(self.vectorizer.get_stop_words() or ())
         self._weights = {
             label: clf.calibrated_classifiers_[0].estimator.coef_[0]
             for label, clf in self.classifiers.items()
@@ -115,10 +117,12 @@ class Model:
         row = x.tocsr()
         contrib = row.data * self._weights[label][row.indices]
         top = np.argsort(-contrib)[:EVIDENCE_TERMS]
-        chosen = {str(self._terms[row.indices[i]]): float(contrib[i]) for i in top if contrib[i] > 0}
+        chosen = {
+            str(self._terms[row.indices[i]]): float(contrib[i]) for i in top if contrib[i] > 0
+        }
         return [
             {"label": label, "term": term, "start": s, "end": e, "weight": round(chosen[term], 4)}
-            for term, spans in term_spans(text, set(chosen)).items()
+            for term, spans in term_spans(text, set(chosen), self._stop).items()
             for s, e in spans
         ]
 

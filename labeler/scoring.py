@@ -40,10 +40,12 @@ def score_documents(
     proba = model.proba(X)
     flags, severity = decide(proba, model.thresholds, model.described_at)
     records, row = [], 0
-    for (doc_id, _), passages in zip(docs, split):
+    for (doc_id, _), passages in zip(docs, split, strict=True):
         rows = range(row, row + len(passages))
-        out = [_passage(p, model, X, i, proba[i], flags[i], int(severity[i]))
-               for p, i in zip(passages, rows)]
+        out = [
+            _passage(p, model, X, i, proba[i], flags[i], int(severity[i]))
+            for p, i in zip(passages, rows, strict=True)
+        ]
         records.append(_document(doc_id, out, proba[row : row + len(passages)], model))
         row += len(passages)
     return records
@@ -60,7 +62,12 @@ def score_text(text: str, doc_id: str = "", model: Model | None = None) -> dict[
 
 
 def _passage(
-    p: Passage, model: Model, X: Any, row: int, proba: np.ndarray, flags: np.ndarray,
+    p: Passage,
+    model: Model,
+    X: Any,
+    row: int,
+    proba: np.ndarray,
+    flags: np.ndarray,
     severity: int,
 ) -> dict[str, Any]:
     names = flag_names(flags)
@@ -92,4 +99,4 @@ def _document(
 
 
 def _scores(proba: np.ndarray) -> dict[str, float]:
-    return {label: round(float(p), 4) for label, p in zip(LABELS, proba)}
+    return {label: round(float(p), 4) for label, p in zip(LABELS, proba, strict=True)}

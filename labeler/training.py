@@ -39,7 +39,7 @@ def fit_classifier(X: Any, y: np.ndarray, weights: np.ndarray) -> Any:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    base = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000)
+    base = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
     clf = CalibratedClassifierCV(base, method="sigmoid", cv=StratifiedKFold(5), ensemble=False)
     return clf.fit(X, y, sample_weight=weights)
 
@@ -57,8 +57,11 @@ def choose_threshold(
     precision, recall, thresholds = precision_recall_curve(y, p, sample_weight=weights)
     ok = np.flatnonzero(precision[:-1] >= target)
     i = int(ok[0]) if ok.size else int(np.argmax(precision[:-1]))
-    return {"threshold": float(thresholds[i]), "precision": round(float(precision[i]), 4),
-            "recall": round(float(recall[i]), 4)}
+    return {
+        "threshold": float(thresholds[i]),
+        "precision": round(float(precision[i]), 4),
+        "recall": round(float(recall[i]), 4),
+    }
 
 
 def choose_described_at(rows: list[Row], p_violence: np.ndarray, floor: float) -> float:
@@ -102,15 +105,20 @@ def train(data_dir: Path, target_precision: float = TARGET_PRECISION) -> tuple[M
         y_val = np.array([r.labels[label] for r in val])
         # each source counts equally, so the big template set does not set the threshold
         thresholds[label] = choose_threshold(y_val, p, target_precision, source_weights(val, 1.0))
-    p_val = classifiers["violence"].predict_proba(vectorizer.transform([r.text for r in val_rows]))[:, 1]
+    p_val = classifiers["violence"].predict_proba(vectorizer.transform([r.text for r in val_rows]))[
+        :, 1
+    ]
     described_at = choose_described_at(val_rows, p_val, thresholds["violence"]["threshold"])
     card = make_card(data_dir, rows, thresholds, described_at, target_precision)
     return Model(vectorizer, classifiers, card), rows
 
 
 def make_card(
-    data_dir: Path, rows: list[Row], thresholds: dict[str, dict[str, float]],
-    described_at: float, target_precision: float,
+    data_dir: Path,
+    rows: list[Row],
+    thresholds: dict[str, dict[str, float]],
+    described_at: float,
+    target_precision: float,
 ) -> dict[str, Any]:
     """The model card: what the model was trained on, with what, and how it did."""
     import sklearn
@@ -127,13 +135,19 @@ def make_card(
         "data_hash": data_hash,
         "target_precision": target_precision,
         "thresholds": {label: round(t["threshold"], 6) for label, t in thresholds.items()},
-        "validation_at_threshold": {label: {k: v for k, v in t.items() if k != "threshold"}
-                                    for label, t in thresholds.items()},
+        "validation_at_threshold": {
+            label: {k: v for k, v in t.items() if k != "threshold"}
+            for label, t in thresholds.items()
+        },
         "described_at": round(described_at, 6),
         "data_files": files,
         "rows_by_source": counts,
-        "libraries": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-                      "numpy": np.__version__, "skops": skops.__version__},
+        "libraries": {
+            "python": platform.python_version(),
+            "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__,
+            "skops": skops.__version__,
+        },
         "intended_use": (
             "Flag English passages (news copy, user stories, fiction) that describe violence "
             "or depict it graphically, for a human reviewer to confirm. Not a sole basis for "
@@ -166,28 +180,31 @@ def train_and_save(data_dir: Path, out_dir: Path, reports_dir: Path) -> str:
 
 def card_markdown(card: dict[str, Any], table: str) -> str:
     """The human-readable model card."""
+    val = card["validation_at_threshold"]
     thresholds = "\n".join(
-        f"- `{label}` ≥ {t:.4f} (validation precision {card['validation_at_threshold'][label]['precision']}, "
-        f"recall {card['validation_at_threshold'][label]['recall']})"
+        f"- `{label}` ≥ {t:.4f} (validation precision {val[label]['precision']}, "
+        f"recall {val[label]['recall']})"
         for label, t in card["thresholds"].items()
     )
-    files = "\n".join(f"- `{name}` sha256 `{digest}`" for name, digest in card["data_files"].items())
+    files = "\n".join(
+        f"- `{name}` sha256 `{digest}`" for name, digest in card["data_files"].items()
+    )
     counts = "\n".join(f"- {source}: {c}" for source, c in card["rows_by_source"].items())
     libs = ", ".join(f"{k} {v}" for k, v in card["libraries"].items())
     limits = "\n".join(f"- {item}" for item in card["limitations"])
-    return f"""# Model card: {card['version']}
+    return f"""# Model card: {card["version"]}
 
 ## Intended use
-{card['intended_use']}
+{card["intended_use"]}
 
 ## Model
 Word 1-2-gram TF-IDF (shared) and, per label, a class-balanced logistic regression
 calibrated with Platt scaling on 5-fold cross-validated scores. Scores are
 probabilities that a reviewer following the rubric gives the label.
 
-## Thresholds (target precision {card['target_precision']}, chosen on the validation split)
+## Thresholds (target precision {card["target_precision"]}, chosen on the validation split)
 {thresholds}
-- severity 2 ("violence described") when the violence score ≥ {card['described_at']:.4f}
+- severity 2 ("violence described") when the violence score ≥ {card["described_at"]:.4f}
 
 ## Test-split metrics (model vs plain TF-IDF + LogisticRegression baseline)
 ```

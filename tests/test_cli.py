@@ -10,8 +10,14 @@ from .conftest import EXAMPLE, ROOT
 
 def run(*args, **kw):
     env = {**os.environ, **kw.pop("env", {})}
-    return subprocess.run([sys.executable, "-m", "labeler", *args], capture_output=True,
-                          text=True, cwd=ROOT, env=env, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "labeler", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        **kw,
+    )
 
 
 def test_score_example_writes_one_record_per_file():

@@ -1,9 +1,15 @@
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-import re
-
 from labeler.features import TOKEN_PATTERN, term_spans
+
+
+def test_bigram_spans_cover_dropped_stop_words():
+    text = "They will Kill  the process."
+    spans = term_spans(text, {"kill process"}, frozenset({"the"}))
+    assert [text[s:e] for s, e in spans["kill process"]] == ["Kill  the process"]
 
 
 def test_spans_index_the_original_text_case_preserved():
@@ -18,4 +24,4 @@ def test_spans_always_slice_to_the_term(text, terms):
     for term, spans in term_spans(text, terms).items():
         for s, e in spans:
             tokens = [t.lower() for t in re.findall(TOKEN_PATTERN, text[s:e])]
-            assert tokens == term.split(" ")
+            assert tokens == term.split(" ")  # no stop words given: exact tokens

@@ -5,7 +5,14 @@ import numpy as np
 import pytest
 import skops.io as sio
 
-from labeler.model import CARD_FILE, MODEL_FILE, ModelError, default_model_dir, load_model, sha256_of
+from labeler.model import (
+    CARD_FILE,
+    MODEL_FILE,
+    ModelError,
+    default_model_dir,
+    load_model,
+    sha256_of,
+)
 
 
 def test_shipped_model_matches_its_card(model):

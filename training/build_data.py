@@ -26,8 +26,14 @@ def _rows(path: Path) -> Iterator[dict]:
 
 
 def _out(row: dict, group: str) -> dict:
-    return {"id": row["id"], "text": row["text"], "violence": row["violence"],
-            "graphic": None, "source": row["source"], "group": group}
+    return {
+        "id": row["id"],
+        "text": row["text"],
+        "violence": row["violence"],
+        "graphic": None,
+        "source": row["source"],
+        "group": group,
+    }
 
 
 def trigger_warnings(src: Path) -> Iterator[dict]:

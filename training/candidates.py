@@ -10,6 +10,7 @@ reading each passage (see training/data/README.md); nothing here labels.
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import re
@@ -40,13 +41,21 @@ def _take(rows: list[dict], n: int, rng: random.Random) -> list[dict]:
 
 
 def _candidate(row: dict, group: str, pool: str) -> dict:
-    return {"source_id": row["id"], "source": row["source"], "group": group, "pool": pool,
-            "text": row["text"].strip()}
+    return {
+        "source_id": row["id"],
+        "source": row["source"],
+        "group": group,
+        "pool": pool,
+        "text": row["text"].strip(),
+    }
 
 
 def police(data: Path, rng: random.Random) -> list[dict]:
-    rows = [r for r in _rows(data / "india_police_events/india_police_events_sents.jsonl")
-            if len(r["text"].strip()) >= 40]
+    rows = [
+        r
+        for r in _rows(data / "india_police_events/india_police_events_sents.jsonl")
+        if len(r["text"].strip()) >= 40
+    ]
     group = lambda r: f"police-doc-{r['labels']['doc_id']}"  # noqa: E731
     gore = [r for r in rows if GORE.search(r["text"])]
     violent = [r for r in rows if not GORE.search(r["text"]) and VIOLENT_WORD.search(r["text"])]
@@ -88,20 +97,41 @@ def trigger_warnings(data: Path, rng: random.Random) -> list[dict]:
 def xstest(data: Path, rng: random.Random) -> list[dict]:
     rows = _rows(data / "xstest/xstest.jsonl")
     kinds = ("historical_events", "safe_contexts")
-    return [_candidate(r, f"xstest-{r['labels']['type']}", f"xstest-{r['labels']['type']}")
-            for r in rows if r["labels"]["type"] in kinds]
+    return [
+        _candidate(r, f"xstest-{r['labels']['focus']}", f"xstest-{r['labels']['type']}")
+        for r in rows
+        if r["labels"]["type"] in kinds
+    ]
+
+
+def third_round(data: Path, used: set[str]) -> list[dict]:
+    """Rows the public sets left unlabelled for our sense: HateCheck counter-speech and
+    negations of threats, and the remaining XSTest prompts (definitions, unsafe twins...)."""
+    with (data / "hatecheck/test_suite_cases.csv").open(encoding="utf-8") as f:
+        templ = {c["case_id"]: c["ref_templ_id"] or c["templ_id"] for c in csv.DictReader(f)}
+    out = [
+        _candidate(r, f"hatecheck-templ-{templ[r['id'].split('-')[1]]}", "r3-hatecheck-null")
+        for r in _rows(data / "hatecheck/hatecheck.jsonl")
+        if r["violence"] is None
+    ]
+    out += [
+        _candidate(r, f"xstest-{r['labels']['focus']}", f"r3-xstest-{r['labels']['type']}")
+        for r in _rows(data / "xstest/xstest.jsonl")
+        if r["violence"] is None and r["id"] not in used
+    ]
+    return out
 
 
 def main(data: Path) -> None:
     rng = random.Random(20261124)
     first = [c for pool in (police, ag_news, trigger_warnings, xstest) for c in pool(data, rng)]
     second = second_round(data, {c["source_id"] for c in first}, rng)
+    third = third_round(data, {c["source_id"] for c in first + second})
     seen: set[str] = set()
-    for cand in first + second:
+    for cand in first + second + third:
         if cand["text"].lower() not in seen:
             seen.add(cand["text"].lower())
             print(json.dumps(cand, ensure_ascii=False))
-
 
 
 VIVID = re.compile(
@@ -111,23 +141,34 @@ VIVID = re.compile(
     r"ripp|shatter|gash|bullet|maim|disfigur|scald|roast|alive)",
     re.I,
 )
-STRONG = re.compile(r"\b(burnt|burned|charred|bodies|stab|sword|hack|acid|alive|bleed|blood|limb)", re.I)
+STRONG = re.compile(
+    r"\b(burnt|burned|charred|bodies|stab|sword|hack|acid|alive|bleed|blood|limb)", re.I
+)
 
 
 def second_round(data: Path, used: set[str], rng: random.Random) -> list[dict]:
     """More candidates with vivid words, for a second labelling round (graphic is rare)."""
+
     def fresh(path: str) -> list[dict]:
-        return [r for r in _rows(data / path) if r["id"] not in used
-                and len(r["text"].strip()) >= 40 and VIVID.search(r["text"])]
+        return [
+            r
+            for r in _rows(data / path)
+            if r["id"] not in used and len(r["text"].strip()) >= 40 and VIVID.search(r["text"])
+        ]
 
     tw = fresh("trigger_warnings_passages/trigger_warnings_passages.jsonl")
     police_rows = fresh("india_police_events/india_police_events_sents.jsonl")
     strong = [r for r in police_rows if STRONG.search(r["text"])]
     ag = fresh("ag_news_test/ag_news_test.jsonl")
     eth = fresh("ethos/ethos.jsonl")
-    out = [_candidate(r, f"tw-work-{r['labels']['work_id']}", "r2-tw-vivid") for r in _take(tw, 260, rng)]
-    out += [_candidate(r, f"police-doc-{r['labels']['doc_id']}", "r2-police-vivid")
-            for r in _take(strong, 300, rng)]
+    out = [
+        _candidate(r, f"tw-work-{r['labels']['work_id']}", "r2-tw-vivid")
+        for r in _take(tw, 260, rng)
+    ]
+    out += [
+        _candidate(r, f"police-doc-{r['labels']['doc_id']}", "r2-police-vivid")
+        for r in _take(strong, 300, rng)
+    ]
     out += [_candidate(r, r["id"], "r2-ag-vivid") for r in _take(ag, 120, rng)]
     out += [_candidate(r, r["id"], "r2-ethos-vivid") for r in eth]
     return out
