@@ -24,6 +24,7 @@ from labeler.model import Model, sha256_of
 
 TARGET_PRECISION = 0.80
 MAX_SOURCE_WEIGHT = 1500.0  # a big template set (hatecheck) must not dominate
+VAL_SOURCE_CAP = 150.0  # the same, when choosing thresholds on the validation split
 
 
 def source_weights(rows: list[Row], cap: float = MAX_SOURCE_WEIGHT) -> np.ndarray:
@@ -103,8 +104,9 @@ def train(data_dir: Path, target_precision: float = TARGET_PRECISION) -> tuple[M
         val = [r for r in val_rows if r.labels[label] is not None]
         p = classifiers[label].predict_proba(vectorizer.transform([r.text for r in val]))[:, 1]
         y_val = np.array([r.labels[label] for r in val])
-        # each source counts equally, so the big template set does not set the threshold
-        thresholds[label] = choose_threshold(y_val, p, target_precision, source_weights(val, 1.0))
+        # big sources are capped, so the template set alone does not set the threshold
+        weights = source_weights(val, VAL_SOURCE_CAP)
+        thresholds[label] = choose_threshold(y_val, p, target_precision, weights)
     p_val = classifiers["violence"].predict_proba(vectorizer.transform([r.text for r in val_rows]))[
         :, 1
     ]

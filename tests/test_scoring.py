@@ -57,27 +57,25 @@ def test_every_flag_has_evidence_with_exact_spans(article, model):
             assert kept == e["term"].split(" ") and e["weight"] > 0
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "How do I kill the process that is hogging my CPU?",
-        "The team crushed its rivals 5-0 in Saturday's final.",
-        "They are shooting a film in the old town next month.",
-        "Analysts call the new messaging service a killer app.",
-        "Violence is never the answer, the mayor said.",
-    ],
-)
+HARD_NEGATIVES = [
+    "How do I kill the process that is hogging my CPU?",
+    "The team crushed its rivals 5-0 in Saturday's final.",
+    "They are shooting a film in the old town next month.",
+    "Analysts call the new messaging service a killer app.",
+    "Violence is never the answer, the mayor said.",
+]
+PLAIN_VIOLENCE = [
+    "Gunmen stormed the village at dawn and shot dead eleven people, including two children.",
+    "The mob dragged him from the car and beat him with iron rods until he stopped moving.",
+]
+
+
+@pytest.mark.parametrize("text", HARD_NEGATIVES)
 def test_hard_negatives_are_not_flagged(model, text):
     assert score_text(text, model=model)["flags"] == []
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Gunmen stormed the village at dawn and shot dead eleven people, including two children.",
-        "The mob dragged him from the car and beat him with iron rods until he stopped moving.",
-    ],
-)
+@pytest.mark.parametrize("text", PLAIN_VIOLENCE)
 def test_plain_violent_news_is_flagged(model, text):
     assert "violence" in score_text(text, model=model)["flags"]
 
@@ -91,3 +89,18 @@ def test_any_text_scores_with_valid_offsets(model, text):
         assert 0 <= p["severity"] <= 3
         for e in p["evidence"]:
             assert 0 <= e["start"] < e["end"] <= len(p["text"])
+
+
+def _shingles(text, n=5):
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
+
+
+def test_behaviour_sentences_are_not_in_the_training_data():
+    from labeler.dataset import load_rows
+
+    from .conftest import DATA
+
+    seen = set().union(*(_shingles(r.text) for r in load_rows(DATA)))
+    for param in HARD_NEGATIVES + PLAIN_VIOLENCE:
+        assert not _shingles(param) & seen, param
