@@ -160,6 +160,8 @@ def make_card(
             "can be fooled by negation or irony it has not seen.",
             "The graphic label rests on a small hand-labelled seed set (see training/data/seed).",
             "Trained on English; 2002-2005 news, fan fiction, and synthetic threat templates.",
+            "Training data includes non-commercial (AG News) and unlicensed research text "
+            "(IndiaPoliceEvents): check those terms before commercial use of these weights.",
         ],
     }
 

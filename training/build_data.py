@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
-def _rows(path: Path) -> Iterator[dict]:
+def read_jsonl(path: Path) -> Iterator[dict]:
     with path.open(encoding="utf-8") as f:
         for line in f:
             yield json.loads(line)
@@ -37,13 +37,13 @@ def _out(row: dict, group: str) -> dict:
 
 
 def trigger_warnings(src: Path) -> Iterator[dict]:
-    for r in _rows(src / "trigger_warnings_passages.jsonl"):
+    for r in read_jsonl(src / "trigger_warnings_passages.jsonl"):
         if r["violence"] is not None:
             yield _out(r, f"tw-work-{r['labels']['work_id']}")
 
 
 def ethos(src: Path) -> Iterator[dict]:
-    for r in _rows(src / "ethos.jsonl"):
+    for r in read_jsonl(src / "ethos.jsonl"):
         if r["violence"] is not None:
             yield _out(r, r["id"])
 
@@ -51,19 +51,19 @@ def ethos(src: Path) -> Iterator[dict]:
 def hatecheck(src: Path) -> Iterator[dict]:
     with (src / "test_suite_cases.csv").open(encoding="utf-8") as f:
         templ = {c["case_id"]: c["ref_templ_id"] or c["templ_id"] for c in csv.DictReader(f)}
-    for r in _rows(src / "hatecheck.jsonl"):
+    for r in read_jsonl(src / "hatecheck.jsonl"):
         if r["violence"] is not None:
             yield _out(r, f"hatecheck-templ-{templ[r['id'].split('-')[1]]}")
 
 
 def xstest(src: Path) -> Iterator[dict]:
-    for r in _rows(src / "xstest.jsonl"):
+    for r in read_jsonl(src / "xstest.jsonl"):
         if r["violence"] is not None:
             yield _out(r, f"xstest-{r['labels']['focus']}")
 
 
 def india_police_events(src: Path) -> Iterator[dict]:
-    for r in _rows(src / "india_police_events_sents.jsonl"):
+    for r in read_jsonl(src / "india_police_events_sents.jsonl"):
         if r["violence"] == 1:
             yield _out(r, f"police-doc-{r['labels']['doc_id']}")
 

@@ -17,6 +17,8 @@ import re
 import sys
 from pathlib import Path
 
+from training.build_data import read_jsonl
+
 GORE = re.compile(
     r"\b(charred|burnt alive|burned alive|burnt to death|burned to death|blood|bleed|mutilat|"
     r"severed|corpse|bodies|body of|hacked|stabbed|slit|wound|gore|guts|skull|entrails|behead|"
@@ -31,8 +33,7 @@ VIOLENT_WORD = re.compile(
 
 
 def _rows(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
+    return list(read_jsonl(path))
 
 
 def _take(rows: list[dict], n: int, rng: random.Random) -> list[dict]:
