@@ -15,6 +15,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_CHARS = 600
+JUNK_MIN_WORDS = 20
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+_SENTENCE_MARK = re.compile(r"[.!?\u2026]")
+# Words any run of English prose is full of; scraped navigation and icon lists have none.
+_FUNCTION_WORDS = frozenset(
+    "the of to and in is was for on with that by at from as it he she they were are be has "
+    "have had this his her their an not but which who will said".split()
+)
 
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+|\n\s*")
@@ -40,6 +49,24 @@ def split_passages(text: str, max_chars: int = MAX_CHARS) -> list[Passage]:
     if not spans:
         spans = [(0, len(text))]
     return [Passage(i, s, e, text[s:e]) for i, (s, e) in enumerate(spans)]
+
+
+def is_junk(text: str) -> bool:
+    """True for a passage that is not prose: no words, or a long run of words with no
+    sentence mark and almost no function words (scraped menus, icon names, tag lists).
+
+    Junk passages are kept, with zero scores, so nothing is lost but nothing is flagged.
+
+    >>> is_junk("icon bookmark-bicon cameraicon checkicon " * 6), is_junk("Crowds fled.")
+    (True, False)
+    """
+    words = _WORD.findall(text)
+    if not words:
+        return True
+    if len(words) < JUNK_MIN_WORDS or _SENTENCE_MARK.search(text):
+        return False
+    function = sum(1 for w in words if w.lower() in _FUNCTION_WORDS)
+    return function / len(words) < 0.05
 
 
 def _blocks(text: str) -> Iterator[tuple[int, int]]:

@@ -8,7 +8,8 @@ The document record (the schema every tool reads)::
      "model": "<model version>"}
 
 Document scores are the maximum over its passages, its flags the union, its
-severity the maximum. Passage offsets index the document text; evidence offsets
+severity the maximum. Junk passages (menus, icon lists: :func:`is_junk`) keep
+zero scores. Passage offsets index the document text; evidence offsets
 index the passage text.
 """
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from labeler.labels import LABELS, decide, flag_names
 from labeler.model import Model, load_model
-from labeler.passages import Passage, split_passages
+from labeler.passages import Passage, is_junk, split_passages
 
 
 @lru_cache(maxsize=1)
@@ -38,6 +39,7 @@ def score_documents(
     flat = [p for passages in split for p in passages]
     X = model.features([p.text for p in flat])
     proba = model.proba(X)
+    proba[[is_junk(p.text) for p in flat]] = 0.0
     flags, severity = decide(proba, model.thresholds, model.described_at)
     records, row = [], 0
     for (doc_id, _), passages in zip(docs, split, strict=True):

@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labeler.passages import split_passages
+from labeler.passages import is_junk, split_passages
 
 from .conftest import EXAMPLE
 
@@ -56,3 +56,12 @@ def test_example_article_keeps_junk_line_as_a_passage():
     passages = split_passages(text)
     assert passages[0].text.startswith("icon bookmark")
     assert passages[1].text == "11 May, 2016 02:30" or passages[1].start > passages[0].end
+
+
+def test_junk_is_menus_and_icon_lists_not_prose():
+    menu = EXAMPLE.read_text(encoding="utf-8").splitlines()[0]
+    assert is_junk(menu) and is_junk("") and is_junk("  ---  ")
+    assert not is_junk("Gunmen killed four people near the border on Sunday.")
+    assert not is_junk("Yankees crush Red Sox")  # a short headline is prose, not junk
+    tags = "war iraq bombing baghdad casualties troops insurgents " * 4
+    assert is_junk(tags)

@@ -31,6 +31,7 @@ def test_example_icon_junk_is_kept_and_not_flagged(article):
     junk = article["passages"][0]
     assert junk["text"].startswith("icon bookmark")
     assert junk["flags"] == [] and junk["evidence"] == []
+    assert junk["scores"] == {"violence": 0.0, "graphic": 0.0} and junk["severity"] == 0
 
 
 def test_record_schema_and_document_aggregates(article, model):
