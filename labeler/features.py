@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 _TOKEN = re.compile(TOKEN_PATTERN)
@@ -70,3 +71,90 @@ def term_spans(
             if bigram in terms:
                 spans.setdefault(bigram, []).append((start, tokens[i + 1][1]))
     return dict(sorted(spans.items(), key=lambda item: item[1][0]))
+
+
+class FastTfidf:
+    """The fitted vectorizer's ``transform``, computed in bulk with numpy.
+
+    sklearn builds n-grams token by token in Python; here each passage is
+    tokenized once with the same pattern, tokens become integer ids through one
+    dict lookup, and unigram and bigram features are found with array
+    operations. The result equals ``vectorizer.transform`` (tested on arbitrary
+    text); only the fitted attributes are read, so the saved model is unchanged.
+    """
+
+    _STOP, _UNKNOWN = -2, -1
+
+    def __init__(self, vectorizer: Any) -> None:
+        self._pattern = re.compile(vectorizer.token_pattern)
+        self._lower = vectorizer.lowercase
+        self._sublinear = vectorizer.sublinear_tf
+        self._idf = vectorizer.idf_.astype(np.float64)
+        ids: dict[str, int] = {}
+        for term in vectorizer.vocabulary_:
+            for token in term.split(" "):
+                ids.setdefault(token, len(ids))
+        self._n_tokens = len(ids)
+        unigram = np.full(len(ids), -1, dtype=np.int64)
+        pairs, pair_features = [], []
+        for term, feature in vectorizer.vocabulary_.items():
+            parts = [ids[t] for t in term.split(" ")]
+            if len(parts) == 1:
+                unigram[parts[0]] = feature
+            else:
+                pairs.append(parts[0] * len(ids) + parts[1])
+                pair_features.append(feature)
+        order = np.argsort(pairs)
+        self._unigram = unigram
+        self._pairs = np.asarray(pairs, dtype=np.int64)[order]
+        self._pair_features = np.asarray(pair_features, dtype=np.int64)[order]
+        for word in vectorizer.get_stop_words() or ():
+            ids[word] = self._STOP
+        self._ids = ids
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        findall, get = self._pattern.findall, self._ids.get
+        tokens = [findall(t.lower() if self._lower else t) for t in texts]
+        counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        ids = np.array([get(tok, -1) for toks in tokens for tok in toks], dtype=np.int64)
+        doc = np.repeat(np.arange(len(texts)), counts)
+        kept = ids != self._STOP
+        ids, doc = ids[kept], doc[kept]
+        rows, cols = self._unigrams(ids, doc)
+        brows, bcols = self._bigrams(ids, doc)
+        X = sparse.csr_matrix(
+            (
+                np.ones(len(rows) + len(brows)),
+                (np.concatenate([rows, brows]), np.concatenate([cols, bcols])),
+            ),
+            shape=(len(texts), len(self._idf)),
+        )
+        X.sum_duplicates()
+        if self._sublinear:
+            X.data = np.log(X.data) + 1.0
+        X.data *= self._idf[X.indices]
+        norms = np.sqrt(
+            np.bincount(
+                np.repeat(np.arange(len(texts)), np.diff(X.indptr)),
+                weights=X.data**2,
+                minlength=len(texts),
+            )
+        )
+        norms[norms == 0] = 1.0
+        X.data /= np.repeat(norms, np.diff(X.indptr))
+        return X
+
+    def _unigrams(self, ids: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        feature = np.where(ids >= 0, self._unigram[np.maximum(ids, 0)], -1)
+        hit = feature >= 0
+        return doc[hit], feature[hit]
+
+    def _bigrams(self, ids: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if len(ids) < 2 or not len(self._pairs):
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        first, second = ids[:-1], ids[1:]
+        valid = (doc[:-1] == doc[1:]) & (first >= 0) & (second >= 0)
+        codes = first[valid] * self._n_tokens + second[valid]
+        pos = np.minimum(np.searchsorted(self._pairs, codes), len(self._pairs) - 1)
+        hit = self._pairs[pos] == codes
+        return doc[:-1][valid][hit], self._pair_features[pos[hit]]

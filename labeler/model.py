@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labeler.features import term_spans
+from labeler.features import FastTfidf, term_spans
 from labeler.labels import LABELS
 
 if TYPE_CHECKING:
@@ -75,8 +75,10 @@ class Model:
     _terms: np.ndarray = field(init=False, repr=False)
     _weights: dict[str, np.ndarray] = field(init=False, repr=False)
     _stop: frozenset[str] = field(init=False, repr=False)
+    _fast: FastTfidf = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._fast = FastTfidf(self.vectorizer)
         self._terms = self.vectorizer.get_feature_names_out()
         self._stop = frozenset(self.vectorizer.get_stop_words() or ())
         self._weights = {
@@ -97,7 +99,8 @@ class Model:
         return float(self.card["described_at"])
 
     def features(self, texts: list[str]) -> sparse.csr_matrix:
-        return self.vectorizer.transform(texts)
+        """TF-IDF rows, identical to ``vectorizer.transform`` but computed in bulk."""
+        return self._fast.transform(texts)
 
     def proba(self, X: sparse.csr_matrix) -> np.ndarray:
         """(n, 2) calibrated scores in LABELS order; 0 where no known term occurs."""

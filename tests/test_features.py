@@ -1,9 +1,9 @@
 import re
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labeler.features import TOKEN_PATTERN, term_spans
+from labeler.features import TOKEN_PATTERN, FastTfidf, term_spans
 
 
 def test_bigram_spans_cover_dropped_stop_words():
@@ -25,3 +25,18 @@ def test_spans_always_slice_to_the_term(text, terms):
         for s, e in spans:
             tokens = [t.lower() for t in re.findall(TOKEN_PATTERN, text[s:e])]
             assert tokens == term.split(" ")  # no stop words given: exact tokens
+
+
+WORDS = ["the", "kill", "process", "police", "mob", "fire", "burnt", "alive", "of", "İ", "ﬁ"]
+passage_text = st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)), max_size=40).map(
+    " ".join
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(passage_text, min_size=1, max_size=8))
+def test_fast_tfidf_equals_the_fitted_vectorizer(model, texts):
+    expected = model.vectorizer.transform(texts).toarray()
+    got = FastTfidf(model.vectorizer).transform(texts).toarray()
+    assert got.shape == expected.shape
+    assert abs(got - expected).max(initial=0.0) < 1e-6
