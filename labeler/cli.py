@@ -7,39 +7,56 @@ inside commands so ``labeler --help`` stays instant.
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from pathlib import Path
 
 from labeler import config
+from labeler.sources import FORMATS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    """Score text files; write one JSON document record per line to stdout.
+    """Score documents; write one JSON record per document (or CSV rows, or a report).
 
-    Example: labeler score examples/news_isis_executions.txt
+    INPUT: .txt/.md/.html files, folders (recursively, in sorted order), .jsonl/.ndjson
+    and .csv files (one document per line/row), any of them gzipped (.gz); "-" or no
+    INPUT reads stdin. Bad records are reported (file and line), kept in --errors, and
+    the rest is still scored. Exit status: 0 all scored, 1 some records failed, 2 usage.
+
+    Example: labeler score archive.jsonl.gz -o scored.jsonl --errors bad.jsonl
     """
-    from labeler.model import ModelError, load_model
-    from labeler.scoring import score_text
+    from labeler.batch import Job, Settings, UsageError, run
+    from labeler.model import ModelError
+    from labeler.sources import ReadOptions
 
+    fmt = args.format or ("report" if args.output is None and sys.stdout.isatty() else "jsonl")
+    colour = fmt == "report" and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    settings = Settings(
+        model_dir=str(config.model_dir(args.model) or "") or None,
+        format=fmt,
+        thresholds=dict(args.threshold),
+        only_flagged=args.only_flagged,
+        min_severity=args.min_severity,
+        colour=colour,
+    )
+    read = ReadOptions(args.text_field, args.id_field, args.max_chars, args.input_format)
+    job = Job(
+        args.inputs, settings, read, args.output, args.errors, args.jobs, args.resume, args.quiet
+    )
     try:
-        model = load_model(config.model_dir(args.model))
+        stats = run(job, sys.stdout, sys.stderr)
+    except UsageError as err:
+        print(f"labeler: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except ModelError as err:
         print(f"labeler: {err}", file=sys.stderr)
         return EXIT_FAILED
-    status = EXIT_OK
-    for path in args.paths:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            print(f"labeler: {path}: cannot read: {_reason(err)}", file=sys.stderr)
-            status = EXIT_FAILED
-            continue
-        record = score_text(text, doc_id=path, model=model)
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return status
+    except KeyboardInterrupt:
+        print("labeler: interrupted; run again with --resume to continue", file=sys.stderr)
+        return 130
+    return EXIT_FAILED if stats.errors else EXIT_OK
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -83,10 +100,26 @@ def cmd_rubric(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _reason(err: Exception) -> str:
-    if isinstance(err, UnicodeDecodeError):
-        return f"not valid UTF-8 (byte {err.start})"
-    return getattr(err, "strerror", None) or str(err)
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return number
+
+
+def _threshold(value: str) -> tuple[str, float]:
+    from labeler.labels import LABELS
+
+    label, _, number = value.partition("=")
+    try:
+        p = float(number)
+    except ValueError:
+        p = -1.0
+    if label not in LABELS or not 0.0 <= p <= 1.0:
+        raise argparse.ArgumentTypeError(
+            f"expected LABEL=P with LABEL one of {', '.join(LABELS)} and 0 <= P <= 1, got {value!r}"
+        )
+    return label, p
 
 
 def parser() -> argparse.ArgumentParser:
@@ -103,8 +136,53 @@ def parser() -> argparse.ArgumentParser:
         sp.set_defaults(func=func)
         return sp
 
-    s = add("score", cmd_score, "score text files")
-    s.add_argument("paths", nargs="+", metavar="PATH", help=".txt or .md files")
+    s = add("score", cmd_score, "score documents from files, folders or stdin")
+    s.add_argument("inputs", nargs="*", metavar="INPUT", help="files or folders; - for stdin")
+    s.add_argument("-o", "--output", type=Path, help="write here (atomically) instead of stdout")
+    s.add_argument(
+        "--format",
+        choices=["jsonl", "csv"],
+        help="jsonl (default when piped), or csv: one row per passage",
+    )
+    s.add_argument("--text-field", default="text", help="JSONL/CSV field with the text")
+    s.add_argument("--id-field", default="id", help="JSONL/CSV field with the document id")
+    s.add_argument(
+        "--input-format",
+        choices=FORMATS,
+        default="auto",
+        help="override detection by file extension",
+    )
+    s.add_argument(
+        "--jobs",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="worker processes (default: all cores)",
+    )
+    s.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    s.add_argument("--errors", type=Path, help="write bad records here as JSONL")
+    s.add_argument("--resume", action="store_true", help="continue an interrupted -o run")
+    s.add_argument(
+        "--threshold",
+        type=_threshold,
+        action="append",
+        default=[],
+        metavar="LABEL=P",
+        help="flag LABEL at score >= P (e.g. violence=0.7)",
+    )
+    s.add_argument("--only-flagged", action="store_true", help="output flagged documents only")
+    s.add_argument(
+        "--min-severity",
+        type=int,
+        choices=range(4),
+        default=0,
+        help="output documents (CSV: passages) of at least this severity",
+    )
+    s.add_argument(
+        "--max-chars",
+        type=_positive,
+        default=10_000_000,
+        help="longest document accepted, in characters",
+    )
     s.add_argument("--model", help="model directory (default: LABELER_MODEL or the shipped model)")
     t = add("train", cmd_train, "rebuild the model from training data")
     t.add_argument("--data", default="training/data")

@@ -8,6 +8,7 @@ multiply scoring time for little gain on this data (see the model card).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -73,31 +74,55 @@ def term_spans(
     return dict(sorted(spans.items(), key=lambda item: item[1][0]))
 
 
+@dataclass(frozen=True)
+class TfidfParams:
+    """What a fitted vectorizer computes with: plain strings and arrays, no pickle."""
+
+    terms: list[str]  # feature index -> unigram or "first second" bigram
+    idf: np.ndarray
+    stop_words: list[str]
+    token_pattern: str = TOKEN_PATTERN
+    lowercase: bool = True
+    sublinear_tf: bool = True
+
+    @classmethod
+    def from_vectorizer(cls, vectorizer: Any) -> TfidfParams:
+        terms = [str(t) for t in vectorizer.get_feature_names_out()]
+        return cls(
+            terms,
+            np.asarray(vectorizer.idf_, dtype=np.float64),
+            sorted(vectorizer.get_stop_words() or ()),
+            vectorizer.token_pattern,
+            bool(vectorizer.lowercase),
+            bool(vectorizer.sublinear_tf),
+        )
+
+
 class FastTfidf:
-    """The fitted vectorizer's ``transform``, computed in bulk with numpy.
+    """A fitted word 1-2-gram TF-IDF vectorizer's ``transform``, in bulk with numpy.
 
     sklearn builds n-grams token by token in Python; here each passage is
     tokenized once with the same pattern, tokens become integer ids through one
     dict lookup, and unigram and bigram features are found with array
-    operations. The result equals ``vectorizer.transform`` (tested on arbitrary
-    text); only the fitted attributes are read, so the saved model is unchanged.
+    operations. The result equals ``vectorizer.transform`` (property-tested), and
+    scoring needs neither sklearn nor a pickled object.
     """
 
     _STOP, _UNKNOWN = -2, -1
 
-    def __init__(self, vectorizer: Any) -> None:
-        self._pattern = re.compile(vectorizer.token_pattern)
-        self._lower = vectorizer.lowercase
-        self._sublinear = vectorizer.sublinear_tf
-        self._idf = vectorizer.idf_.astype(np.float64)
+    def __init__(self, params: TfidfParams) -> None:
+        self._pattern = re.compile(params.token_pattern)
+        self._lower = params.lowercase
+        self._sublinear = params.sublinear_tf
+        self._idf = params.idf
         ids: dict[str, int] = {}
-        for term in vectorizer.vocabulary_:
+        for term in params.terms:
             for token in term.split(" "):
                 ids.setdefault(token, len(ids))
         self._n_tokens = len(ids)
         unigram = np.full(len(ids), -1, dtype=np.int64)
         pairs, pair_features = [], []
-        for term, feature in vectorizer.vocabulary_.items():
+        for feature, term in enumerate(params.terms):
             parts = [ids[t] for t in term.split(" ")]
             if len(parts) == 1:
                 unigram[parts[0]] = feature
@@ -108,7 +133,7 @@ class FastTfidf:
         self._unigram = unigram
         self._pairs = np.asarray(pairs, dtype=np.int64)[order]
         self._pair_features = np.asarray(pair_features, dtype=np.int64)[order]
-        for word in vectorizer.get_stop_words() or ():
+        for word in params.stop_words:
             ids[word] = self._STOP
         self._ids = ids
 

@@ -41,7 +41,16 @@ def decide(
 
 def flag_names(row: np.ndarray) -> list[str]:
     """Names of the flagged labels in one row of ``decide``'s flags."""
-    return [label for label, flagged in zip(LABELS, row, strict=True) if flagged]
+    return list(_NAMES[tuple(row.tolist())])
+
+
+_NAMES = {
+    (violence, graphic): tuple(
+        label for label, on in zip(LABELS, (violence, graphic), strict=True) if on
+    )
+    for violence in (False, True)
+    for graphic in (False, True)
+}
 
 
 def rubric() -> str:

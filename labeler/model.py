@@ -1,11 +1,15 @@
 """The trained model: load it safely, score passages, explain each flag.
 
-A model directory holds ``model.skops`` (the fitted vectorizer and one
-calibrated logistic regression per label) and ``card.json`` / ``card.md``.
-Loading checks the artifact's sha256 against the card *before* reading it, and
-reads it with skops restricted to :data:`TRUSTED_TYPES`, so no code in a model
-file ever runs. Each label's sklearn pipeline is ``make_pipeline(vectorizer,
-classifiers[label])``; we keep the vectorizer shared so a batch is tokenized once.
+A model directory holds ``model.npz`` and ``card.json`` / ``card.md``. The
+artifact is plain arrays exported from the trained sklearn estimators (the
+vectorizer's vocabulary and idf, and per label the logistic regression's
+coefficients and its Platt calibration), read with ``allow_pickle=False``: no
+code or Python object in a model file is ever loaded. Loading also checks the
+artifact's sha256 against the card first, and refuses a mismatch.
+
+Scores: ``p = 1 / (1 + exp(a * z + b))`` where ``z = x . coef + intercept`` is
+the regression's log-odds and ``(a, b)`` its sigmoid calibration, exactly as
+``CalibratedClassifierCV(method="sigmoid")`` computes it.
 """
 
 from __future__ import annotations
@@ -19,33 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labeler.features import FastTfidf, term_spans
+from labeler.features import FastTfidf, TfidfParams, term_spans
 from labeler.labels import LABELS
 
 if TYPE_CHECKING:
     from scipy import sparse
 
-MODEL_FILE = "model.skops"
+MODEL_FILE = "model.npz"
 CARD_FILE = "card.json"
 EVIDENCE_TERMS = 5
-
-# Every type a model file may contain; anything else is refused on load.
-TRUSTED_TYPES = [
-    "builtins.slice",
-    "numpy.dtype",
-    "numpy.float32",
-    "numpy.float64",
-    "numpy.int64",
-    "numpy.ndarray",
-    "scipy.sparse._csr.csr_matrix",
-    "sklearn.calibration.CalibratedClassifierCV",
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.linear_model._logistic.LogisticRegression",
-    "sklearn.model_selection._split.StratifiedKFold",
-]
+ARRAYS = ("terms", "idf", "stop_words", "coef", "intercept", "calibration", "config")
 
 
 class ModelError(Exception):
@@ -67,24 +54,30 @@ def sha256_of(path: Path) -> str:
 
 @dataclass
 class Model:
-    """A fitted vectorizer, one calibrated classifier per label, and the card."""
+    """TF-IDF parameters, per-label linear weights and calibration, and the card."""
 
-    vectorizer: Any
-    classifiers: dict[str, Any]
+    tfidf: TfidfParams
+    coef: np.ndarray  # (labels, features): log-odds weight of each term
+    intercept: np.ndarray  # (labels,)
+    calibration: np.ndarray  # (labels, 2): Platt (a, b)
     card: dict[str, Any]
-    _terms: np.ndarray = field(init=False, repr=False)
-    _weights: dict[str, np.ndarray] = field(init=False, repr=False)
-    _stop: frozenset[str] = field(init=False, repr=False)
     _fast: FastTfidf = field(init=False, repr=False)
+    _stop: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._fast = FastTfidf(self.vectorizer)
-        self._terms = self.vectorizer.get_feature_names_out()
-        self._stop = frozenset(self.vectorizer.get_stop_words() or ())
-        self._weights = {
-            label: clf.calibrated_classifiers_[0].estimator.coef_[0]
-            for label, clf in self.classifiers.items()
-        }
+        self._fast = FastTfidf(self.tfidf)
+        self._stop = frozenset(self.tfidf.stop_words)
+
+    @classmethod
+    def from_sklearn(
+        cls, vectorizer: Any, classifiers: dict[str, Any], card: dict[str, Any]
+    ) -> Model:
+        """Export a fitted vectorizer and per-label ``CalibratedClassifierCV(ensemble=False)``."""
+        fitted = [classifiers[label].calibrated_classifiers_[0] for label in LABELS]
+        coef = np.vstack([f.estimator.coef_[0] for f in fitted])
+        intercept = np.array([f.estimator.intercept_[0] for f in fitted])
+        calibration = np.array([[f.calibrators[0].a_, f.calibrators[0].b_] for f in fitted])
+        return cls(TfidfParams.from_vectorizer(vectorizer), coef, intercept, calibration, card)
 
     @property
     def version(self) -> str:
@@ -99,12 +92,13 @@ class Model:
         return float(self.card["described_at"])
 
     def features(self, texts: list[str]) -> sparse.csr_matrix:
-        """TF-IDF rows, identical to ``vectorizer.transform`` but computed in bulk."""
+        """TF-IDF rows, identical to the fitted vectorizer's ``transform``."""
         return self._fast.transform(texts)
 
     def proba(self, X: sparse.csr_matrix) -> np.ndarray:
         """(n, 2) calibrated scores in LABELS order; 0 where no known term occurs."""
-        out = np.column_stack([self.classifiers[lb].predict_proba(X)[:, 1] for lb in LABELS])
+        z = np.asarray(X @ self.coef.T) + self.intercept
+        out: np.ndarray = 1.0 / (1.0 + np.exp(self.calibration[:, 0] * z + self.calibration[:, 1]))
         out[X.getnnz(axis=1) == 0] = 0.0
         return out
 
@@ -118,10 +112,10 @@ class Model:
         calibration (tf-idf value times coefficient); only positive ones count.
         """
         row = x.tocsr()
-        contrib = row.data * self._weights[label][row.indices]
+        contrib = row.data * self.coef[LABELS.index(label)][row.indices]
         top = np.argsort(-contrib)[:EVIDENCE_TERMS]
         chosen = {
-            str(self._terms[row.indices[i]]): float(contrib[i]) for i in top if contrib[i] > 0
+            self.tfidf.terms[row.indices[i]]: float(contrib[i]) for i in top if contrib[i] > 0
         }
         return [
             {"label": label, "term": term, "start": s, "end": e, "weight": round(chosen[term], 4)}
@@ -132,22 +126,32 @@ class Model:
 
 def save_model(model: Model, directory: Path) -> None:
     """Write the artifact, then the card with the artifact's sha256."""
-    import zipfile
-
-    import skops.io as sio
-
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / MODEL_FILE
-    parts = {"vectorizer": model.vectorizer, "classifiers": model.classifiers}
-    sio.dump(parts, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    t = model.tfidf
+    config = {
+        "token_pattern": t.token_pattern,
+        "lowercase": t.lowercase,
+        "sublinear_tf": t.sublinear_tf,
+        "labels": list(LABELS),
+    }
+    with path.open("wb") as f:
+        np.savez_compressed(
+            f,
+            terms=np.array(t.terms),
+            idf=t.idf,
+            stop_words=np.array(t.stop_words),
+            coef=model.coef,
+            intercept=model.intercept,
+            calibration=model.calibration,
+            config=np.array(json.dumps(config)),
+        )
     model.card["artifact"] = {"file": MODEL_FILE, "sha256": sha256_of(path)}
     (directory / CARD_FILE).write_text(json.dumps(model.card, indent=2) + "\n", encoding="utf-8")
 
 
 def load_model(directory: Path | str | None = None) -> Model:
     """Load a model directory (default: the shipped model), verifying it first."""
-    import skops.io as sio
-
     directory = Path(directory) if directory else default_model_dir()
     card_path, path = directory / CARD_FILE, directory / MODEL_FILE
     if not card_path.is_file() or not path.is_file():
@@ -159,8 +163,22 @@ def load_model(directory: Path | str | None = None) -> Model:
             f"{path}: sha256 {actual} does not match {expected} in {card_path}; "
             "refusing to load a model file the card does not vouch for"
         )
-    untrusted = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
-    if untrusted:
-        raise ModelError(f"{path}: refusing to load untrusted types: {', '.join(untrusted)}")
-    parts = sio.load(path, trusted=TRUSTED_TYPES)
-    return Model(parts["vectorizer"], parts["classifiers"], card)
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            parts = {name: arrays[name] for name in ARRAYS}
+    except ValueError as err:  # object arrays need pickle: refused
+        raise ModelError(f"{path}: refusing to load: {err}") from None
+    except (KeyError, OSError) as err:
+        raise ModelError(f"{path}: not a labeler model file ({err})") from None
+    config = json.loads(str(parts["config"]))
+    if config.get("labels") != list(LABELS):
+        raise ModelError(f"{path}: labels {config.get('labels')} are not {list(LABELS)}")
+    tfidf = TfidfParams(
+        [str(t) for t in parts["terms"]],
+        parts["idf"],
+        [str(w) for w in parts["stop_words"]],
+        config["token_pattern"],
+        config["lowercase"],
+        config["sublinear_tf"],
+    )
+    return Model(tfidf, parts["coef"], parts["intercept"], parts["calibration"], card)

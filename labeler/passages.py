@@ -45,6 +45,8 @@ def split_passages(text: str, max_chars: int = MAX_CHARS) -> list[Passage]:
     >>> [p.text for p in split_passages("One.\\n\\nTwo. Three.")]
     ['One.', 'Two. Three.']
     """
+    if len(text) <= max_chars and "\n" not in text and text.strip() == text and text:
+        return [Passage(0, 0, len(text), text)]  # the common case: one short paragraph
     spans = [span for start, end in _blocks(text) for span in _windows(text, start, end, max_chars)]
     if not spans:
         spans = [(0, len(text))]
@@ -60,10 +62,12 @@ def is_junk(text: str) -> bool:
     >>> is_junk("icon bookmark-bicon cameraicon checkicon " * 6), is_junk("Crowds fled.")
     (True, False)
     """
-    words = _WORD.findall(text)
-    if not words:
+    if not _WORD.search(text):
         return True
-    if len(words) < JUNK_MIN_WORDS or _SENTENCE_MARK.search(text):
+    if _SENTENCE_MARK.search(text):
+        return False
+    words = _WORD.findall(text)
+    if len(words) < JUNK_MIN_WORDS:
         return False
     function = sum(1 for w in words if w.lower() in _FUNCTION_WORDS)
     return function / len(words) < 0.05

@@ -31,25 +31,35 @@ def default_model() -> Model:
 
 
 def score_documents(
-    docs: list[tuple[str, str]], model: Model | None = None
+    docs: list[tuple[str, str]],
+    model: Model | None = None,
+    thresholds: dict[str, float] | None = None,
 ) -> list[dict[str, Any]]:
-    """Score ``(id, text)`` pairs; passages of the whole batch are scored together."""
+    """Score ``(id, text)`` pairs; passages of the whole batch are scored together.
+
+    ``thresholds`` overrides the model's per-label thresholds (e.g. from the CLI).
+    """
     model = model or default_model()
+    if not docs:
+        return []
     split = [split_passages(text) for _, text in docs]
     flat = [p for passages in split for p in passages]
     X = model.features([p.text for p in flat])
     proba = model.proba(X)
     proba[[is_junk(p.text) for p in flat]] = 0.0
-    flags, severity = decide(proba, model.thresholds, model.described_at)
+    flags, severity = decide(proba, {**model.thresholds, **(thresholds or {})}, model.described_at)
+    names = [flag_names(row) for row in flags]
+    scores = [_scores(row) for row in np.round(proba, 4).tolist()]
+    passages = [
+        _passage(p, scores[i], names[i], sev, _evidence(model, X, i, p.text, names[i]))
+        for i, (p, sev) in enumerate(zip(flat, severity.tolist(), strict=True))
+    ]
+    starts = np.cumsum([0] + [len(ps) for ps in split[:-1]])
+    doc_scores = np.round(np.maximum.reduceat(proba, starts), 4).tolist()
     records, row = [], 0
-    for (doc_id, _), passages in zip(docs, split, strict=True):
-        rows = range(row, row + len(passages))
-        out = [
-            _passage(p, model, X, i, proba[i], flags[i], int(severity[i]))
-            for p, i in zip(passages, rows, strict=True)
-        ]
-        records.append(_document(doc_id, out, proba[row : row + len(passages)], model))
-        row += len(passages)
+    for (doc_id, _), count, top in zip(docs, map(len, split), doc_scores, strict=True):
+        records.append(_document(doc_id, passages[row : row + count], top, model.version))
+        row += count
     return records
 
 
@@ -63,42 +73,42 @@ def score_text(text: str, doc_id: str = "", model: Model | None = None) -> dict[
     return score_documents([(doc_id, text)], model)[0]
 
 
+def _evidence(model: Model, X: Any, row: int, text: str, flags: list[str]) -> list[Any]:
+    if not flags:
+        return []  # slicing a sparse row is slow: only for flagged passages
+    x = X[row]
+    return [ev for label in flags for ev in model.evidence(x, text, label)]
+
+
 def _passage(
-    p: Passage,
-    model: Model,
-    X: Any,
-    row: int,
-    proba: np.ndarray,
-    flags: np.ndarray,
-    severity: int,
+    p: Passage, scores: dict[str, float], flags: list[str], severity: int, evidence: list[Any]
 ) -> dict[str, Any]:
-    names = flag_names(flags)
-    x = X[row] if names else None  # slicing a sparse row is slow: only for flagged passages
     return {
         "index": p.index,
         "start": p.start,
         "end": p.end,
         "text": p.text,
-        "scores": _scores(proba),
-        "flags": names,
+        "scores": scores,
+        "flags": flags,
         "severity": severity,
-        "evidence": [ev for label in names for ev in model.evidence(x, p.text, label)],
+        "evidence": evidence,
     }
 
 
 def _document(
-    doc_id: str, passages: list[dict[str, Any]], proba: np.ndarray, model: Model
+    doc_id: str, passages: list[dict[str, Any]], top: list[float], version: str
 ) -> dict[str, Any]:
     flagged = {name for p in passages for name in p["flags"]}
     return {
         "id": doc_id,
-        "scores": _scores(proba.max(axis=0)),
+        "scores": _scores(top),
         "flags": [label for label in LABELS if label in flagged],
         "severity": max(p["severity"] for p in passages),
         "passages": passages,
-        "model": model.version,
+        "model": version,
     }
 
 
-def _scores(proba: np.ndarray) -> dict[str, float]:
-    return {label: round(float(p), 4) for label, p in zip(LABELS, proba, strict=True)}
+def _scores(row: list[float]) -> dict[str, float]:
+    violence, graphic = row  # LABELS order
+    return {"violence": violence, "graphic": graphic}

@@ -93,8 +93,6 @@ def train(data_dir: Path, target_precision: float = TARGET_PRECISION) -> tuple[M
     train_rows = [r for r in rows if split_of(r.group) == "train"]
     val_rows = [r for r in rows if split_of(r.group) == "val"]
     vectorizer = make_vectorizer().fit([r.text for r in train_rows])
-    # plain ints, not numpy scalars: skops then stores the vocabulary as one JSON object
-    vectorizer.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
     classifiers, thresholds = {}, {}
     for label in LABELS:
         part = [r for r in train_rows if r.labels[label] is not None]
@@ -112,7 +110,7 @@ def train(data_dir: Path, target_precision: float = TARGET_PRECISION) -> tuple[M
     ]
     described_at = choose_described_at(val_rows, p_val, thresholds["violence"]["threshold"])
     card = make_card(data_dir, rows, thresholds, described_at, target_precision)
-    return Model(vectorizer, classifiers, card), rows
+    return Model.from_sklearn(vectorizer, classifiers, card), rows
 
 
 def make_card(
@@ -124,7 +122,6 @@ def make_card(
 ) -> dict[str, Any]:
     """The model card: what the model was trained on, with what, and how it did."""
     import sklearn
-    import skops
 
     files = {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
     data_hash = hashlib.sha256("".join(sorted(files.values())).encode()).hexdigest()[:8]
@@ -148,7 +145,6 @@ def make_card(
             "python": platform.python_version(),
             "scikit-learn": sklearn.__version__,
             "numpy": np.__version__,
-            "skops": skops.__version__,
         },
         "intended_use": (
             "Flag English passages (news copy, user stories, fiction) that describe violence "

@@ -1,9 +1,10 @@
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labeler.features import TOKEN_PATTERN, FastTfidf, term_spans
+from labeler.features import TOKEN_PATTERN, FastTfidf, TfidfParams, make_vectorizer, term_spans
 
 
 def test_bigram_spans_cover_dropped_stop_words():
@@ -27,6 +28,16 @@ def test_spans_always_slice_to_the_term(text, terms):
             assert tokens == term.split(" ")  # no stop words given: exact tokens
 
 
+@pytest.fixture(scope="module")
+def fitted():
+    """The shipped vectorizer's settings, fitted on real training text."""
+    from labeler.dataset import load_rows
+
+    from .conftest import DATA
+
+    return make_vectorizer().fit([r.text for r in load_rows(DATA)[:3000]])
+
+
 WORDS = ["the", "kill", "process", "police", "mob", "fire", "burnt", "alive", "of", "İ", "ﬁ"]
 passage_text = st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)), max_size=40).map(
     " ".join
@@ -35,8 +46,8 @@ passage_text = st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)),
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(passage_text, min_size=1, max_size=8))
-def test_fast_tfidf_equals_the_fitted_vectorizer(model, texts):
-    expected = model.vectorizer.transform(texts).toarray()
-    got = FastTfidf(model.vectorizer).transform(texts).toarray()
+def test_fast_tfidf_equals_the_fitted_vectorizer(fitted, texts):
+    expected = fitted.transform(texts).toarray()
+    got = FastTfidf(TfidfParams.from_vectorizer(fitted)).transform(texts).toarray()
     assert got.shape == expected.shape
     assert abs(got - expected).max(initial=0.0) < 1e-6

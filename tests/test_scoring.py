@@ -45,7 +45,7 @@ def test_record_schema_and_document_aggregates(article, model):
 
 
 def test_every_flag_has_evidence_with_exact_spans(article, model):
-    stop = set(model.vectorizer.get_stop_words())
+    stop = set(model.tfidf.stop_words)
     flagged = [p for p in article["passages"] if p["flags"]]
     assert flagged
     for p in flagged:

@@ -1,0 +1,398 @@
+"""Batch scoring: stream documents through the model in bounded batches, in order.
+
+Documents are read lazily, grouped into batches of bounded size, scored (in
+worker processes with ``jobs > 1``), formatted, and written in input order, so
+memory stays flat however large the input. With an output file, results go to
+``OUT.partial`` and a small state file records, after every batch, how many
+input records are done and how many bytes of output and errors belong to them:
+a crash leaves no file that looks complete, and ``--resume`` truncates to the
+last recorded batch and carries on from the next input record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from itertools import chain, islice
+from pathlib import Path
+from typing import IO, Any
+
+from labeler import writers
+from labeler.labels import LABELS
+from labeler.model import Model, load_model
+from labeler.scoring import score_documents
+from labeler.sources import (
+    Document,
+    InputError,
+    Item,
+    Progress,
+    ReadOptions,
+    read_inputs,
+    total_bytes,
+)
+
+BATCH_CHARS = 400_000
+BATCH_DOCS = 2_000
+SHOWN_ERRORS = 20
+PARALLEL_AFTER = 4  # batches
+
+
+class UsageError(Exception):
+    """Options that cannot work together (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a worker needs to score and format a batch."""
+
+    model_dir: str | None = None
+    format: str = "jsonl"
+    thresholds: dict[str, float] = field(default_factory=dict)
+    only_flagged: bool = False
+    min_severity: int = 0
+    colour: bool = False
+
+    def keep(self, item: dict[str, Any]) -> bool:
+        """Whether a document (or, in CSV, a passage) passes the output filters."""
+        return (bool(item["flags"]) or not self.only_flagged) and (
+            item["severity"] >= self.min_severity
+        )
+
+
+@dataclass
+class Stats:
+    documents: int = 0
+    passages: int = 0
+    errors: int = 0
+    flagged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LABELS, 0))
+
+    def add(self, other: Stats) -> None:
+        self.documents += other.documents
+        self.passages += other.passages
+        self.errors += other.errors
+        for label in LABELS:
+            self.flagged[label] += other.flagged[label]
+
+
+@dataclass
+class BatchResult:
+    output: str
+    errors: str
+    messages: list[str]
+    stats: Stats
+    items: int
+    last: dict[str, Any]
+
+
+@lru_cache(maxsize=2)
+def cached_model(model_dir: str | None) -> Model:
+    """One model per process (workers load it once, from its verified files)."""
+    return load_model(model_dir)
+
+
+def item_key(item: Item) -> dict[str, Any]:
+    """What identifies an input record on resume: its place, and its id or error."""
+    if isinstance(item, Document):
+        return {"path": item.path, "line": item.line, "id": item.id}
+    return {"path": item.path, "line": item.line, "error": item.reason}
+
+
+def score_batch(settings: Settings, items: list[Item]) -> BatchResult:
+    """Score and format one batch; errors pass through in their place."""
+    model = cached_model(settings.model_dir)
+    docs = [item for item in items if isinstance(item, Document)]
+    records = iter(score_documents([(d.id, d.text) for d in docs], model, settings.thresholds))
+    out, errors, messages, stats = [], [], [], Stats()
+    for item in items:
+        if isinstance(item, InputError):
+            stats.errors += 1
+            messages.append(item.message())
+            errors.append(
+                writers.jsonl(
+                    {
+                        "path": item.path,
+                        "line": item.line,
+                        "reason": item.reason,
+                        "original": item.original,
+                    }
+                )
+            )
+            continue
+        record = next(records)
+        record["source"] = {"path": item.path, "line": item.line}
+        if item.fields:
+            record["fields"] = item.fields
+        stats.documents += 1
+        stats.passages += len(record["passages"])
+        for label in record["flags"]:
+            stats.flagged[label] += 1
+        out.append(_format(record, settings))
+    return BatchResult(
+        "".join(out), "".join(errors), messages, stats, len(items), item_key(items[-1])
+    )
+
+
+def _format(record: dict[str, Any], settings: Settings) -> str:
+    if settings.format == "csv":
+        return writers.csv_passages(record, settings.keep)
+    if not settings.keep(record):
+        return ""
+    if settings.format == "report":
+        return writers.report(record, settings.colour)
+    return writers.jsonl(record)
+
+
+def batches(items: Iterable[Item]) -> Iterator[list[Item]]:
+    """Consecutive runs of items, bounded in documents and characters."""
+    batch: list[Item] = []
+    chars = 0
+    for item in items:
+        batch.append(item)
+        chars += len(item.text) if isinstance(item, Document) else 0
+        if chars >= BATCH_CHARS or len(batch) >= BATCH_DOCS:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
+
+
+def scored(settings: Settings, work: Iterable[list[Item]], jobs: int) -> Iterator[BatchResult]:
+    """Results in input order, computed here or by ``jobs`` worker processes.
+
+    Inputs of up to PARALLEL_AFTER batches are scored in this process: starting
+    workers (each loads the model) costs more than it saves on them.
+    """
+    work = iter(work)
+    head = list(islice(work, PARALLEL_AFTER))
+    if jobs <= 1 or len(head) < PARALLEL_AFTER:
+        return (score_batch(settings, batch) for batch in chain(head, work))
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
+    tasks = (delayed(score_batch)(settings, batch) for batch in chain(head, work))
+    return parallel(tasks)  # type: ignore[no-any-return]
+
+
+class StreamSink:
+    """Output to an open stream (stdout): written as it comes, nothing to resume."""
+
+    skip = 0
+    last: dict[str, Any] | None = None
+
+    def __init__(self, stream: IO[str], errors_path: Path | None, header: str) -> None:
+        self.stream = stream
+        self.errors = errors_path.open("w", encoding="utf-8") if errors_path else None
+        self.stats = Stats()
+        stream.write(header)
+
+    def write(self, result: BatchResult) -> None:
+        self.stream.write(result.output)
+        self.stream.flush()
+        if self.errors:
+            self.errors.write(result.errors)
+            self.errors.flush()
+
+    def finish(self) -> None:
+        if self.errors:
+            self.errors.close()
+
+
+class FileSink:
+    """Output to ``path`` via ``path.partial`` and a state file, atomically renamed at the end."""
+
+    def __init__(
+        self, path: Path, errors_path: Path | None, header: str, run: dict[str, Any], resume: bool
+    ) -> None:
+        self.path, self.errors_path, self.run = path, errors_path, run
+        self.partial = path.with_name(path.name + ".partial")
+        self.state_path = path.with_name(path.name + ".partial.json")
+        self.stats, self.skip, self.last = Stats(), 0, None
+        if self.state_path.exists() and not resume:
+            raise UsageError(
+                f"{self.partial} is left from an interrupted run: add --resume to "
+                f"continue it, or delete it to start again"
+            )
+        state = self._load_state() if resume and self.state_path.exists() else None
+        if state is None:
+            self.out = self.partial.open("w", encoding="utf-8", newline="")
+            self.out.write(header)
+            self.errors = errors_path.open("w", encoding="utf-8") if errors_path else None
+            self._save(0, None)
+        else:
+            self.skip, self.last = state["items"], state["last"]
+            stats = state["stats"]
+            self.stats = Stats(
+                stats["documents"], stats["passages"], stats["errors"], stats["flagged"]
+            )
+            self.out = _truncated(self.partial, state["output_bytes"])
+            self.errors = _truncated(errors_path, state["errors_bytes"]) if errors_path else None
+
+    def _load_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = json.loads(self.state_path.read_text(encoding="utf-8"))
+        if state.get("run") != self.run:
+            raise UsageError(
+                f"cannot resume {self.partial}: it was started with other inputs, options or model"
+            )
+        return state
+
+    def write(self, result: BatchResult) -> None:
+        self.out.write(result.output)
+        if self.errors:
+            self.errors.write(result.errors)
+        self.stats.add(result.stats)
+        self.skip += result.items
+        self._save(self.skip, result.last)
+
+    def _save(self, items: int, last: dict[str, Any] | None) -> None:
+        """Make the output durable, then record how much of it is complete."""
+        for stream in (self.out, self.errors):
+            if stream:
+                stream.flush()
+                os.fsync(stream.fileno())
+        state = {
+            "run": self.run,
+            "items": items,
+            "last": last,
+            "stats": asdict(self.stats),
+            "output_bytes": self.out.tell(),
+            "errors_bytes": self.errors.tell() if self.errors else 0,
+        }
+        tmp = self.state_path.with_name(self.state_path.name + ".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, self.state_path)
+
+    def finish(self) -> None:
+        self.out.close()
+        if self.errors:
+            self.errors.close()
+        os.replace(self.partial, self.path)
+        self.state_path.unlink()
+
+
+def _truncated(path: Path, size: int) -> IO[str]:
+    stream = path.open("r+", encoding="utf-8", newline="")
+    stream.truncate(size)
+    stream.seek(size)
+    return stream
+
+
+def resume_from(items: Iterator[Item], skip: int, last: dict[str, Any] | None) -> Iterator[Item]:
+    """Drop the ``skip`` records already done, checking the input has not changed."""
+    if skip:
+        done = list(islice(items, skip - 1))
+        final = next(items, None)
+        if final is None or item_key(final) != last or len(done) != skip - 1:
+            raise UsageError("cannot resume: the input no longer matches the interrupted run")
+    return items
+
+
+@dataclass
+class Job:
+    """A whole ``labeler score`` run, as the CLI parsed it."""
+
+    inputs: list[str]
+    settings: Settings
+    read: ReadOptions
+    output: Path | None = None
+    errors: Path | None = None
+    jobs: int = 1
+    resume: bool = False
+    quiet: bool = False
+
+
+def run(job: Job, stdout: IO[str], stderr: IO[str]) -> Stats:
+    """Score every input; returns the totals (``errors`` > 0 means some records failed)."""
+    model = cached_model(job.settings.model_dir)
+    header = writers.csv_header() if job.settings.format == "csv" else ""
+    if job.output:
+        run_key = {
+            "inputs": [str(Path(i).resolve()) if i != "-" else i for i in job.inputs],
+            "settings": {k: v for k, v in asdict(job.settings).items() if k != "colour"},
+            "read": asdict(job.read),
+            "model": model.version,
+        }
+        sink: FileSink | StreamSink = FileSink(job.output, job.errors, header, run_key, job.resume)
+    else:
+        if job.resume:
+            raise UsageError("--resume needs -o OUT (output to a file)")
+        sink = StreamSink(stdout, job.errors, header)
+    progress = Progress()
+    bar = ProgressBar(
+        stderr, total_bytes(job.inputs), progress, enabled=not job.quiet and stderr.isatty()
+    )
+    items = resume_from(read_inputs(job.inputs, job.read, progress), sink.skip, sink.last)
+    start, shown = time.monotonic(), 0
+    done = Stats()
+    for result in scored(job.settings, batches(items), job.jobs):
+        sink.write(result)
+        done.add(result.stats)
+        for message in result.messages[: max(0, SHOWN_ERRORS - shown)]:
+            bar.clear()
+            print(f"labeler: {message}", file=stderr)
+        shown += len(result.messages)
+        bar.update(done)
+    sink.finish()
+    bar.clear()
+    total = sink.stats if isinstance(sink, FileSink) else done
+    if not job.quiet:
+        print(summary(total, time.monotonic() - start, job.errors, shown), file=stderr)
+    return total
+
+
+def summary(stats: Stats, seconds: float, errors_path: Path | None, shown: int) -> str:
+    rate = stats.passages / seconds if seconds > 0 else 0.0
+    flagged = ", ".join(f"{label} {n:,}" for label, n in stats.flagged.items())
+    line = (
+        f"labeler: {stats.documents:,} documents, {stats.passages:,} passages in "
+        f"{seconds:.1f} s ({rate:,.0f} passages/s); flagged documents: {flagged}; "
+        f"errors: {stats.errors:,}"
+    )
+    if stats.errors:
+        line += (
+            f" (written to {errors_path})" if errors_path else " (use --errors FILE to keep them)"
+        )
+        if shown > SHOWN_ERRORS:
+            line += f"; {shown - SHOWN_ERRORS:,} error messages not shown"
+    return line
+
+
+class ProgressBar:
+    """Documents, passages/s and ETA on one self-overwriting stderr line (terminals only)."""
+
+    def __init__(
+        self, stream: IO[str], total: int | None, progress: Progress, enabled: bool
+    ) -> None:
+        self.stream, self.total, self.progress, self.enabled = stream, total, progress, enabled
+        self.start = time.monotonic()
+        self.last = self.start - 1.0  # draw on the first update
+        self.shown = False
+
+    def update(self, stats: Stats) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.last < 0.2:
+            return
+        self.last = now
+        elapsed = now - self.start
+        rate = stats.passages / elapsed if elapsed else 0.0
+        line = f"{stats.documents:,} documents  {rate:,.0f} passages/s"
+        if self.total and self.progress.done:
+            fraction = min(1.0, self.progress.done / self.total)
+            eta = elapsed * (1 - fraction) / fraction
+            line += f"  {fraction:5.1%}  ETA {eta:,.0f} s"
+        self.stream.write("\r\x1b[2K" + line)
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+            self.shown = False
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,377 @@
+"""Read documents from files, folders and stdin, streaming, one record at a time.
+
+Every input yields, in order, either a :class:`Document` or an :class:`InputError`
+naming the file and line (or row) and what is wrong, so a bad record is reported
+and the rest still scored. Nothing is read whole except a single text document,
+and that only up to ``max_chars`` (a larger one is an error, not a memory spike).
+
+Formats, by extension (a ``.gz`` suffix is decompressed first):
+``.txt``/``.md`` and anything unknown named explicitly: one document per file;
+``.html``/``.htm``: one document, tags stripped (offsets index the extracted text);
+``.jsonl``/``.ndjson``: one JSON object per line; ``.csv``: one row per document
+with a header. ``-`` is stdin: JSONL when it starts with ``{``, else one text.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from labeler.html_text import html_to_text
+
+TEXT_SUFFIXES = {".txt", ".md", ".text", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+CSV_SUFFIXES = {".csv"}
+KNOWN_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
+FORMATS = ("auto", "text", "html", "jsonl", "csv")
+ORIGINAL_KEPT = 2000  # characters of a bad line kept in the errors file
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document to score; ``line`` is its line or CSV row (None for whole files)."""
+
+    id: str
+    text: str
+    path: str
+    line: int | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InputError:
+    """A record or file that cannot be scored, and why."""
+
+    path: str
+    line: int | None
+    reason: str
+    original: str | None = None
+
+    def message(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.reason}"
+
+
+Item = Document | InputError
+
+
+@dataclass
+class ReadOptions:
+    text_field: str = "text"
+    id_field: str = "id"
+    max_chars: int = 10_000_000
+    input_format: str = "auto"
+
+
+class Progress:
+    """Bytes of input consumed so far, for the progress bar's ETA."""
+
+    def __init__(self) -> None:
+        self.done = 0
+
+
+def total_bytes(inputs: list[str]) -> int | None:
+    """Size of all named inputs, or None when one is stdin."""
+    total = 0
+    for name in inputs:
+        if name == "-":
+            return None
+        path = Path(name)
+        files = expand(path) if path.is_dir() else [path]
+        total += sum(f.stat().st_size for f in files if f.is_file())
+    return total
+
+
+def expand(folder: Path) -> list[Path]:
+    """Files under ``folder`` of a known format, in a fixed (sorted) order."""
+    found = [
+        Path(root) / name
+        for root, _, files in os.walk(folder)
+        for name in files
+        if _suffix(Path(name)) in KNOWN_SUFFIXES
+    ]
+    return sorted(found)  # by path components: a.txt, b/c.md, e.jsonl
+
+
+def read_inputs(
+    inputs: list[str], options: ReadOptions, progress: Progress | None = None
+) -> Iterator[Item]:
+    """Every document (or error) of every input, in order; no inputs means stdin."""
+    progress = progress or Progress()
+    for name in inputs or ["-"]:
+        if name == "-":
+            yield from _read_stream(sys.stdin.buffer, "<stdin>", options, progress)
+            continue
+        path = Path(name)
+        if path.is_dir():
+            for file in expand(path):
+                yield from _read_file(file, options, progress)
+        else:
+            yield from _read_file(path, options, progress)
+
+
+def _suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
+
+
+def _read_file(path: Path, options: ReadOptions, progress: Progress) -> Iterator[Item]:
+    try:
+        raw = path.open("rb")
+    except OSError as err:
+        yield InputError(str(path), None, f"cannot read: {err.strerror or err}")
+        return
+    with raw:
+        stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if path.name.endswith(".gz") else raw
+        counted = _Counted(stream, raw, progress)
+        kind = options.input_format if options.input_format != "auto" else _kind(path)
+        yield from _read_kind(counted, str(path), kind, options)
+
+
+def _read_stream(
+    stream: IO[bytes], name: str, options: ReadOptions, progress: Progress
+) -> Iterator[Item]:
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    kind = options.input_format
+    if kind == "auto":
+        head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES].lstrip()
+        kind = "jsonl" if head.startswith(b"{") else "text"
+    yield from _read_kind(_Counted(buffered, None, progress), name, kind, options)
+
+
+def _kind(path: Path) -> str:
+    suffix = _suffix(path)
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    return "text"
+
+
+def _read_kind(stream: _Counted, name: str, kind: str, options: ReadOptions) -> Iterator[Item]:
+    try:
+        head = stream.peek()
+        if not head:
+            yield InputError(name, None, "empty file: no documents")
+        elif b"\0" in head:
+            yield InputError(name, None, "binary file (contains NUL bytes), not text")
+        elif kind == "jsonl":
+            yield from _read_jsonl(stream, name, options)
+        elif kind == "csv":
+            yield from _read_csv(stream, name, options)
+        else:
+            yield from _read_whole(stream, name, kind, options)
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        yield InputError(name, None, f"cannot read: {err}")
+
+
+def _read_whole(stream: _Counted, name: str, kind: str, options: ReadOptions) -> Iterator[Item]:
+    data = stream.read(4 * options.max_chars + 1)
+    if len(data) > 4 * options.max_chars or stream.read(1):
+        yield InputError(name, None, f"document is larger than the {_limit(options)} limit")
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        yield InputError(name, line, f"not valid UTF-8 (byte {err.start})")
+        return
+    if len(text) > options.max_chars:
+        yield InputError(name, None, f"document is larger than the {_limit(options)} limit")
+        return
+    yield Document(name, html_to_text(text) if kind == "html" else text, name)
+
+
+def _read_jsonl(stream: _Counted, name: str, options: ReadOptions) -> Iterator[Item]:
+    limit = 4 * options.max_chars
+    for number, raw in enumerate(_lines(stream, limit), 1):
+        if raw is None:
+            yield InputError(name, number, f"line is larger than the {_limit(options)} limit")
+            continue
+        if not raw.strip():
+            continue
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as err:
+            original = raw[:ORIGINAL_KEPT].decode("utf-8", "replace")
+            yield InputError(name, number, f"not valid UTF-8 (byte {err.start})", original)
+            continue
+        yield _json_document(line, name, number, options)
+
+
+def _json_document(line: str, name: str, number: int, options: ReadOptions) -> Item:
+    original = line[:ORIGINAL_KEPT].rstrip("\n")
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as err:
+        return InputError(name, number, f"malformed JSON: {err.msg} (column {err.colno})", original)
+    if not isinstance(obj, dict):
+        return InputError(name, number, f"expected a JSON object, got {_kind_of(obj)}", original)
+    return _record(obj, name, number, options, original)
+
+
+def _record(
+    obj: dict[str, Any], name: str, number: int, options: ReadOptions, original: str
+) -> Item:
+    """A Document from a JSONL object or CSV row, or the reason it is not one."""
+    if options.text_field not in obj:
+        present = ", ".join(sorted(map(str, obj))) or "none"
+        reason = f"no '{options.text_field}' field (fields: {present})"
+        return InputError(name, number, reason, original)
+    text = obj[options.text_field]
+    if not isinstance(text, str):
+        reason = f"field '{options.text_field}' is {_kind_of(text)}, expected a string"
+        return InputError(name, number, reason, original)
+    if len(text) > options.max_chars:
+        return InputError(
+            name, number, f"text is larger than the {_limit(options)} limit", original[:200]
+        )
+    raw_id = obj.get(options.id_field)
+    doc_id = f"{name}:{number}" if raw_id in (None, "") else str(raw_id)
+    extra = {k: v for k, v in obj.items() if k not in (options.text_field, options.id_field)}
+    return Document(doc_id, text, name, number, extra)
+
+
+def _read_csv(stream: _Counted, name: str, options: ReadOptions) -> Iterator[Item]:
+    csv.field_size_limit(options.max_chars)
+    lines = _CsvLines(stream, name, 4 * options.max_chars, options)
+    reader = csv.reader(lines)
+    header = _next_row(reader, lines)
+    if isinstance(header, InputError) or header is None:
+        yield header or InputError(name, None, "empty file: no documents")
+        return
+    if options.text_field not in header:
+        reason = f"no '{options.text_field}' column (columns: {', '.join(header)})"
+        yield InputError(name, 1, reason)
+        return
+    while True:
+        row = _next_row(reader, lines)
+        yield from lines.take_errors()
+        if row is None:
+            return
+        if isinstance(row, InputError):
+            yield row
+        elif row and row != [""]:
+            yield _csv_document(header, row, name, lines.number, options)
+
+
+def _csv_document(
+    header: list[str], row: list[str], name: str, number: int, options: ReadOptions
+) -> Item:
+    original = ",".join(row)[:ORIGINAL_KEPT]
+    if len(row) != len(header):
+        reason = f"row has {len(row)} fields, the header has {len(header)}"
+        return InputError(name, number, reason, original)
+    return _record(dict(zip(header, row, strict=True)), name, number, options, original)
+
+
+def _next_row(reader: Any, lines: _CsvLines) -> list[str] | InputError | None:
+    try:
+        return next(reader)  # type: ignore[no-any-return]
+    except StopIteration:
+        return None
+    except csv.Error as err:
+        return InputError(lines.name, lines.number, f"malformed CSV: {err}")
+
+
+class _CsvLines:
+    """Decoded physical lines for csv.reader; undecodable or huge lines become errors."""
+
+    def __init__(self, stream: _Counted, name: str, limit: int, options: ReadOptions) -> None:
+        self._lines = _lines(stream, limit)
+        self.name, self.number, self._options = name, 0, options
+        self._errors: list[InputError] = []
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        for raw in self._lines:
+            self.number += 1
+            if raw is None:
+                reason = f"line is larger than the {_limit(self._options)} limit"
+                self._errors.append(InputError(self.name, self.number, reason))
+                continue
+            try:
+                return raw.decode("utf-8-sig" if self.number == 1 else "utf-8")
+            except UnicodeDecodeError as err:
+                original = raw[:ORIGINAL_KEPT].decode("utf-8", "replace")
+                reason = f"not valid UTF-8 (byte {err.start})"
+                self._errors.append(InputError(self.name, self.number, reason, original))
+        raise StopIteration
+
+    def take_errors(self) -> list[InputError]:
+        errors, self._errors = self._errors, []
+        return errors
+
+
+def _lines(stream: _Counted, limit: int) -> Iterator[bytes | None]:
+    """Physical lines as bytes; a line over ``limit`` bytes is skipped and yields None."""
+    while True:
+        raw = stream.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = stream.readline(1 << 20)
+            yield None
+            continue
+        yield raw
+
+
+def _kind_of(value: Any) -> str:
+    names = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def _limit(options: ReadOptions) -> str:
+    return f"{options.max_chars:,}-character"
+
+
+class _Counted:
+    """A byte stream that reports how far through its file it is (for the ETA)."""
+
+    def __init__(self, stream: IO[bytes], raw: IO[bytes] | None, progress: Progress) -> None:
+        self._stream = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
+        self._raw, self._progress, self._last = raw, progress, 0
+
+    def peek(self) -> bytes:
+        return self._stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]  # type: ignore[attr-defined,no-any-return]
+
+    def read(self, n: int) -> bytes:
+        return self._count(self._stream.read(n))
+
+    def readline(self, n: int) -> bytes:
+        return self._count(self._stream.readline(n))
+
+    def _count(self, data: bytes) -> bytes:
+        if self._raw is not None:
+            position = self._raw.tell()
+            self._progress.done += position - self._last
+            self._last = position
+        else:
+            self._progress.done += len(data)
+        return data
