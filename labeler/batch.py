@@ -217,6 +217,8 @@ class FileSink:
                 f"continue it, or delete it to start again"
             )
         state = self._load_state() if resume and self.state_path.exists() else None
+        self.out: IO[str]
+        self.errors: IO[str] | None
         if state is None:
             self.out = self.partial.open("w", encoding="utf-8", newline="")
             self.out.write(header)

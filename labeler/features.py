@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,27 @@ def make_vectorizer() -> Any:
     )
 
 
+# Joins texts for one tokenizer call: a token no lower-cased text contains.
+_SEPARATOR = " \u0130\u0130 "
+_SPLIT = re.compile(r"(\b\w\w+\b)")  # TOKEN_PATTERN, captured
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, lower-cased token) of every token in ``text``.
+
+    ``re.split`` with a group returns the text between tokens and the tokens in
+    turn, so positions are running sums of lengths: much faster than match
+    objects. Lower-casing first is exact when it keeps every character's
+    length, which all but a few scripts do; otherwise we take the slow path.
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return [(m.start(), m.end(), m.group().lower()) for m in _TOKEN.finditer(text)]
+    parts = _SPLIT.split(lowered)
+    offsets = list(accumulate(map(len, parts), initial=0))
+    return list(zip(offsets[1:-1:2], offsets[2::2], parts[1::2], strict=True))
+
+
 def term_spans(
     text: str, terms: set[str], stop: frozenset[str] = frozenset()
 ) -> dict[str, list[tuple[int, int]]]:
@@ -61,8 +83,7 @@ def term_spans(
     >>> term_spans("Kill the process, not the man.", {"kill process", "man"}, frozenset({"the"}))
     {'kill process': [(0, 16)], 'man': [(26, 29)]}
     """
-    tokens = [(m.start(), m.end(), m.group().lower()) for m in _TOKEN.finditer(text)]
-    tokens = [t for t in tokens if t[2] not in stop]
+    tokens = [t for t in _tokens(text) if t[2] not in stop]
     spans: dict[str, list[tuple[int, int]]] = {}
     for i, (start, end, token) in enumerate(tokens):
         if token in terms:
@@ -108,7 +129,7 @@ class FastTfidf:
     scoring needs neither sklearn nor a pickled object.
     """
 
-    _STOP, _UNKNOWN = -2, -1
+    _STOP, _UNKNOWN, _SEP = -2, -1, -3
 
     def __init__(self, params: TfidfParams) -> None:
         self._pattern = re.compile(params.token_pattern)
@@ -135,14 +156,11 @@ class FastTfidf:
         self._pair_features = np.asarray(pair_features, dtype=np.int64)[order]
         for word in params.stop_words:
             ids[word] = self._STOP
+        ids[_SEPARATOR.strip()] = self._SEP
         self._ids = ids
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
-        findall, get = self._pattern.findall, self._ids.get
-        tokens = [findall(t.lower() if self._lower else t) for t in texts]
-        counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        ids = np.array([get(tok, -1) for toks in tokens for tok in toks], dtype=np.int64)
-        doc = np.repeat(np.arange(len(texts)), counts)
+        ids, doc = self._token_ids(texts)
         kept = ids != self._STOP
         ids, doc = ids[kept], doc[kept]
         rows, cols = self._unigrams(ids, doc)
@@ -168,6 +186,24 @@ class FastTfidf:
         norms[norms == 0] = 1.0
         X.data /= np.repeat(norms, np.diff(X.indptr))
         return X
+
+    def _token_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids of all texts, and the text each belongs to.
+
+        Lower-cased texts are joined with a separator token that no lower-cased
+        text can contain (upper-case dotted I), and tokenized in one call.
+        """
+        if not self._lower:
+            tokens = [self._pattern.findall(t) for t in texts]
+            counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+            flat = [tok for toks in tokens for tok in toks]
+            ids = np.fromiter(map(self._ids.get, flat, repeat(-1)), np.int64, len(flat))
+            return ids, np.repeat(np.arange(len(texts)), counts)
+        flat = self._pattern.findall(_SEPARATOR.join([t.lower() for t in texts]))
+        ids = np.fromiter(map(self._ids.get, flat, repeat(-1)), np.int64, len(flat))
+        separators = ids == self._SEP
+        doc = np.cumsum(separators)
+        return ids[~separators], doc[~separators]
 
     def _unigrams(self, ids: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         feature = np.where(ids >= 0, self._unigram[np.maximum(ids, 0)], -1)

@@ -105,22 +105,33 @@ class Model:
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.proba(self.features(texts))
 
-    def evidence(self, x: sparse.csr_matrix, text: str, label: str) -> list[dict[str, Any]]:
-        """The terms that pushed ``label``'s score up most, with spans in ``text``.
+    def evidence(
+        self, X: sparse.csr_matrix, row: int, text: str, labels: list[str]
+    ) -> list[dict[str, Any]]:
+        """For each label, the terms of row ``row`` that pushed its score up most.
 
         ``weight`` is the term's contribution to the label's log-odds before
         calibration (tf-idf value times coefficient); only positive ones count.
+        Spans index ``text``, the passage.
         """
-        row = x.tocsr()
-        contrib = row.data * self.coef[LABELS.index(label)][row.indices]
-        top = np.argsort(-contrib)[:EVIDENCE_TERMS]
-        chosen = {
-            self.tfidf.terms[row.indices[i]]: float(contrib[i]) for i in top if contrib[i] > 0
-        }
+        lo, hi = X.indptr[row], X.indptr[row + 1]
+        features, values = X.indices[lo:hi], X.data[lo:hi]
+        chosen: list[tuple[str, str, float]] = []
+        for label in labels:
+            contrib = values * self.coef[LABELS.index(label)][features]
+            top = np.argsort(-contrib)[:EVIDENCE_TERMS]
+            chosen += [
+                (label, self.tfidf.terms[features[i]], float(contrib[i]))
+                for i in top
+                if contrib[i] > 0
+            ]
+        spans = term_spans(text, {term for _, term, _ in chosen}, self._stop)
         return [
-            {"label": label, "term": term, "start": s, "end": e, "weight": round(chosen[term], 4)}
-            for term, spans in term_spans(text, set(chosen), self._stop).items()
-            for s, e in spans
+            {"label": label, "term": term, "start": s, "end": e, "weight": round(weight, 4)}
+            for label, term, weight in sorted(
+                chosen, key=lambda c: (c[0] != labels[0], spans[c[1]][0])
+            )
+            for s, e in spans[term]
         ]
 
 

@@ -74,10 +74,7 @@ def score_text(text: str, doc_id: str = "", model: Model | None = None) -> dict[
 
 
 def _evidence(model: Model, X: Any, row: int, text: str, flags: list[str]) -> list[Any]:
-    if not flags:
-        return []  # slicing a sparse row is slow: only for flagged passages
-    x = X[row]
-    return [ev for label in flags for ev in model.evidence(x, text, label)]
+    return model.evidence(X, row, text, flags) if flags else []
 
 
 def _passage(

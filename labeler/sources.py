@@ -20,9 +20,9 @@ import io
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 
@@ -36,21 +36,20 @@ KNOWN_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
 FORMATS = ("auto", "text", "html", "jsonl", "csv")
 ORIGINAL_KEPT = 2000  # characters of a bad line kept in the errors file
 SNIFF_BYTES = 8192
+BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(NamedTuple):
     """One document to score; ``line`` is its line or CSV row (None for whole files)."""
 
     id: str
     text: str
     path: str
     line: int | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any] | None = None  # other JSONL/CSV fields, carried through
 
 
-@dataclass(frozen=True)
-class InputError:
+class InputError(NamedTuple):
     """A record or file that cannot be scored, and why."""
 
     path: str
@@ -135,16 +134,16 @@ def _read_file(path: Path, options: ReadOptions, progress: Progress) -> Iterator
         yield InputError(str(path), None, f"cannot read: {err.strerror or err}")
         return
     with raw:
-        stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if path.name.endswith(".gz") else raw
+        stream: Any = gzip.GzipFile(fileobj=raw) if path.name.endswith(".gz") else raw
         counted = _Counted(stream, raw, progress)
         kind = options.input_format if options.input_format != "auto" else _kind(path)
         yield from _read_kind(counted, str(path), kind, options)
 
 
 def _read_stream(
-    stream: IO[bytes], name: str, options: ReadOptions, progress: Progress
+    stream: Any, name: str, options: ReadOptions, progress: Progress
 ) -> Iterator[Item]:
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
     kind = options.input_format
     if kind == "auto":
         head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES].lstrip()
@@ -202,49 +201,48 @@ def _read_jsonl(stream: _Counted, name: str, options: ReadOptions) -> Iterator[I
     for number, raw in enumerate(_lines(stream, limit), 1):
         if raw is None:
             yield InputError(name, number, f"line is larger than the {_limit(options)} limit")
-            continue
-        if not raw.strip():
-            continue
-        try:
-            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as err:
-            original = raw[:ORIGINAL_KEPT].decode("utf-8", "replace")
-            yield InputError(name, number, f"not valid UTF-8 (byte {err.start})", original)
-            continue
-        yield _json_document(line, name, number, options)
+        elif raw.strip():
+            yield _json_document(raw[3:] if raw.startswith(BOM) else raw, name, number, options)
 
 
-def _json_document(line: str, name: str, number: int, options: ReadOptions) -> Item:
-    original = line[:ORIGINAL_KEPT].rstrip("\n")
+def _json_document(raw: bytes, name: str, number: int, options: ReadOptions) -> Item:
     try:
-        obj = orjson.loads(line)
+        obj = orjson.loads(raw)
     except orjson.JSONDecodeError as err:
-        return InputError(name, number, f"malformed JSON: {err.msg} (column {err.colno})", original)
+        try:
+            raw.decode("utf-8")
+            reason = f"malformed JSON: {err.msg} (column {err.colno})"
+        except UnicodeDecodeError as bad:
+            reason = f"not valid UTF-8 (byte {bad.start})"
+        return InputError(name, number, reason, _original(raw))
     if not isinstance(obj, dict):
-        return InputError(name, number, f"expected a JSON object, got {_kind_of(obj)}", original)
-    return _record(obj, name, number, options, original)
+        reason = f"expected a JSON object, got {_kind_of(obj)}"
+        return InputError(name, number, reason, _original(raw))
+    item = _record(obj, name, number, options)
+    return item._replace(original=_original(raw)) if isinstance(item, InputError) else item
 
 
-def _record(
-    obj: dict[str, Any], name: str, number: int, options: ReadOptions, original: str
-) -> Item:
+def _original(raw: bytes) -> str:
+    """The start of a bad line, for the errors file."""
+    return raw[:ORIGINAL_KEPT].decode("utf-8", "replace").rstrip("\r\n")
+
+
+def _record(obj: dict[str, Any], name: str, number: int, options: ReadOptions) -> Item:
     """A Document from a JSONL object or CSV row, or the reason it is not one."""
     if options.text_field not in obj:
         present = ", ".join(sorted(map(str, obj))) or "none"
         reason = f"no '{options.text_field}' field (fields: {present})"
-        return InputError(name, number, reason, original)
+        return InputError(name, number, reason)
     text = obj[options.text_field]
     if not isinstance(text, str):
         reason = f"field '{options.text_field}' is {_kind_of(text)}, expected a string"
-        return InputError(name, number, reason, original)
+        return InputError(name, number, reason)
     if len(text) > options.max_chars:
-        return InputError(
-            name, number, f"text is larger than the {_limit(options)} limit", original[:200]
-        )
+        return InputError(name, number, f"text is larger than the {_limit(options)} limit")
     raw_id = obj.get(options.id_field)
     doc_id = f"{name}:{number}" if raw_id in (None, "") else str(raw_id)
-    extra = {k: v for k, v in obj.items() if k not in (options.text_field, options.id_field)}
-    return Document(doc_id, text, name, number, extra)
+    extra = {k: v for k, v in obj.items() if k != options.text_field and k != options.id_field}
+    return Document(doc_id, text, name, number, extra or None)
 
 
 def _read_csv(stream: _Counted, name: str, options: ReadOptions) -> Iterator[Item]:
@@ -277,7 +275,8 @@ def _csv_document(
     if len(row) != len(header):
         reason = f"row has {len(row)} fields, the header has {len(header)}"
         return InputError(name, number, reason, original)
-    return _record(dict(zip(header, row, strict=True)), name, number, options, original)
+    item = _record(dict(zip(header, row, strict=True)), name, number, options)
+    return item._replace(original=original) if isinstance(item, InputError) else item
 
 
 def _next_row(reader: Any, lines: _CsvLines) -> list[str] | InputError | None:
@@ -354,8 +353,8 @@ def _limit(options: ReadOptions) -> str:
 class _Counted:
     """A byte stream that reports how far through its file it is (for the ETA)."""
 
-    def __init__(self, stream: IO[bytes], raw: IO[bytes] | None, progress: Progress) -> None:
-        self._stream = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
+    def __init__(self, stream: Any, raw: IO[bytes] | None, progress: Progress) -> None:
+        self._stream = stream if hasattr(stream, "peek") else io.BufferedReader(stream)
         self._raw, self._progress, self._last = raw, progress, 0
 
     def peek(self) -> bytes:

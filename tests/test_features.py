@@ -38,7 +38,7 @@ def fitted():
     return make_vectorizer().fit([r.text for r in load_rows(DATA)[:3000]])
 
 
-WORDS = ["the", "kill", "process", "police", "mob", "fire", "burnt", "alive", "of", "İ", "ﬁ"]
+WORDS = ["the", "kill", "process", "police", "mob", "fire", "burnt", "alive", "of", "İ", "İİ", "ﬁ"]
 passage_text = st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)), max_size=40).map(
     " ".join
 )
