@@ -126,11 +126,13 @@ class Model:
                 if contrib[i] > 0
             ]
         spans = term_spans(text, {term for _, term, _ in chosen}, self._stop)
+        found = sorted(
+            (c for c in chosen if c[1] in spans),
+            key=lambda c: (LABELS.index(c[0]), spans[c[1]][0]),
+        )
         return [
             {"label": label, "term": term, "start": s, "end": e, "weight": round(weight, 4)}
-            for label, term, weight in sorted(
-                chosen, key=lambda c: (c[0] != labels[0], spans[c[1]][0])
-            )
+            for label, term, weight in found
             for s, e in spans[term]
         ]
 

@@ -353,12 +353,14 @@ def _limit(options: ReadOptions) -> str:
 class _Counted:
     """A byte stream that reports how far through its file it is (for the ETA)."""
 
+    CHECK_EVERY = 512  # reads between position checks: a check is a system call
+
     def __init__(self, stream: Any, raw: IO[bytes] | None, progress: Progress) -> None:
         self._stream = stream if hasattr(stream, "peek") else io.BufferedReader(stream)
-        self._raw, self._progress, self._last = raw, progress, 0
+        self._raw, self._progress, self._last, self._reads = raw, progress, 0, 0
 
     def peek(self) -> bytes:
-        return self._stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]  # type: ignore[attr-defined,no-any-return]
+        return self._stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]  # type: ignore[no-any-return]
 
     def read(self, n: int) -> bytes:
         return self._count(self._stream.read(n))
@@ -367,10 +369,12 @@ class _Counted:
         return self._count(self._stream.readline(n))
 
     def _count(self, data: bytes) -> bytes:
-        if self._raw is not None:
+        if self._raw is None:
+            self._progress.done += len(data)
+            return data
+        self._reads += 1
+        if self._reads % self.CHECK_EVERY == 0 or not data:
             position = self._raw.tell()
             self._progress.done += position - self._last
             self._last = position
-        else:
-            self._progress.done += len(data)
         return data
