@@ -8,8 +8,9 @@ multiply scoring time for little gain on this data (see the model card).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import accumulate, repeat
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -52,23 +53,6 @@ def make_vectorizer() -> Any:
 
 # Joins texts for one tokenizer call: a token no lower-cased text contains.
 _SEPARATOR = " \u0130\u0130 "
-_SPLIT = re.compile(r"(\b\w\w+\b)")  # TOKEN_PATTERN, captured
-
-
-def _tokens(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, lower-cased token) of every token in ``text``.
-
-    ``re.split`` with a group returns the text between tokens and the tokens in
-    turn, so positions are running sums of lengths: much faster than match
-    objects. Lower-casing first is exact when it keeps every character's
-    length, which all but a few scripts do; otherwise we take the slow path.
-    """
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        return [(m.start(), m.end(), m.group().lower()) for m in _TOKEN.finditer(text)]
-    parts = _SPLIT.split(lowered)
-    offsets = list(accumulate(map(len, parts), initial=0))
-    return list(zip(offsets[1:-1:2], offsets[2::2], parts[1::2], strict=True))
 
 
 def term_spans(
@@ -76,22 +60,71 @@ def term_spans(
 ) -> dict[str, list[tuple[int, int]]]:
     """Character spans in ``text`` of each unigram or bigram in ``terms``.
 
-    Tokens are found on the original text (not a lower-cased copy), so spans
-    index ``text`` exactly. As in the vectorizer, stop words are dropped before
-    bigrams are formed, so a bigram's span covers any stop words between its two.
+    Spans index ``text`` itself (never a lower-cased copy of different length).
+    As in the vectorizer, stop words are dropped before bigrams are formed, so a
+    bigram's span covers any stop words between its two tokens.
 
     >>> term_spans("Kill the process, not the man.", {"kill process", "man"}, frozenset({"the"}))
     {'kill process': [(0, 16)], 'man': [(26, 29)]}
     """
-    tokens = [t for t in _tokens(text) if t[2] not in stop]
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few scripts change length when lower-cased
+        return _spans_by_tokens(text, terms, stop)
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for term in terms:
+        first, _, second = term.partition(" ")
+        if first in stop or second in stop or len(first) < 2 or 0 < len(second) < 2:
+            continue  # never a feature: stop words and single characters are not tokens
+        for start in _word_starts(lowered, first):
+            end = start + len(first)
+            if second:
+                following = _next_token(lowered, end, stop)
+                if following is None or following[2] != second:
+                    continue
+                end = following[1]
+            spans.setdefault(term, []).append((start, end))
+    return dict(sorted(spans.items(), key=lambda item: item[1][0]))
+
+
+def _word_starts(text: str, word: str) -> Iterator[int]:
+    """Where ``word`` occurs in ``text`` as a whole token (not inside a longer word)."""
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        if (start == 0 or not _is_word_char(text[start - 1])) and (
+            end == len(text) or not _is_word_char(text[end])
+        ):
+            yield start
+        start = text.find(word, start + 1)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # exactly what \w matches
+
+
+def _next_token(text: str, pos: int, stop: frozenset[str]) -> tuple[int, int, str] | None:
+    for match in _TOKEN.finditer(text, pos):
+        if match.group() not in stop:
+            return match.start(), match.end(), match.group()
+    return None
+
+
+def _spans_by_tokens(
+    text: str, terms: set[str], stop: frozenset[str]
+) -> dict[str, list[tuple[int, int]]]:
+    """term_spans the slow, general way: every token of the original text, in turn."""
+    tokens = [
+        (m.start(), m.end(), m.group().lower())
+        for m in _TOKEN.finditer(text)
+        if m.group().lower() not in stop
+    ]
     spans: dict[str, list[tuple[int, int]]] = {}
     for i, (start, end, token) in enumerate(tokens):
         if token in terms:
             spans.setdefault(token, []).append((start, end))
-        if i + 1 < len(tokens):
-            bigram = f"{token} {tokens[i + 1][2]}"
-            if bigram in terms:
-                spans.setdefault(bigram, []).append((start, tokens[i + 1][1]))
+        bigram = f"{token} {tokens[i + 1][2]}" if i + 1 < len(tokens) else ""
+        if bigram in terms:
+            spans.setdefault(bigram, []).append((start, tokens[i + 1][1]))
     return dict(sorted(spans.items(), key=lambda item: item[1][0]))
 
 

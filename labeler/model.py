@@ -105,26 +105,33 @@ class Model:
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.proba(self.features(texts))
 
-    def evidence(
-        self, X: sparse.csr_matrix, row: int, text: str, labels: list[str]
-    ) -> list[dict[str, Any]]:
-        """For each label, the terms of row ``row`` that pushed its score up most.
+    def top_terms(
+        self, X: sparse.csr_matrix, flags: np.ndarray
+    ) -> dict[int, list[tuple[str, str, float]]]:
+        """For each flagged row and label, the terms that pushed the score up most.
 
-        ``weight`` is the term's contribution to the label's log-odds before
-        calibration (tf-idf value times coefficient); only positive ones count.
-        Spans index ``text``, the passage.
+        Returns ``{row: [(label, term, weight), ...]}``; ``weight`` is the term's
+        contribution to the label's log-odds before calibration (tf-idf value
+        times coefficient), positive only, at most EVIDENCE_TERMS per label.
+        One pass of array operations over the whole batch.
         """
-        lo, hi = X.indptr[row], X.indptr[row + 1]
-        features, values = X.indices[lo:hi], X.data[lo:hi]
-        chosen: list[tuple[str, str, float]] = []
-        for label in labels:
-            contrib = values * self.coef[LABELS.index(label)][features]
-            top = np.argsort(-contrib)[:EVIDENCE_TERMS]
-            chosen += [
-                (label, self.tfidf.terms[features[i]], float(contrib[i]))
-                for i in top
-                if contrib[i] > 0
-            ]
+        out: dict[int, list[tuple[str, str, float]]] = {}
+        row_of = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        for j, label in enumerate(LABELS):
+            contrib = X.data * self.coef[j][X.indices]
+            keep = (contrib > 0) & flags[row_of, j]
+            rows, weights, features = row_of[keep], contrib[keep], X.indices[keep]
+            order = np.lexsort((-weights, rows))
+            rows, weights, features = rows[order], weights[order], features[order]
+            top = np.arange(len(rows)) - np.searchsorted(rows, rows) < EVIDENCE_TERMS
+            for row, weight, feature in zip(
+                rows[top].tolist(), weights[top].tolist(), features[top].tolist(), strict=True
+            ):
+                out.setdefault(row, []).append((label, self.tfidf.terms[feature], weight))
+        return out
+
+    def evidence(self, text: str, chosen: list[tuple[str, str, float]]) -> list[dict[str, Any]]:
+        """Evidence entries for one passage's ``top_terms``, with spans in its ``text``."""
         spans = term_spans(text, {term for _, term, _ in chosen}, self._stop)
         found = sorted(
             (c for c in chosen if c[1] in spans),

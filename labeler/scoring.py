@@ -50,8 +50,9 @@ def score_documents(
     flags, severity = decide(proba, {**model.thresholds, **(thresholds or {})}, model.described_at)
     names = [flag_names(row) for row in flags]
     scores = [_scores(row) for row in np.round(proba, 4).tolist()]
+    top = model.top_terms(X, flags)
     passages = [
-        _passage(p, scores[i], names[i], sev, _evidence(model, X, i, p.text, names[i]))
+        _passage(p, scores[i], names[i], sev, model.evidence(p.text, top[i]) if i in top else [])
         for i, (p, sev) in enumerate(zip(flat, severity.tolist(), strict=True))
     ]
     starts = np.cumsum([0] + [len(ps) for ps in split[:-1]])
@@ -71,10 +72,6 @@ def score_text(text: str, doc_id: str = "", model: Model | None = None) -> dict[
     (['violence'], 'violence')
     """
     return score_documents([(doc_id, text)], model)[0]
-
-
-def _evidence(model: Model, X: Any, row: int, text: str, flags: list[str]) -> list[Any]:
-    return model.evidence(X, row, text, flags) if flags else []
 
 
 def _passage(

@@ -51,3 +51,12 @@ def test_fast_tfidf_equals_the_fitted_vectorizer(fitted, texts):
     got = FastTfidf(TfidfParams.from_vectorizer(fitted)).transform(texts).toarray()
     assert got.shape == expected.shape
     assert abs(got - expected).max(initial=0.0) < 1e-6
+
+
+@settings(max_examples=300, deadline=None)
+@given(passage_text, st.sets(st.sampled_from(WORDS + ["kill process", "mob fire", "burnt alive"])))
+def test_term_spans_fast_path_agrees_with_token_by_token(text, terms):
+    from labeler.features import _spans_by_tokens
+
+    stop = frozenset({"the", "of"})
+    assert term_spans(text, terms, stop) == _spans_by_tokens(text, terms, stop)
