@@ -29,7 +29,7 @@ _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+|\n\s*")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Passage:
     """One scored unit of a document: ``text == document[start:end]``."""
 

@@ -92,6 +92,16 @@ def _passage(
 def _document(
     doc_id: str, passages: list[dict[str, Any]], top: list[float], version: str
 ) -> dict[str, Any]:
+    if len(passages) == 1:  # most records: the document is its one passage
+        only = passages[0]
+        return {
+            "id": doc_id,
+            "scores": only["scores"],
+            "flags": only["flags"],
+            "severity": only["severity"],
+            "passages": passages,
+            "model": version,
+        }
     flagged = {name for p in passages for name in p["flags"]}
     return {
         "id": doc_id,

@@ -241,6 +241,8 @@ def _record(obj: dict[str, Any], name: str, number: int, options: ReadOptions) -
         return InputError(name, number, f"text is larger than the {_limit(options)} limit")
     raw_id = obj.get(options.id_field)
     doc_id = f"{name}:{number}" if raw_id in (None, "") else str(raw_id)
+    if len(obj) <= 2 and options.id_field in obj:
+        return Document(doc_id, text, name, number)
     extra = {k: v for k, v in obj.items() if k != options.text_field and k != options.id_field}
     return Document(doc_id, text, name, number, extra or None)
 
@@ -321,16 +323,17 @@ class _CsvLines:
 
 def _lines(stream: _Counted, limit: int) -> Iterator[bytes | None]:
     """Physical lines as bytes; a line over ``limit`` bytes is skipped and yields None."""
-    while True:
-        raw = stream.readline(limit + 1)
-        if not raw:
-            return
+    readline = stream.raw_readline
+    for count, raw in enumerate(iter(lambda: readline(limit + 1), b""), 1):
+        if count % stream.CHECK_EVERY == 0:
+            stream.update()
         if len(raw) > limit and not raw.endswith(b"\n"):
             while raw and not raw.endswith(b"\n"):
-                raw = stream.readline(1 << 20)
+                raw = readline(1 << 20)
             yield None
-            continue
-        yield raw
+        else:
+            yield raw
+    stream.update()
 
 
 def _kind_of(value: Any) -> str:
@@ -357,7 +360,7 @@ class _Counted:
 
     def __init__(self, stream: Any, raw: IO[bytes] | None, progress: Progress) -> None:
         self._stream = stream if hasattr(stream, "peek") else io.BufferedReader(stream)
-        self._raw, self._progress, self._last, self._reads = raw, progress, 0, 0
+        self._raw, self._progress, self._last = raw, progress, 0
 
     def peek(self) -> bytes:
         return self._stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]  # type: ignore[no-any-return]
@@ -365,16 +368,20 @@ class _Counted:
     def read(self, n: int) -> bytes:
         return self._count(self._stream.read(n))
 
-    def readline(self, n: int) -> bytes:
-        return self._count(self._stream.readline(n))
+    @property
+    def raw_readline(self) -> Any:
+        """The stream's own readline: callers report progress with ``update``."""
+        return self._stream.readline
+
+    def update(self) -> None:
+        if self._raw is not None:
+            position = self._raw.tell()
+            self._progress.done += position - self._last
+            self._last = position
 
     def _count(self, data: bytes) -> bytes:
         if self._raw is None:
             self._progress.done += len(data)
-            return data
-        self._reads += 1
-        if self._reads % self.CHECK_EVERY == 0 or not data:
-            position = self._raw.tell()
-            self._progress.done += position - self._last
-            self._last = position
+        else:
+            self.update()
         return data
