@@ -8,7 +8,6 @@ multiply scoring time for little gain on this data (see the model card).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -86,20 +85,23 @@ def term_spans(
     return dict(sorted(spans.items(), key=lambda item: item[1][0]))
 
 
-def _word_starts(text: str, word: str) -> Iterator[int]:
-    """Where ``word`` occurs in ``text`` as a whole token (not inside a longer word)."""
+def _word_starts(text: str, word: str) -> list[int]:
+    """Where ``word`` occurs in ``text`` as a whole token (not inside a longer word).
+
+    ``str.find`` plus a look at the neighbouring characters: several times
+    faster than a regex with word boundaries. A word character is what ``\\w``
+    matches: alphanumeric or underscore.
+    """
+    starts, size, length = [], len(word), len(text)
     start = text.find(word)
     while start >= 0:
-        end = start + len(word)
-        if (start == 0 or not _is_word_char(text[start - 1])) and (
-            end == len(text) or not _is_word_char(text[end])
-        ):
-            yield start
+        end = start + size
+        before = text[start - 1] if start else " "
+        after = text[end] if end < length else " "
+        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+            starts.append(start)
         start = text.find(word, start + 1)
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"  # exactly what \w matches
+    return starts
 
 
 def _next_token(text: str, pos: int, stop: frozenset[str]) -> tuple[int, int, str] | None:
