@@ -17,9 +17,14 @@ def main(src: str, dest: str, batch: int = 2000) -> None:
     with open(src, "rb") as lines, open(dest, "wb") as out:
         while chunk := [orjson.loads(line) for line in islice(lines, batch)]:
             probs = predict_prob([r["text"] for r in chunk])
-            out.write(b"".join(orjson.dumps({"id": r["id"], "profanity": float(p)},
-                                            option=orjson.OPT_APPEND_NEWLINE)
-                               for r, p in zip(chunk, probs, strict=True)))
+            out.write(
+                b"".join(
+                    orjson.dumps(
+                        {"id": r["id"], "profanity": float(p)}, option=orjson.OPT_APPEND_NEWLINE
+                    )
+                    for r, p in zip(chunk, probs, strict=True)
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -48,6 +48,10 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
+def labeler(src: Path, out: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "labeler", "score", str(src), "-o", out, "--quiet", *extra]
+
+
 def in_process(texts: list[str]) -> tuple[float, float]:
     """Passages/s of each model alone on a list of texts (no I/O, no JSON)."""
     from profanity_check import predict_prob
@@ -55,11 +59,14 @@ def in_process(texts: list[str]) -> tuple[float, float]:
     from labeler import load_model
 
     model = load_model()
+    chunks = [texts[i : i + 2000] for i in range(0, len(texts), 2000)]  # as the CLI batches
     start = time.perf_counter()
-    model.predict_proba(texts)
+    for chunk in chunks:
+        model.predict_proba(chunk)
     ours = len(texts) / (time.perf_counter() - start)
     start = time.perf_counter()
-    predict_prob(texts)
+    for chunk in chunks:
+        predict_prob(chunk)
     theirs = len(texts) / (time.perf_counter() - start)
     return ours, theirs
 
@@ -68,40 +75,66 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=200_000)
     parser.add_argument("--rss-mb", type=int, default=0, help="also score a JSONL this large")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each tool (best is kept)")
     args = parser.parse_args()
     texts = training_texts()
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "input.jsonl"
         write_input(src, texts, args.passages)
         size = src.stat().st_size / 1e6
-        print(f"input: {args.passages:,} passages ({len(texts):,} distinct real texts), {size:.0f} MB")
+        print(
+            f"input: {args.passages:,} passages ({len(texts):,} distinct real texts), {size:.0f} MB"
+        )
         runs = {
-            "labeler score --jobs 1": [sys.executable, "-m", "labeler", "score", str(src),
-                                       "-o", f"{tmp}/a.jsonl", "--jobs", "1", "--quiet"],
-            "labeler score (all cores)": [sys.executable, "-m", "labeler", "score", str(src),
-                                          "-o", f"{tmp}/b.jsonl", "--quiet"],
-            "alt-profanity-check": [sys.executable, str(ROOT / "benchmarks" / "apc_score.py"),
-                                    str(src), f"{tmp}/c.jsonl"],
+            "labeler score --jobs 1": labeler(src, f"{tmp}/a.jsonl", "--jobs", "1"),
+            "labeler score (all cores)": labeler(src, f"{tmp}/b.jsonl"),
+            "alt-profanity-check": [
+                sys.executable,
+                str(ROOT / "benchmarks" / "apc_score.py"),
+                str(src),
+                f"{tmp}/c.jsonl",
+            ],
         }
+        best = {name: (float("inf"), 0.0) for name in runs}
+        for _ in range(args.repeat):  # interleaved, best of N: machine noise hits all alike
+            for name, cmd in runs.items():
+                seconds, rss = timed(cmd)
+                best[name] = min(best[name], (seconds, rss))
         rates = {}
-        print(f"{'whole process':28} {'seconds':>8} {'passages/s':>11} {'peak RSS MB':>12}")
-        for name, cmd in runs.items():
-            seconds, rss = timed(cmd)
+        print(
+            f"{'whole process, best of ' + str(args.repeat):28} {'seconds':>8} "
+            f"{'passages/s':>11} {'peak RSS MB':>12}"
+        )
+        for name, (seconds, rss) in best.items():
             rates[name] = args.passages / seconds
             print(f"{name:28} {seconds:8.2f} {rates[name]:11,.0f} {rss:12.0f}")
         ratio = rates["labeler score --jobs 1"] / rates["alt-profanity-check"]
         print(f"ratio, one process each (labeler / alt-profanity-check): {ratio:.2f}x")
         ours, theirs = in_process(texts * (args.passages // len(texts) + 1))
-        print(f"model alone, in process: labeler {ours:,.0f}/s (2 labels), "
-              f"alt-profanity-check {theirs:,.0f}/s (1 label); ratio {ours / theirs:.2f}x")
+        print(
+            f"model alone, in process: labeler {ours:,.0f}/s (2 labels), "
+            f"alt-profanity-check {theirs:,.0f}/s (1 label); ratio {ours / theirs:.2f}x"
+        )
         if args.rss_mb:
             big = Path(tmp) / "large.jsonl"
             n = int(args.passages * args.rss_mb / size)
             write_input(big, texts, n)
-            seconds, rss = timed([sys.executable, "-m", "labeler", "score", str(big), "-o",
-                                  f"{tmp}/d.jsonl", "--quiet"])
-            print(f"large input: {big.stat().st_size / 1e6:,.0f} MB, {n:,} passages in "
-                  f"{seconds:,.0f} s ({n / seconds:,.0f}/s), peak RSS {rss:.0f} MB")
+            seconds, rss = timed(
+                [
+                    sys.executable,
+                    "-m",
+                    "labeler",
+                    "score",
+                    str(big),
+                    "-o",
+                    f"{tmp}/d.jsonl",
+                    "--quiet",
+                ]
+            )
+            print(
+                f"large input: {big.stat().st_size / 1e6:,.0f} MB, {n:,} passages in "
+                f"{seconds:,.0f} s ({n / seconds:,.0f}/s), peak RSS {rss:.0f} MB"
+            )
 
 
 if __name__ == "__main__":

@@ -185,10 +185,29 @@ def scored(settings: Settings, work: Iterable[list[Item]], jobs: int) -> Iterato
         return
     from joblib import Parallel, delayed
 
+    _fix_mmap_threshold()
     windows = chain([head], iter(lambda: list(islice(work, WINDOW_PER_JOB * jobs)), []))
     with Parallel(n_jobs=jobs) as parallel:
         for window in windows:
             yield from parallel(delayed(score_batch)(settings, batch) for batch in window)
+
+
+def _fix_mmap_threshold() -> None:
+    """Keep memory flat while results stream in from workers (glibc only).
+
+    Results arrive as multi-megabyte buffers. glibc raises its mmap threshold
+    each time such a buffer is freed, after which they come from the heap and
+    fragment it: RSS then grows with the input (measured: 170 MB per million
+    passages instead of 100). Fixing the threshold keeps big buffers in mmap.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return  # not glibc: nothing to fix
+    m_mmap_threshold = -3
+    libc.mallopt(m_mmap_threshold, 128 * 1024)
 
 
 class StreamSink:
