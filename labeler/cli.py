@@ -31,6 +31,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     from labeler.model import ModelError
     from labeler.sources import ReadOptions
 
+    if not args.inputs and sys.stdin.isatty():
+        print(
+            "labeler: no INPUT given and nothing piped in; see labeler score --help",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     fmt = args.format or ("report" if args.output is None and sys.stdout.isatty() else "jsonl")
     colour = fmt == "report" and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     settings = Settings(

@@ -129,7 +129,12 @@ def _cells(m: dict[str, Any]) -> str:
 
 def plot_pr_curves(report: dict[str, Any], directory: Path) -> list[Path]:
     """One PNG per label: model and baseline PR curves on the pooled test split."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise SystemExit(
+            "labeler: PR curves need matplotlib: pip install 'labeler[train]'"
+        ) from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -288,3 +288,8 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     assert quiet == ""
     piped = run(EXAMPLE, "-o", tmp_path / "p.jsonl")
     assert b"passages/s" in piped.stderr and b"\r" not in piped.stderr  # summary only
+
+
+def test_no_input_on_a_terminal_is_a_usage_error_not_a_hang():
+    out = _tty_run([], {})
+    assert "no INPUT given and nothing piped in" in out
