@@ -58,6 +58,7 @@ class Settings:
     only_flagged: bool = False
     min_severity: int = 0
     colour: bool = False
+    keep_for_store: bool = False  # return (record, text) pairs for the review store
 
     def keep(self, item: dict[str, Any]) -> bool:
         """Whether a document (or, in CSV, a passage) passes the output filters."""
@@ -89,6 +90,7 @@ class BatchResult:
     stats: Stats
     items: int
     last: dict[str, Any]
+    stored: list[tuple[dict[str, Any], str]] = field(default_factory=list)
 
 
 @lru_cache(maxsize=2)
@@ -117,6 +119,7 @@ def score_batch(settings: Settings, items: list[Item]) -> BatchResult:
     docs = [item for item in items if isinstance(item, Document)]
     records = iter(score_documents([(d.id, d.text) for d in docs], model, settings.thresholds))
     out, errors, messages, stats = [], [], [], Stats()
+    stored: list[tuple[dict[str, Any], str]] = []
     for item in items:
         if isinstance(item, InputError):
             stats.errors += 1
@@ -141,8 +144,10 @@ def score_batch(settings: Settings, items: list[Item]) -> BatchResult:
         for label in record["flags"]:
             stats.flagged[label] += 1
         out.append(_format(record, settings))
+        if settings.keep_for_store:
+            stored.append((record, item.text))
     return BatchResult(
-        "".join(out), "".join(errors), messages, stats, len(items), item_key(items[-1])
+        "".join(out), "".join(errors), messages, stats, len(items), item_key(items[-1]), stored
     )
 
 
@@ -337,6 +342,7 @@ class Job:
     jobs: int = 1
     resume: bool = False
     quiet: bool = False
+    store: Path | None = None
 
 
 def run(job: Job, stdout: IO[str], stderr: IO[str]) -> Stats:
@@ -362,7 +368,10 @@ def run(job: Job, stdout: IO[str], stderr: IO[str]) -> Stats:
     items = resume_from(read_inputs(job.inputs, job.read, progress), sink.skip, sink.last)
     start, shown = time.monotonic(), 0
     done = Stats()
+    store = _open_store(job.store)
     for result in scored(job.settings, batches(items), job.jobs):
+        if store is not None:
+            store.add_records(result.stored)  # idempotent: safe to redo after a crash
         sink.write(result)
         done.add(result.stats)
         for message in result.messages[: max(0, SHOWN_ERRORS - shown)]:
@@ -371,11 +380,21 @@ def run(job: Job, stdout: IO[str], stderr: IO[str]) -> Stats:
         shown += len(result.messages)
         bar.update(done)
     sink.finish()
+    if store is not None:
+        store.close()
     bar.clear()
     total = sink.stats if isinstance(sink, FileSink) else done
     if not job.quiet:
         print(summary(total, time.monotonic() - start, job.errors, shown), file=stderr)
     return total
+
+
+def _open_store(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from labeler.store import Store
+
+    return Store(path)
 
 
 def summary(stats: Stats, seconds: float, errors_path: Path | None, shown: int) -> str:

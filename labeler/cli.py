@@ -46,10 +46,20 @@ def cmd_score(args: argparse.Namespace) -> int:
         only_flagged=args.only_flagged,
         min_severity=args.min_severity,
         colour=colour,
+        keep_for_store=args.store is not None,
     )
     read = ReadOptions(args.text_field, args.id_field, args.max_chars, args.input_format)
+    store = config.store_path(args.store or None) if args.store is not None else None
     job = Job(
-        args.inputs, settings, read, args.output, args.errors, args.jobs, args.resume, args.quiet
+        args.inputs,
+        settings,
+        read,
+        args.output,
+        args.errors,
+        args.jobs,
+        args.resume,
+        args.quiet,
+        store,
     )
     try:
         stats = run(job, sys.stdout, sys.stderr)
@@ -63,6 +73,20 @@ def cmd_score(args: argparse.Namespace) -> int:
         print("labeler: interrupted; run again with --resume to continue", file=sys.stderr)
         return 130
     return EXIT_FAILED if stats.errors else EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write reviewed passages (current labels) in the training-data schema, JSONL or CSV.
+
+    Columns: id, text, violence, graphic, severity, reviewer, decided_at, model and
+    the model's scores. CSV cells that could start a formula are escaped.
+    Example: labeler export --store review.db -o reviewed.jsonl
+    """
+    from labeler.export import export
+
+    count = export(config.store_path(args.store), Path(args.output), args.format)
+    print(f"labeler: exported {count:,} reviewed passages to {args.output}", file=sys.stderr)
+    return EXIT_OK
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -190,6 +214,18 @@ def parser() -> argparse.ArgumentParser:
         help="longest document accepted, in characters",
     )
     s.add_argument("--model", help="model directory (default: LABELER_MODEL or the shipped model)")
+    s.add_argument(
+        "--store",
+        nargs="?",
+        const="",
+        metavar="DB",
+        help="also add the scored documents to the review store "
+        "(default DB: LABELER_DB or LABELER_HOME/labeler.db)",
+    )
+    x = add("export", cmd_export, "export reviewed passages from the review store")
+    x.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    x.add_argument("-o", "--output", required=True, help="file to write (atomically)")
+    x.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file extension")
     t = add("train", cmd_train, "rebuild the model from training data")
     t.add_argument("--data", default="training/data")
     t.add_argument("--out", default="labeler/models/default")

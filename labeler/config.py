@@ -15,3 +15,9 @@ def model_dir(flag: str | None = None) -> Path | None:
     """The model directory to load: --model, else LABELER_MODEL, else None (shipped model)."""
     value = flag or os.environ.get("LABELER_MODEL")
     return Path(value) if value else None
+
+
+def store_path(flag: str | None = None) -> Path:
+    """The review store: --store, else LABELER_DB, else labeler.db under LABELER_HOME."""
+    value = flag or os.environ.get("LABELER_DB")
+    return Path(value) if value else home() / "labeler.db"

@@ -1,0 +1,98 @@
+"""What a reviewer's decision means, and what a passage's label is now.
+
+Pure functions, no storage and no Streamlit: the store persists decisions, the
+dashboard shows them, and both ask this module what they mean.
+
+Reviews are append-only events. A decision is ``confirm`` (the model's flags
+are right), ``correct`` (with the reviewer's labels), ``skip`` (no label), or
+``undo`` (cancels the same reviewer's latest decision still standing). A
+passage's current label is its most recent standing ``confirm``/``correct``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+DECISIONS = ("confirm", "correct", "skip", "undo")
+
+
+@dataclass(frozen=True)
+class Labels:
+    violence: int
+    graphic: int
+    severity: int
+
+    def __post_init__(self) -> None:
+        if self.violence not in (0, 1) or self.graphic not in (0, 1):
+            raise ValueError("violence and graphic are 0 or 1")
+        if not 0 <= self.severity <= 3:
+            raise ValueError("severity is 0 to 3")
+        if self.graphic and not self.violence:
+            raise ValueError("graphic implies violence")
+        if (self.severity == 3) != bool(self.graphic) or (self.severity == 0) != (
+            not self.violence
+        ):
+            raise ValueError("severity must agree with the labels: 0 none, 1-2 violence, 3 graphic")
+
+
+# The one-key corrections the dashboard offers, as labels.
+NOT_VIOLENT = Labels(0, 0, 0)
+VIOLENT_NOT_GRAPHIC = Labels(1, 0, 2)
+GRAPHIC = Labels(1, 1, 3)
+
+
+@dataclass(frozen=True)
+class Review:
+    """One stored decision about one passage."""
+
+    id: int
+    passage_id: int
+    reviewer: str
+    decision: str
+    labels: Labels | None = None
+    decided_at: str = ""
+
+
+def model_labels(flags: Iterable[str], severity: int) -> Labels:
+    """The labels a ``confirm`` stands for: the model's own flags and severity."""
+    flagged = set(flags)
+    return Labels(int("violence" in flagged), int("graphic" in flagged), severity)
+
+
+def standing(reviews: Iterable[Review]) -> list[Review]:
+    """The decisions still in force, oldest first, after applying every undo."""
+    kept: list[Review] = []
+    for review in sorted(reviews, key=lambda r: r.id):
+        if review.decision == "undo":
+            mine = [r for r in kept if r.reviewer == review.reviewer]
+            if mine:
+                kept.remove(mine[-1])
+        else:
+            kept.append(review)
+    return kept
+
+
+def current_labels(reviews: Iterable[Review]) -> Labels | None:
+    """The passage's label now: its latest standing confirm or correction, if any.
+
+    >>> r = [Review(1, 7, "ana", "correct", GRAPHIC), Review(2, 7, "ana", "undo")]
+    >>> current_labels(r) is None
+    True
+    """
+    labelled = [r for r in standing(reviews) if r.labels is not None]
+    return labelled[-1].labels if labelled else None
+
+
+def disagreement(reviews: Iterable[Review]) -> bool:
+    """True when reviewers' latest standing labels for a passage differ."""
+    latest: dict[str, Labels] = {}
+    for review in standing(reviews):
+        if review.labels is not None:
+            latest[review.reviewer] = review.labels
+    return len(set(latest.values())) > 1
+
+
+def uncertainty(scores: dict[str, float], thresholds: dict[str, float]) -> float:
+    """Distance of the closest score to its threshold: lower is more uncertain."""
+    return min(abs(scores[label] - thresholds[label]) for label in thresholds)

@@ -1,0 +1,357 @@
+"""The review store: scored documents, their passages, and every review decision.
+
+SQLite is the embedded default (WAL mode, every write in one transaction). The
+schema is built by named, ordered migrations recorded in ``migrations``; the
+SQL is plain and parameterised only, so the same statements can serve another
+DB-API database later. Reviews are append-only: an undo or a change of mind is
+a new row, and a passage's current label is derived (``labeler.review``).
+Re-scoring a document with a new model version adds a score row beside the old
+one and never touches its reviews.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from labeler.review import DECISIONS, Labels, Review, current_labels, model_labels
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_documents_passages_scores_reviews",
+        """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            doc_key TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            source_path TEXT,
+            source_line INTEGER,
+            fields TEXT,
+            added_at TEXT NOT NULL,
+            UNIQUE (doc_key, text_hash)
+        );
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents (id),
+            idx INTEGER NOT NULL,
+            start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            UNIQUE (document_id, idx)
+        );
+        CREATE TABLE scores (
+            passage_id INTEGER NOT NULL REFERENCES passages (id),
+            model_version TEXT NOT NULL,
+            violence REAL NOT NULL,
+            graphic REAL NOT NULL,
+            flags TEXT NOT NULL,
+            severity INTEGER NOT NULL,
+            evidence TEXT NOT NULL,
+            scored_at TEXT NOT NULL,
+            PRIMARY KEY (passage_id, model_version)
+        );
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            passage_id INTEGER NOT NULL REFERENCES passages (id),
+            reviewer TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('confirm', 'correct', 'skip', 'undo')),
+            violence INTEGER,
+            graphic INTEGER,
+            severity INTEGER,
+            note TEXT,
+            model_version TEXT,
+            decided_at TEXT NOT NULL
+        );
+        CREATE INDEX reviews_by_passage ON reviews (passage_id);
+        CREATE TABLE claims (
+            passage_id INTEGER PRIMARY KEY REFERENCES passages (id),
+            reviewer TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        """,
+    ),
+]
+
+
+class StoreError(Exception):
+    """A request the store cannot carry out (unknown passage, bad decision...)."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Store:
+    """A review store in one SQLite file; ``now`` is injectable for tests."""
+
+    def __init__(self, path: str | Path, now: Any = utc_now) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.now = now
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _stamp(self) -> str:
+        return self.now().isoformat(timespec="microseconds")
+
+    def migrate(self) -> list[str]:
+        """Apply every migration not yet recorded, each in its own transaction."""
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations"
+            " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in self.db.execute("SELECT name FROM migrations")}
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self._transaction():
+                for statement in filter(str.strip, sql.split(";")):
+                    self.db.execute(statement)
+                self.db.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, self._stamp())
+                )
+            applied.append(name)
+        return applied
+
+    def _transaction(self) -> Any:
+        return _Transaction(self.db)
+
+    def add_records(self, pairs: list[tuple[dict[str, Any], str]]) -> None:
+        """Store many scored documents (see ``add_record``)."""
+        for record, text in pairs:
+            self.add_record(record, text)
+
+    def add_record(self, record: dict[str, Any], text: str) -> int:
+        """Store a scored document (idempotent by id + text hash); returns its row id.
+
+        A record scored by a model version not yet stored for it adds scores for
+        that version; passages, earlier scores and reviews are kept.
+        """
+        source = record.get("source") or {}
+        stamp = self._stamp()
+        with self._transaction():
+            key = (str(record["id"]), text_hash(text))
+            row = self.db.execute(
+                "SELECT id FROM documents WHERE doc_key = ? AND text_hash = ?", key
+            ).fetchone()
+            if row is None:
+                cursor = self.db.execute(
+                    "INSERT INTO documents (doc_key, text_hash, source_path, source_line, fields,"
+                    " added_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        *key,
+                        source.get("path"),
+                        source.get("line"),
+                        json.dumps(record.get("fields")) if record.get("fields") else None,
+                        stamp,
+                    ),
+                )
+                document_id = int(cursor.lastrowid or 0)
+                self.db.executemany(
+                    "INSERT INTO passages (document_id, idx, start_char, end_char, text)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (document_id, p["index"], p["start"], p["end"], p["text"])
+                        for p in record["passages"]
+                    ],
+                )
+            else:
+                document_id = int(row[0])
+            ids = {
+                idx: pid
+                for pid, idx in self.db.execute(
+                    "SELECT id, idx FROM passages WHERE document_id = ?", (document_id,)
+                )
+            }
+            self.db.executemany(
+                "INSERT INTO scores (passage_id, model_version, violence, graphic, flags,"
+                " severity, evidence, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (passage_id, model_version) DO NOTHING",
+                [
+                    (
+                        ids[p["index"]],
+                        record["model"],
+                        p["scores"]["violence"],
+                        p["scores"]["graphic"],
+                        json.dumps(p["flags"]),
+                        p["severity"],
+                        json.dumps(p["evidence"]),
+                        stamp,
+                    )
+                    for p in record["passages"]
+                ],
+            )
+        return document_id
+
+    def passage(self, passage_id: int) -> dict[str, Any]:
+        """A passage with its latest score and its document's identity."""
+        row = self.db.execute(
+            "SELECT p.id, p.document_id, p.idx, p.start_char, p.end_char, p.text, d.doc_key,"
+            " d.source_path, s.model_version, s.violence, s.graphic, s.flags, s.severity,"
+            " s.evidence FROM passages p JOIN documents d ON d.id = p.document_id"
+            " LEFT JOIN scores s ON s.passage_id = p.id WHERE p.id = ?"
+            " ORDER BY s.scored_at DESC LIMIT 1",
+            (passage_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no passage {passage_id}")
+        out = dict(row)
+        out["flags"] = json.loads(out["flags"] or "[]")
+        out["evidence"] = json.loads(out["evidence"] or "[]")
+        return out
+
+    def record_review(
+        self,
+        passage_id: int,
+        reviewer: str,
+        decision: str,
+        labels: Labels | None = None,
+        note: str | None = None,
+    ) -> int:
+        """Append one decision; ``confirm`` stores the model's labels it agrees with."""
+        if decision not in DECISIONS:
+            raise StoreError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
+        if not reviewer.strip():
+            raise StoreError("a review needs a reviewer")
+        current = self.passage(passage_id)
+        if decision == "confirm":
+            labels = model_labels(current["flags"], current["severity"])
+        elif decision == "correct" and labels is None:
+            raise StoreError("a correction needs the corrected labels")
+        elif decision in ("skip", "undo"):
+            labels = None
+        with self._transaction():
+            cursor = self.db.execute(
+                "INSERT INTO reviews (passage_id, reviewer, decision, violence, graphic, severity,"
+                " note, model_version, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    passage_id,
+                    reviewer,
+                    decision,
+                    *(_labels(labels)),
+                    note,
+                    current["model_version"],
+                    self._stamp(),
+                ),
+            )
+            self.db.execute(
+                "DELETE FROM claims WHERE passage_id = ? AND reviewer = ?", (passage_id, reviewer)
+            )
+        return int(cursor.lastrowid or 0)
+
+    def reviews(self, passage_id: int) -> list[Review]:
+        rows = self.db.execute(
+            "SELECT id, passage_id, reviewer, decision, violence, graphic, severity, decided_at"
+            " FROM reviews WHERE passage_id = ? ORDER BY id",
+            (passage_id,),
+        )
+        return [_review(row) for row in rows]
+
+    def current_labels(self, passage_id: int) -> Labels | None:
+        return current_labels(self.reviews(passage_id))
+
+    def claim_next(
+        self, reviewer: str, ttl: timedelta = timedelta(minutes=10), order: str = "document"
+    ) -> dict[str, Any] | None:
+        """Claim the next unreviewed, unclaimed passage for ``reviewer`` (atomically).
+
+        Claims expire after ``ttl``, so a passage left open by a reviewer who
+        walked away goes back to the queue; two reviewers never hold the same one.
+        """
+        orders = {
+            "document": "p.document_id, p.idx",
+            "score": "MAX(s.violence, s.graphic) DESC, p.id",
+        }
+        if order not in orders:
+            raise StoreError(f"order must be one of {', '.join(orders)}")
+        now = self._stamp()
+        with _Transaction(self.db, immediate=True):
+            self.db.execute("DELETE FROM claims WHERE expires_at <= ?", (now,))
+            row = self.db.execute(
+                "SELECT p.id FROM passages p JOIN scores s ON s.passage_id = p.id"
+                " WHERE NOT EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = p.id)"
+                " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.passage_id = p.id)"
+                f" GROUP BY p.id ORDER BY {orders[order]} LIMIT 1"
+            ).fetchone()
+            if row is None:
+                return None
+            expires = (self.now() + ttl).isoformat(timespec="microseconds")
+            self.db.execute(
+                "INSERT INTO claims (passage_id, reviewer, expires_at) VALUES (?, ?, ?)",
+                (row[0], reviewer, expires),
+            )
+        return self.passage(int(row[0]))
+
+    def reviewed(self) -> Iterator[dict[str, Any]]:
+        """Every passage with a current label, in the training-data schema."""
+        rows = self.db.execute("SELECT DISTINCT passage_id FROM reviews ORDER BY passage_id")
+        for (passage_id,) in rows.fetchall():
+            reviews = self.reviews(passage_id)
+            labels = current_labels(reviews)
+            if labels is None:
+                continue
+            p = self.passage(passage_id)
+            last = [r for r in reviews if r.labels == labels][-1]
+            yield {
+                "id": f"{p['doc_key']}#{p['idx']}",
+                "text": p["text"],
+                "violence": labels.violence,
+                "graphic": labels.graphic,
+                "severity": labels.severity,
+                "reviewer": last.reviewer,
+                "decided_at": last.decided_at,
+                "model": p["model_version"],
+                "model_scores": {"violence": p["violence"], "graphic": p["graphic"]},
+            }
+
+    def table_sql(self) -> dict[str, str]:
+        """The schema as SQLite reports it, for the migration test."""
+        rows = self.db.execute(
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE type IN ('table', 'index') AND sql IS NOT NULL"
+            " ORDER BY name"
+        )
+        return {name: " ".join(sql.split()) for name, sql in rows}
+
+
+def _labels(labels: Labels | None) -> tuple[int | None, int | None, int | None]:
+    return (labels.violence, labels.graphic, labels.severity) if labels else (None, None, None)
+
+
+def _review(row: sqlite3.Row) -> Review:
+    labels = None
+    if row["violence"] is not None:
+        labels = Labels(row["violence"], row["graphic"], row["severity"])
+    return Review(
+        row["id"], row["passage_id"], row["reviewer"], row["decision"], labels, row["decided_at"]
+    )
+
+
+class _Transaction:
+    """BEGIN ... COMMIT, or ROLLBACK on any error: no write is ever half-done."""
+
+    def __init__(self, db: sqlite3.Connection, immediate: bool = False) -> None:
+        self.db, self.begin = db, "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute(self.begin)
+        return self.db
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        self.db.execute("ROLLBACK" if kind else "COMMIT")

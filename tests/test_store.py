@@ -1,0 +1,178 @@
+"""The review store and review logic, on a real SQLite file, without Streamlit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from labeler import score_text
+from labeler.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, Labels, disagreement
+from labeler.store import MIGRATIONS, Store, StoreError
+
+VIOLENT = "Gunmen stormed the village at dawn and shot dead eleven people."
+CALM = "The council approved a new budget for the library."
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        self.t += timedelta(seconds=1)
+        return self.t
+
+
+@pytest.fixture()
+def store(tmp_path, model):
+    s = Store(tmp_path / "review.db", now=Clock())
+    yield s
+    s.close()
+
+
+def add(store, model, doc_id, text):
+    record = score_text(text, doc_id, model)
+    store.add_record(record, text)
+    return record
+
+
+def test_blank_database_migrates_to_the_exact_schema(tmp_path):
+    store = Store(tmp_path / "blank.db")
+    schema = store.table_sql()
+    assert set(schema) == {
+        "claims",
+        "documents",
+        "migrations",
+        "passages",
+        "reviews",
+        "reviews_by_passage",
+        "scores",
+    }
+    assert "CHECK (decision IN ('confirm', 'correct', 'skip', 'undo'))" in schema["reviews"]
+    assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == [
+        name for name, _ in MIGRATIONS
+    ]
+    assert store.migrate() == []  # idempotent
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_adding_is_idempotent_and_rescoring_keeps_reviews(store, model):
+    record = add(store, model, "d1", f"{VIOLENT}\n\n{CALM}")
+    add(store, model, "d1", f"{VIOLENT}\n\n{CALM}")
+    assert store.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
+    assert store.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == 2
+    store.record_review(1, "ana", "correct", GRAPHIC)
+    rescored = dict(record, model="next-version")
+    store.add_record(rescored, f"{VIOLENT}\n\n{CALM}")
+    assert store.db.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == 4
+    assert store.current_labels(1) == GRAPHIC
+
+
+def test_confirm_correct_skip_and_undo(store, model):
+    add(store, model, "d1", VIOLENT)
+    store.record_review(1, "ana", "confirm")
+    assert store.current_labels(1) == Labels(1, 0, store.passage(1)["severity"])
+    store.record_review(1, "ana", "correct", VIOLENT_NOT_GRAPHIC, note="a shooting report")
+    assert store.current_labels(1) == VIOLENT_NOT_GRAPHIC
+    store.record_review(1, "ana", "undo")
+    assert store.current_labels(1).violence == 1  # back to the confirm
+    store.record_review(1, "ana", "undo")
+    assert store.current_labels(1) is None
+    store.record_review(1, "ana", "skip")
+    assert store.current_labels(1) is None
+    assert [r.decision for r in store.reviews(1)] == ["confirm", "correct", "undo", "undo", "skip"]
+
+
+def test_bad_reviews_are_refused_and_nothing_is_written(store, model):
+    add(store, model, "d1", VIOLENT)
+    with pytest.raises(StoreError, match="decision must be one of"):
+        store.record_review(1, "ana", "approve")
+    with pytest.raises(StoreError, match="needs the corrected labels"):
+        store.record_review(1, "ana", "correct")
+    with pytest.raises(StoreError, match="no passage 99"):
+        store.record_review(99, "ana", "confirm")
+    with pytest.raises(ValueError, match="graphic implies violence"):
+        Labels(0, 1, 3)
+    assert store.reviews(1) == []
+
+
+def test_two_reviewers_never_hold_the_same_passage_and_claims_expire(store, model):
+    add(store, model, "d1", f"{VIOLENT}\n\n{CALM}")
+    first = store.claim_next("ana")
+    second = store.claim_next("ben")
+    assert first["id"] != second["id"]
+    assert store.claim_next("cy") is None
+    store.now.t += timedelta(minutes=11)
+    assert store.claim_next("cy")["id"] in {first["id"], second["id"]}
+
+
+def test_export_rows_follow_the_training_schema_and_disagreement_is_seen(store, model):
+    add(store, model, "d1", VIOLENT)
+    store.record_review(1, "ana", "correct", GRAPHIC)
+    store.record_review(1, "ben", "correct", NOT_VIOLENT)
+    assert disagreement(store.reviews(1))
+    (row,) = store.reviewed()
+    assert row["text"] == VIOLENT and row["reviewer"] == "ben" and row["violence"] == 0
+    assert set(row) == {
+        "id",
+        "text",
+        "violence",
+        "graphic",
+        "severity",
+        "reviewer",
+        "decided_at",
+        "model",
+        "model_scores",
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(min_size=1, max_size=300))
+def test_any_unicode_round_trips_through_the_store(tmp_path_factory, model, text):
+    store = Store(tmp_path_factory.mktemp("rt") / "r.db")
+    record = score_text(text, "doc\u202e<script>", model)
+    store.add_record(record, text)
+    for p in record["passages"]:
+        row = store.db.execute("SELECT id FROM passages WHERE idx = ?", (p["index"],)).fetchone()
+        stored = store.passage(row[0])
+        assert stored["text"] == p["text"] and stored["doc_key"] == "doc\u202e<script>"
+        assert text[stored["start_char"] : stored["end_char"]] == stored["text"]
+    store.close()
+
+
+def test_score_into_the_store_twice_then_export_csv_and_jsonl(tmp_path):
+    import csv
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "=cmd()", "text": f"{VIOLENT}\n\n{CALM}"}) + "\n")
+    db = tmp_path / "review.db"
+
+    def labeler(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "labeler", *map(str, args)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+
+    for _ in range(2):  # idempotent: a re-run adds nothing
+        assert labeler("score", src, "--store", db, "--quiet").returncode == 0
+    store = Store(db)
+    assert store.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == 2
+    store.record_review(1, "ana", "correct", GRAPHIC, note="<img onerror=alert(1)>")
+    store.close()
+    out_csv, out_jsonl = tmp_path / "r.csv", tmp_path / "r.jsonl"
+    assert labeler("export", "--store", db, "-o", out_csv).returncode == 0
+    assert labeler("export", "--store", db, "-o", out_jsonl).returncode == 0
+    (row,) = list(csv.DictReader(out_csv.open()))
+    assert row["id"] == "'=cmd()#0" and row["graphic"] == "1" and row["reviewer"] == "ana"
+    (record,) = [json.loads(x) for x in out_jsonl.read_text().splitlines()]
+    assert record["text"] == VIOLENT and record["severity"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")) == []
