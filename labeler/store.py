@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from labeler.review import DECISIONS, Labels, Review, current_labels, model_labels
+from labeler.review import DECISIONS, Labels, Review, current_labels, model_labels, standing
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -254,6 +254,37 @@ class Store:
                 "DELETE FROM claims WHERE passage_id = ? AND reviewer = ?", (passage_id, reviewer)
             )
         return int(cursor.lastrowid or 0)
+
+    def neighbours(self, passage_id: int, around: int = 1) -> list[dict[str, Any]]:
+        """The passage and up to ``around`` passages either side, in document order."""
+        p = self.passage(passage_id)
+        rows = self.db.execute(
+            "SELECT id, idx, text FROM passages WHERE document_id = ? AND idx BETWEEN ? AND ?"
+            " ORDER BY idx",
+            (p["document_id"], p["idx"] - around, p["idx"] + around),
+        )
+        return [dict(row) for row in rows]
+
+    def last_decision(self, reviewer: str) -> int | None:
+        """The passage of ``reviewer``'s latest decision still standing (what undo undoes)."""
+        rows = self.db.execute(
+            "SELECT DISTINCT passage_id FROM reviews WHERE reviewer = ? ORDER BY passage_id",
+            (reviewer,),
+        ).fetchall()
+        latest: tuple[int, int] | None = None
+        for (passage_id,) in rows:
+            mine = [r for r in standing(self.reviews(passage_id)) if r.reviewer == reviewer]
+            if mine and (latest is None or mine[-1].id > latest[0]):
+                latest = (mine[-1].id, passage_id)
+        return latest[1] if latest else None
+
+    def progress(self) -> dict[str, int]:
+        """Passages reviewed (any decision) and still waiting."""
+        total = self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        reviewed = self.db.execute(
+            "SELECT COUNT(DISTINCT passage_id) FROM reviews WHERE decision <> 'undo'"
+        ).fetchone()[0]
+        return {"reviewed": reviewed, "remaining": total - reviewed}
 
     def reviews(self, passage_id: int) -> list[Review]:
         rows = self.db.execute(

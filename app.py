@@ -1,0 +1,103 @@
+"""Review dashboard: confirm or correct each flagged passage, one key per decision.
+
+    streamlit run app.py          (the store: LABELER_DB, else LABELER_HOME/labeler.db)
+
+The app only decides what to show; ``labeler.review`` says what a decision
+means and ``labeler.store`` keeps it. Passage text is escaped before any HTML.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from labeler import config
+from labeler.labels import rubric
+from labeler.render import context_html
+from labeler.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC
+from labeler.store import Store
+
+# label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own)
+ACTIONS = [
+    ("Confirm", "confirm", None, "Y"),
+    ("Not violent", "correct", NOT_VIOLENT, "N"),
+    ("Violent, not graphic", "correct", VIOLENT_NOT_GRAPHIC, "V"),
+    ("Graphic", "correct", GRAPHIC, "G"),
+    ("Skip", "skip", None, "S"),
+]
+ORDERS = {"Document order": "document", "Highest score first": "score"}
+
+
+@st.cache_resource
+def open_store(path: str) -> Store:
+    return Store(path)
+
+
+def reviewer_name() -> str:
+    """The signed-in user when OIDC is configured, else a name the reviewer gives."""
+    if st.user.get("is_logged_in", False):
+        return str(st.user.get("email") or st.user.get("name"))
+    return st.sidebar.text_input("Reviewer name", key="reviewer").strip()
+
+
+def decide(store: Store, reviewer: str, passage_id: int, decision: str, labels: object) -> None:
+    store.record_review(passage_id, reviewer, decision, labels)  # type: ignore[arg-type]
+    st.session_state.pop("current", None)
+
+
+def undo(store: Store, reviewer: str) -> None:
+    passage_id = store.last_decision(reviewer)
+    if passage_id is None:
+        st.session_state["notice"] = "Nothing to undo."
+        return
+    store.record_review(passage_id, reviewer, "undo")
+    st.session_state["notice"] = f"Undid your last decision (passage {passage_id})."
+
+
+def main() -> None:
+    st.set_page_config(page_title="labeler review", layout="wide")
+    store = open_store(str(config.store_path()))
+    reviewer = reviewer_name()
+    order = ORDERS[st.sidebar.radio("Queue order", list(ORDERS), key="order")]
+    progress = store.progress()
+    st.sidebar.metric("Reviewed", progress["reviewed"])
+    st.sidebar.metric("Remaining", progress["remaining"])
+    with st.sidebar.expander("Labelling rubric"):
+        st.markdown(rubric())
+    if not reviewer:
+        st.info("Enter your name in the sidebar to start reviewing.")
+        return
+    if notice := st.session_state.pop("notice", None):
+        st.toast(notice)
+    if "current" not in st.session_state:
+        claimed = store.claim_next(reviewer, order=order)
+        st.session_state["current"] = claimed["id"] if claimed else None
+    passage_id = st.session_state["current"]
+    st.button("Undo", key="undo", shortcut="U", on_click=undo, args=(store, reviewer))
+    if passage_id is None:
+        st.success("The queue is empty: every passage has been reviewed.")
+        return
+    show_passage(store, reviewer, passage_id)
+
+
+def show_passage(store: Store, reviewer: str, passage_id: int) -> None:
+    p = store.passage(passage_id)
+    flags = ", ".join(p["flags"]) or "no flags"
+    st.subheader(f"{p['doc_key']} · passage {p['idx']}")
+    st.caption(
+        f"model {p['model_version']}: {flags} · severity {p['severity']} · "
+        f"violence {p['violence']:.2f} · graphic {p['graphic']:.2f}"
+    )
+    html = context_html(store.neighbours(passage_id), p["idx"], p["evidence"])
+    st.markdown(html, unsafe_allow_html=True)  # every text inside is escaped
+    columns = st.columns(len(ACTIONS))
+    for column, (label, decision, labels, key) in zip(columns, ACTIONS, strict=True):
+        column.button(
+            f"{label} ({key})",
+            key=f"act-{decision}-{key}",
+            shortcut=key,
+            on_click=decide,
+            args=(store, reviewer, passage_id, decision, labels),
+        )
+
+
+main()

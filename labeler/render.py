@@ -1,0 +1,48 @@
+"""HTML for showing passages to reviewers: every piece of text escaped first.
+
+Passage text is untrusted (scraped pages, user stories): it is HTML-escaped
+before it is wrapped in our own markup, so ``<script>``, ``<img onerror>`` or
+markdown tricks in a passage render as inert text.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+MARK = '<mark title="{title}" style="background:#ffd5cc;padding:0 2px">{text}</mark>'
+
+
+def highlight_html(text: str, evidence: list[dict[str, Any]]) -> str:
+    """``text`` escaped, with each evidence span wrapped in a <mark> (overlaps merged).
+
+    >>> ev = [{"label": "violence", "term": "shot", "start": 3, "end": 7}]
+    >>> highlight_html("<b>shot</b>", ev).replace(' style="background:#ffd5cc;padding:0 2px"', "")
+    '&lt;b&gt;<mark title="violence: shot">shot</mark>&lt;/b&gt;'
+    """
+    spans: dict[tuple[int, int], list[str]] = {}
+    for e in evidence:
+        spans.setdefault((e["start"], e["end"]), []).append(f"{e['label']}: {e['term']}")
+    out, pos = [], 0
+    for (start, end), titles in sorted(spans.items()):
+        if start < pos:
+            continue  # overlapping span: the earlier mark already covers it
+        out.append(escape(text[pos:start]))
+        out.append(MARK.format(title=escape("; ".join(titles)), text=escape(text[start:end])))
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def context_html(
+    passages: list[dict[str, Any]], current: int, evidence: list[dict[str, Any]]
+) -> str:
+    """The document around passage ``current``: neighbours dimmed, the passage highlighted."""
+    parts = []
+    for p in passages:
+        if p["idx"] == current:
+            body = highlight_html(p["text"], evidence)
+            parts.append(f'<p style="border-left:4px solid #d33;padding-left:8px">{body}</p>')
+        else:
+            parts.append(f'<p style="opacity:0.45">{escape(p["text"])}</p>')
+    return "\n".join(parts)

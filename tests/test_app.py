@@ -1,0 +1,88 @@
+"""The real dashboard script, driven by streamlit.testing.v1.AppTest on a real store."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from labeler import score_text
+from labeler.review import GRAPHIC, NOT_VIOLENT
+from labeler.store import Store
+
+from .conftest import ROOT
+
+XSS = 'He was shot. <script>alert("x")</script><img src=x onerror=alert(1)> **bold**'
+
+
+@pytest.fixture()
+def db(tmp_path, monkeypatch, model):
+    path = tmp_path / "review.db"
+    monkeypatch.setenv("LABELER_DB", str(path))
+    store = Store(path)
+    for doc_id, text in [
+        ("d1", "Gunmen shot dead eleven villagers.\n\nThe market reopened."),
+        ("d2", XSS),
+    ]:
+        store.add_record(score_text(text, doc_id, model), text)
+    store.close()
+    return path
+
+
+def app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.run()
+    return at
+
+
+def start(name: str = "ana") -> AppTest:
+    at = app()
+    at.sidebar.text_input(key="reviewer").input(name).run()
+    return at
+
+
+def test_asks_for_a_reviewer_and_shows_the_rubric(db):
+    at = app()
+    assert not at.exception
+    assert "Enter your name" in at.info[0].value
+    assert any("violence" in m.value for m in at.sidebar.markdown)
+
+
+def test_each_decision_is_stored_with_the_reviewer(db):
+    at = start()
+    at.button(key="act-correct-G").click().run()
+    at.button(key="act-correct-N").click().run()
+    at.button(key="act-confirm-Y").click().run()
+    store = Store(db)
+    labels = [store.current_labels(pid) for pid in (1, 2, 3)]
+    assert labels[0] == GRAPHIC and labels[1] == NOT_VIOLENT and labels[2] is not None
+    assert {r.reviewer for pid in (1, 2, 3) for r in store.reviews(pid)} == {"ana"}
+
+
+def test_undo_cancels_the_last_decision(db):
+    at = start()
+    at.button(key="act-correct-G").click().run()
+    at.button(key="undo").click().run()
+    store = Store(db)
+    assert store.current_labels(1) is None
+    assert [r.decision for r in store.reviews(1)] == ["correct", "undo"]
+
+
+def test_two_reviewers_get_different_passages(db):
+    ana, ben = start("ana"), start("ben")
+    assert ana.session_state["current"] != ben.session_state["current"]
+
+
+def test_untrusted_passage_text_is_escaped(db):
+    at = start()
+    at.button(key="act-skip-S").click().run()
+    at.button(key="act-skip-S").click().run()  # third passage: the XSS one
+    html = "".join(m.value for m in at.markdown)
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_empty_queue_says_so(db):
+    at = start()
+    for _ in range(3):
+        at.button(key="act-skip-S").click().run()
+    assert "queue is empty" in at.success[0].value
