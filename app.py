@@ -13,7 +13,7 @@ import streamlit as st
 from labeler import config
 from labeler.labels import rubric
 from labeler.render import context_html
-from labeler.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC
+from labeler.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, statistics
 from labeler.store import Store
 
 # label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own)
@@ -56,6 +56,9 @@ def undo(store: Store, reviewer: str) -> None:
 def main() -> None:
     st.set_page_config(page_title="labeler review", layout="wide")
     store = open_store(str(config.store_path()))
+    if st.sidebar.radio("Page", ["Review", "Statistics"], key="page") == "Statistics":
+        show_statistics(store)
+        return
     reviewer = reviewer_name()
     order = ORDERS[st.sidebar.radio("Queue order", list(ORDERS), key="order")]
     progress = store.progress()
@@ -77,6 +80,58 @@ def main() -> None:
         st.success("The queue is empty: every passage has been reviewed.")
         return
     show_passage(store, reviewer, passage_id)
+
+
+def show_statistics(store: Store) -> None:
+    """Agreement with the model, estimated precision of each flag, and reviewer agreement."""
+    items = store.reviewed_items()
+    stats = statistics(items)
+    st.header("Statistics")
+    st.caption(f"{stats['reviewed']} passages with a current label")
+    if not items:
+        st.info("No reviews yet.")
+        return
+    rows = {label: s for label, s in stats["labels"].items()}
+    columns = st.columns(len(rows))
+    for column, (label, s) in zip(columns, rows.items(), strict=True):
+        column.metric(
+            f"{label}: precision of flags",
+            _percent(s["precision"]),
+            help=f"{s['flagged_reviewed']} flagged passages reviewed",
+        )
+        column.metric(f"{label}: reviewer-model agreement", _percent(s["agreement"]))
+        kappa = "–" if s["kappa"] is None else f"{s['kappa']:.2f}"
+        column.metric(
+            f"{label}: Cohen's kappa",
+            kappa,
+            help=f"{s['double_reviewed']} passages reviewed by two people",
+        )
+    st.bar_chart(
+        {
+            label: {"precision": s["precision"] or 0, "agreement": s["agreement"] or 0}
+            for label, s in rows.items()
+        }
+    )
+    st.subheader("Passages where reviewers disagree")
+    disputed = [i for i in items if i.passage_id in set(stats["disagreements"])]
+    st.dataframe(
+        [
+            {
+                "passage": i.passage_id,
+                "text": store.passage(i.passage_id)["text"],
+                **{
+                    who: f"V{lab.violence} G{lab.graphic} S{lab.severity}"
+                    for who, lab in i.by_reviewer.items()
+                },
+            }
+            for i in disputed
+        ],
+        hide_index=True,
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
 
 
 def show_passage(store: Store, reviewer: str, passage_id: int) -> None:

@@ -89,6 +89,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Start the review dashboard (streamlit run app.py) on the configured store.
+
+    Example: labeler dashboard --store review.db --port 8501
+    """
+    import subprocess
+
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    if not app.is_file():
+        print(f"labeler: {app} not found: run from a checkout of the project", file=sys.stderr)
+        return EXIT_FAILED
+    env = {**os.environ, "LABELER_DB": str(config.store_path(args.store))}
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(args.port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    return subprocess.call(cmd, env=env)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """Rebuild the model from the training data, evaluate it, write it with its card.
 
@@ -226,6 +252,9 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     x.add_argument("-o", "--output", required=True, help="file to write (atomically)")
     x.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file extension")
+    d = add("dashboard", cmd_dashboard, "start the review dashboard")
+    d.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    d.add_argument("--port", type=int, default=8501)
     t = add("train", cmd_train, "rebuild the model from training data")
     t.add_argument("--data", default="training/data")
     t.add_argument("--out", default="labeler/models/default")

@@ -96,3 +96,59 @@ def disagreement(reviews: Iterable[Review]) -> bool:
 def uncertainty(scores: dict[str, float], thresholds: dict[str, float]) -> float:
     """Distance of the closest score to its threshold: lower is more uncertain."""
     return min(abs(scores[label] - thresholds[label]) for label in thresholds)
+
+
+def cohen_kappa(a: list[int], b: list[int]) -> float | None:
+    """Cohen's kappa of two raters' binary labels; None when undefined (no items or no spread).
+
+    >>> cohen_kappa([1, 1, 0, 0], [1, 1, 0, 0]), cohen_kappa([1, 0, 1, 0], [1, 1, 0, 0])
+    (1.0, 0.0)
+    """
+    n = len(a)
+    if n == 0 or n != len(b):
+        return None
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    expected = pa * pb + (1 - pa) * (1 - pb)
+    if expected == 1.0:
+        return None
+    return round((observed - expected) / (1 - expected), 4)
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """One reviewed passage: the model's flags and each reviewer's latest standing labels."""
+
+    passage_id: int
+    model_flags: tuple[str, ...]
+    by_reviewer: dict[str, Labels]  # in the order reviewers first decided
+    current: Labels  # the latest standing label, whoever gave it
+
+
+def statistics(items: list[Reviewed], labels: tuple[str, ...] = ("violence", "graphic")) -> dict:
+    """Reviewer-vs-model agreement, estimated precision of each flag, and inter-reviewer kappa.
+
+    Precision is the share of passages the model flagged for a label that the
+    current review confirms; agreement compares model flags with current labels.
+    """
+    out: dict = {"reviewed": len(items), "labels": {}}
+    pairs = [i for i in items if len(i.by_reviewer) >= 2]
+    for label in labels:
+        model = [int(label in i.model_flags) for i in items]
+        human = [getattr(i.current, label) for i in items]
+        flagged = [h for m, h in zip(model, human, strict=True) if m]
+        first = [getattr(list(i.by_reviewer.values())[0], label) for i in pairs]
+        second = [getattr(list(i.by_reviewer.values())[1], label) for i in pairs]
+        out["labels"][label] = {
+            "agreement": round(
+                sum(m == h for m, h in zip(model, human, strict=True)) / len(items), 4
+            )
+            if items
+            else None,
+            "precision": round(sum(flagged) / len(flagged), 4) if flagged else None,
+            "flagged_reviewed": len(flagged),
+            "kappa": cohen_kappa(first, second),
+            "double_reviewed": len(pairs),
+        }
+    out["disagreements"] = [i.passage_id for i in pairs if len(set(i.by_reviewer.values())) > 1]
+    return out

@@ -19,7 +19,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from labeler.review import DECISIONS, Labels, Review, current_labels, model_labels, standing
+from labeler.review import (
+    DECISIONS,
+    Labels,
+    Review,
+    Reviewed,
+    current_labels,
+    model_labels,
+    standing,
+)
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -277,6 +285,22 @@ class Store:
             if mine and (latest is None or mine[-1].id > latest[0]):
                 latest = (mine[-1].id, passage_id)
         return latest[1] if latest else None
+
+    def reviewed_items(self) -> list[Reviewed]:
+        """Every passage with a standing label: model flags and each reviewer's latest labels."""
+        out = []
+        rows = self.db.execute("SELECT DISTINCT passage_id FROM reviews ORDER BY passage_id")
+        for (passage_id,) in rows.fetchall():
+            reviews = self.reviews(passage_id)
+            latest: dict[str, Labels] = {}
+            for review in standing(reviews):
+                if review.labels is not None:
+                    latest[review.reviewer] = review.labels
+            current = current_labels(reviews)
+            if current is not None:
+                flags = tuple(self.passage(passage_id)["flags"])
+                out.append(Reviewed(passage_id, flags, latest, current))
+        return out
 
     def progress(self) -> dict[str, int]:
         """Passages reviewed (any decision) and still waiting."""

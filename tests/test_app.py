@@ -86,3 +86,16 @@ def test_empty_queue_says_so(db):
     for _ in range(3):
         at.button(key="act-skip-S").click().run()
     assert "queue is empty" in at.success[0].value
+
+
+def test_statistics_page(db):
+    store = Store(db)
+    store.record_review(1, "ana", "confirm")
+    store.record_review(1, "ben", "correct", NOT_VIOLENT)
+    store.close()
+    at = app()
+    at.sidebar.radio(key="page").set_value("Statistics").run()
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert "violence: precision of flags" in labels and "graphic: Cohen's kappa" in labels
+    assert at.dataframe[0].value["passage"].tolist() == [1]

@@ -32,7 +32,7 @@ def test_usage_error_exits_2():
     assert run("nonsense").returncode == 2
 
 
-@pytest.mark.parametrize("command", ["score", "train", "evaluate", "rubric"])
+@pytest.mark.parametrize("command", ["score", "train", "evaluate", "rubric", "export", "dashboard"])
 def test_every_command_has_help_with_an_example(command):
     out = run(command, "--help")
     assert out.returncode == 0 and "Example" in out.stdout

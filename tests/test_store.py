@@ -176,3 +176,17 @@ def test_score_into_the_store_twice_then_export_csv_and_jsonl(tmp_path):
     (record,) = [json.loads(x) for x in out_jsonl.read_text().splitlines()]
     assert record["text"] == VIOLENT and record["severity"] == 3
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")) == []
+
+
+def test_statistics_from_reviews(store, model):
+    from labeler.review import statistics
+
+    add(store, model, "d1", f"{VIOLENT}\n\n{CALM}")
+    store.record_review(1, "ana", "confirm")  # model flagged violence: confirmed
+    store.record_review(1, "ben", "correct", NOT_VIOLENT)  # ben disagrees
+    store.record_review(2, "ana", "correct", NOT_VIOLENT)  # calm, not flagged: agrees
+    stats = statistics(store.reviewed_items())
+    violence = stats["labels"]["violence"]
+    assert stats["reviewed"] == 2 and stats["disagreements"] == [1]
+    assert violence["flagged_reviewed"] == 1 and violence["precision"] == 0.0  # ben's is current
+    assert violence["agreement"] == 0.5 and violence["double_reviewed"] == 1
