@@ -12,9 +12,10 @@ import streamlit as st
 
 from labeler import config
 from labeler.labels import rubric
+from labeler.model import load_model
 from labeler.render import context_html
 from labeler.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, statistics
-from labeler.store import Store
+from labeler.store import QueueFilter, Store
 
 # label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own)
 ACTIONS = [
@@ -24,12 +25,41 @@ ACTIONS = [
     ("Graphic", "correct", GRAPHIC, "G"),
     ("Skip", "skip", None, "S"),
 ]
-ORDERS = {"Document order": "document", "Highest score first": "score"}
+ORDERS = {
+    "Most uncertain first": "uncertain",
+    "Highest score first": "score",
+    "Document order": "document",
+}
+
+
+def open_store() -> Store:
+    """A connection for this run: SQLite connections must stay in one thread, and
+    Streamlit runs each rerun (and its callbacks) in whichever thread it likes."""
+    return Store(config.store_path())
 
 
 @st.cache_resource
-def open_store(path: str) -> Store:
-    return Store(path)
+def thresholds() -> dict[str, float]:
+    return load_model(config.model_dir()).thresholds
+
+
+def queue_filter(store: Store) -> QueueFilter:
+    """The sidebar's queue filters."""
+    with st.sidebar.expander("Filters"):
+        label = st.selectbox("Flagged", ["any", "violence", "graphic"], key="f_label")
+        severity = st.selectbox("Severity at least", [0, 1, 2, 3], key="f_severity")
+        band = st.slider("Score band", 0.0, 1.0, (0.0, 1.0), 0.05, key="f_band")
+        choices = store.choices()
+        source = st.selectbox("Source file", ["any", *choices["source_path"]], key="f_source")
+        version = st.selectbox("Model version", ["any", *choices["model_version"]], key="f_model")
+    return QueueFilter(
+        label=None if label == "any" else label,
+        min_severity=int(severity),
+        score_band=(float(band[0]), float(band[1])),
+        source_path=None if source == "any" else source,
+        model_version=None if version == "any" else version,
+        thresholds=thresholds(),
+    )
 
 
 def reviewer_name() -> str:
@@ -39,28 +69,49 @@ def reviewer_name() -> str:
     return st.sidebar.text_input("Reviewer name", key="reviewer").strip()
 
 
-def decide(store: Store, reviewer: str, passage_id: int, decision: str, labels: object) -> None:
-    store.record_review(passage_id, reviewer, decision, labels)  # type: ignore[arg-type]
+def decide(reviewer: str, passage_id: int, decision: str, labels: object) -> None:
+    store = open_store()
+    try:
+        store.record_review(passage_id, reviewer, decision, labels)  # type: ignore[arg-type]
+    finally:
+        store.close()
     st.session_state.pop("current", None)
 
 
-def undo(store: Store, reviewer: str) -> None:
-    passage_id = store.last_decision(reviewer)
-    if passage_id is None:
-        st.session_state["notice"] = "Nothing to undo."
-        return
-    store.record_review(passage_id, reviewer, "undo")
-    st.session_state["notice"] = f"Undid your last decision (passage {passage_id})."
+def undo(reviewer: str) -> None:
+    store = open_store()
+    try:
+        passage_id = store.last_decision(reviewer)
+        if passage_id is not None:
+            store.record_review(passage_id, reviewer, "undo")
+    finally:
+        store.close()
+    st.session_state["notice"] = (
+        "Nothing to undo."
+        if passage_id is None
+        else f"Undid your last decision (passage {passage_id})."
+    )
 
 
 def main() -> None:
     st.set_page_config(page_title="labeler review", layout="wide")
-    store = open_store(str(config.store_path()))
+    store = open_store()
+    try:
+        page(store)
+    finally:
+        store.close()
+
+
+def page(store: Store) -> None:
     if st.sidebar.radio("Page", ["Review", "Statistics"], key="page") == "Statistics":
         show_statistics(store)
         return
     reviewer = reviewer_name()
     order = ORDERS[st.sidebar.radio("Queue order", list(ORDERS), key="order")]
+    queue = queue_filter(store)
+    if st.session_state.get("queue") != (order, queue):  # new order or filters: claim afresh
+        st.session_state["queue"] = (order, queue)
+        st.session_state.pop("current", None)
     progress = store.progress()
     st.sidebar.metric("Reviewed", progress["reviewed"])
     st.sidebar.metric("Remaining", progress["remaining"])
@@ -72,10 +123,10 @@ def main() -> None:
     if notice := st.session_state.pop("notice", None):
         st.toast(notice)
     if "current" not in st.session_state:
-        claimed = store.claim_next(reviewer, order=order)
+        claimed = store.claim_next(reviewer, order=order, queue=queue)
         st.session_state["current"] = claimed["id"] if claimed else None
     passage_id = st.session_state["current"]
-    st.button("Undo", key="undo", shortcut="U", on_click=undo, args=(store, reviewer))
+    st.button("Undo", key="undo", shortcut="U", on_click=undo, args=(reviewer,))
     if passage_id is None:
         st.success("The queue is empty: every passage has been reviewed.")
         return
@@ -151,7 +202,7 @@ def show_passage(store: Store, reviewer: str, passage_id: int) -> None:
             key=f"act-{decision}-{key}",
             shortcut=key,
             on_click=decide,
-            args=(store, reviewer, passage_id, decision, labels),
+            args=(reviewer, passage_id, decision, labels),
         )
 
 

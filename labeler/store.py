@@ -15,10 +15,12 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from labeler.labels import LABELS
 from labeler.review import (
     DECISIONS,
     Labels,
@@ -84,6 +86,36 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
 ]
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which passages the queue serves. Values only ever reach SQL as parameters."""
+
+    label: str | None = None  # flagged with this label
+    min_severity: int = 0
+    score_band: tuple[float, float] = (0.0, 1.0)  # highest label score within
+    source_path: str | None = None
+    model_version: str | None = None
+    thresholds: dict[str, float] = field(default_factory=lambda: {"violence": 0.5, "graphic": 0.5})
+
+    def __post_init__(self) -> None:
+        if self.label is not None and self.label not in LABELS:
+            raise StoreError(f"label must be one of {', '.join(LABELS)}, not {self.label!r}")
+
+    def where(self, top: str) -> tuple[str, tuple[Any, ...]]:
+        clauses = [" AND s.severity >= ?", f" AND {top} BETWEEN ? AND ?"]
+        params: list[Any] = [self.min_severity, *self.score_band]
+        if self.label is not None:
+            clauses.append(" AND s.flags LIKE ?")
+            params.append(f'%"{self.label}"%')
+        if self.source_path is not None:
+            clauses.append(" AND d.source_path = ?")
+            params.append(self.source_path)
+        if self.model_version is not None:
+            clauses.append(" AND s.model_version = ?")
+            params.append(self.model_version)
+        return "".join(clauses), tuple(params)
 
 
 class StoreError(Exception):
@@ -322,27 +354,46 @@ class Store:
         return current_labels(self.reviews(passage_id))
 
     def claim_next(
-        self, reviewer: str, ttl: timedelta = timedelta(minutes=10), order: str = "document"
+        self,
+        reviewer: str,
+        ttl: timedelta = timedelta(minutes=10),
+        order: str = "document",
+        queue: QueueFilter | None = None,
     ) -> dict[str, Any] | None:
         """Claim the next unreviewed, unclaimed passage for ``reviewer`` (atomically).
 
-        Claims expire after ``ttl``, so a passage left open by a reviewer who
-        walked away goes back to the queue; two reviewers never hold the same one.
+        ``order``: "document" (reading order), "score" (highest score first) or
+        "uncertain" (closest to a threshold first: ``queue.thresholds``). Claims
+        expire after ``ttl``, so a passage left open by a reviewer who walked
+        away goes back to the queue; two reviewers never hold the same one.
         """
+        queue = queue or QueueFilter()
+        top = "CASE WHEN s.violence > s.graphic THEN s.violence ELSE s.graphic END"
+        gap_v, gap_g = "ABS(s.violence - ?)", "ABS(s.graphic - ?)"
         orders = {
-            "document": "p.document_id, p.idx",
-            "score": "MAX(s.violence, s.graphic) DESC, p.id",
+            "document": ("p.document_id, p.idx", ()),
+            "score": (f"MAX({top}) DESC, p.id", ()),
+            "uncertain": (
+                f"MIN(CASE WHEN {gap_v} < {gap_g} THEN {gap_v} ELSE {gap_g} END), p.id",
+                (queue.thresholds["violence"], queue.thresholds["graphic"]) * 2,
+            ),
         }
         if order not in orders:
             raise StoreError(f"order must be one of {', '.join(orders)}")
+        where, params = queue.where(top)
+        order_sql, order_params = orders[order]
         now = self._stamp()
         with _Transaction(self.db, immediate=True):
-            self.db.execute("DELETE FROM claims WHERE expires_at <= ?", (now,))
+            self.db.execute(
+                "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
+            )  # expired claims, and this reviewer's last one: a reviewer holds one passage
             row = self.db.execute(
                 "SELECT p.id FROM passages p JOIN scores s ON s.passage_id = p.id"
+                " JOIN documents d ON d.id = p.document_id"
                 " WHERE NOT EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = p.id)"
                 " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.passage_id = p.id)"
-                f" GROUP BY p.id ORDER BY {orders[order]} LIMIT 1"
+                f"{where} GROUP BY p.id ORDER BY {order_sql} LIMIT 1",
+                (*params, *order_params),
             ).fetchone()
             if row is None:
                 return None
@@ -352,6 +403,24 @@ class Store:
                 (row[0], reviewer, expires),
             )
         return self.passage(int(row[0]))
+
+    def choices(self) -> dict[str, list[str]]:
+        """Values the queue can be filtered by: source files and model versions."""
+        return {
+            "source_path": [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT DISTINCT source_path FROM documents WHERE source_path IS NOT NULL"
+                    " ORDER BY source_path"
+                )
+            ],
+            "model_version": [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT DISTINCT model_version FROM scores ORDER BY model_version"
+                )
+            ],
+        }
 
     def reviewed(self) -> Iterator[dict[str, Any]]:
         """Every passage with a current label, in the training-data schema."""

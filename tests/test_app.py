@@ -36,6 +36,7 @@ def app() -> AppTest:
 
 def start(name: str = "ana") -> AppTest:
     at = app()
+    at.sidebar.radio(key="order").set_value("Document order")
     at.sidebar.text_input(key="reviewer").input(name).run()
     return at
 
@@ -99,3 +100,13 @@ def test_statistics_page(db):
     labels = [m.label for m in at.metric]
     assert "violence: precision of flags" in labels and "graphic: Cohen's kappa" in labels
     assert at.dataframe[0].value["passage"].tolist() == [1]
+
+
+def test_queue_order_and_filters(db):
+    at = start()
+    at.sidebar.radio(key="order").set_value("Highest score first").run()
+    first = Store(db).passage(at.session_state["current"])
+    assert "violence" in first["flags"]
+    at.selectbox(key="f_label").set_value("graphic").run()
+    at.slider(key="f_band").set_value((0.0, 0.05)).run()
+    assert "queue is empty" in at.success[0].value  # no graphic flag scores that low

@@ -190,3 +190,33 @@ def test_statistics_from_reviews(store, model):
     assert stats["reviewed"] == 2 and stats["disagreements"] == [1]
     assert violence["flagged_reviewed"] == 1 and violence["precision"] == 0.0  # ben's is current
     assert violence["agreement"] == 0.5 and violence["double_reviewed"] == 1
+
+
+def test_queue_orders_and_filters(store, model):
+    from labeler.store import QueueFilter
+
+    add(store, model, "d1", f"{CALM}\n\n{VIOLENT}")
+    by_score = store.claim_next("ana", order="score")
+    assert by_score["text"] == VIOLENT
+    store.db.execute("DELETE FROM claims")
+    only_calm = QueueFilter(score_band=(0.0, 0.3))
+    assert store.claim_next("ana", queue=only_calm)["text"] == CALM
+    store.db.execute("DELETE FROM claims")
+    near = QueueFilter(thresholds={"violence": 0.0, "graphic": 0.0})
+    assert store.claim_next("ana", order="uncertain", queue=near)["text"] == CALM
+    store.db.execute("DELETE FROM claims")
+    assert store.claim_next("ana", queue=QueueFilter(label="violence"))["text"] == VIOLENT
+    assert store.choices()["model_version"] == [model.version]
+
+
+@pytest.mark.parametrize("evil", ["x' OR '1'='1", "'; DROP TABLE reviews; --", "%", "_"])
+def test_injection_strings_in_filters_match_nothing_and_harm_nothing(store, model, evil):
+    from labeler.store import QueueFilter
+
+    add(store, model, "d1", VIOLENT)
+    assert store.claim_next("ana", queue=QueueFilter(source_path=evil)) is None
+    assert store.claim_next("ana", queue=QueueFilter(model_version=evil)) is None
+    with pytest.raises(StoreError, match="label must be one of"):
+        QueueFilter(label=evil)
+    assert store.db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 0
+    assert store.claim_next(evil)["text"] == VIOLENT  # a reviewer name is just data
