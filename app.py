@@ -8,9 +8,14 @@ means and ``labeler.store`` keeps it. Passage text is escaped before any HTML.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import streamlit as st
 
 from labeler import config
+from labeler.batch import score_into_store
+from labeler.export import render
 from labeler.labels import rubric
 from labeler.model import load_model
 from labeler.render import context_html
@@ -102,9 +107,18 @@ def main() -> None:
         store.close()
 
 
+PAGES = ["Review", "Statistics", "Import & export"]
+UPLOAD_TYPES = ["txt", "md", "html", "jsonl", "ndjson", "csv"]
+MAX_UPLOAD_MB = 50
+
+
 def page(store: Store) -> None:
-    if st.sidebar.radio("Page", ["Review", "Statistics"], key="page") == "Statistics":
+    chosen = st.sidebar.radio("Page", PAGES, key="page")
+    if chosen == "Statistics":
         show_statistics(store)
+        return
+    if chosen == "Import & export":
+        show_import_export(store)
         return
     reviewer = reviewer_name()
     order = ORDERS[st.sidebar.radio("Queue order", list(ORDERS), key="order")]
@@ -179,6 +193,53 @@ def show_statistics(store: Store) -> None:
         ],
         hide_index=True,
     )
+
+
+def show_import_export(store: Store) -> None:
+    """Score uploaded files into the store; download reviewed passages."""
+    st.header("Import documents")
+    uploads = st.file_uploader(
+        f"Text, HTML, JSONL or CSV files (up to {MAX_UPLOAD_MB} MB each)",
+        type=UPLOAD_TYPES,
+        accept_multiple_files=True,
+        key="uploads",
+    )
+    if uploads and st.button("Score into the store", key="score_uploads"):
+        for upload in uploads:
+            score_upload(store, upload.name, upload.getvalue())
+    st.header("Export reviewed passages")
+    rows = list(store.reviewed())
+    st.caption(f"{len(rows)} reviewed passages")
+    for fmt, mime in (("csv", "text/csv"), ("jsonl", "application/jsonl")):
+        st.download_button(
+            f"Download {fmt.upper()}",
+            render(rows, fmt),
+            f"reviewed.{fmt}",
+            mime=mime,
+            key=f"export_{fmt}",
+        )
+
+
+def score_upload(store: Store, name: str, data: bytes) -> None:
+    """Score one uploaded file into the store, reporting what could not be scored."""
+    suffix = Path(name).suffix.lower().lstrip(".")
+    if suffix not in UPLOAD_TYPES:
+        st.error(f"Not imported: unsupported file type .{suffix}")
+        st.code(name, language=None)  # untrusted name: shown as inert text
+        return
+    if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
+        st.error(f"Not imported: over {MAX_UPLOAD_MB} MB")
+        st.code(name, language=None)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload.{suffix}"
+        path.write_bytes(data)
+        stats, messages = score_into_store([str(path)], store)
+    st.success(f"Scored {stats.documents} documents ({stats.passages} passages) from one file.")
+    st.code(name, language=None)
+    if messages:
+        st.error(f"{len(messages)} records could not be scored:")
+        st.code("\n".join(m.replace(str(path), name) for m in messages), language=None)
 
 
 def _percent(value: float | None) -> str:

@@ -450,3 +450,20 @@ class ProgressBar:
 
 def default_jobs() -> int:
     return os.cpu_count() or 1
+
+
+def score_into_store(
+    paths: list[str], store: Any, read: ReadOptions | None = None, model_dir: str | None = None
+) -> tuple[Stats, list[str]]:
+    """Score files into the review store (as the dashboard's upload does), in this process.
+
+    Returns the totals and the messages for records that could not be scored.
+    """
+    settings = Settings(model_dir=model_dir, keep_for_store=True)
+    stats, messages = Stats(), []
+    for batch in batches(read_inputs(paths, read or ReadOptions())):
+        result = score_batch(settings, batch)
+        store.add_records(result.stored)
+        stats.add(result.stats)
+        messages += result.messages
+    return stats, messages

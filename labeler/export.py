@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 from pathlib import Path
 
@@ -23,6 +24,23 @@ COLUMNS = [
     "model_violence",
     "model_graphic",
 ]
+
+
+def render(rows: list[dict], fmt: str) -> str:
+    """Reviewed rows as JSONL or CSV text (CSV cells escaped against formulas)."""
+    if fmt != "csv":
+        return "".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE).decode() for r in rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        flat = {
+            **row,
+            "model_violence": row["model_scores"]["violence"],
+            "model_graphic": row["model_scores"]["graphic"],
+        }
+        writer.writerow([csv_safe(flat[c]) for c in COLUMNS])
+    return buffer.getvalue()
 
 
 def export(store_path: Path, output: Path, fmt: str | None = None) -> int:

@@ -110,3 +110,13 @@ def test_queue_order_and_filters(db):
     at.selectbox(key="f_label").set_value("graphic").run()
     at.slider(key="f_band").set_value((0.0, 0.05)).run()
     assert "queue is empty" in at.success[0].value  # no graphic flag scores that low
+
+
+def test_export_downloads_reviewed_passages(db):
+    store = Store(db)
+    store.record_review(1, "ana", "correct", GRAPHIC)
+    store.close()
+    at = app()
+    at.sidebar.radio(key="page").set_value("Import & export").run()
+    assert not at.exception
+    assert "1 reviewed passages" in at.caption[0].value

@@ -220,3 +220,14 @@ def test_injection_strings_in_filters_match_nothing_and_harm_nothing(store, mode
         QueueFilter(label=evil)
     assert store.db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 0
     assert store.claim_next(evil)["text"] == VIOLENT  # a reviewer name is just data
+
+
+def test_score_into_store_keeps_good_records_and_reports_bad_ones(store, tmp_path):
+    from labeler.batch import score_into_store
+
+    src = tmp_path / "upload.jsonl"
+    src.write_text('{"id": "a", "text": "Gunmen shot dead two men."}\nnot json\n{"id": "b"}\n')
+    stats, messages = score_into_store([str(src)], store)
+    assert stats.documents == 1 and stats.errors == 2
+    assert messages[0].startswith(f"{src}:2: malformed JSON")
+    assert store.db.execute("SELECT doc_key FROM documents").fetchall()[0][0] == "a"
