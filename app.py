@@ -17,7 +17,6 @@ from labeler import config
 from labeler.batch import score_into_store
 from labeler.export import render
 from labeler.labels import rubric
-from labeler.model import load_model
 from labeler.render import context_html
 from labeler.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, statistics
 from labeler.store import QueueFilter, Store
@@ -43,11 +42,6 @@ def open_store() -> Store:
     return Store(config.store_path())
 
 
-@st.cache_resource
-def thresholds() -> dict[str, float]:
-    return load_model(config.model_dir()).thresholds
-
-
 def queue_filter(store: Store) -> QueueFilter:
     """The sidebar's queue filters."""
     with st.sidebar.expander("Filters"):
@@ -63,7 +57,6 @@ def queue_filter(store: Store) -> QueueFilter:
         score_band=(float(band[0]), float(band[1])),
         source_path=None if source == "any" else source,
         model_version=None if version == "any" else version,
-        thresholds=thresholds(),
     )
 
 

@@ -370,8 +370,8 @@ def run(job: Job, stdout: IO[str], stderr: IO[str]) -> Stats:
     done = Stats()
     store = _open_store(job.store)
     for result in scored(job.settings, batches(items), job.jobs):
-        if store is not None:
-            store.add_records(result.stored)  # idempotent: safe to redo after a crash
+        if store is not None:  # idempotent: safe to redo after a crash
+            store.add_records(result.stored, model.thresholds)
         sink.write(result)
         done.add(result.stats)
         for message in result.messages[: max(0, SHOWN_ERRORS - shown)]:
@@ -460,10 +460,11 @@ def score_into_store(
     Returns the totals and the messages for records that could not be scored.
     """
     settings = Settings(model_dir=model_dir, keep_for_store=True)
+    thresholds = cached_model(model_dir).thresholds
     stats, messages = Stats(), []
     for batch in batches(read_inputs(paths, read or ReadOptions())):
         result = score_batch(settings, batch)
-        store.add_records(result.stored)
+        store.add_records(result.stored, thresholds)
         stats.add(result.stats)
         messages += result.messages
     return stats, messages

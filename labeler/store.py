@@ -15,7 +15,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from labeler.review import (
     current_labels,
     model_labels,
     standing,
+    uncertainty,
 )
 
 MIGRATIONS: list[tuple[str, str]] = [
@@ -85,7 +86,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0002_queue_priority_columns",
+        """
+        ALTER TABLE scores ADD COLUMN top REAL;
+        ALTER TABLE scores ADD COLUMN margin REAL;
+        UPDATE scores SET top = CASE WHEN violence > graphic THEN violence ELSE graphic END;
+        CREATE INDEX scores_by_top ON scores (top DESC);
+        CREATE INDEX scores_by_margin ON scores (margin);
+        """,
+    ),
 ]
+DEFAULT_THRESHOLDS = {"violence": 0.5, "graphic": 0.5}
 
 
 @dataclass(frozen=True)
@@ -97,7 +109,6 @@ class QueueFilter:
     score_band: tuple[float, float] = (0.0, 1.0)  # highest label score within
     source_path: str | None = None
     model_version: str | None = None
-    thresholds: dict[str, float] = field(default_factory=lambda: {"violence": 0.5, "graphic": 0.5})
 
     def __post_init__(self) -> None:
         if self.label is not None and self.label not in LABELS:
@@ -172,71 +183,84 @@ class Store:
     def _transaction(self) -> Any:
         return _Transaction(self.db)
 
-    def add_records(self, pairs: list[tuple[dict[str, Any], str]]) -> None:
-        """Store many scored documents (see ``add_record``)."""
-        for record, text in pairs:
-            self.add_record(record, text)
+    def add_records(
+        self, pairs: list[tuple[dict[str, Any], str]], thresholds: dict[str, float] | None = None
+    ) -> None:
+        """Store many scored documents in one transaction (see ``add_record``)."""
+        stamp = self._stamp()
+        with self._transaction():
+            for record, text in pairs:
+                self._add(record, text, stamp, thresholds or DEFAULT_THRESHOLDS)
 
-    def add_record(self, record: dict[str, Any], text: str) -> int:
+    def add_record(
+        self, record: dict[str, Any], text: str, thresholds: dict[str, float] | None = None
+    ) -> int:
         """Store a scored document (idempotent by id + text hash); returns its row id.
 
         A record scored by a model version not yet stored for it adds scores for
-        that version; passages, earlier scores and reviews are kept.
+        that version; passages, earlier scores and reviews are kept. ``thresholds``
+        (the scoring model's) rank the queue's most-uncertain-first order.
         """
-        source = record.get("source") or {}
-        stamp = self._stamp()
         with self._transaction():
-            key = (str(record["id"]), text_hash(text))
-            row = self.db.execute(
-                "SELECT id FROM documents WHERE doc_key = ? AND text_hash = ?", key
-            ).fetchone()
-            if row is None:
-                cursor = self.db.execute(
-                    "INSERT INTO documents (doc_key, text_hash, source_path, source_line, fields,"
-                    " added_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        *key,
-                        source.get("path"),
-                        source.get("line"),
-                        json.dumps(record.get("fields")) if record.get("fields") else None,
-                        stamp,
-                    ),
-                )
-                document_id = int(cursor.lastrowid or 0)
-                self.db.executemany(
-                    "INSERT INTO passages (document_id, idx, start_char, end_char, text)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (document_id, p["index"], p["start"], p["end"], p["text"])
-                        for p in record["passages"]
-                    ],
-                )
-            else:
-                document_id = int(row[0])
-            ids = {
-                idx: pid
-                for pid, idx in self.db.execute(
-                    "SELECT id, idx FROM passages WHERE document_id = ?", (document_id,)
-                )
-            }
+            return self._add(record, text, self._stamp(), thresholds or DEFAULT_THRESHOLDS)
+
+    def _add(
+        self, record: dict[str, Any], text: str, stamp: str, thresholds: dict[str, float]
+    ) -> int:
+        source = record.get("source") or {}
+        key = (str(record["id"]), text_hash(text))
+        row = self.db.execute(
+            "SELECT id FROM documents WHERE doc_key = ? AND text_hash = ?", key
+        ).fetchone()
+        if row is None:
+            cursor = self.db.execute(
+                "INSERT INTO documents (doc_key, text_hash, source_path, source_line, fields,"
+                " added_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    *key,
+                    source.get("path"),
+                    source.get("line"),
+                    json.dumps(record.get("fields")) if record.get("fields") else None,
+                    stamp,
+                ),
+            )
+            document_id = int(cursor.lastrowid or 0)
             self.db.executemany(
-                "INSERT INTO scores (passage_id, model_version, violence, graphic, flags,"
-                " severity, evidence, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (passage_id, model_version) DO NOTHING",
+                "INSERT INTO passages (document_id, idx, start_char, end_char, text)"
+                " VALUES (?, ?, ?, ?, ?)",
                 [
-                    (
-                        ids[p["index"]],
-                        record["model"],
-                        p["scores"]["violence"],
-                        p["scores"]["graphic"],
-                        json.dumps(p["flags"]),
-                        p["severity"],
-                        json.dumps(p["evidence"]),
-                        stamp,
-                    )
+                    (document_id, p["index"], p["start"], p["end"], p["text"])
                     for p in record["passages"]
                 ],
             )
+        else:
+            document_id = int(row[0])
+        ids = {
+            idx: pid
+            for pid, idx in self.db.execute(
+                "SELECT id, idx FROM passages WHERE document_id = ?", (document_id,)
+            )
+        }
+        self.db.executemany(
+            "INSERT INTO scores (passage_id, model_version, violence, graphic, flags, severity,"
+            " evidence, scored_at, top, margin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (passage_id, model_version) DO NOTHING",
+            [
+                (
+                    ids[p["index"]],
+                    record["model"],
+                    p["scores"]["violence"],
+                    p["scores"]["graphic"],
+                    json.dumps(p["flags"]),
+                    p["severity"],
+                    json.dumps(p["evidence"]),
+                    stamp,
+                    max(p["scores"].values()),
+                    uncertainty(p["scores"], thresholds),
+                )
+                for p in record["passages"]
+            ],
+        )
         return document_id
 
     def passage(self, passage_id: int) -> dict[str, Any]:
@@ -363,25 +387,17 @@ class Store:
         """Claim the next unreviewed, unclaimed passage for ``reviewer`` (atomically).
 
         ``order``: "document" (reading order), "score" (highest score first) or
-        "uncertain" (closest to a threshold first: ``queue.thresholds``). Claims
+        "uncertain" (closest to its model's threshold first). Claims
         expire after ``ttl``, so a passage left open by a reviewer who walked
         away goes back to the queue; two reviewers never hold the same one.
         """
         queue = queue or QueueFilter()
-        top = "CASE WHEN s.violence > s.graphic THEN s.violence ELSE s.graphic END"
-        gap_v, gap_g = "ABS(s.violence - ?)", "ABS(s.graphic - ?)"
-        orders = {
-            "document": ("p.document_id, p.idx", ()),
-            "score": (f"MAX({top}) DESC, p.id", ()),
-            "uncertain": (
-                f"MIN(CASE WHEN {gap_v} < {gap_g} THEN {gap_v} ELSE {gap_g} END), p.id",
-                (queue.thresholds["violence"], queue.thresholds["graphic"]) * 2,
-            ),
-        }
+        # each order follows an index, so the next item is found without sorting the store
+        orders = {"document": "p.id", "score": "s.top DESC", "uncertain": "s.margin"}
         if order not in orders:
             raise StoreError(f"order must be one of {', '.join(orders)}")
-        where, params = queue.where(top)
-        order_sql, order_params = orders[order]
+        where, params = queue.where("s.top")
+        order_sql = orders[order]
         now = self._stamp()
         with _Transaction(self.db, immediate=True):
             self.db.execute(
@@ -392,8 +408,8 @@ class Store:
                 " JOIN documents d ON d.id = p.document_id"
                 " WHERE NOT EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = p.id)"
                 " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.passage_id = p.id)"
-                f"{where} GROUP BY p.id ORDER BY {order_sql} LIMIT 1",
-                (*params, *order_params),
+                f"{where} ORDER BY {order_sql} LIMIT 1",
+                params,
             ).fetchone()
             if row is None:
                 return None

@@ -49,7 +49,10 @@ def test_blank_database_migrates_to_the_exact_schema(tmp_path):
         "reviews",
         "reviews_by_passage",
         "scores",
+        "scores_by_margin",
+        "scores_by_top",
     }
+    assert "scored_at TEXT NOT NULL, top REAL, margin REAL," in schema["scores"]
     assert "CHECK (decision IN ('confirm', 'correct', 'skip', 'undo'))" in schema["reviews"]
     assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == [
         name for name, _ in MIGRATIONS
@@ -202,8 +205,13 @@ def test_queue_orders_and_filters(store, model):
     only_calm = QueueFilter(score_band=(0.0, 0.3))
     assert store.claim_next("ana", queue=only_calm)["text"] == CALM
     store.db.execute("DELETE FROM claims")
-    near = QueueFilter(thresholds={"violence": 0.0, "graphic": 0.0})
-    assert store.claim_next("ana", order="uncertain", queue=near)["text"] == CALM
+    store.db.execute("DELETE FROM claims")
+    margin = {
+        p["text"]: min(abs(p["violence"] - 0.5), abs(p["graphic"] - 0.5))
+        for p in (store.passage(1), store.passage(2))
+    }  # thresholds default to 0.5
+    closest = min(margin, key=margin.get)
+    assert store.claim_next("ana", order="uncertain")["text"] == closest
     store.db.execute("DELETE FROM claims")
     assert store.claim_next("ana", queue=QueueFilter(label="violence"))["text"] == VIOLENT
     assert store.choices()["model_version"] == [model.version]
