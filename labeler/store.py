@@ -115,8 +115,16 @@ class QueueFilter:
             raise StoreError(f"label must be one of {', '.join(LABELS)}, not {self.label!r}")
 
     def where(self, top: str) -> tuple[str, tuple[Any, ...]]:
-        clauses = [" AND s.severity >= ?", f" AND {top} BETWEEN ? AND ?"]
-        params: list[Any] = [self.min_severity, *self.score_band]
+        # only the filters in use: a condition on an indexed column would make the
+        # planner range-scan that index and sort, instead of following the queue order
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.min_severity > 0:
+            clauses.append(" AND s.severity >= ?")
+            params.append(self.min_severity)
+        if self.score_band != (0.0, 1.0):
+            clauses.append(f" AND {top} BETWEEN ? AND ?")
+            params += list(self.score_band)
         if self.label is not None:
             clauses.append(" AND s.flags LIKE ?")
             params.append(f'%"{self.label}"%')

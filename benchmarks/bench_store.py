@@ -1,0 +1,79 @@
+"""Review-store latency at scale: fetch the next queue item and record a decision.
+
+Fills a real SQLite store with --passages passages (real texts from training/data,
+scored by the shipped model), then times claim_next for each queue order and
+record_review, printing p50/p99 in milliseconds (target: under 50 ms each).
+
+    python benchmarks/bench_store.py                # 1,000,000 passages
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_score import training_texts  # noqa: E402
+
+from labeler import load_model, score_documents  # noqa: E402
+from labeler.review import GRAPHIC  # noqa: E402
+from labeler.store import QueueFilter, Store  # noqa: E402
+
+
+def fill(store: Store, n: int) -> float:
+    model = load_model()
+    texts = training_texts()
+    records = score_documents([(str(i), t) for i, t in enumerate(texts)], model)
+    start = time.perf_counter()
+    for first in range(0, n, 5000):
+        batch = []
+        for i in range(first, min(n, first + 5000)):
+            record = dict(records[i % len(records)], id=f"doc-{i}")
+            batch.append((record, texts[i % len(texts)]))
+        store.add_records(batch, model.thresholds)
+    return time.perf_counter() - start
+
+
+def timed(calls: int, fn) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    times = []
+    for i in range(calls):
+        start = time.perf_counter()
+        fn(i)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.99) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passages", type=int, default=1_000_000)
+    parser.add_argument("--calls", type=int, default=300)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "review.db")
+        seconds = fill(store, args.passages)
+        size = (Path(tmp) / "review.db").stat().st_size / 1e6
+        print(f"store: {args.passages:,} passages inserted in {seconds:.0f} s, {size:,.0f} MB")
+        print(f"{'operation':40} {'p50 ms':>8} {'p99 ms':>8}")
+        for order in ("document", "score", "uncertain"):
+            p50, p99 = timed(args.calls, lambda i, o=order: store.claim_next(f"r{i}", order=o))
+            print(f"{'claim next, ' + order + ' order':40} {p50:8.2f} {p99:8.2f}")
+        flagged = QueueFilter(label="graphic", min_severity=3)
+        p50, p99 = timed(
+            args.calls, lambda i: store.claim_next(f"f{i}", order="score", queue=flagged)
+        )
+        print(f"{'claim next, graphic filter, score order':40} {p50:8.2f} {p99:8.2f}")
+        p50, p99 = timed(
+            args.calls, lambda i: store.record_review(i + 1, "ana", "correct", GRAPHIC)
+        )
+        print(f"{'record a decision':40} {p50:8.2f} {p99:8.2f}")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
