@@ -18,14 +18,15 @@ from labeler.batch import score_into_store
 from labeler.export import render
 from labeler.labels import rubric
 from labeler.render import context_html
-from labeler.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, statistics
+from labeler.review import GRAPHIC, IN_PASSING, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, statistics
 from labeler.store import QueueFilter, Store
 
 # label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own)
 ACTIONS = [
     ("Confirm", "confirm", None, "Y"),
     ("Not violent", "correct", NOT_VIOLENT, "N"),
-    ("Violent, not graphic", "correct", VIOLENT_NOT_GRAPHIC, "V"),
+    ("Violent, in passing", "correct", IN_PASSING, "P"),
+    ("Violent, described", "correct", VIOLENT_NOT_GRAPHIC, "V"),
     ("Graphic", "correct", GRAPHIC, "G"),
     ("Skip", "skip", None, "S"),
 ]
@@ -60,17 +61,28 @@ def queue_filter(store: Store) -> QueueFilter:
     )
 
 
+def auth_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all
+        return False
+
+
 def reviewer_name() -> str:
-    """The signed-in user when OIDC is configured, else a name the reviewer gives."""
+    """The signed-in user when OIDC is configured (secrets [auth]), else a name given."""
     if st.user.get("is_logged_in", False):
         return str(st.user.get("email") or st.user.get("name"))
+    if auth_configured():
+        st.sidebar.button("Log in", key="login", on_click=st.login)
+        return ""
     return st.sidebar.text_input("Reviewer name", key="reviewer").strip()
 
 
 def decide(reviewer: str, passage_id: int, decision: str, labels: object) -> None:
     store = open_store()
+    note = st.session_state.pop("note", "").strip() or None
     try:
-        store.record_review(passage_id, reviewer, decision, labels)  # type: ignore[arg-type]
+        store.record_review(passage_id, reviewer, decision, labels, note)  # type: ignore[arg-type]
     finally:
         store.close()
     st.session_state.pop("current", None)
@@ -119,9 +131,14 @@ def page(store: Store) -> None:
     if st.session_state.get("queue") != (order, queue):  # new order or filters: claim afresh
         st.session_state["queue"] = (order, queue)
         st.session_state.pop("current", None)
-    progress = store.progress()
-    st.sidebar.metric("Reviewed", progress["reviewed"])
-    st.sidebar.metric("Remaining", progress["remaining"])
+    progress = store.progress(reviewer)
+    st.sidebar.metric("Reviewed", progress["reviewed"], help=f"{progress['by_you']} by you")
+    st.sidebar.metric(
+        "Remaining",
+        progress["remaining"],
+        help=f"flagged and waiting: {progress['violence_waiting']} violence, "
+        f"{progress['graphic_waiting']} graphic",
+    )
     with st.sidebar.expander("Labelling rubric"):
         st.markdown(rubric())
     if not reviewer:
@@ -249,6 +266,7 @@ def show_passage(store: Store, reviewer: str, passage_id: int) -> None:
     )
     html = context_html(store.neighbours(passage_id), p["idx"], p["evidence"])
     st.markdown(html, unsafe_allow_html=True)  # every text inside is escaped
+    st.text_input("Note (optional, saved with your decision)", key="note")
     columns = st.columns(len(ACTIONS))
     for column, (label, decision, labels, key) in zip(columns, ACTIONS, strict=True):
         column.button(

@@ -38,6 +38,7 @@ class Labels:
 
 # The one-key corrections the dashboard offers, as labels.
 NOT_VIOLENT = Labels(0, 0, 0)
+IN_PASSING = Labels(1, 0, 1)
 VIOLENT_NOT_GRAPHIC = Labels(1, 0, 2)
 GRAPHIC = Labels(1, 1, 3)
 

@@ -366,13 +366,24 @@ class Store:
                 out.append(Reviewed(passage_id, flags, latest, current))
         return out
 
-    def progress(self) -> dict[str, int]:
-        """Passages reviewed (any decision) and still waiting."""
+    def progress(self, reviewer: str | None = None) -> dict[str, int]:
+        """Passages reviewed and still waiting, overall and by ``reviewer``; and how many
+        still-unreviewed passages the model flagged for each label."""
         total = self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         reviewed = self.db.execute(
             "SELECT COUNT(DISTINCT passage_id) FROM reviews WHERE decision <> 'undo'"
         ).fetchone()[0]
-        return {"reviewed": reviewed, "remaining": total - reviewed}
+        mine = self.db.execute(
+            "SELECT COUNT(*) FROM reviews WHERE reviewer = ? AND decision <> 'undo'", (reviewer,)
+        ).fetchone()[0]
+        out = {"reviewed": reviewed, "remaining": total - reviewed, "by_you": mine}
+        for label in LABELS:
+            out[f"{label}_waiting"] = self.db.execute(
+                "SELECT COUNT(DISTINCT s.passage_id) FROM scores s WHERE s.flags LIKE ?"
+                " AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = s.passage_id)",
+                (f'%"{label}"%',),
+            ).fetchone()[0]
+        return out
 
     def reviews(self, passage_id: int) -> list[Review]:
         rows = self.db.execute(

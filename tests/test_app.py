@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from labeler import score_text
-from labeler.review import GRAPHIC, NOT_VIOLENT
+from labeler.review import GRAPHIC, IN_PASSING, NOT_VIOLENT
 from labeler.store import Store
 
 from .conftest import ROOT
@@ -120,3 +120,23 @@ def test_export_downloads_reviewed_passages(db):
     at.sidebar.radio(key="page").set_value("Import & export").run()
     assert not at.exception
     assert "1 reviewed passages" in at.caption[0].value
+
+
+def test_correction_with_severity_and_a_note(db):
+    at = start()
+    at.text_input(key="note").input("mentions the massacre only").run()
+    at.button(key="act-correct-P").click().run()
+    store = Store(db)
+    (review,) = store.reviews(1)
+    assert review.labels == IN_PASSING
+    note = store.db.execute("SELECT note FROM reviews WHERE id = ?", (review.id,)).fetchone()[0]
+    assert note == "mentions the massacre only"
+
+
+def test_login_is_offered_when_oidc_is_configured(db):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback"}
+    at.run()
+    assert not at.exception
+    assert at.sidebar.button(key="login").label == "Log in"
+    assert "Enter your name" in at.info[0].value
