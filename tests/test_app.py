@@ -146,14 +146,18 @@ def test_upload_scores_files_into_the_store_and_reports_bad_records(db):
     at = app()
     at.sidebar.radio(key="page").set_value("Import & export").run()
     good = b'{"id": "u1", "text": "Soldiers shot two protesters."}\nnot json\n'
-    at.file_uploader(key="uploads").upload("wire <b>feed</b>.jsonl", good, "application/jsonl").run()
+    at.file_uploader(key="uploads").upload(
+        "wire <b>feed</b>.jsonl", good, "application/jsonl"
+    ).run()
     at.button(key="score_uploads").click().run()
     assert not at.exception
     assert "Scored 1 documents" in at.success[0].value
     assert "1 records could not be scored" in at.error[0].value
     assert "wire <b>feed</b>.jsonl:2: malformed JSON" in at.code[-1].value  # inert text
     store = Store(db)
-    assert store.db.execute("SELECT COUNT(*) FROM documents WHERE doc_key = 'u1'").fetchone()[0] == 1
+    assert (
+        store.db.execute("SELECT COUNT(*) FROM documents WHERE doc_key = 'u1'").fetchone()[0] == 1
+    )
 
 
 def test_upload_of_an_unsupported_or_binary_file_is_refused_clearly(db):
