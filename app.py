@@ -11,6 +11,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from labeler import config
@@ -94,6 +95,8 @@ def undo(reviewer: str) -> None:
         passage_id = store.last_decision(reviewer)
         if passage_id is not None:
             store.record_review(passage_id, reviewer, "undo")
+            if store.claim(passage_id, reviewer):  # back to it, to decide again
+                st.session_state["current"] = passage_id
     finally:
         store.close()
     st.session_state["notice"] = (
@@ -132,12 +135,11 @@ def page(store: Store) -> None:
         st.session_state["queue"] = (order, queue)
         st.session_state.pop("current", None)
     progress = store.progress(reviewer)
-    st.sidebar.metric("Reviewed", progress["reviewed"], help=f"{progress['by_you']} by you")
-    st.sidebar.metric(
-        "Remaining",
-        progress["remaining"],
-        help=f"flagged and waiting: {progress['violence_waiting']} violence, "
-        f"{progress['graphic_waiting']} graphic",
+    st.sidebar.metric("Reviewed", progress["reviewed"])
+    st.sidebar.metric("Remaining", progress["remaining"])
+    st.sidebar.caption(
+        f"{progress['by_you']} reviewed by you · flagged and waiting: "
+        f"{progress['violence_waiting']} violence, {progress['graphic_waiting']} graphic"
     )
     with st.sidebar.expander("Labelling rubric"):
         st.markdown(rubric())
@@ -181,12 +183,11 @@ def show_statistics(store: Store) -> None:
             kappa,
             help=f"{s['double_reviewed']} passages reviewed by two people",
         )
-    st.bar_chart(
-        {
-            label: {"precision": s["precision"] or 0, "agreement": s["agreement"] or 0}
-            for label, s in rows.items()
-        }
-    )
+    chart = {
+        "precision of flags": [s["precision"] or 0.0 for s in rows.values()],
+        "reviewer-model agreement": [s["agreement"] or 0.0 for s in rows.values()],
+    }
+    st.bar_chart(pd.DataFrame(chart, index=list(rows)), stack=False, y_label="share")
     st.subheader("Passages where reviewers disagree")
     disputed = [i for i in items if i.passage_id in set(stats["disagreements"])]
     st.dataframe(

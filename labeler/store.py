@@ -439,6 +439,24 @@ class Store:
             )
         return self.passage(int(row[0]))
 
+    def claim(self, passage_id: int, reviewer: str, ttl: timedelta = timedelta(minutes=10)) -> bool:
+        """Claim one given passage (after an undo, to decide it again); False if another
+        reviewer holds it. Releases the reviewer's previous claim."""
+        now, expires = self._stamp(), (self.now() + ttl).isoformat(timespec="microseconds")
+        with _Transaction(self.db, immediate=True):
+            self.db.execute(
+                "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
+            )
+            held = self.db.execute(
+                "SELECT 1 FROM claims WHERE passage_id = ?", (passage_id,)
+            ).fetchone()
+            if held is None:
+                self.db.execute(
+                    "INSERT INTO claims (passage_id, reviewer, expires_at) VALUES (?, ?, ?)",
+                    (passage_id, reviewer, expires),
+                )
+        return held is None
+
     def choices(self) -> dict[str, list[str]]:
         """Values the queue can be filtered by: source files and model versions."""
         return {

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from labeler import score_text
-from labeler.review import GRAPHIC, IN_PASSING, NOT_VIOLENT
+from labeler.review import GRAPHIC, IN_PASSING, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC
 from labeler.store import Store
 
 from .conftest import ROOT
@@ -50,9 +50,11 @@ def test_asks_for_a_reviewer_and_shows_the_rubric(db):
 
 def test_each_decision_is_stored_with_the_reviewer(db):
     at = start()
+    assert "0 reviewed by you" in at.sidebar.caption[0].value
     at.button(key="act-correct-G").click().run()
     at.button(key="act-correct-N").click().run()
     at.button(key="act-confirm-Y").click().run()
+    assert "3 reviewed by you" in at.sidebar.caption[0].value
     store = Store(db)
     labels = [store.current_labels(pid) for pid in (1, 2, 3)]
     assert labels[0] == GRAPHIC and labels[1] == NOT_VIOLENT and labels[2] is not None
@@ -61,11 +63,17 @@ def test_each_decision_is_stored_with_the_reviewer(db):
 
 def test_undo_cancels_the_last_decision(db):
     at = start()
-    at.button(key="act-correct-G").click().run()
+    at.button(key="act-correct-V").click().run()
+    assert Store(db).current_labels(1) == VIOLENT_NOT_GRAPHIC
     at.button(key="undo").click().run()
+    assert at.session_state["current"] == 1  # back to the undone passage
+    at.button(key="act-correct-G").click().run()
+    assert Store(db).current_labels(1) == GRAPHIC
+    at.button(key="undo").click().run()
+    at.button(key="undo").click().run()  # nothing left standing: no new row
     store = Store(db)
     assert store.current_labels(1) is None
-    assert [r.decision for r in store.reviews(1)] == ["correct", "undo"]
+    assert [r.decision for r in store.reviews(1)] == ["correct", "undo", "correct", "undo"]
 
 
 def test_two_reviewers_get_different_passages(db):
