@@ -7,8 +7,16 @@ markdown tricks in a passage render as inert text.
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as _escape_html
 from typing import Any
+
+
+def escape(text: str) -> str:
+    """HTML-escape, and keep the result one inert line of markup: newlines become <br>
+    (a blank line would end the HTML block and let markdown run) and ``$`` an entity
+    (no maths)."""
+    return _escape_html(text).replace("$", "&#36;").replace("\n", "<br>")
+
 
 MARK = '<mark title="{title}" style="background:#ffd5cc;padding:0 2px">{text}</mark>'
 

@@ -31,7 +31,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-XSS = 'He was shot. <script>window.__xss=1</script><img src=x onerror="window.__xss=2"> end'
+XSS = (
+    'He was shot. <script>window.__xss=1</script><img src=x onerror="window.__xss=2"> end'
+    " **bold** [link](javascript:alert(3)) ![pixel](http://127.0.0.1:9/p.png) $x^2$"
+)
 PLAIN = [
     ("d1", "Gunmen shot dead eleven villagers.\n\nThe market reopened."),
     ("d2", "The council approved the new budget on Tuesday."),
@@ -185,4 +188,8 @@ def test_passage_markup_is_shown_as_text_not_run(dashboard, page):
     main = page.locator("[data-testid='stMain']")
     assert main.locator("img[src='x']").count() == 0
     assert main.locator("script").count() == 0
+    # markdown in a passage is text too: no bold, link, image or maths made of it
+    expect(page.get_by_text("**bold** [link](javascript:alert(3)) ![pixel]")).to_be_visible()
+    assert main.locator("a[href^='javascript']").count() == 0
+    assert main.locator("img[src*='p.png']").count() == 0
     assert page.dialogs == []  # type: ignore[attr-defined]
