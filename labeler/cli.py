@@ -115,6 +115,78 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return subprocess.call(cmd, env=env)
 
 
+def cmd_retrain(args: argparse.Namespace) -> int:
+    """Train a new model version on the training data plus reviewed passages; promote it
+    only if the gate passes (or --force, which the card records).
+
+    Exit status: 0 promoted, 1 refused by the gate.
+    Example: labeler retrain --store review.db
+    """
+    from datetime import datetime, timezone
+
+    from labeler.feedback import format_gate, gate, reviewed_rows
+    from labeler.model import load_model
+    from labeler.registry import Registry
+    from labeler.store import Store
+
+    store = Store(config.store_path(args.store))
+    extra, disputed = reviewed_rows(store)
+    store.close()
+    if disputed:
+        print(
+            f"labeler: left out {len(disputed)} passages reviewers disagree on: "
+            f"{', '.join(map(str, disputed[:20]))}",
+            file=sys.stderr,
+        )
+    from labeler.training import train
+
+    candidate, rows = train(Path(args.data), extra=extra)
+    current = load_model(config.model_dir())
+    report = gate(candidate, current, rows, args.tolerance)
+    candidate.card.update(
+        trained_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        reviewed_rows=len(extra),
+        disputed_left_out=disputed,
+        replaces=current.version,
+        gate=report,
+        forced=bool(args.force and not report["passed"]),
+    )
+    registry = Registry(config.home())
+    registry.add(candidate)
+    print(format_gate(report))
+    if report["passed"] or args.force:
+        registry.promote(candidate.version)
+        print(f"labeler: promoted {candidate.version}" + (" (forced)" if args.force else ""))
+        return EXIT_OK
+    print(f"labeler: kept {current.version}; candidate {candidate.version} stored, not promoted")
+    return EXIT_FAILED
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    """List model versions, promote one, or roll back to the previous.
+
+    Example: labeler models list
+    """
+    from labeler.registry import Registry
+
+    registry = Registry(config.home())
+    if args.action == "promote":
+        registry.promote(args.version)
+    elif args.action == "rollback":
+        print(f"labeler: current model is now {registry.rollback() or 'the shipped model'}")
+    current = registry.current()
+    for card in registry.versions():
+        mark = "*" if card["version"] == current else " "
+        gate_state = card.get("gate", {}).get("passed")
+        print(
+            f"{mark} {card['version']}  reviewed rows {card.get('reviewed_rows', 0)}  "
+            f"gate {'-' if gate_state is None else 'passed' if gate_state else 'refused'}"
+        )
+    if current is None:
+        print("* shipped model (labeler/models/default)")
+    return EXIT_OK
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """Rebuild the model from the training data, evaluate it, write it with its card.
 
@@ -255,6 +327,14 @@ def parser() -> argparse.ArgumentParser:
     d = add("dashboard", cmd_dashboard, "start the review dashboard")
     d.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     d.add_argument("--port", type=int, default=8501)
+    r = add("retrain", cmd_retrain, "retrain with reviewed passages, behind a gate")
+    r.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    r.add_argument("--data", default="training/data")
+    r.add_argument("--tolerance", type=float, default=0.02, help="largest AUPRC drop allowed")
+    r.add_argument("--force", action="store_true", help="promote even if the gate refuses")
+    m = add("models", cmd_models, "list, promote or roll back model versions")
+    m.add_argument("action", choices=["list", "promote", "rollback"])
+    m.add_argument("version", nargs="?")
     t = add("train", cmd_train, "rebuild the model from training data")
     t.add_argument("--data", default="training/data")
     t.add_argument("--out", default="labeler/models/default")

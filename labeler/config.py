@@ -12,9 +12,16 @@ def home() -> Path:
 
 
 def model_dir(flag: str | None = None) -> Path | None:
-    """The model directory to load: --model, else LABELER_MODEL, else None (shipped model)."""
+    """The model directory to load: --model, else LABELER_MODEL, else the registry's
+    promoted version under LABELER_HOME, else None (the shipped model)."""
     value = flag or os.environ.get("LABELER_MODEL")
-    return Path(value) if value else None
+    if value:
+        return Path(value)
+    from labeler.registry import Registry
+
+    registry = Registry(home())
+    current = registry.current()
+    return registry.path(current) if current else None
 
 
 def store_path(flag: str | None = None) -> Path:

@@ -23,6 +23,7 @@ from labeler.labels import LABELS
 from labeler.model import Model, sha256_of
 
 TARGET_PRECISION = 0.80
+REVIEWED = "reviewed"  # the source name of passages labelled in the review store
 MAX_SOURCE_WEIGHT = 1500.0  # a big template set (hatecheck) must not dominate
 VAL_SOURCE_CAP = 150.0  # the same, when choosing thresholds on the validation split
 
@@ -85,11 +86,17 @@ def choose_described_at(rows: list[Row], p_violence: np.ndarray, floor: float) -
     return best
 
 
-def train(data_dir: Path, target_precision: float = TARGET_PRECISION) -> tuple[Model, list[Row]]:
-    """Fit on the train split, tune thresholds on validation; returns model and rows."""
+def train(
+    data_dir: Path, target_precision: float = TARGET_PRECISION, extra: list[Row] | None = None
+) -> tuple[Model, list[Row]]:
+    """Fit on the train split, tune thresholds on validation; returns model and rows.
+
+    ``extra`` rows (reviewed passages from the store) join the training data and
+    are split by the same grouped rule.
+    """
     from labeler.dataset import load_rows
 
-    rows = load_rows(data_dir)
+    rows = load_rows(data_dir) + list(extra or [])
     train_rows = [r for r in rows if split_of(r.group) == "train"]
     val_rows = [r for r in rows if split_of(r.group) == "val"]
     vectorizer = make_vectorizer().fit([r.text for r in train_rows])
@@ -124,7 +131,9 @@ def make_card(
     import sklearn
 
     files = {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
-    data_hash = hashlib.sha256("".join(sorted(files.values())).encode()).hexdigest()[:8]
+    reviewed = sorted(f"{r.id}:{r.labels}:{r.severity}" for r in rows if r.source == REVIEWED)
+    digest = "".join(sorted(files.values())) + "".join(reviewed)
+    data_hash = hashlib.sha256(digest.encode()).hexdigest()[:8]
     counts: dict[str, dict[str, int]] = {}
     for r in rows:
         c = counts.setdefault(r.source, {"train": 0, "val": 0, "test": 0})

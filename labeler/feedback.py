@@ -1,0 +1,109 @@
+"""Reviewers' decisions back into training: reviewed rows, and the gate for a new model.
+
+A candidate model replaces the current one only if, label by label and source by
+source on the fixed test split (which includes a held-back slice of reviewed
+passages, split by document like every other source), its AUPRC drops by no
+more than a set tolerance.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labeler.dataset import Row
+from labeler.evaluation import POOLED, evaluate_scores, test_rows
+from labeler.labels import LABELS
+from labeler.model import Model
+from labeler.training import REVIEWED
+
+TOLERANCE = 0.02
+MIN_POSITIVES = 5  # AUPRC on fewer positives swings by chance: not gated
+
+
+def reviewed_rows(store: Any) -> tuple[list[Row], list[int]]:
+    """Training rows from current review labels; passages reviewers disagree on are left out
+    (their ids are returned) until someone settles them."""
+    rows, disputed = [], []
+    for item in store.reviewed_items():
+        if len(set(item.by_reviewer.values())) > 1:
+            disputed.append(item.passage_id)
+            continue
+        p = store.passage(item.passage_id)
+        labels = {"violence": item.current.violence, "graphic": item.current.graphic}
+        rows.append(
+            Row(
+                f"review:{p['doc_key']}#{p['idx']}",
+                p["text"],
+                REVIEWED,
+                f"review-doc:{p['doc_key']}",
+                labels,
+                item.current.severity,
+            )
+        )
+    return rows, disputed
+
+
+def gate(
+    candidate: Model, current: Model, rows: list[Row], tolerance: float = TOLERANCE
+) -> dict[str, Any]:
+    """Compare AUPRC per label and source on the test split; list every regression.
+
+    Sources with fewer than MIN_POSITIVES positives for a label are shown but not gated.
+    """
+    test = test_rows(rows)
+    texts = [r.text for r in test]
+    scores = {
+        name: evaluate_scores(test, model.predict_proba(texts), model.thresholds)
+        for name, model in (("candidate", candidate), ("current", current))
+    }
+    regressions = []
+    for label in LABELS:
+        for source, before in scores["current"][label].items():
+            after = scores["candidate"][label][source]
+            if before["auprc"] is None or after["auprc"] is None:
+                continue
+            if before["positives"] < MIN_POSITIVES:
+                continue
+            if before["auprc"] - after["auprc"] > tolerance:
+                regressions.append(
+                    {
+                        "label": label,
+                        "source": source,
+                        "current": before["auprc"],
+                        "candidate": after["auprc"],
+                    }
+                )
+    return {
+        "passed": not regressions,
+        "tolerance": tolerance,
+        "regressions": regressions,
+        "auprc": {
+            name: {
+                label: {src: m["auprc"] for src, m in by_label.items()}
+                for label, by_label in s.items()
+            }
+            for name, s in scores.items()
+        },
+        "positives": {
+            label: {src: m["positives"] for src, m in by_label.items()}
+            for label, by_label in scores["current"].items()
+        },
+    }
+
+
+def format_gate(report: dict[str, Any]) -> str:
+    lines = [
+        f"gate: {'passed' if report['passed'] else 'REFUSED'} "
+        f"(AUPRC may drop by at most {report['tolerance']})"
+    ]
+    for label in LABELS:
+        for source, before in report["auprc"]["current"][label].items():
+            after = report["auprc"]["candidate"][label][source]
+            if before is None or after is None:
+                continue
+            gated = report["positives"][label][source] >= MIN_POSITIVES
+            mark = "  REGRESSION" if gated and before - after > report["tolerance"] else ""
+            mark = mark or ("" if gated else "  (too few positives to gate)")
+            name = "all sources" if source == POOLED else source
+            lines.append(f"  {label:9} {name:27} current {before:.3f}  candidate {after:.3f}{mark}")
+    return "\n".join(lines)
