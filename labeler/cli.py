@@ -148,6 +148,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         reviewed_rows=len(extra),
         disputed_left_out=disputed,
         replaces=current.version,
+        metrics={"test": report.pop("candidate_metrics")},
         gate=report,
         forced=bool(args.force and not report["passed"]),
     )

@@ -88,6 +88,7 @@ def gate(
             label: {src: m["positives"] for src, m in by_label.items()}
             for label, by_label in scores["current"].items()
         },
+        "candidate_metrics": scores["candidate"],
     }
 
 

@@ -73,3 +73,15 @@ def test_the_gate_refuses_a_corrupted_batch_and_keeps_the_current_model(tmp_path
     registry = Registry(tmp_path / "home")
     assert registry.current() is None and len(registry.versions()) == 1
     assert registry.versions()[0]["gate"]["passed"] is False
+
+
+def test_forced_promotion_is_recorded_in_the_card(tmp_path, shipped, capsys):
+    db = tmp_path / "review.db"
+    reviewed_store(db, shipped, flip=True)
+    assert main(["retrain", "--store", str(db), "--data", str(DATA), "--force"]) == 0
+    registry = Registry(tmp_path / "home")
+    card = load_model(registry.path(registry.current())).card
+    assert card["forced"] is True and card["gate"]["passed"] is False
+    assert card["metrics"]["test"]["violence"]["reviewed"]["n"] > 0
+    assert main(["models", "list"]) == 0
+    assert "*" in capsys.readouterr().out
