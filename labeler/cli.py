@@ -124,7 +124,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     """
     from datetime import datetime, timezone
 
-    from labeler.feedback import format_gate, gate, reviewed_rows
+    from labeler.feedback import format_gate, gate, retune_thresholds, reviewed_rows
     from labeler.model import load_model
     from labeler.registry import Registry
     from labeler.store import Store
@@ -141,6 +141,14 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     from labeler.training import train
 
     candidate, rows = train(Path(args.data), extra=extra)
+    retuned = retune_thresholds(candidate, rows, float(candidate.card["target_precision"]))
+    for label, entry in retuned.items():
+        candidate.card["thresholds"][label] = round(entry["after"], 6)
+        print(
+            f"threshold {label}: {entry['before']:.4f} -> {entry['after']:.4f} on "
+            f"{entry['n']} held-back reviewed passages ({entry['positives']} positive): "
+            f"precision/recall {_pr(entry['before_pr'])} -> {_pr(entry['after_pr'])}"
+        )
     current = load_model(config.model_dir())
     report = gate(candidate, current, rows, args.tolerance)
     candidate.card.update(
@@ -149,6 +157,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         disputed_left_out=disputed,
         replaces=current.version,
         metrics={"test": report.pop("candidate_metrics")},
+        threshold_retuning=retuned,
         gate=report,
         forced=bool(args.force and not report["passed"]),
     )
@@ -161,6 +170,13 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"labeler: kept {current.version}; candidate {candidate.version} stored, not promoted")
     return EXIT_FAILED
+
+
+def _pr(pr: dict) -> str:  # type: ignore[type-arg]
+    def f(v: float | None) -> str:
+        return "-" if v is None else f"{v:.2f}"
+
+    return f"{f(pr['precision'])}/{f(pr['recall'])}"
 
 
 def cmd_models(args: argparse.Namespace) -> int:

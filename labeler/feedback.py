@@ -108,3 +108,43 @@ def format_gate(report: dict[str, Any]) -> str:
             name = "all sources" if source == POOLED else source
             lines.append(f"  {label:9} {name:27} current {before:.3f}  candidate {after:.3f}{mark}")
     return "\n".join(lines)
+
+
+def retune_thresholds(
+    model: Model, rows: list[Row], target_precision: float
+) -> dict[str, dict[str, Any]]:
+    """Per label, the threshold that reaches ``target_precision`` on reviewed passages the
+    model did not train on, with precision and recall there before and after.
+
+    Labels with fewer than MIN_POSITIVES reviewed positives keep their threshold.
+    """
+    import numpy as np
+
+    from labeler.dataset import split_of
+    from labeler.training import choose_threshold
+
+    held = [r for r in rows if r.source == REVIEWED and split_of(r.group) != "train"]
+    proba = model.predict_proba([r.text for r in held]) if held else np.zeros((0, len(LABELS)))
+    out: dict[str, dict[str, Any]] = {}
+    for j, label in enumerate(LABELS):
+        y = np.array([r.labels[label] for r in held])
+        before = model.thresholds[label]
+        entry: dict[str, Any] = {"n": len(held), "positives": int(y.sum()), "before": before}
+        entry["before_pr"] = _precision_recall(y, proba[:, j], before)
+        if entry["positives"] >= MIN_POSITIVES and entry["positives"] < len(y):
+            chosen = choose_threshold(y, proba[:, j], target_precision)
+            entry["after"] = chosen["threshold"]
+        else:
+            entry["after"] = before
+        entry["after_pr"] = _precision_recall(y, proba[:, j], entry["after"])
+        out[label] = entry
+    return out
+
+
+def _precision_recall(y: Any, p: Any, threshold: float) -> dict[str, float | None]:
+    predicted = p >= threshold
+    tp = int((predicted & (y == 1)).sum())
+    return {
+        "precision": round(tp / int(predicted.sum()), 4) if predicted.any() else None,
+        "recall": round(tp / int(y.sum()), 4) if y.sum() else None,
+    }

@@ -55,10 +55,14 @@ def test_consistent_reviews_train_a_version_that_passes_the_gate(tmp_path, shipp
     assert main(["retrain", "--store", str(db), "--data", str(DATA), "--tolerance", "0.05"]) == 0
     out = capsys.readouterr().out
     assert "gate: passed" in out and "reviewed" in out
+    assert "threshold violence: " in out and "precision/recall" in out
     registry = Registry(tmp_path / "home")
     version = registry.current()
     card = load_model(registry.path(version)).card
     assert card["reviewed_rows"] >= 300 and card["rows_by_source"]["reviewed"]["test"] > 0
+    retuned = card["threshold_retuning"]["violence"]
+    assert card["thresholds"]["violence"] == round(retuned["after"], 6)
+    assert retuned["positives"] >= 5 and retuned["after_pr"]["precision"] >= 0.8
     assert model_dir() == registry.path(version)  # scoring now uses it
     assert main(["models", "rollback"]) == 0
     assert registry.current() is None and model_dir() is None
