@@ -172,6 +172,28 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
+def cmd_quality(args: argparse.Namespace) -> int:
+    """List reviews a cross-validated model confidently disagrees with, for a second look.
+
+    Example: labeler quality --store review.db
+    """
+    import json
+
+    from labeler.feedback import reviewed_rows, suspicious_reviews
+    from labeler.store import Store
+
+    store = Store(config.store_path(args.store))
+    rows, _ = reviewed_rows(store)
+    store.close()
+    found = suspicious_reviews(Path(args.data), rows, args.folds, args.confidence)
+    for item in found:
+        print(json.dumps(item, ensure_ascii=False))
+    print(
+        f"labeler: {len(found)} of {len(rows)} reviewed passages look mislabelled", file=sys.stderr
+    )
+    return EXIT_OK
+
+
 def _pr(pr: dict) -> str:  # type: ignore[type-arg]
     def f(v: float | None) -> str:
         return "-" if v is None else f"{v:.2f}"
@@ -349,6 +371,11 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--data", default="training/data")
     r.add_argument("--tolerance", type=float, default=0.02, help="largest AUPRC drop allowed")
     r.add_argument("--force", action="store_true", help="promote even if the gate refuses")
+    q = add("quality", cmd_quality, "find reviews that are probably mistakes")
+    q.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    q.add_argument("--data", default="training/data")
+    q.add_argument("--folds", type=int, default=3)
+    q.add_argument("--confidence", type=float, default=0.9)
     m = add("models", cmd_models, "list, promote or roll back model versions")
     m.add_argument("action", choices=["list", "promote", "rollback"])
     m.add_argument("version", nargs="?")

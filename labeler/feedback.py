@@ -148,3 +148,44 @@ def _precision_recall(y: Any, p: Any, threshold: float) -> dict[str, float | Non
         "precision": round(tp / int(predicted.sum()), 4) if predicted.any() else None,
         "recall": round(tp / int(y.sum()), 4) if y.sum() else None,
     }
+
+
+def suspicious_reviews(
+    data_dir: Any, reviewed: list[Row], folds: int = 3, confidence: float = 0.9
+) -> list[dict[str, Any]]:
+    """Reviews a model confidently disagrees with, cross-validated (as cleanlab does).
+
+    Reviewed passages are split into ``folds`` by document; each fold is scored by a
+    model trained on the training data plus the other folds, so no passage is
+    judged by a model that learned its own review. A review is suspicious when
+    that model gives its label a probability below ``1 - confidence``.
+    """
+    import hashlib
+
+    from labeler.training import train
+
+    def fold_of(row: Row) -> int:
+        return int(hashlib.sha256(row.group.encode()).hexdigest(), 16) % folds
+
+    out = []
+    for k in range(folds):
+        held = [r for r in reviewed if fold_of(r) == k]
+        if not held:
+            continue
+        model, _ = train(data_dir, extra=[r for r in reviewed if fold_of(r) != k])
+        proba = model.predict_proba([r.text for r in held])
+        for row, p in zip(held, proba, strict=True):
+            for j, label in enumerate(LABELS):
+                given = row.labels[label]
+                p_given = p[j] if given else 1 - p[j]
+                if p_given < 1 - confidence:
+                    out.append(
+                        {
+                            "id": row.id,
+                            "label": label,
+                            "reviewed": given,
+                            "model": round(float(p[j]), 4),
+                            "text": row.text,
+                        }
+                    )
+    return sorted(out, key=lambda s: s["id"])

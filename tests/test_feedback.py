@@ -89,3 +89,19 @@ def test_forced_promotion_is_recorded_in_the_card(tmp_path, shipped, capsys):
     assert card["metrics"]["test"]["violence"]["reviewed"]["n"] > 0
     assert main(["models", "list"]) == 0
     assert "*" in capsys.readouterr().out
+
+
+def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
+    db = tmp_path / "review.db"
+    reviewed_store(db, shipped, flip=False)
+    store = Store(db)  # one reviewer slip: a plain shooting report marked not violent
+    text = "Gunmen opened fire on a crowded market, killing nine people and wounding dozens."
+    store.add_record(score_text(text, "slip", shipped), text)
+    pid = store.db.execute("SELECT MAX(id) FROM passages").fetchone()[0]
+    store.record_review(pid, "ana", "correct", Labels(0, 0, 0))
+    store.close()
+    assert main(["quality", "--store", str(db), "--data", str(DATA)]) == 0
+    found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    slip = [f for f in found if f["id"] == "review:slip#0"]
+    assert slip and slip[0]["label"] == "violence" and slip[0]["model"] > 0.9
+    assert len(found) < 30  # the consistent reviews are mostly left alone
