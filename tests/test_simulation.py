@@ -1,0 +1,17 @@
+"""The feedback loop, simulated with real labels (benchmarks/bench_feedback.py)."""
+
+import sys
+
+from .conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_feedback import simulate  # noqa: E402
+
+
+def test_reviews_of_a_weak_source_raise_its_auprc_and_the_gate_refuses_flipped_labels():
+    result = simulate(rounds=4, batch=150)
+    curve = result["curve"]
+    assert curve[-1] > curve[0] + 0.02, curve
+    assert result["corrupted_gate"]["passed"] is False
+    assert result["corrupted_gate"]["regressions"]
