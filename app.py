@@ -32,6 +32,7 @@ ACTIONS = [
     ("Skip", "skip", None, "S"),
 ]
 ORDERS = {
+    "Most uncertain first, varied": "active",
     "Most uncertain first": "uncertain",
     "Highest score first": "score",
     "Document order": "document",

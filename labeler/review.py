@@ -153,3 +153,32 @@ def statistics(items: list[Reviewed], labels: tuple[str, ...] = ("violence", "gr
         }
     out["disagreements"] = [i.passage_id for i in pairs if len(set(i.by_reviewer.values())) > 1]
     return out
+
+
+def shingles(text: str, size: int = 3) -> frozenset[str]:
+    """Word ``size``-grams of a text, lower-cased: what near-duplicates share."""
+    words = text.lower().split()
+    return frozenset(" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1)))
+
+
+def near_duplicate(a: frozenset[str], b: frozenset[str], threshold: float = 0.5) -> bool:
+    """Jaccard similarity of two shingle sets at or above ``threshold``."""
+    if not a or not b:
+        return False
+    return len(a & b) / len(a | b) >= threshold
+
+
+def pick_diverse(candidates: list[tuple[int, str]], recent: list[str]) -> int | None:
+    """The first candidate (most valuable first) that is no near-duplicate of a passage
+    the reviewer just saw; the first candidate when all are.
+
+    >>> pick_diverse([(1, "troops shot ten men in the square"), (2, "a bus crashed")],
+    ...              ["troops shot ten men in the square today"])
+    2
+    """
+    seen = [shingles(text) for text in recent]
+    for passage_id, text in candidates:
+        mine = shingles(text)
+        if not any(near_duplicate(mine, other) for other in seen):
+            return passage_id
+    return candidates[0][0] if candidates else None

@@ -28,6 +28,7 @@ from labeler.review import (
     Reviewed,
     current_labels,
     model_labels,
+    pick_diverse,
     standing,
     uncertainty,
 )
@@ -98,6 +99,8 @@ MIGRATIONS: list[tuple[str, str]] = [
     ),
 ]
 DEFAULT_THRESHOLDS = {"violence": 0.5, "graphic": 0.5}
+ACTIVE_WINDOW = 50  # most uncertain candidates considered for diversity
+RECENT_SEEN = 20  # a reviewer's latest reviews that candidates must not repeat
 
 
 @dataclass(frozen=True)
@@ -411,8 +414,14 @@ class Store:
         away goes back to the queue; two reviewers never hold the same one.
         """
         queue = queue or QueueFilter()
-        # each order follows an index, so the next item is found without sorting the store
-        orders = {"document": "p.id", "score": "s.top DESC", "uncertain": "s.margin"}
+        # each order follows an index, so the next item is found without sorting the store;
+        # "active" is most uncertain first, skipping near-duplicates of what was just seen
+        orders = {
+            "document": "p.id",
+            "score": "s.top DESC",
+            "uncertain": "s.margin",
+            "active": "s.margin",
+        }
         if order not in orders:
             raise StoreError(f"order must be one of {', '.join(orders)}")
         where, params = queue.where("s.top")
@@ -422,16 +431,27 @@ class Store:
             self.db.execute(
                 "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
             )  # expired claims, and this reviewer's last one: a reviewer holds one passage
-            row = self.db.execute(
-                "SELECT p.id FROM passages p JOIN scores s ON s.passage_id = p.id"
+            rows = self.db.execute(
+                "SELECT p.id, p.text FROM passages p JOIN scores s ON s.passage_id = p.id"
                 " JOIN documents d ON d.id = p.document_id"
                 " WHERE NOT EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = p.id)"
                 " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.passage_id = p.id)"
-                f"{where} ORDER BY {order_sql} LIMIT 1",
-                params,
-            ).fetchone()
-            if row is None:
+                f"{where} ORDER BY {order_sql} LIMIT ?",
+                (*params, ACTIVE_WINDOW if order == "active" else 1),
+            ).fetchall()
+            if not rows:
                 return None
+            row = rows[0]
+            if order == "active":
+                recent = [
+                    r[0]
+                    for r in self.db.execute(
+                        "SELECT p.text FROM reviews r JOIN passages p ON p.id = r.passage_id"
+                        " WHERE r.reviewer = ? ORDER BY r.id DESC LIMIT ?",
+                        (reviewer, RECENT_SEEN),
+                    )
+                ]
+                row = (pick_diverse([(r[0], r[1]) for r in rows], recent),)
             expires = (self.now() + ttl).isoformat(timespec="microseconds")
             self.db.execute(
                 "INSERT INTO claims (passage_id, reviewer, expires_at) VALUES (?, ?, ?)",

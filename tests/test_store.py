@@ -239,3 +239,17 @@ def test_score_into_store_keeps_good_records_and_reports_bad_ones(store, tmp_pat
     assert stats.documents == 1 and stats.errors == 2
     assert messages[0].startswith(f"{src}:2: malformed JSON")
     assert store.db.execute("SELECT doc_key FROM documents").fetchall()[0][0] == "a"
+
+
+def test_active_order_is_uncertain_first_but_skips_near_duplicates(store, model):
+    dup = "Troops fired on the crowd in the main square, killing {} people, witnesses said."
+    for i in range(5):
+        add(store, model, f"dup{i}", dup.format(i + 2))
+    add(store, model, "other", "A bus carrying pilgrims was attacked on the highway at night.")
+    store.db.execute("UPDATE scores SET margin = passage_id * 0.01")  # dup0 most uncertain
+    store.db.execute("UPDATE scores SET margin = 0.5 WHERE passage_id = 6")  # the odd one last
+    first = store.claim_next("ana", order="active")
+    store.record_review(first["id"], "ana", "skip")
+    second = store.claim_next("ana", order="active")
+    assert first["id"] == 1 and second["id"] == 6  # not another copy of the same report
+    assert store.claim_next("ben", order="uncertain")["id"] == 2  # plain order takes the copy
