@@ -8,6 +8,7 @@ means and ``labeler.store`` keeps it. Passage text is escaped before any HTML.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -17,7 +18,10 @@ import streamlit as st
 from labeler import config
 from labeler.batch import score_into_store
 from labeler.export import render
+from labeler.feedback import retrain
 from labeler.labels import rubric
+from labeler.model import load_model
+from labeler.registry import Registry
 from labeler.render import context_html
 from labeler.review import GRAPHIC, IN_PASSING, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, statistics
 from labeler.store import QueueFilter, Store
@@ -116,7 +120,7 @@ def main() -> None:
         store.close()
 
 
-PAGES = ["Review", "Statistics", "Import & export"]
+PAGES = ["Review", "Statistics", "Model", "Import & export"]
 UPLOAD_TYPES = ["txt", "md", "html", "jsonl", "ndjson", "csv"]
 MAX_UPLOAD_MB = 50
 
@@ -128,6 +132,9 @@ def page(store: Store) -> None:
         return
     if chosen == "Import & export":
         show_import_export(store)
+        return
+    if chosen == "Model":
+        show_model()
         return
     reviewer = reviewer_name()
     order = ORDERS[st.sidebar.radio("Queue order", list(ORDERS), key="order")]
@@ -205,6 +212,68 @@ def show_statistics(store: Store) -> None:
         ],
         hide_index=True,
     )
+
+
+def is_admin(name: str) -> bool:
+    """Admins (LABELER_ADMINS, comma-separated names) may retrain, promote and roll back."""
+    admins = {a.strip() for a in os.environ.get("LABELER_ADMINS", "").split(",") if a.strip()}
+    return bool(name) and name in admins
+
+
+def show_model() -> None:
+    """The current model, its card and last gate decision; retrain, promote, roll back."""
+    registry = Registry(config.home())
+    card = load_model(config.model_dir()).card
+    st.header(f"Model {card['version']}")
+    st.caption(
+        "shipped with the package"
+        if registry.current() is None
+        else f"promoted from the registry; trained {card.get('trained_at', '?')}"
+    )
+    metrics = card.get("metrics", {}).get("test", {})
+    st.dataframe(
+        [
+            {
+                "label": label,
+                "threshold": card["thresholds"][label],
+                **{source: m["auprc"] for source, m in metrics.get(label, {}).items()},
+            }
+            for label in card["thresholds"]
+        ],
+        hide_index=True,
+    )
+    gate_report = card.get("gate")
+    if gate_report:
+        verdict = "passed" if gate_report["passed"] else "refused"
+        st.subheader(f"Last gate decision: {verdict}" + (" (forced)" if card.get("forced") else ""))
+        st.dataframe(gate_report["regressions"] or [{"regressions": "none"}], hide_index=True)
+    st.subheader("Versions")
+    versions = registry.versions()
+    st.dataframe(
+        [
+            {
+                "version": c["version"],
+                "reviewed rows": c.get("reviewed_rows", 0),
+                "gate": (c.get("gate") or {}).get("passed"),
+            }
+            for c in versions
+        ],
+        hide_index=True,
+    )
+    name = st.sidebar.text_input("Reviewer name", key="reviewer").strip()
+    if not is_admin(name):
+        st.info("Retraining, promotion and rollback are for admins (LABELER_ADMINS).")
+        return
+    if st.button("Retrain with reviews", key="retrain"):
+        outcome = retrain(config.store_path(), Path("training/data"))
+        st.code(outcome["log"], language=None)
+    choice = st.selectbox("Version", [c["version"] for c in versions], key="promote_version")
+    if choice and st.button("Promote", key="promote"):
+        registry.promote(choice)
+        st.rerun()
+    if registry.current() and st.button("Roll back", key="rollback"):
+        registry.rollback()
+        st.rerun()
 
 
 def show_import_export(store: Store) -> None:

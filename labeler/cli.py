@@ -122,54 +122,11 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     Exit status: 0 promoted, 1 refused by the gate.
     Example: labeler retrain --store review.db
     """
-    from datetime import datetime, timezone
+    from labeler.feedback import retrain
 
-    from labeler.feedback import format_gate, gate, retune_thresholds, reviewed_rows
-    from labeler.model import load_model
-    from labeler.registry import Registry
-    from labeler.store import Store
-
-    store = Store(config.store_path(args.store))
-    extra, disputed = reviewed_rows(store)
-    store.close()
-    if disputed:
-        print(
-            f"labeler: left out {len(disputed)} passages reviewers disagree on: "
-            f"{', '.join(map(str, disputed[:20]))}",
-            file=sys.stderr,
-        )
-    from labeler.training import train
-
-    candidate, rows = train(Path(args.data), extra=extra)
-    retuned = retune_thresholds(candidate, rows, float(candidate.card["target_precision"]))
-    for label, entry in retuned.items():
-        candidate.card["thresholds"][label] = round(entry["after"], 6)
-        print(
-            f"threshold {label}: {entry['before']:.4f} -> {entry['after']:.4f} on "
-            f"{entry['n']} held-back reviewed passages ({entry['positives']} positive): "
-            f"precision/recall {_pr(entry['before_pr'])} -> {_pr(entry['after_pr'])}"
-        )
-    current = load_model(config.model_dir())
-    report = gate(candidate, current, rows, args.tolerance)
-    candidate.card.update(
-        trained_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        reviewed_rows=len(extra),
-        disputed_left_out=disputed,
-        replaces=current.version,
-        metrics={"test": report.pop("candidate_metrics")},
-        threshold_retuning=retuned,
-        gate=report,
-        forced=bool(args.force and not report["passed"]),
-    )
-    registry = Registry(config.home())
-    registry.add(candidate)
-    print(format_gate(report))
-    if report["passed"] or args.force:
-        registry.promote(candidate.version)
-        print(f"labeler: promoted {candidate.version}" + (" (forced)" if args.force else ""))
-        return EXIT_OK
-    print(f"labeler: kept {current.version}; candidate {candidate.version} stored, not promoted")
-    return EXIT_FAILED
+    outcome = retrain(config.store_path(args.store), Path(args.data), args.tolerance, args.force)
+    print(outcome["log"])
+    return EXIT_OK if outcome["promoted"] else EXIT_FAILED
 
 
 def cmd_quality(args: argparse.Namespace) -> int:
@@ -192,13 +149,6 @@ def cmd_quality(args: argparse.Namespace) -> int:
         f"labeler: {len(found)} of {len(rows)} reviewed passages look mislabelled", file=sys.stderr
     )
     return EXIT_OK
-
-
-def _pr(pr: dict) -> str:  # type: ignore[type-arg]
-    def f(v: float | None) -> str:
-        return "-" if v is None else f"{v:.2f}"
-
-    return f"{f(pr['precision'])}/{f(pr['recall'])}"
 
 
 def cmd_models(args: argparse.Namespace) -> int:

@@ -189,3 +189,70 @@ def suspicious_reviews(
                         }
                     )
     return sorted(out, key=lambda s: s["id"])
+
+
+def retrain(
+    store_path: Any, data_dir: Any, tolerance: float = TOLERANCE, force: bool = False
+) -> dict[str, Any]:
+    """The whole retrain: reviewed rows, a candidate, re-tuned thresholds, the gate, the
+    registry. Returns {"promoted", "version", "report", "log"} (log: what to show)."""
+    from datetime import datetime, timezone
+
+    from labeler import config
+    from labeler.model import load_model
+    from labeler.registry import Registry
+    from labeler.store import Store
+    from labeler.training import train
+
+    store = Store(store_path)
+    extra, disputed = reviewed_rows(store)
+    store.close()
+    log = []
+    if disputed:
+        log.append(
+            f"left out {len(disputed)} passages reviewers disagree on: "
+            f"{', '.join(map(str, disputed[:20]))}"
+        )
+    candidate, rows = train(data_dir, extra=extra)
+    retuned = retune_thresholds(candidate, rows, float(candidate.card["target_precision"]))
+    for label, entry in retuned.items():
+        candidate.card["thresholds"][label] = round(entry["after"], 6)
+        log.append(
+            f"threshold {label}: {entry['before']:.4f} -> {entry['after']:.4f} on "
+            f"{entry['n']} held-back reviewed passages ({entry['positives']} positive): "
+            f"precision/recall {_pr(entry['before_pr'])} -> {_pr(entry['after_pr'])}"
+        )
+    current = load_model(config.model_dir())
+    report = gate(candidate, current, rows, tolerance)
+    candidate.card.update(
+        trained_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        reviewed_rows=len(extra),
+        disputed_left_out=disputed,
+        replaces=current.version,
+        metrics={"test": report.pop("candidate_metrics")},
+        threshold_retuning=retuned,
+        gate=report,
+        forced=bool(force and not report["passed"]),
+    )
+    registry = Registry(config.home())
+    registry.add(candidate)
+    log.append(format_gate(report))
+    promoted = report["passed"] or force
+    if promoted:
+        registry.promote(candidate.version)
+        log.append(f"promoted {candidate.version}" + (" (forced)" if force else ""))
+    else:
+        log.append(f"kept {current.version}; candidate {candidate.version} stored, not promoted")
+    return {
+        "promoted": promoted,
+        "version": candidate.version,
+        "report": report,
+        "log": "\n".join(log),
+    }
+
+
+def _pr(pr: dict[str, Any]) -> str:
+    def f(v: float | None) -> str:
+        return "-" if v is None else f"{v:.2f}"
+
+    return f"{f(pr['precision'])}/{f(pr['recall'])}"

@@ -175,3 +175,15 @@ def test_upload_of_an_unsupported_or_binary_file_is_refused_clearly(db):
     at.button(key="score_uploads").click().run()
     assert "1 records could not be scored" in at.error[0].value
     assert "binary file" in at.code[-1].value
+
+
+def test_model_page_shows_the_card_and_keeps_actions_for_admins(db, monkeypatch):
+    at = app()
+    at.sidebar.radio(key="page").set_value("Model").run()
+    assert not at.exception
+    assert at.header[0].value.startswith("Model ")
+    assert "shipped with the package" in at.caption[0].value
+    assert "for admins" in at.info[0].value and not at.button
+    monkeypatch.setenv("LABELER_ADMINS", "ana, boss")
+    at.sidebar.text_input(key="reviewer").input("ana").run()
+    assert at.button(key="retrain").label == "Retrain with reviews"
