@@ -242,6 +242,11 @@ def show_model() -> None:
         ],
         hide_index=True,
     )
+    curves = card.get("pr_curve", {})
+    columns = st.columns(len(curves)) if curves else []
+    for column, (label, curve) in zip(columns, curves.items(), strict=True):
+        column.caption(f"{label}: precision-recall on the test split")
+        column.line_chart(pd.DataFrame(curve), x="recall", y="precision", height=220)
     gate_report = card.get("gate")
     if gate_report:
         verdict = "passed" if gate_report["passed"] else "refused"

@@ -62,6 +62,26 @@ def evaluate_scores(
     return out
 
 
+def pr_points(rows: list[Row], proba: np.ndarray, points: int = 50) -> dict[str, Any]:
+    """Pooled precision-recall curve per label, thinned to about ``points`` points, for the
+    model card (and the dashboard's model page, which has no training data to hand)."""
+    from sklearn.metrics import precision_recall_curve
+
+    out: dict[str, Any] = {}
+    for j, label in enumerate(LABELS):
+        idx = [i for i, r in enumerate(rows) if r.labels[label] is not None]
+        y = np.array([rows[i].labels[label] for i in idx])
+        if not 0 < y.sum() < len(y):
+            continue
+        precision, recall, _ = precision_recall_curve(y, proba[idx, j])
+        keep = np.unique(np.linspace(0, len(precision) - 1, points).astype(int))
+        out[label] = {
+            "recall": np.round(recall[keep], 4).tolist(),
+            "precision": np.round(precision[keep], 4).tolist(),
+        }
+    return out
+
+
 def test_rows(rows: list[Row]) -> list[Row]:
     return [r for r in rows if split_of(r.group) == "test"]
 

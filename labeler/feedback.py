@@ -230,6 +230,7 @@ def retrain(
         disputed_left_out=disputed,
         replaces=current.version,
         metrics={"test": report.pop("candidate_metrics")},
+        pr_curve=_pr_curve(candidate, rows),
         threshold_retuning=retuned,
         gate=report,
         forced=bool(force and not report["passed"]),
@@ -249,6 +250,13 @@ def retrain(
         "report": report,
         "log": "\n".join(log),
     }
+
+
+def _pr_curve(model: Model, rows: list[Row]) -> dict[str, Any]:
+    from labeler.evaluation import pr_points
+
+    test = test_rows(rows)
+    return pr_points(test, model.predict_proba([r.text for r in test]))
 
 
 def _pr(pr: dict[str, Any]) -> str:

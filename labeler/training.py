@@ -173,12 +173,13 @@ def make_card(
 
 def train_and_save(data_dir: Path, out_dir: Path, reports_dir: Path) -> str:
     """Train, evaluate on the test split, write the model and its card; return the table."""
-    from labeler.evaluation import evaluate, format_table, plot_pr_curves, write_metrics
+    from labeler.evaluation import evaluate, format_table, plot_pr_curves, pr_points, write_metrics
     from labeler.model import save_model
 
     model, rows = train(data_dir)
     report = evaluate(model, rows)
     model.card["metrics"] = {"test": report["model"], "baseline_test": report["baseline"]}
+    model.card["pr_curve"] = pr_points(report["_rows"], report["_proba"]["model"])
     save_model(model, out_dir)
     table = format_table(report)
     (out_dir / "card.md").write_text(card_markdown(model.card, table), encoding="utf-8")

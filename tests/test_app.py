@@ -183,6 +183,8 @@ def test_model_page_shows_the_card_and_keeps_actions_for_admins(db, monkeypatch)
     assert not at.exception
     assert at.header[0].value.startswith("Model ")
     assert "shipped with the package" in at.caption[0].value
+    captions = [c.value for c in at.caption]
+    assert "violence: precision-recall on the test split" in captions
     assert "for admins" in at.info[0].value and not at.button
     monkeypatch.setenv("LABELER_ADMINS", "ana, boss")
     at.sidebar.text_input(key="reviewer").input("ana").run()
