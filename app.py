@@ -37,6 +37,7 @@ ACTIONS = [
 ]
 ORDERS = {
     "Most uncertain first, varied": "active",
+    "Second looks (probable mistakes)": "second",
     "Most uncertain first": "uncertain",
     "Highest score first": "score",
     "Document order": "document",
@@ -157,7 +158,11 @@ def page(store: Store) -> None:
     if notice := st.session_state.pop("notice", None):
         st.toast(notice)
     if "current" not in st.session_state:
-        claimed = store.claim_next(reviewer, order=order, queue=queue)
+        claimed = (
+            store.claim_second_look(reviewer)
+            if order == "second"
+            else store.claim_next(reviewer, order=order, queue=queue)
+        )
         st.session_state["current"] = claimed["id"] if claimed else None
     passage_id = st.session_state["current"]
     st.button("Undo", key="undo", shortcut="U", on_click=undo, args=(reviewer,))

@@ -145,6 +145,15 @@ def cmd_quality(args: argparse.Namespace) -> int:
     found = suspicious_reviews(Path(args.data), rows, args.folds, args.confidence)
     for item in found:
         print(json.dumps(item, ensure_ascii=False))
+    if args.flag:
+        store = Store(config.store_path(args.store))
+        for item in found:
+            doc_key, _, idx = item["id"].removeprefix("review:").rpartition("#")
+            reason = (
+                f"model gives {item['label']} {item['model']:.2f}, review said {item['reviewed']}"
+            )
+            store.flag_for_second_look(store.passage_id(doc_key, int(idx)), reason)
+        store.close()
     print(
         f"labeler: {len(found)} of {len(rows)} reviewed passages look mislabelled", file=sys.stderr
     )
@@ -326,6 +335,11 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--data", default="training/data")
     q.add_argument("--folds", type=int, default=3)
     q.add_argument("--confidence", type=float, default=0.9)
+    q.add_argument(
+        "--flag",
+        action="store_true",
+        help="queue the passages for a second look by another reviewer",
+    )
     m = add("models", cmd_models, "list, promote or roll back model versions")
     m.add_argument("action", choices=["list", "promote", "rollback"])
     m.add_argument("version", nargs="?")

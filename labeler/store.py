@@ -97,6 +97,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX scores_by_margin ON scores (margin);
         """,
     ),
+    (
+        "0003_second_looks",
+        """
+        CREATE TABLE second_looks (
+            passage_id INTEGER PRIMARY KEY REFERENCES passages (id),
+            reason TEXT NOT NULL,
+            flagged_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 DEFAULT_THRESHOLDS = {"violence": 0.5, "graphic": 0.5}
 ACTIVE_WINDOW = 50  # most uncertain candidates considered for diversity
@@ -476,6 +486,54 @@ class Store:
                     (passage_id, reviewer, expires),
                 )
         return held is None
+
+    def flag_for_second_look(self, passage_id: int, reason: str) -> None:
+        """Put a reviewed passage back in front of a different reviewer (e.g. a probable
+        labelling mistake found by ``labeler quality``)."""
+        self.passage(passage_id)
+        with self._transaction():
+            self.db.execute(
+                "INSERT INTO second_looks (passage_id, reason, flagged_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (passage_id) DO NOTHING",
+                (passage_id, reason, self._stamp()),
+            )
+
+    def claim_second_look(
+        self, reviewer: str, ttl: timedelta = timedelta(minutes=10)
+    ) -> dict[str, Any] | None:
+        """Claim the oldest flagged passage that ``reviewer`` has not reviewed and that no
+        second person has reviewed since it was flagged."""
+        now = self._stamp()
+        with _Transaction(self.db, immediate=True):
+            self.db.execute(
+                "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
+            )
+            row = self.db.execute(
+                "SELECT f.passage_id FROM second_looks f"
+                " WHERE NOT EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = f.passage_id"
+                "   AND (r.reviewer = ? OR r.decided_at > f.flagged_at))"
+                " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.passage_id = f.passage_id)"
+                " ORDER BY f.flagged_at, f.passage_id LIMIT 1",
+                (reviewer,),
+            ).fetchone()
+            if row is None:
+                return None
+            expires = (self.now() + ttl).isoformat(timespec="microseconds")
+            self.db.execute(
+                "INSERT INTO claims (passage_id, reviewer, expires_at) VALUES (?, ?, ?)",
+                (row[0], reviewer, expires),
+            )
+        return self.passage(int(row[0]))
+
+    def passage_id(self, doc_key: str, idx: int) -> int:
+        row = self.db.execute(
+            "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id"
+            " WHERE d.doc_key = ? AND p.idx = ?",
+            (doc_key, idx),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no passage {idx} in document {doc_key!r}")
+        return int(row[0])
 
     def choices(self) -> dict[str, list[str]]:
         """Values the queue can be filtered by: source files and model versions."""

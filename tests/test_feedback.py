@@ -100,8 +100,12 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
     pid = store.db.execute("SELECT MAX(id) FROM passages").fetchone()[0]
     store.record_review(pid, "ana", "correct", Labels(0, 0, 0))
     store.close()
-    assert main(["quality", "--store", str(db), "--data", str(DATA)]) == 0
+    assert main(["quality", "--store", str(db), "--data", str(DATA), "--flag"]) == 0
     found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     slip = [f for f in found if f["id"] == "review:slip#0"]
     assert slip and slip[0]["label"] == "violence" and slip[0]["model"] > 0.9
     assert len(found) < 30  # the consistent reviews are mostly left alone
+    store = Store(db)
+    passages = {f["id"] for f in found}
+    flagged = {store.claim_second_look(f"second-{i}")["id"] for i in range(len(passages))}
+    assert pid in flagged

@@ -51,6 +51,7 @@ def test_blank_database_migrates_to_the_exact_schema(tmp_path):
         "scores",
         "scores_by_margin",
         "scores_by_top",
+        "second_looks",
     }
     assert "scored_at TEXT NOT NULL, top REAL, margin REAL," in schema["scores"]
     assert "CHECK (decision IN ('confirm', 'correct', 'skip', 'undo'))" in schema["reviews"]
@@ -253,3 +254,15 @@ def test_active_order_is_uncertain_first_but_skips_near_duplicates(store, model)
     second = store.claim_next("ana", order="active")
     assert first["id"] == 1 and second["id"] == 6  # not another copy of the same report
     assert store.claim_next("ben", order="uncertain")["id"] == 2  # plain order takes the copy
+
+
+def test_second_looks_go_to_a_different_reviewer_once(store, model):
+    add(store, model, "d1", VIOLENT)
+    store.record_review(1, "ana", "correct", NOT_VIOLENT)
+    assert store.claim_second_look("ben") is None
+    store.flag_for_second_look(1, "model says violence 0.97")
+    assert store.claim_second_look("ana") is None  # not the reviewer who made the call
+    assert store.claim_second_look("ben")["id"] == 1
+    store.record_review(1, "ben", "confirm")
+    assert store.claim_second_look("cy") is None  # a second person has looked
+    assert disagreement(store.reviews(1))
