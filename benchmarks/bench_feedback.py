@@ -14,6 +14,7 @@ batch with every label flipped is offered to the gate, which must refuse it.
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import sys
 import tempfile
@@ -49,7 +50,9 @@ def base_data(tmp: Path) -> tuple[Path, list]:
     for row in pool:  # seed rows (with graphic) override the public ones
         by_id[row.get("source_id", row["id"])] = row
     usable = [r for r in by_id.values() if r["graphic"] is not None or r["violence"] == 0]
-    return data, sorted(usable, key=lambda r: r.get("source_id", r["id"]))
+    usable.sort(key=lambda r: r.get("source_id", r["id"]))
+    random.Random(7).shuffle(usable)  # batches like a real review queue: mixed works
+    return data, usable
 
 
 def source_auprc(model, data: Path) -> float:  # type: ignore[no-untyped-def]
@@ -76,7 +79,7 @@ def review(store: Store, model, rows: list, flip: bool = False) -> None:  # type
             store.record_review(pid, "sim", "correct", labels)
 
 
-def simulate(rounds: int = 4, batch: int = 150) -> dict:
+def simulate(rounds: int = 3, batch: int = 199) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         data, pool = base_data(Path(tmp))
         model, _ = train(data)
