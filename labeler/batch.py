@@ -448,10 +448,6 @@ class ProgressBar:
             self.shown = False
 
 
-def default_jobs() -> int:
-    return os.cpu_count() or 1
-
-
 def score_into_store(
     paths: list[str], store: Any, read: ReadOptions | None = None, model_dir: str | None = None
 ) -> tuple[Stats, list[str]]:

@@ -25,7 +25,7 @@ def reviewed_rows(store: Any) -> tuple[list[Row], list[int]]:
     (their ids are returned) until someone settles them."""
     rows, disputed = [], []
     for item in store.reviewed_items():
-        if len(set(item.by_reviewer.values())) > 1:
+        if item.disputed:
             disputed.append(item.passage_id)
             continue
         p = store.passage(item.passage_id)

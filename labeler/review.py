@@ -85,15 +85,6 @@ def current_labels(reviews: Iterable[Review]) -> Labels | None:
     return labelled[-1].labels if labelled else None
 
 
-def disagreement(reviews: Iterable[Review]) -> bool:
-    """True when reviewers' latest standing labels for a passage differ."""
-    latest: dict[str, Labels] = {}
-    for review in standing(reviews):
-        if review.labels is not None:
-            latest[review.reviewer] = review.labels
-    return len(set(latest.values())) > 1
-
-
 def uncertainty(scores: dict[str, float], thresholds: dict[str, float]) -> float:
     """Distance of the closest score to its threshold: lower is more uncertain."""
     return min(abs(scores[label] - thresholds[label]) for label in thresholds)
@@ -125,6 +116,11 @@ class Reviewed:
     by_reviewer: dict[str, Labels]  # in the order reviewers first decided
     current: Labels  # the latest standing label, whoever gave it
 
+    @property
+    def disputed(self) -> bool:
+        """Reviewers' latest labels differ: unresolved until someone settles it."""
+        return len(set(self.by_reviewer.values())) > 1
+
 
 def statistics(items: list[Reviewed], labels: tuple[str, ...] = ("violence", "graphic")) -> dict:
     """Reviewer-vs-model agreement, estimated precision of each flag, and inter-reviewer kappa.
@@ -151,7 +147,7 @@ def statistics(items: list[Reviewed], labels: tuple[str, ...] = ("violence", "gr
             "kappa": cohen_kappa(first, second),
             "double_reviewed": len(pairs),
         }
-    out["disagreements"] = [i.passage_id for i in pairs if len(set(i.by_reviewer.values())) > 1]
+    out["disagreements"] = [i.passage_id for i in pairs if i.disputed]
     return out
 
 

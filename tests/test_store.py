@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labeler import score_text
-from labeler.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, Labels, disagreement
+from labeler.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, Labels
 from labeler.store import MIGRATIONS, Store, StoreError
 
 VIOLENT = "Gunmen stormed the village at dawn and shot dead eleven people."
@@ -116,7 +116,7 @@ def test_export_rows_follow_the_training_schema_and_disagreement_is_seen(store, 
     add(store, model, "d1", VIOLENT)
     store.record_review(1, "ana", "correct", GRAPHIC)
     store.record_review(1, "ben", "correct", NOT_VIOLENT)
-    assert disagreement(store.reviews(1))
+    assert store.reviewed_items()[0].disputed
     (row,) = store.reviewed()
     assert row["text"] == VIOLENT and row["reviewer"] == "ben" and row["violence"] == 0
     assert set(row) == {
@@ -265,4 +265,4 @@ def test_second_looks_go_to_a_different_reviewer_once(store, model):
     assert store.claim_second_look("ben")["id"] == 1
     store.record_review(1, "ben", "confirm")
     assert store.claim_second_look("cy") is None  # a second person has looked
-    assert disagreement(store.reviews(1))
+    assert store.reviewed_items()[0].disputed
