@@ -202,7 +202,7 @@ class Store:
         return applied
 
     def _transaction(self) -> Any:
-        return _Transaction(self.db)
+        return _Transaction(self.db)  # every transaction here writes: take the lock first
 
     def add_records(
         self, pairs: list[tuple[dict[str, Any], str]], thresholds: dict[str, float] | None = None
@@ -437,7 +437,7 @@ class Store:
         where, params = queue.where("s.top")
         order_sql = orders[order]
         now = self._stamp()
-        with _Transaction(self.db, immediate=True):
+        with _Transaction(self.db):
             self.db.execute(
                 "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
             )  # expired claims, and this reviewer's last one: a reviewer holds one passage
@@ -473,7 +473,7 @@ class Store:
         """Claim one given passage (after an undo, to decide it again); False if another
         reviewer holds it. Releases the reviewer's previous claim."""
         now, expires = self._stamp(), (self.now() + ttl).isoformat(timespec="microseconds")
-        with _Transaction(self.db, immediate=True):
+        with _Transaction(self.db):
             self.db.execute(
                 "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
             )
@@ -504,7 +504,7 @@ class Store:
         """Claim the oldest flagged passage that ``reviewer`` has not reviewed and that no
         second person has reviewed since it was flagged."""
         now = self._stamp()
-        with _Transaction(self.db, immediate=True):
+        with _Transaction(self.db):
             self.db.execute(
                 "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
             )
@@ -601,8 +601,11 @@ def _review(row: sqlite3.Row) -> Review:
 class _Transaction:
     """BEGIN ... COMMIT, or ROLLBACK on any error: no write is ever half-done."""
 
-    def __init__(self, db: sqlite3.Connection, immediate: bool = False) -> None:
-        self.db, self.begin = db, "BEGIN IMMEDIATE" if immediate else "BEGIN"
+    def __init__(self, db: sqlite3.Connection) -> None:
+        # IMMEDIATE: take the write lock at BEGIN, waiting (busy timeout) for other
+        # writers. A deferred transaction that reads first would fail at once with
+        # "database is locked" when another process wrote meanwhile.
+        self.db, self.begin = db, "BEGIN IMMEDIATE"
 
     def __enter__(self) -> sqlite3.Connection:
         self.db.execute(self.begin)
