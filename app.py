@@ -122,6 +122,7 @@ def main() -> None:
 
 
 PAGES = ["Review", "Statistics", "Model", "Import & export"]
+TRAINING_DATA = Path(__file__).resolve().parent / "training" / "data"
 UPLOAD_TYPES = ["txt", "md", "html", "jsonl", "ndjson", "csv"]
 MAX_UPLOAD_MB = 50
 
@@ -275,7 +276,7 @@ def show_model() -> None:
         st.info("Retraining, promotion and rollback are for admins (LABELER_ADMINS).")
         return
     if st.button("Retrain with reviews", key="retrain"):
-        outcome = retrain(config.store_path(), Path("training/data"))
+        outcome = retrain(config.store_path(), TRAINING_DATA)
         st.code(outcome["log"], language=None)
     choice = st.selectbox("Version", [c["version"] for c in versions], key="promote_version")
     if choice and st.button("Promote", key="promote"):
