@@ -167,8 +167,9 @@ class FastTfidf:
     _STOP, _UNKNOWN, _SEP = -2, -1, -3
 
     def __init__(self, params: TfidfParams) -> None:
+        if not params.lowercase:
+            raise ValueError("FastTfidf supports lower-casing vectorizers only")
         self._pattern = re.compile(params.token_pattern)
-        self._lower = params.lowercase
         self._sublinear = params.sublinear_tf
         self._idf = params.idf
         ids: dict[str, int] = {}
@@ -176,7 +177,7 @@ class FastTfidf:
             for token in term.split(" "):
                 ids.setdefault(token, len(ids))
         self._n_tokens = len(ids)
-        unigram = np.full(len(ids), -1, dtype=np.int64)
+        unigram = np.full(len(ids), self._UNKNOWN, dtype=np.int64)
         pairs, pair_features = [], []
         for feature, term in enumerate(params.terms):
             parts = [ids[t] for t in term.split(" ")]
@@ -211,15 +212,10 @@ class FastTfidf:
         if self._sublinear:
             X.data = np.log(X.data) + 1.0
         X.data *= self._idf[X.indices]
-        norms = np.sqrt(
-            np.bincount(
-                np.repeat(np.arange(len(texts)), np.diff(X.indptr)),
-                weights=X.data**2,
-                minlength=len(texts),
-            )
-        )
+        row_of = np.repeat(np.arange(len(texts)), np.diff(X.indptr))
+        norms = np.sqrt(np.bincount(row_of, weights=X.data**2, minlength=len(texts)))
         norms[norms == 0] = 1.0
-        X.data /= np.repeat(norms, np.diff(X.indptr))
+        X.data /= norms[row_of]
         return X
 
     def _token_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -228,14 +224,8 @@ class FastTfidf:
         Lower-cased texts are joined with a separator token that no lower-cased
         text can contain (upper-case dotted I), and tokenized in one call.
         """
-        if not self._lower:
-            tokens = [self._pattern.findall(t) for t in texts]
-            counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-            flat = [tok for toks in tokens for tok in toks]
-            ids = np.fromiter(map(self._ids.get, flat, repeat(-1)), np.int64, len(flat))
-            return ids, np.repeat(np.arange(len(texts)), counts)
         flat = self._pattern.findall(_SEPARATOR.join([t.lower() for t in texts]))
-        ids = np.fromiter(map(self._ids.get, flat, repeat(-1)), np.int64, len(flat))
+        ids = np.fromiter(map(self._ids.get, flat, repeat(self._UNKNOWN)), np.int64, len(flat))
         separators = ids == self._SEP
         doc = np.cumsum(separators)
         return ids[~separators], doc[~separators]

@@ -7,7 +7,7 @@ violence or its aftermath, so a graphic flag always brings a violence flag.
 
 Severity (0-3): 0 none; 1 violence mentioned in passing (flagged, score below
 ``described_at``); 2 violence described (score at or above ``described_at``);
-3 graphic. The CLI, the dashboard and training all call :func:`decide`.
+3 graphic. Every scored record gets its flags and severity from :func:`decide`.
 """
 
 from __future__ import annotations

@@ -58,8 +58,8 @@ def score_documents(
     starts = np.cumsum([0] + [len(ps) for ps in split[:-1]])
     doc_scores = np.round(np.maximum.reduceat(proba, starts), 4).tolist()
     records, row = [], 0
-    for (doc_id, _), count, top in zip(docs, map(len, split), doc_scores, strict=True):
-        records.append(_document(doc_id, passages[row : row + count], top, model.version))
+    for (doc_id, _), count, doc_top in zip(docs, map(len, split), doc_scores, strict=True):
+        records.append(_document(doc_id, passages[row : row + count], doc_top, model.version))
         row += count
     return records
 

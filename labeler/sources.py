@@ -72,6 +72,11 @@ class ReadOptions:
     max_chars: int = 10_000_000
     input_format: str = "auto"
 
+    @property
+    def max_bytes(self) -> int:
+        """The most bytes ``max_chars`` characters can take in UTF-8."""
+        return 4 * self.max_chars
+
 
 class Progress:
     """Bytes of input consumed so far, for the progress bar's ETA."""
@@ -180,8 +185,8 @@ def _read_kind(stream: _Counted, name: str, kind: str, options: ReadOptions) -> 
 
 
 def _read_whole(stream: _Counted, name: str, kind: str, options: ReadOptions) -> Iterator[Item]:
-    data = stream.read(4 * options.max_chars + 1)
-    if len(data) > 4 * options.max_chars or stream.read(1):
+    data = stream.read(options.max_bytes + 1)
+    if len(data) > options.max_bytes or stream.read(1):
         yield InputError(name, None, f"document is larger than the {_limit(options)} limit")
         return
     try:
@@ -197,8 +202,7 @@ def _read_whole(stream: _Counted, name: str, kind: str, options: ReadOptions) ->
 
 
 def _read_jsonl(stream: _Counted, name: str, options: ReadOptions) -> Iterator[Item]:
-    limit = 4 * options.max_chars
-    for number, raw in enumerate(_lines(stream, limit), 1):
+    for number, raw in enumerate(_lines(stream, options.max_bytes), 1):
         if raw is None:
             yield InputError(name, number, f"line is larger than the {_limit(options)} limit")
         elif raw.strip():
@@ -249,7 +253,7 @@ def _record(obj: dict[str, Any], name: str, number: int, options: ReadOptions) -
 
 def _read_csv(stream: _Counted, name: str, options: ReadOptions) -> Iterator[Item]:
     csv.field_size_limit(options.max_chars)
-    lines = _CsvLines(stream, name, 4 * options.max_chars, options)
+    lines = _CsvLines(stream, name, options)
     reader = csv.reader(lines)
     header = _next_row(reader, lines)
     if isinstance(header, InputError) or header is None:
@@ -293,8 +297,8 @@ def _next_row(reader: Any, lines: _CsvLines) -> list[str] | InputError | None:
 class _CsvLines:
     """Decoded physical lines for csv.reader; undecodable or huge lines become errors."""
 
-    def __init__(self, stream: _Counted, name: str, limit: int, options: ReadOptions) -> None:
-        self._lines = _lines(stream, limit)
+    def __init__(self, stream: _Counted, name: str, options: ReadOptions) -> None:
+        self._lines = _lines(stream, options.max_bytes)
         self.name, self.number, self._options = name, 0, options
         self._errors: list[InputError] = []
 
