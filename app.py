@@ -47,7 +47,7 @@ ORDERS = {
 def open_store() -> Store:
     """A connection for this run: SQLite connections must stay in one thread, and
     Streamlit runs each rerun (and its callbacks) in whichever thread it likes."""
-    return Store(config.store_path())
+    return Store(config.store_target())
 
 
 def queue_filter(store: Store) -> QueueFilter:
@@ -276,7 +276,7 @@ def show_model() -> None:
         st.info("Retraining, promotion and rollback are for admins (LABELER_ADMINS).")
         return
     if st.button("Retrain with reviews", key="retrain"):
-        outcome = retrain(config.store_path(), TRAINING_DATA)
+        outcome = retrain(config.store_target(), TRAINING_DATA)
         st.code(outcome["log"], language=None)
     choice = st.selectbox("Version", [c["version"] for c in versions], key="promote_version")
     if choice and st.button("Promote", key="promote"):

@@ -335,7 +335,7 @@ class Job:
     jobs: int = 1
     resume: bool = False
     quiet: bool = False
-    store: Path | None = None
+    store: str | None = None  # a SQLite path or PostgreSQL URL
 
 
 def run(job: Job, stdout: IO[str], stderr: IO[str]) -> Stats:
@@ -389,12 +389,12 @@ def run(job: Job, stdout: IO[str], stderr: IO[str]) -> Stats:
     return total
 
 
-def _open_store(path: Path | None) -> Any:
-    if path is None:
+def _open_store(target: str | None) -> Any:
+    if target is None:
         return None
     from labeler.store import Store
 
-    return Store(path)
+    return Store(target)
 
 
 def summary(stats: Stats, seconds: float, errors_path: Path | None, shown: int) -> str:

@@ -49,7 +49,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         keep_for_store=args.store is not None,
     )
     read = ReadOptions(args.text_field, args.id_field, args.max_chars, args.input_format)
-    store = config.store_path(args.store or None) if args.store is not None else None
+    store = config.store_target(args.store or None) if args.store is not None else None
     job = Job(
         args.inputs,
         settings,
@@ -84,7 +84,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """
     from labeler.export import export
 
-    count = export(config.store_path(args.store), Path(args.output), args.format)
+    count = export(config.store_target(args.store), Path(args.output), args.format)
     print(f"labeler: exported {count:,} reviewed passages to {args.output}", file=sys.stderr)
     return EXIT_OK
 
@@ -100,7 +100,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if not app.is_file():
         print(f"labeler: {app} not found: run from a checkout of the project", file=sys.stderr)
         return EXIT_FAILED
-    env = {**os.environ, "LABELER_DB": str(config.store_path(args.store))}
+    env = {**os.environ, "LABELER_DB": config.store_target(args.store)}
     cmd = [
         sys.executable,
         "-m",
@@ -124,7 +124,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     """
     from labeler.feedback import retrain
 
-    outcome = retrain(config.store_path(args.store), Path(args.data), args.tolerance, args.force)
+    outcome = retrain(config.store_target(args.store), Path(args.data), args.tolerance, args.force)
     print(outcome["log"])
     return EXIT_OK if outcome["promoted"] else EXIT_FAILED
 
@@ -139,14 +139,14 @@ def cmd_quality(args: argparse.Namespace) -> int:
     from labeler.feedback import reviewed_rows, suspicious_reviews
     from labeler.store import Store
 
-    store = Store(config.store_path(args.store))
+    store = Store(config.store_target(args.store))
     rows, _ = reviewed_rows(store)
     store.close()
     found = suspicious_reviews(Path(args.data), rows, args.folds, args.confidence)
     for item in found:
         print(json.dumps(item, ensure_ascii=False))
     if args.flag:
-        store = Store(config.store_path(args.store))
+        store = Store(config.store_target(args.store))
         for item in found:
             doc_key, _, idx = item["id"].removeprefix("review:").rpartition("#")
             reason = (

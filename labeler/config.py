@@ -24,7 +24,9 @@ def model_dir(flag: str | None = None) -> Path | None:
     return registry.path(current) if current else None
 
 
-def store_path(flag: str | None = None) -> Path:
-    """The review store: --store, else LABELER_DB, else labeler.db under LABELER_HOME."""
-    value = flag or os.environ.get("LABELER_DB")
-    return Path(value) if value else home() / "labeler.db"
+def store_target(flag: str | None = None) -> str:
+    """The review store: --store, else LABELER_DB, else labeler.db under LABELER_HOME.
+
+    A ``postgresql://`` URL names a PostgreSQL store; anything else a SQLite file.
+    """
+    return flag or os.environ.get("LABELER_DB") or str(home() / "labeler.db")

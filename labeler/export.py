@@ -43,10 +43,10 @@ def render(rows: list[dict], fmt: str) -> str:
     return buffer.getvalue()
 
 
-def export(store_path: Path, output: Path, fmt: str | None = None) -> int:
+def export(target: str | Path, output: Path, fmt: str | None = None) -> int:
     """Write every reviewed passage to ``output`` (temp file, then rename); returns the count."""
     fmt = fmt or ("csv" if output.suffix.lower() == ".csv" else "jsonl")
-    store = Store(store_path)
+    store = Store(target)
     tmp = output.with_name(output.name + ".partial")
     count = 0
     try:

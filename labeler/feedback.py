@@ -192,7 +192,7 @@ def suspicious_reviews(
 
 
 def retrain(
-    store_path: Any, data_dir: Any, tolerance: float = TOLERANCE, force: bool = False
+    store_target: Any, data_dir: Any, tolerance: float = TOLERANCE, force: bool = False
 ) -> dict[str, Any]:
     """The whole retrain: reviewed rows, a candidate, re-tuned thresholds, the gate, the
     registry. Returns {"promoted", "version", "report", "log"} (log: what to show)."""
@@ -204,7 +204,7 @@ def retrain(
     from labeler.store import Store
     from labeler.training import train
 
-    store = Store(store_path)
+    store = Store(store_target)
     extra, disputed = reviewed_rows(store)
     store.close()
     log = []

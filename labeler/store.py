@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from labeler.db import Row, connect, retrying
 from labeler.labels import LABELS
 from labeler.review import (
     DECISIONS,
@@ -108,6 +109,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
 ]
+# (table, parent table, column): rows the schema's foreign keys say must have a parent
+ORPHAN_CHECKS = (
+    ("passages", "documents", "document_id"),
+    ("scores", "passages", "passage_id"),
+    ("reviews", "passages", "passage_id"),
+    ("claims", "passages", "passage_id"),
+)
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 DEFAULT_THRESHOLDS = {"violence": 0.5, "graphic": 0.5}
 ACTIVE_WINDOW = 50  # most uncertain candidates considered for diversity
 RECENT_SEEN = 20  # a reviewer's latest reviews that candidates must not repeat
@@ -158,21 +167,29 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def storable(text: str) -> str:
+    """``text`` with NUL and lone surrogates replaced by U+FFFD, one code point for one.
+
+    PostgreSQL cannot hold NUL in text and no engine can encode a lone surrogate
+    (a JSON escape can produce one); offsets into the original text still hold.
+    """
+    return UNSTORABLE.sub("\ufffd", text)
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Store:
-    """A review store in one SQLite file; ``now`` is injectable for tests."""
+    """A review store: a SQLite file path or a PostgreSQL URL (``labeler.db``).
 
-    def __init__(self, path: str | Path, now: Any = utc_now) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    ``now`` is injectable for tests.
+    """
+
+    def __init__(self, target: str | Path, now: Any = utc_now) -> None:
+        self.target = target
         self.now = now
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db = connect(target)
         self.migrate()
 
     def close(self) -> None:
@@ -181,29 +198,35 @@ class Store:
     def _stamp(self) -> str:
         return self.now().isoformat(timespec="microseconds")
 
+    @retrying
     def migrate(self) -> list[str]:
-        """Apply every migration not yet recorded, each in its own transaction."""
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS migrations"
-            " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-        )
-        done = {row[0] for row in self.db.execute("SELECT name FROM migrations")}
+        """Apply every migration not yet recorded, under the write lock.
+
+        The lock is taken before reading what is done, so processes opening a
+        blank store at once apply each migration once, never twice.
+        """
         applied = []
-        for name, sql in MIGRATIONS:
-            if name in done:
-                continue
-            with self._transaction():
+        with self._transaction():
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS migrations"
+                " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            done = {row[0] for row in self.db.execute("SELECT name FROM migrations")}
+            for name, sql in MIGRATIONS:
+                if name in done:
+                    continue
                 for statement in filter(str.strip, sql.split(";")):
-                    self.db.execute(statement)
+                    self.db.execute(self.db.ddl(statement))
                 self.db.execute(
                     "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, self._stamp())
                 )
-            applied.append(name)
+                applied.append(name)
         return applied
 
     def _transaction(self) -> Any:
-        return _Transaction(self.db)  # every transaction here writes: take the lock first
+        return self.db.write()  # every transaction here writes: take the lock first
 
+    @retrying
     def add_records(
         self, pairs: list[tuple[dict[str, Any], str]], thresholds: dict[str, float] | None = None
     ) -> None:
@@ -213,6 +236,7 @@ class Store:
             for record, text in pairs:
                 self._add(record, text, stamp, thresholds or DEFAULT_THRESHOLDS)
 
+    @retrying
     def add_record(
         self, record: dict[str, Any], text: str, thresholds: dict[str, float] | None = None
     ) -> int:
@@ -229,28 +253,28 @@ class Store:
         self, record: dict[str, Any], text: str, stamp: str, thresholds: dict[str, float]
     ) -> int:
         source = record.get("source") or {}
-        key = (str(record["id"]), text_hash(text))
+        key = (storable(str(record["id"])), text_hash(text))
         row = self.db.execute(
             "SELECT id FROM documents WHERE doc_key = ? AND text_hash = ?", key
         ).fetchone()
         if row is None:
             cursor = self.db.execute(
                 "INSERT INTO documents (doc_key, text_hash, source_path, source_line, fields,"
-                " added_at) VALUES (?, ?, ?, ?, ?, ?)",
+                " added_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     *key,
-                    source.get("path"),
+                    storable(source["path"]) if source.get("path") else None,
                     source.get("line"),
                     json.dumps(record.get("fields")) if record.get("fields") else None,
                     stamp,
                 ),
             )
-            document_id = int(cursor.lastrowid or 0)
+            document_id = int(cursor.fetchone()[0])
             self.db.executemany(
                 "INSERT INTO passages (document_id, idx, start_char, end_char, text)"
                 " VALUES (?, ?, ?, ?, ?)",
                 [
-                    (document_id, p["index"], p["start"], p["end"], p["text"])
+                    (document_id, p["index"], p["start"], p["end"], storable(p["text"]))
                     for p in record["passages"]
                 ],
             )
@@ -301,6 +325,7 @@ class Store:
         out["evidence"] = json.loads(out["evidence"] or "[]")
         return out
 
+    @retrying
     def record_review(
         self,
         passage_id: int,
@@ -324,21 +349,22 @@ class Store:
         with self._transaction():
             cursor = self.db.execute(
                 "INSERT INTO reviews (passage_id, reviewer, decision, violence, graphic, severity,"
-                " note, model_version, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " note, model_version, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     passage_id,
                     reviewer,
                     decision,
                     *(_labels(labels)),
-                    note,
+                    storable(note) if note else note,
                     current["model_version"],
                     self._stamp(),
                 ),
             )
+            review_id = int(cursor.fetchone()[0])
             self.db.execute(
                 "DELETE FROM claims WHERE passage_id = ? AND reviewer = ?", (passage_id, reviewer)
             )
-        return int(cursor.lastrowid or 0)
+        return review_id
 
     def neighbours(self, passage_id: int, around: int = 1) -> list[dict[str, Any]]:
         """The passage and up to ``around`` passages either side, in document order."""
@@ -409,6 +435,7 @@ class Store:
     def current_labels(self, passage_id: int) -> Labels | None:
         return current_labels(self.reviews(passage_id))
 
+    @retrying
     def claim_next(
         self,
         reviewer: str,
@@ -437,7 +464,7 @@ class Store:
         where, params = queue.where("s.top")
         order_sql = orders[order]
         now = self._stamp()
-        with _Transaction(self.db):
+        with self._transaction():
             self.db.execute(
                 "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
             )  # expired claims, and this reviewer's last one: a reviewer holds one passage
@@ -469,11 +496,12 @@ class Store:
             )
         return self.passage(int(row[0]))
 
+    @retrying
     def claim(self, passage_id: int, reviewer: str, ttl: timedelta = timedelta(minutes=10)) -> bool:
         """Claim one given passage (after an undo, to decide it again); False if another
         reviewer holds it. Releases the reviewer's previous claim."""
         now, expires = self._stamp(), (self.now() + ttl).isoformat(timespec="microseconds")
-        with _Transaction(self.db):
+        with self._transaction():
             self.db.execute(
                 "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
             )
@@ -487,6 +515,7 @@ class Store:
                 )
         return held is None
 
+    @retrying
     def flag_for_second_look(self, passage_id: int, reason: str) -> None:
         """Put a reviewed passage back in front of a different reviewer (e.g. a probable
         labelling mistake found by ``labeler quality``)."""
@@ -498,13 +527,14 @@ class Store:
                 (passage_id, reason, self._stamp()),
             )
 
+    @retrying
     def claim_second_look(
         self, reviewer: str, ttl: timedelta = timedelta(minutes=10)
     ) -> dict[str, Any] | None:
         """Claim the oldest flagged passage that ``reviewer`` has not reviewed and that no
         second person has reviewed since it was flagged."""
         now = self._stamp()
-        with _Transaction(self.db):
+        with self._transaction():
             self.db.execute(
                 "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
             )
@@ -575,41 +605,27 @@ class Store:
                 "model_scores": {"violence": p["violence"], "graphic": p["graphic"]},
             }
 
-    def table_sql(self) -> dict[str, str]:
-        """The schema as SQLite reports it, for the migration test."""
-        rows = self.db.execute(
-            "SELECT name, sql FROM sqlite_master"
-            " WHERE type IN ('table', 'index') AND sql IS NOT NULL"
-            " ORDER BY name"
-        )
-        return {name: " ".join(sql.split()) for name, sql in rows}
+    def integrity(self) -> list[str]:
+        """Problems found by the engine's own check and by the store's invariants."""
+        problems = self.db.integrity()
+        for table, parent, column in ORPHAN_CHECKS:
+            count = self.db.execute(
+                f"SELECT COUNT(*) FROM {table} t WHERE NOT EXISTS"
+                f" (SELECT 1 FROM {parent} x WHERE x.id = t.{column})"
+            ).fetchone()[0]
+            if count:
+                problems.append(f"{count} {table} rows refer to a missing {parent} row")
+        return problems
 
 
 def _labels(labels: Labels | None) -> tuple[int | None, int | None, int | None]:
     return (labels.violence, labels.graphic, labels.severity) if labels else (None, None, None)
 
 
-def _review(row: sqlite3.Row) -> Review:
+def _review(row: Row) -> Review:
     labels = None
     if row["violence"] is not None:
         labels = Labels(row["violence"], row["graphic"], row["severity"])
     return Review(
         row["id"], row["passage_id"], row["reviewer"], row["decision"], labels, row["decided_at"]
     )
-
-
-class _Transaction:
-    """BEGIN ... COMMIT, or ROLLBACK on any error: no write is ever half-done."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        # IMMEDIATE: take the write lock at BEGIN, waiting (busy timeout) for other
-        # writers. A deferred transaction that reads first would fail at once with
-        # "database is locked" when another process wrote meanwhile.
-        self.db, self.begin = db, "BEGIN IMMEDIATE"
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.db.execute(self.begin)
-        return self.db
-
-    def __exit__(self, kind: Any, *_: Any) -> None:
-        self.db.execute("ROLLBACK" if kind else "COMMIT")

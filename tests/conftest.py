@@ -1,7 +1,9 @@
-"""Shared fixtures: the real shipped model, and an isolated LABELER_HOME."""
+"""Shared fixtures: the real shipped model, an isolated LABELER_HOME, review stores."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -23,3 +25,26 @@ def model():
     from labeler import load_model
 
     return load_model()
+
+
+POSTGRES = os.environ.get("LABELER_TEST_POSTGRES")  # a server the tests may make schemas on
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request, tmp_path):
+    """A blank review store on each engine: a SQLite file, and a fresh schema on the
+    PostgreSQL server named by LABELER_TEST_POSTGRES (.ci/run starts one)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "review.db")
+        return
+    if not POSTGRES:
+        pytest.skip("LABELER_TEST_POSTGRES is not set: no PostgreSQL server to test against")
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+        try:
+            yield f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}options=-csearch_path%3D{schema}"
+        finally:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")

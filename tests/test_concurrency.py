@@ -1,50 +1,59 @@
-"""Several reviewer processes on one SQLite store: every decision kept, once; no shared claims."""
+"""Eight reviewer processes on one store, on each engine: every decision kept exactly
+once, no passage served to two reviewers, no lock error reaching a reviewer."""
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import json
+import subprocess
+import sys
 
 from labeler import score_text
-from labeler.review import GRAPHIC
 from labeler.store import Store
 
-REVIEWERS, DECISIONS_EACH = 8, 60
+from .conftest import ROOT
+
+REVIEWERS, DECISIONS = 8, 10_000
+WORKER = ROOT / "benchmarks" / "reviewer_process.py"
 
 
-def reviewer(path: str, name: str, out: mp.Queue) -> None:
-    store = Store(path)
-    served = []
-    for _ in range(DECISIONS_EACH):
-        passage = store.claim_next(name)
-        if passage is None:
-            break
-        served.append(passage["id"])
-        store.record_review(passage["id"], name, "correct", GRAPHIC)
-    store.close()
-    out.put((name, served))
-
-
-def test_eight_reviewers_at_once_lose_nothing_and_never_share_a_passage(tmp_path, model):
-    path = tmp_path / "review.db"
-    store = Store(path)
-    texts = [f"Report {i}: gunmen attacked the village and shot {i} people." for i in range(500)]
+def fill(target: str, model, passages: int) -> None:
+    """One passage per document, scored by the real model."""
+    store = Store(target)
+    texts = [
+        f"Report {i}: gunmen attacked the village and shot {i} people." for i in range(passages)
+    ]
     store.add_records([(score_text(t, f"d{i}", model), t) for i, t in enumerate(texts)])
     store.close()
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    procs = [ctx.Process(target=reviewer, args=(str(path), f"r{k}", out)) for k in range(REVIEWERS)]
-    for p in procs:
-        p.start()
-    results = dict(out.get(timeout=120) for _ in procs)
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
-    served = [pid for ids in results.values() for pid in ids]
-    assert len(served) == REVIEWERS * DECISIONS_EACH
-    assert len(set(served)) == len(served), "a passage was served to two reviewers"
-    store = Store(path)
+
+
+def start_reviewer(target: str, name: str, count: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), target, name, str(count)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def test_eight_reviewers_record_ten_thousand_decisions_exactly_once(store_target, model):
+    fill(store_target, model, DECISIONS + 100)
+    procs = {
+        f"r{k}": start_reviewer(store_target, f"r{k}", DECISIONS // REVIEWERS)
+        for k in range(REVIEWERS)
+    }
+    served: dict[str, list[int]] = {}
+    for name, proc in procs.items():
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err  # no "database is locked" or deadlock reached a reviewer
+        served[name] = [json.loads(line)["passage"] for line in out.splitlines()]
+    everything = [pid for ids in served.values() for pid in ids]
+    assert len(everything) == DECISIONS
+    assert len(set(everything)) == DECISIONS, "a passage was served to two reviewers"
+    store = Store(store_target)
     rows = store.db.execute("SELECT passage_id, reviewer FROM reviews").fetchall()
-    assert len(rows) == len(served) and len(set(rows)) == len(rows)
-    assert {tuple(r) for r in rows} == {(pid, name) for name, ids in results.items() for pid in ids}
-    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert sorted(tuple(r) for r in rows) == sorted(
+        (pid, name) for name, ids in served.items() for pid in ids
+    )  # every decision present, exactly once, by the reviewer who made it
+    assert store.integrity() == []
     store.close()
