@@ -164,6 +164,7 @@ class Postgres(Database):
             raise RuntimeError(
                 "a PostgreSQL store needs psycopg: pip install 'labeler[postgres]'"
             ) from error
+        self.psycopg = psycopg
         self.transient = (
             psycopg.errors.SerializationFailure,
             psycopg.errors.DeadlockDetected,
@@ -211,14 +212,15 @@ class Postgres(Database):
         if found is None:
             return []
         indexes = self.execute(
-            "SELECT c.oid, c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+            "SELECT c.oid::regclass::text FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+            " WHERE c.relnamespace = current_schema()::regnamespace AND a.amname = 'btree'"
         ).fetchall()
         problems = []
-        for oid, name in indexes:
-            try:
-                self.execute(f"SELECT {found[0]}.bt_index_check(?, true)", (oid,))
-            except Exception as error:  # amcheck reports corruption as an error
+        for (name,) in indexes:
+            try:  # amcheck reports a corrupt index as an error
+                self.execute(f"SELECT {found[0]}.bt_index_check(?::regclass, true)", (name,))
+            except self.psycopg.Error as error:
                 problems.append(f"index {name}: {error}")
         return problems
 
