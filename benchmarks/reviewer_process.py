@@ -1,19 +1,82 @@
-"""One reviewer as a separate OS process: claim, decide, repeat; report each commit.
+"""Reviewers as separate OS processes: claim, decide, repeat; each reports its commits.
 
-Used by the concurrency and fault tests and by ``bench_reviewers.py``. Each line
-printed is a decision already committed: ``{"passage": id, "ms": latency}``, where
-latency covers claiming the next passage and recording the decision, as a
-reviewer waits for it. Run: ``python reviewer_process.py STORE NAME COUNT``.
+Used by the concurrency and fault tests and by ``bench_reviewers.py``, as is
+``scratch_postgres``, the empty PostgreSQL schema each of them runs on. A worker
+prints one line per decision already committed: ``{"passage": id, "ms": latency}``,
+where latency covers claiming the next passage and recording the decision, as a
+reviewer waits for it. Run one: ``python reviewer_process.py STORE NAME COUNT``.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from labeler import score_text
 from labeler.review import GRAPHIC
 from labeler.store import Store
+
+HERE = Path(__file__).resolve()
+
+
+@dataclass
+class Outcome:
+    served: dict[str, list[int]] = field(default_factory=dict)  # reviewer -> passages decided
+    latencies_ms: list[float] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)  # reviewer -> what it printed on stderr
+
+
+def fill(target: str, model: object, n: int) -> None:
+    """One real-model-scored passage per document."""
+    store = Store(target)
+    texts = [f"Report {i}: gunmen attacked the village and shot {i} people." for i in range(n)]
+    store.add_records([(score_text(t, f"d{i}", model), t) for i, t in enumerate(texts)])
+    store.close()
+
+
+@contextmanager
+def scratch_postgres(url: str) -> Iterator[str]:
+    """A store URL on a new, empty schema of the server at ``url``, dropped afterwards."""
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+        try:
+            yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+        finally:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def start(target: str, name: str, count: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(HERE), target, name, str(count)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=HERE.parent.parent,
+    )
+
+
+def run_reviewers(target: str, reviewers: int, decisions: int) -> Outcome:
+    """``reviewers`` processes at once, ``decisions`` in total; what each reported."""
+    procs = {f"r{k}": start(target, f"r{k}", decisions // reviewers) for k in range(reviewers)}
+    outcome = Outcome()
+    for name, proc in procs.items():
+        out, err = proc.communicate(timeout=900)
+        lines = [json.loads(line) for line in out.splitlines()]
+        outcome.served[name] = [line["passage"] for line in lines]
+        outcome.latencies_ms += [line["ms"] for line in lines]
+        if proc.returncode != 0:
+            outcome.failures[name] = err
+    return outcome
 
 
 def main(target: str, name: str, count: int) -> None:

@@ -108,6 +108,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # The queue follows partial indexes of passages nobody has reviewed yet, so
+        # finding the next one does not get slower as reviews pile up at its head.
+        "0004_waiting_queue",
+        """
+        ALTER TABLE scores ADD COLUMN waiting INTEGER NOT NULL DEFAULT 1;
+        UPDATE scores SET waiting = 0
+            WHERE EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = scores.passage_id);
+        DROP INDEX scores_by_top;
+        DROP INDEX scores_by_margin;
+        CREATE INDEX waiting_by_passage ON scores (passage_id) WHERE waiting = 1;
+        CREATE INDEX waiting_by_top ON scores (top DESC) WHERE waiting = 1;
+        CREATE INDEX waiting_by_margin ON scores (margin) WHERE waiting = 1;
+        """,
+    ),
 ]
 # (table, parent table, column): rows the schema's foreign keys say must have a parent
 ORPHAN_CHECKS = (
@@ -306,6 +321,13 @@ class Store:
                 for p in record["passages"]
             ],
         )
+        if row is not None:  # a re-scored document: what was reviewed stays out of the queue
+            self.db.execute(
+                "UPDATE scores SET waiting = 0 WHERE waiting = 1 AND passage_id IN"
+                " (SELECT r.passage_id FROM reviews r JOIN passages p ON p.id = r.passage_id"
+                " WHERE p.document_id = ?)",
+                (document_id,),
+            )
         return document_id
 
     def passage(self, passage_id: int) -> dict[str, Any]:
@@ -361,6 +383,7 @@ class Store:
                 ),
             )
             review_id = int(cursor.fetchone()[0])
+            self.db.execute("UPDATE scores SET waiting = 0 WHERE passage_id = ?", (passage_id,))
             self.db.execute(
                 "DELETE FROM claims WHERE passage_id = ? AND reviewer = ?", (passage_id, reviewer)
             )
@@ -454,7 +477,7 @@ class Store:
         # each order follows an index, so the next item is found without sorting the store;
         # "active" is most uncertain first, skipping near-duplicates of what was just seen
         orders = {
-            "document": "p.id",
+            "document": "s.passage_id",
             "score": "s.top DESC",
             "uncertain": "s.margin",
             "active": "s.margin",
@@ -469,9 +492,9 @@ class Store:
                 "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
             )  # expired claims, and this reviewer's last one: a reviewer holds one passage
             rows = self.db.execute(
-                "SELECT p.id, p.text FROM passages p JOIN scores s ON s.passage_id = p.id"
+                "SELECT p.id, p.text FROM scores s JOIN passages p ON p.id = s.passage_id"
                 " JOIN documents d ON d.id = p.document_id"
-                " WHERE NOT EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = p.id)"
+                " WHERE s.waiting = 1"  # a literal, so both engines use the partial indexes
                 " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.passage_id = p.id)"
                 f"{where} ORDER BY {order_sql} LIMIT ?",
                 (*params, ACTIVE_WINDOW if order == "active" else 1),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -39,12 +38,7 @@ def store_target(request, tmp_path):
         return
     if not POSTGRES:
         pytest.skip("LABELER_TEST_POSTGRES is not set: no PostgreSQL server to test against")
-    import psycopg
+    from benchmarks.reviewer_process import scratch_postgres
 
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-        try:
-            yield f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}options=-csearch_path%3D{schema}"
-        finally:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    with scratch_postgres(POSTGRES) as url:
+        yield url

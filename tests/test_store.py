@@ -45,7 +45,7 @@ SCHEMA = {
     "passages": ["id", "document_id", "idx", "start_char", "end_char", "text"],
     "scores": [
         "passage_id", "model_version", "violence", "graphic", "flags", "severity", "evidence",
-        "scored_at", "top", "margin",
+        "scored_at", "top", "margin", "waiting",
     ],
     "reviews": [
         "id", "passage_id", "reviewer", "decision", "violence", "graphic", "severity", "note",
@@ -55,8 +55,9 @@ SCHEMA = {
     "second_looks": ["passage_id", "reason", "flagged_at"],
     "migrations": ["name", "applied_at"],
     "reviews_by_passage": [],
-    "scores_by_top": [],
-    "scores_by_margin": [],
+    "waiting_by_passage": [],
+    "waiting_by_top": [],
+    "waiting_by_margin": [],
 }  # fmt: skip
 
 
