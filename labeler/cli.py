@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from labeler import config
+from labeler.db import StoreError
 from labeler.sources import FORMATS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -357,7 +358,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except StoreError as err:  # e.g. an unreachable PostgreSQL server, an unknown passage
+        print(f"labeler: {err}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from labeler.db import Row, connect, retrying
+from labeler.db import Row, StoreError, connect, retrying
 from labeler.labels import LABELS
 from labeler.review import (
     DECISIONS,
@@ -172,10 +172,6 @@ class QueueFilter:
             clauses.append(" AND s.model_version = ?")
             params.append(self.model_version)
         return "".join(clauses), tuple(params)
-
-
-class StoreError(Exception):
-    """A request the store cannot carry out (unknown passage, bad decision...)."""
 
 
 def utc_now() -> datetime:

@@ -293,3 +293,26 @@ def test_second_looks_go_to_a_different_reviewer_once(store, model):
     store.record_review(1, "ben", "confirm")
     assert store.claim_second_look("cy") is None  # a second person has looked
     assert store.reviewed_items()[0].disputed
+
+
+def test_an_unreachable_store_is_a_clear_error_with_the_password_masked(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "reviewed.jsonl"
+    url = "postgresql://editor:s3cret@127.0.0.1:1/reviews"  # nothing listens on port 1
+    result = subprocess.run(
+        [sys.executable, "-m", "labeler", "export", "--store", url, "-o", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "cannot open the review store postgresql://editor:***@127.0.0.1:1/reviews" in (
+        result.stderr
+    )
+    assert "s3cret" not in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+    notes = tmp_path / "notes.db"
+    notes.write_text("some notes, not a database")
+    with pytest.raises(StoreError, match="file is not a database"):
+        Store(notes)
