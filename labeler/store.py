@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -410,19 +411,38 @@ class Store:
 
     def reviewed_items(self) -> list[Reviewed]:
         """Every passage with a standing label: model flags and each reviewer's latest labels."""
+        scored = self._reviewed_passages()
         out = []
-        rows = self.db.execute("SELECT DISTINCT passage_id FROM reviews ORDER BY passage_id")
-        for (passage_id,) in rows.fetchall():
-            reviews = self.reviews(passage_id)
+        for passage_id, reviews in self._reviews_by_passage():
             latest: dict[str, Labels] = {}
             for review in standing(reviews):
                 if review.labels is not None:
                     latest[review.reviewer] = review.labels
             current = current_labels(reviews)
             if current is not None:
-                flags = tuple(self.passage(passage_id)["flags"])
+                flags = tuple(json.loads(scored[passage_id]["flags"] or "[]"))
                 out.append(Reviewed(passage_id, flags, latest, current))
         return out
+
+    def _reviews_by_passage(self) -> Iterator[tuple[int, list[Review]]]:
+        """Every review, grouped by passage, in one query (not one per passage)."""
+        rows = self.db.execute(
+            "SELECT id, passage_id, reviewer, decision, violence, graphic, severity, decided_at"
+            " FROM reviews ORDER BY passage_id, id"
+        )
+        for passage_id, group in groupby(map(_review, rows), key=lambda r: r.passage_id):
+            yield passage_id, list(group)
+
+    def _reviewed_passages(self) -> dict[int, Row]:
+        """Each reviewed passage with its document key and latest score, in one query."""
+        rows = self.db.execute(
+            "SELECT p.id, p.idx, p.text, d.doc_key, s.model_version, s.violence, s.graphic,"
+            " s.flags FROM passages p JOIN documents d ON d.id = p.document_id"
+            " LEFT JOIN scores s ON s.passage_id = p.id"
+            " WHERE EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = p.id)"
+            " ORDER BY p.id, s.scored_at"
+        )
+        return {row["id"]: row for row in rows}  # the last row of each passage: its latest score
 
     def progress(self, reviewer: str | None = None) -> dict[str, int]:
         """Passages reviewed and still waiting, overall and by ``reviewer``; and how many
@@ -604,13 +624,12 @@ class Store:
 
     def reviewed(self) -> Iterator[dict[str, Any]]:
         """Every passage with a current label, in the training-data schema."""
-        rows = self.db.execute("SELECT DISTINCT passage_id FROM reviews ORDER BY passage_id")
-        for (passage_id,) in rows.fetchall():
-            reviews = self.reviews(passage_id)
+        scored = self._reviewed_passages()
+        for passage_id, reviews in self._reviews_by_passage():
             labels = current_labels(reviews)
             if labels is None:
                 continue
-            p = self.passage(passage_id)
+            p = scored[passage_id]
             last = [r for r in reviews if r.labels == labels][-1]
             yield {
                 "id": f"{p['doc_key']}#{p['idx']}",
