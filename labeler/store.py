@@ -132,6 +132,7 @@ ORPHAN_CHECKS = (
     ("reviews", "passages", "passage_id"),
     ("claims", "passages", "passage_id"),
 )
+SELECT_REVIEWS = "SELECT id, passage_id, reviewer, decision, violence, graphic, severity, decided_at FROM reviews"
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 DEFAULT_THRESHOLDS = {"violence": 0.5, "graphic": 0.5}
 ACTIVE_WINDOW = 50  # most uncertain candidates considered for diversity
@@ -398,13 +399,9 @@ class Store:
 
     def last_decision(self, reviewer: str) -> int | None:
         """The passage of ``reviewer``'s latest decision still standing (what undo undoes)."""
-        rows = self.db.execute(
-            "SELECT DISTINCT passage_id FROM reviews WHERE reviewer = ? ORDER BY passage_id",
-            (reviewer,),
-        ).fetchall()
         latest: tuple[int, int] | None = None
-        for (passage_id,) in rows:
-            mine = [r for r in standing(self.reviews(passage_id)) if r.reviewer == reviewer]
+        for passage_id, reviews in self._reviews_by_passage(reviewer):
+            mine = [r for r in standing(reviews) if r.reviewer == reviewer]
             if mine and (latest is None or mine[-1].id > latest[0]):
                 latest = (mine[-1].id, passage_id)
         return latest[1] if latest else None
@@ -424,12 +421,19 @@ class Store:
                 out.append(Reviewed(passage_id, flags, latest, current))
         return out
 
-    def _reviews_by_passage(self) -> Iterator[tuple[int, list[Review]]]:
-        """Every review, grouped by passage, in one query (not one per passage)."""
-        rows = self.db.execute(
-            "SELECT id, passage_id, reviewer, decision, violence, graphic, severity, decided_at"
-            " FROM reviews ORDER BY passage_id, id"
-        )
+    def _reviews_by_passage(
+        self, reviewer: str | None = None
+    ) -> Iterator[tuple[int, list[Review]]]:
+        """Every review, grouped by passage, in one query (not one per passage); with
+        ``reviewer``, every review of the passages that reviewer decided."""
+        if reviewer is None:
+            rows = self.db.execute(f"{SELECT_REVIEWS} ORDER BY passage_id, id")
+        else:
+            rows = self.db.execute(
+                f"{SELECT_REVIEWS} WHERE passage_id IN"
+                " (SELECT passage_id FROM reviews WHERE reviewer = ?) ORDER BY passage_id, id",
+                (reviewer,),
+            )
         for passage_id, group in groupby(map(_review, rows), key=lambda r: r.passage_id):
             yield passage_id, list(group)
 
@@ -465,8 +469,7 @@ class Store:
 
     def reviews(self, passage_id: int) -> list[Review]:
         rows = self.db.execute(
-            "SELECT id, passage_id, reviewer, decision, violence, graphic, severity, decided_at"
-            " FROM reviews WHERE passage_id = ? ORDER BY id",
+            f"{SELECT_REVIEWS} WHERE passage_id = ? ORDER BY id",
             (passage_id,),
         )
         return [_review(row) for row in rows]
