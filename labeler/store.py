@@ -132,7 +132,10 @@ ORPHAN_CHECKS = (
     ("reviews", "passages", "passage_id"),
     ("claims", "passages", "passage_id"),
 )
-SELECT_REVIEWS = "SELECT id, passage_id, reviewer, decision, violence, graphic, severity, decided_at FROM reviews"
+SELECT_REVIEWS = (
+    "SELECT id, passage_id, reviewer, decision, violence, graphic, severity, decided_at"
+    " FROM reviews"
+)
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 DEFAULT_THRESHOLDS = {"violence": 0.5, "graphic": 0.5}
 ACTIVE_WINDOW = 50  # most uncertain candidates considered for diversity
