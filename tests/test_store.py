@@ -316,3 +316,16 @@ def test_an_unreachable_store_is_a_clear_error_with_the_password_masked(tmp_path
     notes.write_text("some notes, not a database")
     with pytest.raises(StoreError, match="file is not a database"):
         Store(notes)
+
+
+def test_the_integrity_check_reports_an_orphaned_review(tmp_path):
+    store = Store(tmp_path / "review.db")
+    store.db.execute("PRAGMA foreign_keys=OFF")  # as a hand edit or an old bug might leave it
+    store.db.execute(
+        "INSERT INTO reviews (passage_id, reviewer, decision, decided_at)"
+        " VALUES (42, 'ana', 'skip', 'now')"
+    )
+    problems = store.integrity()
+    assert "1 reviews rows refer to a missing passages row" in problems
+    assert any("reviews row 1 refers to a missing passages row" in p for p in problems)
+    store.close()
