@@ -329,3 +329,36 @@ def test_the_integrity_check_reports_an_orphaned_review(tmp_path):
     assert "1 reviews rows refer to a missing passages row" in problems
     assert any("reviews row 1 refers to a missing passages row" in p for p in problems)
     store.close()
+
+
+def test_a_write_that_meets_a_held_lock_is_retried_not_failed(store_target, model):
+    """On PostgreSQL with a 50 ms lock timeout, another session holds the write lock for
+    0.6 s: the decision waits out several timeouts with backoff, then lands once."""
+    import threading
+    import time
+
+    from labeler.db import WRITE_LOCK
+
+    if not store_target.startswith("postgresql"):
+        pytest.skip("SQLite waits in its busy handler (30 s) before a retry is needed")
+    store = Store(f"{store_target}%20-clock_timeout%3D50")  # options: search_path, lock_timeout
+    add(store, model, "d1", VIOLENT)
+    holder = Store(store_target)
+    locked = threading.Event()
+
+    def hold() -> None:
+        with holder.db.write():
+            holder.db.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+            locked.set()
+            time.sleep(0.6)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    locked.wait(5)
+    started = time.monotonic()
+    store.record_review(1, "ana", "confirm")
+    assert time.monotonic() - started >= 0.4  # it did wait for the holder...
+    thread.join()
+    assert [r.decision for r in store.reviews(1)] == ["confirm"]  # ...and landed once
+    store.close()
+    holder.close()
