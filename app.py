@@ -3,7 +3,9 @@
     streamlit run app.py          (the store: LABELER_DB, else LABELER_HOME/labeler.db)
 
 The app only decides what to show; ``labeler.review`` says what a decision
-means and ``labeler.store`` keeps it. Passage text is escaped before any HTML.
+means and ``labeler.store`` keeps it. Every text that comes from outside (passages,
+document keys, file names, reviewer names, notes) is escaped before any HTML, or shown
+in a code block; SQL only ever gets values as parameters. See README, "Threat model".
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -22,9 +25,16 @@ from labeler.feedback import retrain
 from labeler.labels import rubric
 from labeler.model import load_model
 from labeler.registry import Registry
-from labeler.render import context_html
-from labeler.review import GRAPHIC, IN_PASSING, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, statistics
-from labeler.store import QueueFilter, Store
+from labeler.render import context_html, heading_html, history_html
+from labeler.review import (
+    GRAPHIC,
+    IN_PASSING,
+    NOT_VIOLENT,
+    VIOLENT_NOT_GRAPHIC,
+    standing,
+    statistics,
+)
+from labeler.store import QueueFilter, Store, StoreError
 
 # label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own)
 ACTIONS = [
@@ -57,15 +67,24 @@ def queue_filter(store: Store) -> QueueFilter:
         severity = st.selectbox("Severity at least", [0, 1, 2, 3], key="f_severity")
         band = st.slider("Score band", 0.0, 1.0, (0.0, 1.0), 0.05, key="f_band")
         choices = store.choices()
-        source = st.selectbox("Source file", ["any", *choices["source_path"]], key="f_source")
-        version = st.selectbox("Model version", ["any", *choices["model_version"]], key="f_model")
+        # None for "any", so that a file or version really named "any" can be chosen too
+        source = st.selectbox(
+            "Source file", [None, *choices["source_path"]], format_func=_any, key="f_source"
+        )
+        version = st.selectbox(
+            "Model version", [None, *choices["model_version"]], format_func=_any, key="f_model"
+        )
     return QueueFilter(
         label=None if label == "any" else label,
         min_severity=int(severity),
         score_band=(float(band[0]), float(band[1])),
-        source_path=None if source == "any" else source,
-        model_version=None if version == "any" else version,
+        source_path=source,
+        model_version=version,
     )
+
+
+def _any(value: str | None) -> str:
+    return "any" if value is None else value
 
 
 def auth_configured() -> bool:
@@ -76,7 +95,9 @@ def auth_configured() -> bool:
 
 
 def reviewer_name() -> str:
-    """The signed-in user when OIDC is configured (secrets [auth]), else a name given."""
+    """The signed-in user when OIDC is configured (secrets [auth]), else a name given.
+
+    With OIDC configured there is no name box: "" until the user logs in."""
     if st.user.get("is_logged_in", False):
         return str(st.user.get("email") or st.user.get("name"))
     if auth_configured():
@@ -123,12 +144,16 @@ def main() -> None:
 
 PAGES = ["Review", "Statistics", "Model", "Import & export"]
 TRAINING_DATA = Path(__file__).resolve().parent / "training" / "data"
-UPLOAD_TYPES = ["txt", "md", "html", "jsonl", "ndjson", "csv"]
+UPLOAD_TYPES = ["txt", "md", "html", "htm", "jsonl", "ndjson", "csv"]
 MAX_UPLOAD_MB = 50
 
 
 def page(store: Store) -> None:
     chosen = st.sidebar.radio("Page", PAGES, key="page")
+    reviewer = reviewer_name()  # on every page: admin rights on the Model page follow it
+    if auth_configured() and not reviewer:  # OIDC configured: no page without logging in
+        st.info("Log in (button in the sidebar) to use the dashboard.")
+        return
     if chosen == "Statistics":
         show_statistics(store)
         return
@@ -136,9 +161,8 @@ def page(store: Store) -> None:
         show_import_export(store)
         return
     if chosen == "Model":
-        show_model()
+        show_model(reviewer)
         return
-    reviewer = reviewer_name()
     order = ORDERS[st.sidebar.radio("Queue order", list(ORDERS), key="order")]
     queue = queue_filter(store)
     if st.session_state.get("queue") != (order, queue):  # new order or filters: claim afresh
@@ -218,15 +242,76 @@ def show_statistics(store: Store) -> None:
         ],
         hide_index=True,
     )
+    show_history(store, (disputed or items)[0].passage_id)
+
+
+# Notes are not part of the store's Review objects: read them here, as parameters only.
+HISTORY_SQL = (
+    "SELECT id, reviewer, decision, violence, graphic, severity, note, decided_at"
+    " FROM reviews WHERE passage_id = ? ORDER BY id"
+)
+
+
+def review_history(store: Store, passage_id: int) -> list[dict[str, str]]:
+    """Every decision on a passage, oldest first, with its note; undone ones marked."""
+    kept = {r.id for r in standing(store.reviews(passage_id))}
+    out = []
+    for row in store.db.execute(HISTORY_SQL, (passage_id,)).fetchall():
+        undone = row["decision"] != "undo" and row["id"] not in kept
+        out.append(
+            {
+                "when": str(row["decided_at"])[:19].replace("T", " "),
+                "reviewer": row["reviewer"],
+                "decision": row["decision"] + (" (undone)" if undone else ""),
+                "labels": "–"
+                if row["violence"] is None
+                else f"V{row['violence']} G{row['graphic']} S{row['severity']}",
+                "note": row["note"] or "",
+            }
+        )
+    return out
+
+
+def show_history(store: Store, default: int) -> None:
+    """One passage's review history, notes included, for audit: all of it escaped."""
+    st.subheader("Review history")
+    passage_id = int(
+        st.number_input("Passage", min_value=1, value=default, step=1, key="history_passage")
+    )
+    try:
+        p = store.passage(passage_id)
+    except StoreError:
+        st.warning(f"There is no passage {passage_id}.")
+        return
+    text = context_html([{"idx": p["idx"], "text": p["text"]}], p["idx"], [])
+    st.markdown(heading(p) + text, unsafe_allow_html=True)  # every text inside is escaped
+    history = review_history(store, passage_id)
+    if not history:
+        st.info("No reviews of this passage yet.")
+        return
+    st.markdown(history_html(history), unsafe_allow_html=True)
+
+
+def heading(p: dict[str, Any]) -> str:
+    """A passage's document, position, model scores and source, as escaped HTML."""
+    flags = ", ".join(p["flags"]) or "no flags"
+    detail = (
+        f"model {p['model_version']}: {flags} · severity {p['severity']} · "
+        f"violence {p['violence']:.2f} · graphic {p['graphic']:.2f}"
+    )
+    if p["source_path"] and p["source_path"] != p["doc_key"]:
+        detail += f" · from {p['source_path']}"
+    return heading_html(f"{p['doc_key']} · passage {p['idx']}", detail)
 
 
 def is_admin(name: str) -> bool:
-    """Admins (LABELER_ADMINS, comma-separated names) may retrain, promote and roll back."""
+    """Admins (LABELER_ADMINS, comma-separated: names, or e-mails with st.login) may retrain,
+    promote and roll back."""
     admins = {a.strip() for a in os.environ.get("LABELER_ADMINS", "").split(",") if a.strip()}
     return bool(name) and name in admins
 
 
-def show_model() -> None:
+def show_model(name: str) -> None:
     """The current model, its card and last gate decision; retrain, promote, roll back."""
     registry = Registry(config.home())
     card = load_model(config.model_dir()).card
@@ -271,7 +356,6 @@ def show_model() -> None:
         ],
         hide_index=True,
     )
-    name = st.sidebar.text_input("Reviewer name", key="reviewer").strip()
     if not is_admin(name):
         st.info("Retraining, promotion and rollback are for admins (LABELER_ADMINS).")
         return
@@ -313,25 +397,58 @@ def show_import_export(store: Store) -> None:
 
 
 def score_upload(store: Store, name: str, data: bytes) -> None:
-    """Score one uploaded file into the store, reporting what could not be scored."""
+    """Score one uploaded file into the store, reporting what could not be scored.
+
+    The type and size are checked here, whatever the browser let through; the file is
+    read from a temporary copy with a fixed name (the uploaded name never becomes a
+    path), and its documents are stored under the uploaded name. Messages never put
+    the name in markdown: it goes in a code block, as inert text.
+    """
     suffix = Path(name).suffix.lower().lstrip(".")
     if suffix not in UPLOAD_TYPES:
-        st.error(f"Not imported: unsupported file type .{suffix}")
-        st.code(name, language=None)  # untrusted name: shown as inert text
+        st.error(f"Not imported: only {', '.join('.' + t for t in UPLOAD_TYPES)} files")
+        st.code(name, language=None)
         return
     if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(f"Not imported: over {MAX_UPLOAD_MB} MB")
+        st.error(f"Not imported: {len(data) / 2**20:.1f} MB is over the {MAX_UPLOAD_MB} MB limit")
         st.code(name, language=None)
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload.{suffix}"
         path.write_bytes(data)
-        stats, messages = score_into_store([str(path)], store)
+        stats, messages = score_into_store([str(path)], AsUploaded(store, str(path), name))
     st.success(f"Scored {stats.documents} documents ({stats.passages} passages) from one file.")
     st.code(name, language=None)
     if messages:
         st.error(f"{len(messages)} records could not be scored:")
         st.code("\n".join(m.replace(str(path), name) for m in messages), language=None)
+
+
+class AsUploaded:
+    """The store as the scorer of an upload's temporary copy sees it: records are stored
+    under the uploaded file's name, not the temporary path, so the source filter lists
+    the file and uploading it again adds nothing."""
+
+    def __init__(self, store: Store, path: str, name: str) -> None:
+        self.store, self.path, self.name = store, path, name
+
+    def __getattr__(self, attribute: str) -> object:
+        return getattr(self.store, attribute)
+
+    def _renamed(self, value: object) -> object:
+        if isinstance(value, str) and (value == self.path or value.startswith(self.path + ":")):
+            return self.name + value[len(self.path) :]  # a JSONL line's id is "path:line"
+        return value
+
+    def add_records(
+        self, pairs: list[tuple[dict[str, object], str]], thresholds: dict[str, float] | None = None
+    ) -> None:
+        for record, _ in pairs:
+            record["id"] = self._renamed(record["id"])
+            source = record.get("source")
+            if isinstance(source, dict):
+                source["path"] = self._renamed(source.get("path"))
+        self.store.add_records(pairs, thresholds)
 
 
 def _percent(value: float | None) -> str:
@@ -340,14 +457,8 @@ def _percent(value: float | None) -> str:
 
 def show_passage(store: Store, reviewer: str, passage_id: int) -> None:
     p = store.passage(passage_id)
-    flags = ", ".join(p["flags"]) or "no flags"
-    st.subheader(f"{p['doc_key']} · passage {p['idx']}")
-    st.caption(
-        f"model {p['model_version']}: {flags} · severity {p['severity']} · "
-        f"violence {p['violence']:.2f} · graphic {p['graphic']:.2f}"
-    )
     html = context_html(store.neighbours(passage_id), p["idx"], p["evidence"])
-    st.markdown(html, unsafe_allow_html=True)  # every text inside is escaped
+    st.markdown(heading(p) + html, unsafe_allow_html=True)  # every text inside is escaped
     st.text_input("Note (optional, saved with your decision)", key="note")
     columns = st.columns(len(ACTIONS))
     for column, (label, decision, labels, key) in zip(columns, ACTIONS, strict=True):

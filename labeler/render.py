@@ -54,3 +54,29 @@ def context_html(
         else:
             parts.append(f'<p style="opacity:0.45">{escape(p["text"])}</p>')
     return "\n".join(parts)
+
+
+def heading_html(title: str, detail: str) -> str:
+    """A heading and a line of detail under it, both escaped: a document key or a file
+    name is as untrusted as the passage it names."""
+    return (
+        f'<h3 style="margin-bottom:0">{escape(title)}</h3>'
+        f'<p style="opacity:0.6;font-size:0.875rem">{escape(detail)}</p>'
+    )
+
+
+HISTORY_COLUMNS = ("when", "reviewer", "decision", "labels", "note")
+
+
+def history_html(rows: list[dict[str, str]]) -> str:
+    """A passage's reviews as a table; every cell (reviewer names, notes) escaped.
+
+    >>> history_html([{"reviewer": "<b>x</b>", "note": "$y$"}]).split("<tbody>")[1]
+    '<tr><td></td><td>&lt;b&gt;x&lt;/b&gt;</td><td></td><td></td><td>&#36;y&#36;</td></tr></tbody></table>'
+    """
+    head = "".join(f"<th>{column}</th>" for column in HISTORY_COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(row.get(c) or '')}</td>" for c in HISTORY_COLUMNS) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

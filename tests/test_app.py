@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -110,6 +112,31 @@ def test_statistics_page(db):
     assert at.dataframe[0].value["passage"].tolist() == [1]
 
 
+def test_statistics_page_shows_a_passages_review_history_with_notes_escaped(db):
+    store = Store(db)
+    store.record_review(1, "ana", "confirm", note="<script>alert(1)</script> **x** $y$")
+    store.record_review(1, "ana", "undo")
+    store.record_review(1, "ben <b>", "correct", NOT_VIOLENT, note="calm")
+    store.record_review(1, "cy", "correct", GRAPHIC)
+    store.close()
+    at = app()
+    at.sidebar.radio(key="page").set_value("Statistics").run()
+    assert not at.exception
+    assert at.number_input(key="history_passage").value == 1  # the disputed passage
+    html = at.markdown[-1].value
+    rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", html)]
+    assert [row[1:3] + row[4:] for row in rows[1:]] == [
+        ["ana", "confirm (undone)", "&lt;script&gt;alert(1)&lt;/script&gt; **x** &#36;y&#36;"],
+        ["ana", "undo", ""],
+        ["ben &lt;b&gt;", "correct", "calm"],
+        ["cy", "correct", ""],
+    ]
+    assert [row[3] for row in rows[3:]] == ["V0 G0 S0", "V1 G1 S3"]
+    assert "d1 · passage 0" in at.markdown[-2].value
+    at.number_input(key="history_passage").set_value(99).run()
+    assert at.warning[0].value == "There is no passage 99."
+
+
 def test_queue_order_and_filters(db):
     at = start()
     at.sidebar.radio(key="order").set_value("Highest score first").run()
@@ -141,13 +168,43 @@ def test_correction_with_severity_and_a_note(db):
     assert note == "mentions the massacre only"
 
 
-def test_login_is_offered_when_oidc_is_configured(db):
+def oidc_app(user: dict | None = None) -> AppTest:
+    """The app with st.login configured (secrets [auth]), as ``user`` (default: logged out)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback"}
+    at.user = user or {"is_logged_in": False}
     at.run()
+    return at
+
+
+def test_login_is_offered_when_oidc_is_configured(db):
+    at = oidc_app()
     assert not at.exception
     assert at.sidebar.button(key="login").label == "Log in"
-    assert "Enter your name" in at.info[0].value
+    assert "Log in" in at.info[0].value
+
+
+def test_with_oidc_configured_no_page_shows_or_takes_anything_before_login(db):
+    at = oidc_app()
+    for page in ["Review", "Statistics", "Model", "Import & export"]:
+        at.sidebar.radio(key="page").set_value(page).run()
+        assert not at.exception
+        (info,) = at.info
+        assert info.value == "Log in (button in the sidebar) to use the dashboard."
+        assert not at.sidebar.text_input  # no name box: nobody can claim to be someone
+        assert not at.get("file_uploader") and not at.get("download_button")
+        assert not at.dataframe and not at.markdown and not at.main.button
+
+
+def test_with_oidc_admin_rights_follow_the_logged_in_user(db, monkeypatch):
+    monkeypatch.setenv("LABELER_ADMINS", "boss@example.com")
+    at = oidc_app({"is_logged_in": True, "email": "ana@example.com"})
+    at.sidebar.radio(key="page").set_value("Model").run()
+    assert "for admins" in at.info[0].value and not at.main.button
+    assert not at.sidebar.text_input  # the Model page used to take a typed name here
+    at.user = {"is_logged_in": True, "email": "boss@example.com"}
+    at.run()
+    assert at.button(key="retrain").label == "Retrain with reviews"
 
 
 def test_upload_scores_files_into_the_store_and_reports_bad_records(db):
@@ -162,19 +219,79 @@ def test_upload_scores_files_into_the_store_and_reports_bad_records(db):
     assert "Scored 1 documents" in at.success[0].value
     assert "1 records could not be scored" in at.error[0].value
     assert "wire <b>feed</b>.jsonl:2: malformed JSON" in at.code[-1].value  # inert text
+    assert documents(db)[-1] == ("u1", "wire <b>feed</b>.jsonl")  # not the temporary copy
+
+
+def documents(db) -> list[tuple[str, str]]:
     store = Store(db)
-    assert (
-        store.db.execute("SELECT COUNT(*) FROM documents WHERE doc_key = 'u1'").fetchone()[0] == 1
-    )
+    rows = store.db.execute("SELECT doc_key, source_path FROM documents ORDER BY id").fetchall()
+    store.close()
+    return [tuple(row) for row in rows]
 
 
-def test_upload_of_an_unsupported_or_binary_file_is_refused_clearly(db):
+def upload(files: list[tuple[str, bytes]]) -> AppTest:
+    """Upload ``files`` on the Import & export page and press the button."""
     at = app()
     at.sidebar.radio(key="page").set_value("Import & export").run()
-    at.file_uploader(key="uploads").upload("photo.txt", b"\x89PNG\0\0binary").run()
+    uploader = at.file_uploader(key="uploads")
+    for name, data in files:
+        uploader.upload(name, data)
+    uploader.run()
     at.button(key="score_uploads").click().run()
+    assert not at.exception
+    return at
+
+
+def test_upload_of_a_binary_file_named_txt_is_refused_clearly(db):
+    before = documents(db)
+    at = upload([("photo.txt", b"\x89PNG\r\n\x1a\n\0\0binary")])
     assert "1 records could not be scored" in at.error[0].value
-    assert "binary file" in at.code[-1].value
+    assert "photo.txt: binary file" in at.code[-1].value
+    assert documents(db) == before
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("setup.exe", b"MZ\x90\0\x03\0\0\0"),
+        ("report.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"),
+        ("story.txt.gz", b"\x1f\x8b\x08\0"),
+        ("no suffix", b"Gunmen shot two men."),
+        ("x.[a](http://127.0.0.1:9/phish) ![t](http://127.0.0.1:9/t.png)", b"shot"),
+    ],
+)
+def test_upload_of_a_disallowed_type_is_refused_by_the_server(db, name, data):
+    """The browser's type filter is advisory; a crafted upload is refused on the server:
+    by Streamlit's own check of the file_uploader types (1.5x and later), else by the app's,
+    which names the file. Either way nothing is stored."""
+    before = documents(db)
+    at = app()
+    at.sidebar.radio(key="page").set_value("Import & export").run()
+    at.file_uploader(key="uploads").upload(name, data).run()
+    if at.exception:
+        assert "Invalid file extension" in at.exception[0].value
+    else:
+        at.button(key="score_uploads").click().run()
+        (error,) = at.error
+        assert error.value.startswith("Not imported: only .txt, .md, .html")
+        assert at.code[0].value == name  # named in a code block: a name is never markdown
+    assert not at.success and documents(db) == before
+
+
+def test_oversize_upload_is_refused_and_nothing_is_stored(db):
+    before = documents(db)
+    at = upload([("huge.txt", b"Gunmen shot two men. " * (50 * 2**20 // 21 + 1))])
+    (error,) = at.error
+    assert error.value == "Not imported: 50.0 MB is over the 50 MB limit"
+    assert at.code[0].value == "huge.txt" and documents(db) == before
+
+
+def test_uploaded_documents_are_stored_under_the_uploaded_name_once(db):
+    name = "wire <img src=x onerror=alert(1)> 'x'; DROP TABLE reviews; --.txt"
+    before = documents(db)
+    upload([(name, b"Soldiers shot two protesters."), ("feed.jsonl", b'{"text": "calm"}\n')])
+    upload([(name, b"Soldiers shot two protesters.")])  # again: nothing new
+    assert documents(db) == [*before, (name, name), ("feed.jsonl:1", "feed.jsonl")]
 
 
 def test_model_page_shows_the_card_and_keeps_actions_for_admins(db, monkeypatch):
