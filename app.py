@@ -245,31 +245,23 @@ def show_statistics(store: Store) -> None:
     show_history(store, (disputed or items)[0].passage_id)
 
 
-# Notes are not part of the store's Review objects: read them here, as parameters only.
-HISTORY_SQL = (
-    "SELECT id, reviewer, decision, violence, graphic, severity, note, decided_at"
-    " FROM reviews WHERE passage_id = ? ORDER BY id"
-)
-
-
 def review_history(store: Store, passage_id: int) -> list[dict[str, str]]:
     """Every decision on a passage, oldest first, with its note; undone ones marked."""
-    kept = {r.id for r in standing(store.reviews(passage_id))}
-    out = []
-    for row in store.db.execute(HISTORY_SQL, (passage_id,)).fetchall():
-        undone = row["decision"] != "undo" and row["id"] not in kept
-        out.append(
-            {
-                "when": str(row["decided_at"])[:19].replace("T", " "),
-                "reviewer": row["reviewer"],
-                "decision": row["decision"] + (" (undone)" if undone else ""),
-                "labels": "–"
-                if row["violence"] is None
-                else f"V{row['violence']} G{row['graphic']} S{row['severity']}",
-                "note": row["note"] or "",
-            }
-        )
-    return out
+    reviews = store.reviews(passage_id)
+    kept = {r.id for r in standing(reviews)}
+    return [
+        {
+            "when": str(r.decided_at)[:19].replace("T", " "),
+            "reviewer": r.reviewer,
+            "decision": r.decision
+            + (" (undone)" if r.decision != "undo" and r.id not in kept else ""),
+            "labels": "–"
+            if r.labels is None
+            else f"V{r.labels.violence} G{r.labels.graphic} S{r.labels.severity}",
+            "note": r.note or "",
+        }
+        for r in reviews
+    ]
 
 
 def show_history(store: Store, default: int) -> None:

@@ -2,8 +2,8 @@
 
 The store writes one dialect of plain SQL with ``?`` parameters. This module
 absorbs the few differences between the engines: parameter style, three DDL
-types, how a write transaction takes the write lock, and which errors are
-transient (lock contention, a dropped server connection) and worth a retry.
+types, how a write transaction takes the write lock, which errors are transient
+(lock contention) and worth a retry, and text PostgreSQL cannot hold.
 
 Writes are serialised: SQLite has a single writer anyway, and on PostgreSQL a
 transaction-scoped advisory lock gives the same guarantee, so the claim logic
@@ -29,11 +29,26 @@ WRITE_LOCK = 0x1ABE1E  # the advisory lock id every PostgreSQL write transaction
 RETRIES = 8
 BACKOFF = 0.05  # seconds, doubled after each attempt, with jitter
 
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 T = TypeVar("T")
 
 
 class StoreError(Exception):
     """A request the store cannot carry out (unreachable database, unknown passage...)."""
+
+
+def storable(value: Any) -> Any:
+    """A string parameter with NUL and lone surrogates replaced by U+FFFD, one code point
+    for one; other values as they are.
+
+    PostgreSQL text cannot hold NUL, and no engine can encode a lone surrogate (a JSON
+    escape can produce one). Both engines store the same, and offsets still hold.
+    """
+    return UNSTORABLE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def _storable(params: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(map(storable, params))
 
 
 def is_url(target: str | Path) -> bool:
@@ -103,10 +118,10 @@ class Sqlite(Database):
         self.conn.execute("PRAGMA foreign_keys=ON")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self.conn.execute(sql, params)
+        return self.conn.execute(sql, _storable(params))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self.conn.executemany(sql, rows)
+        self.conn.executemany(sql, map(_storable, rows))
 
     @contextmanager
     def write(self) -> Iterator[None]:
@@ -191,11 +206,11 @@ class Postgres(Database):
             raise ConnectionError(str(error).strip()) from error
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self.conn.execute(_placeholders(sql), params)
+        return self.conn.execute(_placeholders(sql), _storable(params))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self.conn.cursor() as cursor:
-            cursor.executemany(_placeholders(sql), rows)
+            cursor.executemany(_placeholders(sql), map(_storable, rows))
 
     @contextmanager
     def write(self) -> Iterator[None]:

@@ -53,6 +53,7 @@ class Review:
     decision: str
     labels: Labels | None = None
     decided_at: str = ""
+    note: str | None = None
 
 
 def model_labels(flags: Iterable[str], severity: int) -> Labels:

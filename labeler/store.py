@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -133,10 +132,9 @@ ORPHAN_CHECKS = (
     ("claims", "passages", "passage_id"),
 )
 SELECT_REVIEWS = (
-    "SELECT id, passage_id, reviewer, decision, violence, graphic, severity, decided_at"
+    "SELECT id, passage_id, reviewer, decision, violence, graphic, severity, decided_at, note"
     " FROM reviews"
 )
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 DEFAULT_THRESHOLDS = {"violence": 0.5, "graphic": 0.5}
 ACTIVE_WINDOW = 50  # most uncertain candidates considered for diversity
 RECENT_SEEN = 20  # a reviewer's latest reviews that candidates must not repeat
@@ -181,15 +179,6 @@ class QueueFilter:
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def storable(text: str) -> str:
-    """``text`` with NUL and lone surrogates replaced by U+FFFD, one code point for one.
-
-    PostgreSQL cannot hold NUL in text and no engine can encode a lone surrogate
-    (a JSON escape can produce one); offsets into the original text still hold.
-    """
-    return UNSTORABLE.sub("\ufffd", text)
 
 
 def text_hash(text: str) -> str:
@@ -269,7 +258,7 @@ class Store:
         self, record: dict[str, Any], text: str, stamp: str, thresholds: dict[str, float]
     ) -> int:
         source = record.get("source") or {}
-        key = (storable(str(record["id"])), text_hash(text))
+        key = (str(record["id"]), text_hash(text))
         row = self.db.execute(
             "SELECT id FROM documents WHERE doc_key = ? AND text_hash = ?", key
         ).fetchone()
@@ -279,7 +268,7 @@ class Store:
                 " added_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     *key,
-                    storable(source["path"]) if source.get("path") else None,
+                    source.get("path"),
                     source.get("line"),
                     json.dumps(record.get("fields")) if record.get("fields") else None,
                     stamp,
@@ -290,7 +279,7 @@ class Store:
                 "INSERT INTO passages (document_id, idx, start_char, end_char, text)"
                 " VALUES (?, ?, ?, ?, ?)",
                 [
-                    (document_id, p["index"], p["start"], p["end"], storable(p["text"]))
+                    (document_id, p["index"], p["start"], p["end"], p["text"])
                     for p in record["passages"]
                 ],
             )
@@ -378,7 +367,7 @@ class Store:
                     reviewer,
                     decision,
                     *(_labels(labels)),
-                    storable(note) if note else note,
+                    note,
                     current["model_version"],
                     self._stamp(),
                 ),
@@ -671,5 +660,11 @@ def _review(row: Row) -> Review:
     if row["violence"] is not None:
         labels = Labels(row["violence"], row["graphic"], row["severity"])
     return Review(
-        row["id"], row["passage_id"], row["reviewer"], row["decision"], labels, row["decided_at"]
+        row["id"],
+        row["passage_id"],
+        row["reviewer"],
+        row["decision"],
+        labels,
+        row["decided_at"],
+        row["note"],
     )

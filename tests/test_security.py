@@ -28,8 +28,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from labeler import score_text
+from labeler.db import storable
 from labeler.review import GRAPHIC, NOT_VIOLENT
-from labeler.store import QueueFilter, Store, StoreError, storable
+from labeler.store import QueueFilter, Store, StoreError
 
 from .conftest import ROOT
 
@@ -63,14 +64,7 @@ def add(store: Store, model, doc_id: str, source: str, text: str, version: str |
     if version is not None:
         record["model"] = version
     store.add_record(record, text)
-    return store.passage_id(storable(doc_id), 0)
-
-
-def raw(store: Store, value: str) -> str:
-    """``value`` for a column the store writes as given (reviewer names, second-look
-    reasons, model versions): PostgreSQL cannot hold NUL, and the store does not yet
-    replace it there as it does in document ids, paths, texts and notes (``storable``)."""
-    return storable(value) if store.db.dialect == "postgresql" else value
+    return store.passage_id(doc_id, 0)
 
 
 def tables_intact(store: Store) -> None:
@@ -83,7 +77,7 @@ def test_injection_strings_in_store_values_are_data(store, model, evil):
     """Each string as a document id, source file, passage text, fields and model version,
     beside an ordinary document that a LIKE, an OR or a broken quote would match too."""
     plain = add(store, model, "plain", "plain.txt", VIOLENT)
-    version = raw(store, f"v-{evil}")
+    version = storable(f"v-{evil}")
     mine = add(store, model, evil, evil, f"{VIOLENT} {evil}", version=version)
     stored = storable(evil)  # NUL becomes U+FFFD (PostgreSQL cannot hold it), nothing else
     p = store.passage(mine)
@@ -115,11 +109,11 @@ def test_injection_strings_as_reviewer_names_notes_and_reasons_are_data(store, m
     plain = add(store, model, "plain", "plain.txt", VIOLENT)
     other = add(store, model, "other", "other.txt", VIOLENT)
     store.record_review(plain, "ana", "correct", GRAPHIC, note="ana's note")
-    name = raw(store, evil)
+    name = storable(evil)
     claimed = store.claim_next(name, order="document")
     assert claimed["id"] == other  # ana's reviewed passage is not served again
     store.record_review(other, name, "correct", NOT_VIOLENT, note=evil)
-    store.flag_for_second_look(other, raw(store, f"reason {evil}"))
+    store.flag_for_second_look(other, storable(f"reason {evil}"))
 
     assert [r.reviewer for r in store.reviews(other)] == [name]
     assert store.progress(name)["by_you"] == 1  # "%" or "_" counts no one else's
@@ -127,7 +121,7 @@ def test_injection_strings_as_reviewer_names_notes_and_reasons_are_data(store, m
     notes = store.db.execute("SELECT reviewer, note FROM reviews ORDER BY id").fetchall()
     assert [tuple(n) for n in notes] == [("ana", "ana's note"), (name, storable(evil))]
     reason = store.db.execute("SELECT reason FROM second_looks").fetchone()[0]
-    assert reason == raw(store, f"reason {evil}")
+    assert reason == storable(f"reason {evil}")
     assert store.claim_second_look(name) is None  # not the reviewer who made the call
     assert store.claim_second_look("ana")["id"] == other
     store.record_review(other, name, "undo")
@@ -176,7 +170,9 @@ def test_injection_strings_typed_in_the_dashboard_are_data(tmp_path, monkeypatch
         assert not at.exception
     store = Store(db)
     rows = store.db.execute("SELECT reviewer, decision, note FROM reviews ORDER BY id").fetchall()
-    assert [tuple(r) for r in rows] == [(evil.strip(), "correct", storable(evil)) for evil in EVIL]
+    assert [tuple(r) for r in rows] == [
+        (storable(evil.strip()), "correct", storable(evil)) for evil in EVIL
+    ]
     tables_intact(store)
     store.close()
 
