@@ -26,7 +26,9 @@ _FUNCTION_WORDS = frozenset(
 )
 
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
-_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+|\n\s*")
+# A sentence ends at a run of marks (matched from its first: a match tried from each mark
+# of a long run of them, "......", takes quadratic time), closing quotes, whitespace.
+_SENTENCE_END = re.compile(r"(?<![.!?\u2026])[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+|\n\s*")
 
 
 @dataclass(slots=True)

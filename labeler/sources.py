@@ -19,6 +19,7 @@ import gzip
 import io
 import os
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ CSV_SUFFIXES = {".csv"}
 KNOWN_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
 FORMATS = ("auto", "text", "html", "jsonl", "csv")
 ORIGINAL_KEPT = 2000  # characters of a bad line kept in the errors file
+MAX_NESTING = 100  # levels of JSON arrays and objects in a record (the output holds ~250)
 SNIFF_BYTES = 8192
 BOM = b"\xef\xbb\xbf"
 
@@ -175,13 +177,17 @@ def _read_kind(stream: _Counted, name: str, kind: str, options: ReadOptions) -> 
         elif b"\0" in head:
             yield InputError(name, None, "binary file (contains NUL bytes), not text")
         elif kind == "jsonl":
-            yield from _read_jsonl(stream, name, options)
+            jsonl = _read_jsonl(stream, name, options)
+            yield from _or_error(jsonl, name, "no documents: only blank lines")
         elif kind == "csv":
-            yield from _read_csv(stream, name, options)
+            rows = _read_csv(stream, name, options)
+            yield from _or_error(rows, name, "no documents: a header and no rows")
         else:
             yield from _read_whole(stream, name, kind, options)
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
+    except (OSError, EOFError) as err:  # gzip.BadGzipFile is an OSError
         yield InputError(name, None, f"cannot read: {err}")
+    except zlib.error as err:  # a damaged .gz: not an OSError
+        yield InputError(name, None, f"cannot read: corrupt gzip data ({err})")
 
 
 def _read_whole(stream: _Counted, name: str, kind: str, options: ReadOptions) -> Iterator[Item]:
@@ -199,6 +205,17 @@ def _read_whole(stream: _Counted, name: str, kind: str, options: ReadOptions) ->
         yield InputError(name, None, f"document is larger than the {_limit(options)} limit")
         return
     yield Document(name, html_to_text(text) if kind == "html" else text, name)
+
+
+def _or_error(items: Iterator[Item], name: str, reason: str) -> Iterator[Item]:
+    """``items``, or if there are none an error: a file of only blank lines, or a CSV
+    header alone, holds no document, and is reported like an empty file, not passed over."""
+    empty = True
+    for item in items:
+        empty = False
+        yield item
+    if empty:
+        yield InputError(name, None, reason)
 
 
 def _read_jsonl(stream: _Counted, name: str, options: ReadOptions) -> Iterator[Item]:
@@ -222,8 +239,30 @@ def _json_document(raw: bytes, name: str, number: int, options: ReadOptions) -> 
     if not isinstance(obj, dict):
         reason = f"expected a JSON object, got {_kind_of(obj)}"
         return InputError(name, number, reason, _original(raw))
+    if raw.count(b"[") + raw.count(b"{") > MAX_NESTING and _nested_deeper(obj, MAX_NESTING):
+        reason = f"JSON nested more than {MAX_NESTING} levels deep"
+        return InputError(name, number, reason, _original(raw))
     item = _record(obj, name, number, options)
     return item._replace(original=_original(raw)) if isinstance(item, InputError) else item
+
+
+def _nested_deeper(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels deep in ``value``.
+
+    The parser reads 1,024 levels, but such a record cannot be scored as read:
+    its fields are written back out (orjson writes at most 254 levels) and its
+    id made a string (``str`` of a list that deep overflows Python's stack).
+    Walked with a stack of its own, not recursion, for the same reason.
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            if level > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return False
 
 
 def _original(raw: bytes) -> str:
@@ -264,12 +303,16 @@ def _read_csv(stream: _Counted, name: str, options: ReadOptions) -> Iterator[Ite
         yield InputError(name, 1, reason)
         return
     while True:
+        first = lines.number + 1
         row = _next_row(reader, lines)
         yield from lines.take_errors()
         if row is None:
             return
         if isinstance(row, InputError):
             yield row
+        elif lines.ended:  # only a quote left open reads on past the end of the last line
+            reason = "malformed CSV: a quoted field is never closed (the row runs to the end)"
+            yield InputError(name, first, reason, ",".join(row)[:ORIGINAL_KEPT])
         elif row and row != [""]:
             yield _csv_document(header, row, name, lines.number, options)
 
@@ -301,6 +344,7 @@ class _CsvLines:
         self._lines = _lines(stream, options.max_bytes)
         self.name, self.number, self._options = name, 0, options
         self._errors: list[InputError] = []
+        self.ended = False  # csv.reader asked for a line after the last one
 
     def __iter__(self) -> _CsvLines:
         return self
@@ -318,6 +362,7 @@ class _CsvLines:
                 original = raw[:ORIGINAL_KEPT].decode("utf-8", "replace")
                 reason = f"not valid UTF-8 (byte {err.start})"
                 self._errors.append(InputError(self.name, self.number, reason, original))
+        self.ended = True
         raise StopIteration
 
     def take_errors(self) -> list[InputError]:
