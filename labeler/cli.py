@@ -61,6 +61,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         args.resume,
         args.quiet,
         store,
+        args.backend,
+        args.scheduler,
     )
     try:
         stats = run(job, sys.stdout, sys.stderr)
@@ -284,6 +286,17 @@ def parser() -> argparse.ArgumentParser:
         type=_positive,
         default=os.cpu_count() or 1,
         help="worker processes (default: all cores)",
+    )
+    s.add_argument(
+        "--backend",
+        choices=["local", "dask"],
+        help="local (default): --jobs processes here; dask: a dask.distributed cluster, "
+        "the --scheduler's or a local one of --jobs workers (pip install 'labeler[dask]')",
+    )
+    s.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="score on the dask cluster of this scheduler, e.g. tcp://host:8786",
     )
     s.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     s.add_argument("--errors", type=Path, help="write bad records here as JSONL")
