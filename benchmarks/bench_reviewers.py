@@ -20,12 +20,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.reviewer_process import fill, run_reviewers, scratch_postgres  # noqa: E402
 from labeler import load_model  # noqa: E402
+from labeler.model import Model  # noqa: E402
 from labeler.store import Store  # noqa: E402
 
 REVIEWERS, DECISIONS = 8, 10_000
 
 
-def measure(target: str, model: object) -> dict[str, float]:
+def measure(target: str, model: Model) -> dict[str, float]:
     fill(target, model, DECISIONS + 100)
     started = time.perf_counter()
     outcome = run_reviewers(target, REVIEWERS, DECISIONS)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from labeler import score_text
+from labeler.model import Model
 from labeler.review import GRAPHIC
 from labeler.store import Store
 
@@ -33,7 +34,7 @@ class Outcome:
     failures: dict[str, str] = field(default_factory=dict)  # reviewer -> what it printed on stderr
 
 
-def fill(target: str, model: object, n: int) -> None:
+def fill(target: str, model: Model, n: int) -> None:
     """One real-model-scored passage per document."""
     store = Store(target)
     texts = [f"Report {i}: gunmen attacked the village and shot {i} people." for i in range(n)]

@@ -473,7 +473,7 @@ def _run(job: Job, client: Any, stdout: IO[str], stderr: IO[str]) -> Stats:
         done.add(result.stats)
         for message in result.messages[: max(0, SHOWN_ERRORS - shown)]:
             bar.clear()
-            print(f"labeler: {message}", file=stderr)
+            print(f"labeler: {writers.plain(message)}", file=stderr)  # names are untrusted
         shown += len(result.messages)
         bar.update(done)
     sink.finish()

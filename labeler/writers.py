@@ -79,7 +79,7 @@ def report(record: dict[str, Any], colour: bool) -> str:
     cannot drive the terminal.
     """
     flags = ", ".join(record["flags"]) or "no flags"
-    lines = [f"{_plain(record['id'])}  severity {record['severity']}  ({flags})"]
+    lines = [f"{plain(record['id'])}  severity {record['severity']}  ({flags})"]
     for p in record["passages"]:
         if not p["flags"]:
             continue
@@ -100,9 +100,9 @@ def highlight(text: str, evidence: list[dict[str, Any]], colour: bool) -> str:
             merged.append([start, end])
     out, pos = [], 0
     for start, end in merged:
-        out += [_plain(text[pos:start]), _mark(_plain(text[start:end]), colour)]
+        out += [plain(text[pos:start]), _mark(plain(text[start:end]), colour)]
         pos = end
-    out.append(_plain(text[pos:]))
+    out.append(plain(text[pos:]))
     return "".join(out)
 
 
@@ -114,7 +114,7 @@ def _dim(text: str, colour: bool) -> str:
     return f"{DIM}{text}{RESET}" if colour else text
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     """Untrusted text made safe for a terminal: control characters escaped, lines joined."""
     text = text.replace("\r\n", " ").replace("\n", " ")
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)

@@ -293,3 +293,12 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
 def test_no_input_on_a_terminal_is_a_usage_error_not_a_hang():
     out = _tty_run([], {})
     assert "no INPUT given and nothing piped in" in out
+
+
+def test_error_messages_cannot_drive_the_terminal(tmp_path):
+    """A CSV header is untrusted: its escape codes are shown escaped, never sent raw."""
+    src = tmp_path / "export.csv"
+    src.write_text("\x1b]0;pwned\x07title,\x1b[2Jbody\nx,y\n")
+    result = run(src, "--quiet")
+    assert result.returncode == 1
+    assert b"\x1b" not in result.stderr and b"\\x1b[2Jbody" in result.stderr
