@@ -58,7 +58,9 @@ def is_url(target: str | Path) -> bool:
 def connect(target: str | Path) -> Database:
     """A connection to ``target``: a PostgreSQL URL, otherwise a SQLite file path."""
     try:
-        return Postgres(str(target)) if is_url(target) else Sqlite(Path(target))
+        if is_url(target):
+            return Postgres(str(target))
+        return with_retries(lambda: Sqlite(Path(target)), sqlite_transient)
     except (sqlite3.DatabaseError, OSError, ConnectionError) as error:
         raise StoreError(f"cannot open the review store {shown(target)}: {error}") from error
 
@@ -114,8 +116,12 @@ class Sqlite(Database):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error:
+            self.conn.close()
+            raise
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.conn.execute(sql, _storable(params))
@@ -137,8 +143,7 @@ class Sqlite(Database):
         self.conn.execute("COMMIT")
 
     def is_transient(self, error: Exception) -> bool:
-        text = str(error)
-        return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+        return sqlite_transient(error)
 
     def schema(self) -> dict[str, list[str]]:
         out = {}
@@ -157,6 +162,14 @@ class Sqlite(Database):
 
     def close(self) -> None:
         self.conn.close()
+
+
+def sqlite_transient(error: Exception) -> bool:
+    """Lock contention, or a WAL index being rebuilt after a writer was killed."""
+    text = str(error)
+    return isinstance(error, sqlite3.OperationalError) and any(
+        cause in text for cause in ("locked", "busy", "locking protocol")
+    )
 
 
 class Row(tuple):  # type: ignore[type-arg]
@@ -272,22 +285,27 @@ def _placeholders(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-def retrying(method: Callable[..., T]) -> Callable[..., T]:
-    """Retry a store write that met lock contention, with exponential backoff and jitter.
+def with_retries(call: Callable[[], T], transient: Callable[[Exception], bool]) -> T:
+    """``call()``, retried while it fails with a transient error, with exponential backoff
+    and jitter; only after ``RETRIES`` attempts does the error reach the caller."""
+    for attempt in range(RETRIES - 1):
+        try:
+            return call()
+        except Exception as error:
+            if not transient(error):
+                raise
+            time.sleep(BACKOFF * 2**attempt * random.uniform(0.5, 1.5))
+    return call()
 
-    The transaction was rolled back, so running the whole method again is safe;
-    only after ``RETRIES`` attempts does the error reach the caller.
+
+def retrying(method: Callable[..., T]) -> Callable[..., T]:
+    """A store method retried on lock contention (``with_retries``).
+
+    A failed transaction was rolled back, so running the whole method again is safe.
     """
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
-        for attempt in range(RETRIES - 1):
-            try:
-                return method(self, *args, **kwargs)
-            except Exception as error:
-                if not self.db.is_transient(error):
-                    raise
-                time.sleep(BACKOFF * 2**attempt * random.uniform(0.5, 1.5))
-        return method(self, *args, **kwargs)
+        return with_retries(lambda: method(self, *args, **kwargs), self.db.is_transient)
 
     return wrapper

@@ -320,6 +320,7 @@ class Store:
             )
         return document_id
 
+    @retrying  # a read too can meet a WAL index being rebuilt after a crash
     def passage(self, passage_id: int) -> dict[str, Any]:
         """A passage with its latest score and its document's identity."""
         row = self.db.execute(

@@ -31,7 +31,9 @@ def test_reviewers_killed_mid_write_lose_no_committed_decision(store_target, mod
     committed: set[tuple[int, str]] = set()
     for k, proc in enumerate(victims):
         for _ in range(40 + 25 * k):  # a different moment for each: mid-claim, mid-decision...
-            committed.add((json.loads(proc.stdout.readline())["passage"], f"v{k}"))
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()  # the reviewer is still at work
+            committed.add((json.loads(line)["passage"], f"v{k}"))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         for line in proc.stdout:  # decisions committed before the kill but not yet read
