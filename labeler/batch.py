@@ -445,6 +445,7 @@ def _run(job: Job, client: Any, stdout: IO[str], stderr: IO[str]) -> Stats:
     """
     model = cached_model(job.settings.model_dir)
     collect_less()
+    store = _open_store(job.store)  # before any output: an unreachable store writes nothing
     header = writers.csv_header() if job.settings.format == "csv" else ""
     if job.output:
         run_key = {
@@ -465,7 +466,6 @@ def _run(job: Job, client: Any, stdout: IO[str], stderr: IO[str]) -> Stats:
     items = resume_from(read_inputs(job.inputs, job.read, progress), sink.skip, sink.last)
     start, shown = time.monotonic(), 0
     done = Stats()
-    store = _open_store(job.store)
     for result in scored(job.settings, batches(items), job.jobs, client):
         if store is not None:  # idempotent: safe to redo after a crash
             store.add_records(result.stored, model.thresholds)

@@ -204,7 +204,7 @@ class Postgres(Database):
         try:
             import psycopg
         except ImportError as error:
-            raise RuntimeError(
+            raise StoreError(
                 "a PostgreSQL store needs psycopg: pip install 'labeler[postgres]'"
             ) from error
         self.psycopg = psycopg

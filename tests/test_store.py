@@ -312,6 +312,16 @@ def test_an_unreachable_store_is_a_clear_error_with_the_password_masked(tmp_path
     )
     assert "s3cret" not in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
+    src = tmp_path / "in.txt"
+    src.write_text(VIOLENT)
+    scored = tmp_path / "scored.jsonl"
+    result = subprocess.run(
+        [sys.executable, "-m", "labeler", "score", str(src), "--store", url, "-o", str(scored)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "cannot open the review store" in result.stderr
+    assert list(tmp_path.glob("scored*")) == []  # no output, not even a partial one
     notes = tmp_path / "notes.db"
     notes.write_text("some notes, not a database")
     with pytest.raises(StoreError, match="file is not a database"):
