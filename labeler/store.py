@@ -20,7 +20,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from labeler.db import Row, StoreError, connect, retrying
+from labeler.db import Row, StoreError, connect, retrying, storable
 from labeler.labels import LABELS
 from labeler.review import (
     DECISIONS,
@@ -122,6 +122,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX waiting_by_top ON scores (top DESC) WHERE waiting = 1;
         CREATE INDEX waiting_by_margin ON scores (margin) WHERE waiting = 1;
         """,
+    ),
+    (
+        # A batch of documents is added set-wide and found again by its stamp.
+        "0005_documents_by_added_at",
+        "CREATE INDEX documents_by_added_at ON documents (added_at)",
     ),
 ]
 # (table, parent table, column): rows the schema's foreign keys say must have a parent
@@ -236,10 +241,8 @@ class Store:
         self, pairs: list[tuple[dict[str, Any], str]], thresholds: dict[str, float] | None = None
     ) -> None:
         """Store many scored documents in one transaction (see ``add_record``)."""
-        stamp = self._stamp()
         with self._transaction():
-            for record, text in pairs:
-                self._add(record, text, stamp, thresholds or DEFAULT_THRESHOLDS)
+            self._add(pairs, self._stamp(), thresholds or DEFAULT_THRESHOLDS)
 
     @retrying
     def add_record(
@@ -252,73 +255,79 @@ class Store:
         (the scoring model's) rank the queue's most-uncertain-first order.
         """
         with self._transaction():
-            return self._add(record, text, self._stamp(), thresholds or DEFAULT_THRESHOLDS)
+            return self._add([(record, text)], self._stamp(), thresholds or DEFAULT_THRESHOLDS)[0]
 
     def _add(
-        self, record: dict[str, Any], text: str, stamp: str, thresholds: dict[str, float]
-    ) -> int:
-        source = record.get("source") or {}
-        key = (str(record["id"]), text_hash(text))
-        row = self.db.execute(
-            "SELECT id FROM documents WHERE doc_key = ? AND text_hash = ?", key
-        ).fetchone()
-        if row is None:
-            cursor = self.db.execute(
-                "INSERT INTO documents (doc_key, text_hash, source_path, source_line, fields,"
-                " added_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                (
-                    *key,
-                    source.get("path"),
-                    source.get("line"),
-                    json.dumps(record.get("fields")) if record.get("fields") else None,
-                    stamp,
-                ),
-            )
-            document_id = int(cursor.fetchone()[0])
-            self.db.executemany(
-                "INSERT INTO passages (document_id, idx, start_char, end_char, text)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [
-                    (document_id, p["index"], p["start"], p["end"], p["text"])
-                    for p in record["passages"]
-                ],
-            )
-        else:
-            document_id = int(row[0])
-        ids = {
-            idx: pid
-            for pid, idx in self.db.execute(
-                "SELECT id, idx FROM passages WHERE document_id = ?", (document_id,)
+        self, pairs: list[tuple[dict[str, Any], str]], stamp: str, thresholds: dict[str, float]
+    ) -> list[int]:
+        """Add documents in a handful of set-wide statements, not several per document:
+        on a PostgreSQL server each statement is a round trip. Returns their row ids."""
+        keys = [(storable(str(record["id"])), text_hash(text)) for record, text in pairs]
+        self.db.executemany(
+            "INSERT INTO documents (doc_key, text_hash, source_path, source_line, fields,"
+            " added_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (doc_key, text_hash) DO NOTHING",
+            [
+                (*key, *_document_fields(record), stamp)
+                for key, (record, _) in zip(keys, pairs, strict=True)
+            ],
+        )
+        added = {  # documents new in this transaction carry its stamp
+            (key, digest): doc_id
+            for doc_id, key, digest in self.db.execute(
+                "SELECT id, doc_key, text_hash FROM documents WHERE added_at = ?", (stamp,)
             )
         }
+        ids = [added.get(key) or self._document_id(key) for key in keys]
+        self.db.executemany(
+            "INSERT INTO passages (document_id, idx, start_char, end_char, text)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (document_id, idx) DO NOTHING",
+            [
+                (doc_id, p["index"], p["start"], p["end"], p["text"])
+                for key, doc_id, (record, _) in zip(keys, ids, pairs, strict=True)
+                if key in added
+                for p in record["passages"]
+            ],
+        )
+        rescored = {i for key, i in zip(keys, ids, strict=True) if key not in added}
+        passage_ids = self._passage_ids(stamp, rescored)
         self.db.executemany(
             "INSERT INTO scores (passage_id, model_version, violence, graphic, flags, severity,"
             " evidence, scored_at, top, margin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (passage_id, model_version) DO NOTHING",
             [
-                (
-                    ids[p["index"]],
-                    record["model"],
-                    p["scores"]["violence"],
-                    p["scores"]["graphic"],
-                    json.dumps(p["flags"]),
-                    p["severity"],
-                    json.dumps(p["evidence"]),
-                    stamp,
-                    max(p["scores"].values()),
-                    uncertainty(p["scores"], thresholds),
-                )
+                _score_row(passage_ids[doc_id, p["index"]], record["model"], p, stamp, thresholds)
+                for doc_id, (record, _) in zip(ids, pairs, strict=True)
                 for p in record["passages"]
             ],
         )
-        if row is not None:  # a re-scored document: what was reviewed stays out of the queue
-            self.db.execute(
+        for doc_id in rescored:
+            self.db.execute(  # a re-scored document: what was reviewed stays out of the queue
                 "UPDATE scores SET waiting = 0 WHERE waiting = 1 AND passage_id IN"
                 " (SELECT r.passage_id FROM reviews r JOIN passages p ON p.id = r.passage_id"
                 " WHERE p.document_id = ?)",
-                (document_id,),
+                (doc_id,),
             )
-        return document_id
+        return ids
+
+    def _document_id(self, key: tuple[str, str]) -> int:
+        row = self.db.execute(
+            "SELECT id FROM documents WHERE doc_key = ? AND text_hash = ?", key
+        ).fetchone()
+        return int(row[0])
+
+    def _passage_ids(self, stamp: str, old_documents: set[int]) -> dict[tuple[int, int], int]:
+        """(document id, passage index) -> passage id, for the documents just added (one
+        query) and for those stored before (one query each)."""
+        rows = self.db.execute(
+            "SELECT p.document_id, p.idx, p.id FROM passages p"
+            " JOIN documents d ON d.id = p.document_id WHERE d.added_at = ?",
+            (stamp,),
+        ).fetchall()
+        for doc_id in old_documents:
+            rows += self.db.execute(
+                "SELECT document_id, idx, id FROM passages WHERE document_id = ?", (doc_id,)
+            ).fetchall()
+        return {(doc_id, idx): pid for doc_id, idx, pid in rows}
 
     @retrying  # a read too can meet a WAL index being rebuilt after a crash
     def passage(self, passage_id: int) -> dict[str, Any]:
@@ -650,6 +659,30 @@ class Store:
             if count:
                 problems.append(f"{count} {table} rows refer to a missing {parent} row")
         return problems
+
+
+def _document_fields(record: dict[str, Any]) -> tuple[Any, Any, str | None]:
+    source = record.get("source") or {}
+    fields = json.dumps(record["fields"]) if record.get("fields") else None
+    return source.get("path"), source.get("line"), fields
+
+
+def _score_row(
+    passage_id: int, model: str, p: dict[str, Any], stamp: str, thresholds: dict[str, float]
+) -> tuple[Any, ...]:
+    """A passage's row in ``scores``; ``thresholds`` (the scoring model's) give its margin."""
+    return (
+        passage_id,
+        model,
+        p["scores"]["violence"],
+        p["scores"]["graphic"],
+        json.dumps(p["flags"]),
+        p["severity"],
+        json.dumps(p["evidence"]),
+        stamp,
+        max(p["scores"].values()),
+        uncertainty(p["scores"], thresholds),
+    )
 
 
 def _labels(labels: Labels | None) -> tuple[int | None, int | None, int | None]:

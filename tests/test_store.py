@@ -14,6 +14,7 @@ from labeler import score_text
 from labeler.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, Labels
 from labeler.store import MIGRATIONS, Store, StoreError
 
+TABLES = ("documents", "passages", "scores")
 VIOLENT = "Gunmen stormed the village at dawn and shot dead eleven people."
 CALM = "The council approved a new budget for the library."
 
@@ -58,6 +59,7 @@ SCHEMA = {
     "waiting_by_passage": [],
     "waiting_by_top": [],
     "waiting_by_margin": [],
+    "documents_by_added_at": [],
 }  # fmt: skip
 
 
@@ -89,6 +91,19 @@ def test_adding_is_idempotent_and_rescoring_keeps_reviews(store, model):
     store.add_record(rescored, f"{VIOLENT}\n\n{CALM}")
     assert store.db.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == 4
     assert store.current_labels(1) == GRAPHIC
+
+
+def test_a_batch_mixing_new_old_and_repeated_documents_stores_each_once(store, model):
+    add(store, model, "old", f"{VIOLENT}\n\n{CALM}")
+    store.record_review(1, "ana", "correct", GRAPHIC)
+    texts = {"old": f"{VIOLENT}\n\n{CALM}", "new": CALM, "another": VIOLENT}
+    batch = [(score_text(t, k, model), t) for k, t in texts.items()]
+    rescored = dict(batch[0][0], model="next-version")
+    store.add_records([*batch, batch[1], (rescored, texts["old"])])
+    counts = {t: store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
+    assert counts == {"documents": 3, "passages": 4, "scores": 6}
+    assert store.current_labels(1) == GRAPHIC
+    assert store.claim_next("ben")["id"] != 1  # the reviewed passage stays out of the queue
 
 
 def test_confirm_correct_skip_and_undo(store, model):
