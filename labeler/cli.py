@@ -132,6 +132,27 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     return EXIT_OK if outcome["promoted"] else EXIT_FAILED
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check the review store's integrity, e.g. after a crash; exit 1 if anything is wrong.
+
+    Example: labeler check --store review.db
+    """
+    from labeler.db import shown
+    from labeler.store import Store
+
+    target = config.store_target(args.store)
+    store = Store(target)
+    problems = store.integrity()
+    counts = store.counts()
+    store.close()
+    for problem in problems:
+        print(f"labeler: {problem}", file=sys.stderr)
+    summary = ", ".join(f"{n:,} {t}" for t, n in counts.items())
+    verdict = f"{len(problems)} problems" if problems else "ok"
+    print(f"{shown(target)}: {summary}; integrity {verdict}")
+    return EXIT_FAILED if problems else EXIT_OK
+
+
 def cmd_quality(args: argparse.Namespace) -> int:
     """List reviews a cross-validated model confidently disagrees with, for a second look.
 
@@ -344,6 +365,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--data", default="training/data")
     r.add_argument("--tolerance", type=float, default=0.02, help="largest AUPRC drop allowed")
     r.add_argument("--force", action="store_true", help="promote even if the gate refuses")
+    c = add("check", cmd_check, "check the review store's integrity (e.g. after a crash)")
+    c.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     q = add("quality", cmd_quality, "find reviews that are probably mistakes")
     q.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     q.add_argument("--data", default="training/data")

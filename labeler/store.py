@@ -648,6 +648,14 @@ class Store:
                 "model_scores": {"violence": p["violence"], "graphic": p["graphic"]},
             }
 
+    def counts(self) -> dict[str, int]:
+        """How many documents, passages and reviews the store holds."""
+        row = self.db.execute(
+            "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM passages),"
+            " (SELECT COUNT(*) FROM reviews)"
+        ).fetchone()
+        return {"documents": row[0], "passages": row[1], "reviews": row[2]}
+
     def integrity(self) -> list[str]:
         """Problems found by the engine's own check and by the store's invariants."""
         problems = self.db.integrity()

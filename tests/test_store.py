@@ -387,3 +387,31 @@ def test_a_write_that_meets_a_held_lock_is_retried_not_failed(store_target, mode
     assert [r.decision for r in store.reviews(1)] == ["confirm"]  # ...and landed once
     store.close()
     holder.close()
+
+
+def test_labeler_check_reports_counts_and_integrity(store_target, tmp_path):
+    import subprocess
+    import sys
+
+    def check():
+        return subprocess.run(
+            [sys.executable, "-m", "labeler", "check", "--store", store_target],
+            capture_output=True,
+            text=True,
+        )
+
+    src = tmp_path / "in.txt"
+    src.write_text(f"{VIOLENT}\n\n{CALM}")
+    subprocess.run([sys.executable, "-m", "labeler", "score", str(src), "--store", store_target,
+                    "--quiet"], check=True, capture_output=True)  # fmt: skip
+    result = check()
+    assert result.returncode == 0, result.stderr
+    assert "1 documents, 2 passages, 0 reviews; integrity ok" in result.stdout
+    if store_target.endswith(".db"):  # damage it as a hand edit might (SQLite lets one)
+        store = Store(store_target)
+        store.db.execute("PRAGMA foreign_keys=OFF")
+        store.db.execute("DELETE FROM documents")
+        store.close()
+        result = check()
+        assert result.returncode == 1
+        assert "2 passages rows refer to a missing documents row" in result.stderr
