@@ -174,7 +174,10 @@ class QueueFilter:
             clauses.append(" AND s.flags LIKE ?")
             params.append(f'%"{self.label}"%')
         if self.source_path is not None:
-            clauses.append(" AND d.source_path = ?")
+            clauses.append(
+                " AND EXISTS (SELECT 1 FROM passages p JOIN documents d ON d.id = p.document_id"
+                " WHERE p.id = s.passage_id AND d.source_path = ?)"
+            )
             params.append(self.source_path)
         if self.model_version is not None:
             clauses.append(" AND s.model_version = ?")
@@ -495,29 +498,32 @@ class Store:
         away goes back to the queue; two reviewers never hold the same one.
         """
         queue = queue or QueueFilter()
-        # each order follows an index, so the next item is found without sorting the store;
-        # "active" is most uncertain first, skipping near-duplicates of what was just seen
+        # each order follows a partial index of waiting passages, so the next item is found
+        # without sorting; "active" is most uncertain first, skipping near-duplicates of
+        # what was just seen. (ORDER BY, the same as a rank for the outer query.)
         orders = {
-            "document": "s.passage_id",
-            "score": "s.top DESC",
-            "uncertain": "s.margin",
-            "active": "s.margin",
+            "document": ("s.passage_id", "s.passage_id"),
+            "score": ("s.top DESC", "-s.top"),
+            "uncertain": ("s.margin", "s.margin"),
+            "active": ("s.margin", "s.margin"),
         }
         if order not in orders:
             raise StoreError(f"order must be one of {', '.join(orders)}")
         where, params = queue.where("s.top")
-        order_sql = orders[order]
+        order_sql, rank = orders[order]
         now = self._stamp()
         with self._transaction():
             self.db.execute(
                 "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
             )  # expired claims, and this reviewer's last one: a reviewer holds one passage
+            # The candidates come from scores alone, in index order: joined to passages
+            # in one query, PostgreSQL would merge-join from the first passage ever stored.
             rows = self.db.execute(
-                "SELECT p.id, p.text FROM scores s JOIN passages p ON p.id = s.passage_id"
-                " JOIN documents d ON d.id = p.document_id"
-                " WHERE s.waiting = 1"  # a literal, so both engines use the partial indexes
-                " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.passage_id = p.id)"
-                f"{where} ORDER BY {order_sql} LIMIT ?",
+                f"SELECT p.id, p.text FROM (SELECT s.passage_id, {rank} AS queue_rank"
+                " FROM scores s WHERE s.waiting = 1"  # a literal: the partial indexes apply
+                " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.passage_id = s.passage_id)"
+                f"{where} ORDER BY {order_sql} LIMIT ?) q"
+                " JOIN passages p ON p.id = q.passage_id ORDER BY q.queue_rank",
                 (*params, ACTIVE_WINDOW if order == "active" else 1),
             ).fetchall()
             if not rows:

@@ -189,6 +189,7 @@ FRAGMENTS = {
     ("labeler/store.py", "where", "top"): "a column expression claim_next passes: 's.top'",
     ("labeler/store.py", "claim_next", "where"): "QueueFilter.where: fixed clauses, values as ?",
     ("labeler/store.py", "claim_next", "order_sql"): "looked up in a fixed dict of ORDER BYs",
+    ("labeler/store.py", "claim_next", "rank"): "looked up in the same fixed dict",
     ("labeler/store.py", "integrity", "table"): "from the ORPHAN_CHECKS constant",
     ("labeler/store.py", "integrity", "parent"): "from the ORPHAN_CHECKS constant",
     ("labeler/store.py", "integrity", "column"): "from the ORPHAN_CHECKS constant",
