@@ -51,14 +51,10 @@ def _storable(params: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(map(storable, params))
 
 
-def is_url(target: str | Path) -> bool:
-    return str(target).startswith(POSTGRES_SCHEMES)
-
-
 def connect(target: str | Path) -> Database:
     """A connection to ``target``: a PostgreSQL URL, otherwise a SQLite file path."""
     try:
-        if is_url(target):
+        if str(target).startswith(POSTGRES_SCHEMES):
             return Postgres(str(target))
         return with_retries(lambda: Sqlite(Path(target)), sqlite_transient)
     except (sqlite3.DatabaseError, OSError, ConnectionError) as error:

@@ -200,7 +200,6 @@ class Store:
     """
 
     def __init__(self, target: str | Path, now: Any = utc_now) -> None:
-        self.target = target
         self.now = now
         self.db = connect(target)
         self.migrate()
@@ -219,7 +218,7 @@ class Store:
         blank store at once apply each migration once, never twice.
         """
         applied = []
-        with self._transaction():
+        with self.db.write():
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS migrations"
                 " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
@@ -236,15 +235,12 @@ class Store:
                 applied.append(name)
         return applied
 
-    def _transaction(self) -> Any:
-        return self.db.write()  # every transaction here writes: take the lock first
-
     @retrying
     def add_records(
         self, pairs: list[tuple[dict[str, Any], str]], thresholds: dict[str, float] | None = None
     ) -> None:
         """Store many scored documents in one transaction (see ``add_record``)."""
-        with self._transaction():
+        with self.db.write():
             self._add(pairs, self._stamp(), thresholds or DEFAULT_THRESHOLDS)
 
     @retrying
@@ -257,7 +253,7 @@ class Store:
         that version; passages, earlier scores and reviews are kept. ``thresholds``
         (the scoring model's) rank the queue's most-uncertain-first order.
         """
-        with self._transaction():
+        with self.db.write():
             return self._add([(record, text)], self._stamp(), thresholds or DEFAULT_THRESHOLDS)[0]
 
     def _add(
@@ -371,7 +367,7 @@ class Store:
             raise StoreError("a correction needs the corrected labels")
         elif decision in ("skip", "undo"):
             labels = None
-        with self._transaction():
+        with self.db.write():
             cursor = self.db.execute(
                 "INSERT INTO reviews (passage_id, reviewer, decision, violence, graphic, severity,"
                 " note, model_version, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -466,8 +462,8 @@ class Store:
         out = {"reviewed": reviewed, "remaining": total - reviewed, "by_you": mine}
         for label in LABELS:
             out[f"{label}_waiting"] = self.db.execute(
-                "SELECT COUNT(DISTINCT s.passage_id) FROM scores s WHERE s.flags LIKE ?"
-                " AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = s.passage_id)",
+                "SELECT COUNT(DISTINCT s.passage_id) FROM scores s"
+                " WHERE s.waiting = 1 AND s.flags LIKE ?",
                 (f'%"{label}"%',),
             ).fetchone()[0]
         return out
@@ -512,7 +508,7 @@ class Store:
         where, params = queue.where("s.top")
         order_sql, rank = orders[order]
         now = self._stamp()
-        with self._transaction():
+        with self.db.write():
             self.db.execute(
                 "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
             )  # expired claims, and this reviewer's last one: a reviewer holds one passage
@@ -551,7 +547,7 @@ class Store:
         """Claim one given passage (after an undo, to decide it again); False if another
         reviewer holds it. Releases the reviewer's previous claim."""
         now, expires = self._stamp(), (self.now() + ttl).isoformat(timespec="microseconds")
-        with self._transaction():
+        with self.db.write():
             self.db.execute(
                 "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
             )
@@ -570,7 +566,7 @@ class Store:
         """Put a reviewed passage back in front of a different reviewer (e.g. a probable
         labelling mistake found by ``labeler quality``)."""
         self.passage(passage_id)
-        with self._transaction():
+        with self.db.write():
             self.db.execute(
                 "INSERT INTO second_looks (passage_id, reason, flagged_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (passage_id) DO NOTHING",
@@ -584,7 +580,7 @@ class Store:
         """Claim the oldest flagged passage that ``reviewer`` has not reviewed and that no
         second person has reviewed since it was flagged."""
         now = self._stamp()
-        with self._transaction():
+        with self.db.write():
             self.db.execute(
                 "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
             )

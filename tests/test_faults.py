@@ -62,7 +62,7 @@ def test_scorer_killed_mid_write_then_rerun_stores_each_document_once(store_targ
         [*command, "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     deadline = time.monotonic() + 120
-    while count_or_zero(store_target) == 0 and time.monotonic() < deadline:
+    while count(store_target, "documents") == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
     scorer.send_signal(signal.SIGKILL)
     scorer.wait()
@@ -80,11 +80,3 @@ def test_scorer_killed_mid_write_then_rerun_stores_each_document_once(store_targ
     assert count(store_target, "scores") == 2 * docs
     assert store.integrity() == []
     store.close()
-
-
-def count_or_zero(target: str) -> int:
-    """Documents stored so far; 0 while the scorer has not yet created the schema."""
-    try:
-        return count(target, "documents")
-    except Exception:
-        return 0
