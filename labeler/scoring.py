@@ -94,20 +94,17 @@ def _document(
 ) -> dict[str, Any]:
     if len(passages) == 1:  # most records: the document is its one passage
         only = passages[0]
-        return {
-            "id": doc_id,
-            "scores": only["scores"],
-            "flags": only["flags"],
-            "severity": only["severity"],
-            "passages": passages,
-            "model": version,
-        }
-    flagged = {name for p in passages for name in p["flags"]}
+        scores, flags, severity = only["scores"], only["flags"], only["severity"]
+    else:
+        flagged = {name for p in passages for name in p["flags"]}
+        scores = _scores(top)
+        flags = [label for label in LABELS if label in flagged]
+        severity = max(p["severity"] for p in passages)
     return {
         "id": doc_id,
-        "scores": _scores(top),
-        "flags": [label for label in LABELS if label in flagged],
-        "severity": max(p["severity"] for p in passages),
+        "scores": scores,
+        "flags": flags,
+        "severity": severity,
         "passages": passages,
         "model": version,
     }
