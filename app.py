@@ -19,11 +19,10 @@ import pandas as pd
 import streamlit as st
 
 from labeler import config
-from labeler.batch import score_into_store
+from labeler.batch import cached_model, score_into_store
 from labeler.export import render
 from labeler.feedback import retrain
 from labeler.labels import rubric
-from labeler.model import load_model
 from labeler.registry import Registry
 from labeler.render import context_html, heading_html, history_html
 from labeler.review import (
@@ -31,6 +30,7 @@ from labeler.review import (
     IN_PASSING,
     NOT_VIOLENT,
     VIOLENT_NOT_GRAPHIC,
+    Labels,
     standing,
     statistics,
 )
@@ -106,11 +106,11 @@ def reviewer_name() -> str:
     return st.sidebar.text_input("Reviewer name", key="reviewer").strip()
 
 
-def decide(reviewer: str, passage_id: int, decision: str, labels: object) -> None:
+def decide(reviewer: str, passage_id: int, decision: str, labels: Labels | None) -> None:
     store = open_store()
     note = st.session_state.pop("note", "").strip() or None
     try:
-        store.record_review(passage_id, reviewer, decision, labels, note)  # type: ignore[arg-type]
+        store.record_review(passage_id, reviewer, decision, labels, note)
     finally:
         store.close()
     st.session_state.pop("current", None)
@@ -206,7 +206,7 @@ def show_statistics(store: Store) -> None:
     if not items:
         st.info("No reviews yet.")
         return
-    rows = {label: s for label, s in stats["labels"].items()}
+    rows = stats["labels"]
     columns = st.columns(len(rows))
     for column, (label, s) in zip(columns, rows.items(), strict=True):
         column.metric(
@@ -227,16 +227,14 @@ def show_statistics(store: Store) -> None:
     }
     st.bar_chart(pd.DataFrame(chart, index=list(rows)), stack=False, y_label="share")
     st.subheader("Passages where reviewers disagree")
-    disputed = [i for i in items if i.passage_id in set(stats["disagreements"])]
+    disagreements = set(stats["disagreements"])
+    disputed = [i for i in items if i.passage_id in disagreements]
     st.dataframe(
         [
             {
                 "passage": i.passage_id,
                 "text": store.passage(i.passage_id)["text"],
-                **{
-                    who: f"V{lab.violence} G{lab.graphic} S{lab.severity}"
-                    for who, lab in i.by_reviewer.items()
-                },
+                **{who: _short(lab) for who, lab in i.by_reviewer.items()},
             }
             for i in disputed
         ],
@@ -255,13 +253,15 @@ def review_history(store: Store, passage_id: int) -> list[dict[str, str]]:
             "reviewer": r.reviewer,
             "decision": r.decision
             + (" (undone)" if r.decision != "undo" and r.id not in kept else ""),
-            "labels": "–"
-            if r.labels is None
-            else f"V{r.labels.violence} G{r.labels.graphic} S{r.labels.severity}",
+            "labels": "–" if r.labels is None else _short(r.labels),
             "note": r.note or "",
         }
         for r in reviews
     ]
+
+
+def _short(labels: Labels) -> str:
+    return f"V{labels.violence} G{labels.graphic} S{labels.severity}"
 
 
 def show_history(store: Store, default: int) -> None:
@@ -300,13 +300,14 @@ def is_admin(name: str) -> bool:
     """Admins (LABELER_ADMINS, comma-separated: names, or e-mails with st.login) may retrain,
     promote and roll back."""
     admins = {a.strip() for a in os.environ.get("LABELER_ADMINS", "").split(",") if a.strip()}
-    return bool(name) and name in admins
+    return name in admins  # never "": blank entries are dropped
 
 
 def show_model(name: str) -> None:
     """The current model, its card and last gate decision; retrain, promote, roll back."""
     registry = Registry(config.home())
-    card = load_model(config.model_dir()).card
+    # cached: the page reruns on every click; version directories never change
+    card = cached_model(str(config.model_dir() or "") or None).card
     st.header(f"Model {card['version']}")
     st.caption(
         "shipped with the package"

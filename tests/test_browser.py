@@ -219,7 +219,6 @@ def test_keyboard_shortcut_records_a_graphic_correction(dashboard, page):
     expect(page.get_by_text("Gunmen shot dead eleven villagers.")).to_be_visible()
     graphic = page.get_by_role("button", name="Graphic (G)")
     expect(graphic).to_be_visible()
-    page.screenshot(path="/tmp/queue.png", full_page=True)
     # Shortcuts are ignored while a text input has focus: move focus to the page.
     page.get_by_text("d1 · passage 0").click()
     expect(page.get_by_label("Reviewer name")).not_to_be_focused()
