@@ -119,18 +119,7 @@ def main() -> None:
             big = Path(tmp) / "large.jsonl"
             n = int(args.passages * args.rss_mb / size)
             write_input(big, texts, n)
-            seconds, rss = timed(
-                [
-                    sys.executable,
-                    "-m",
-                    "labeler",
-                    "score",
-                    str(big),
-                    "-o",
-                    f"{tmp}/d.jsonl",
-                    "--quiet",
-                ]
-            )
+            seconds, rss = timed(labeler(big, f"{tmp}/d.jsonl"))
             print(
                 f"large input: {big.stat().st_size / 1e6:,.0f} MB, {n:,} passages in "
                 f"{seconds:,.0f} s ({n / seconds:,.0f}/s), peak RSS {rss:.0f} MB"

@@ -124,16 +124,7 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
         if isinstance(item, InputError):
             stats.errors += 1
             messages.append(item.message())
-            errors.append(
-                writers.jsonl(
-                    {
-                        "path": item.path,
-                        "line": item.line,
-                        "reason": item.reason,
-                        "original": item.original,
-                    }
-                )
-            )
+            errors.append(writers.jsonl(item._asdict()))  # path, line, reason, original
             continue
         record = next(records)
         record["source"] = {"path": item.path, "line": item.line}
@@ -261,6 +252,7 @@ class StreamSink:
     def write(self, result: BatchResult) -> None:
         self.stream.write(result.output)
         self.stream.flush()
+        self.stats.add(result.stats)
         if self.errors:
             self.errors.write(result.errors)
             self.errors.flush()
@@ -295,10 +287,7 @@ class FileSink:
             self._save(0, None)
         else:
             self.skip, self.last = state["items"], state["last"]
-            stats = state["stats"]
-            self.stats = Stats(
-                stats["documents"], stats["passages"], stats["errors"], stats["flagged"]
-            )
+            self.stats = Stats(**state["stats"])
             self.out = _truncated(self.partial, state["output_bytes"])
             self.errors = _truncated(errors_path, state["errors_bytes"]) if errors_path else None
 
@@ -353,10 +342,9 @@ def _truncated(path: Path, size: int) -> IO[str]:
 
 def resume_from(items: Iterator[Item], skip: int, last: dict[str, Any] | None) -> Iterator[Item]:
     """Drop the ``skip`` records already done, checking the input has not changed."""
-    if skip:
-        done = list(islice(items, skip - 1))
-        final = next(items, None)
-        if final is None or item_key(final) != last or len(done) != skip - 1:
+    if skip:  # skipped one at a time: the records done are never all held at once
+        final = next(islice(items, skip - 1, None), None)
+        if final is None or item_key(final) != last:
             raise UsageError("cannot resume: the input no longer matches the interrupted run")
     return items
 
@@ -480,7 +468,7 @@ def _run(job: Job, client: Any, stdout: IO[str], stderr: IO[str]) -> Stats:
     if store is not None:
         store.close()
     bar.clear()
-    total = sink.stats if isinstance(sink, FileSink) else done
+    total = sink.stats  # a FileSink's include the records done before a resume
     if not job.quiet:
         print(summary(total, time.monotonic() - start, job.errors, shown), file=stderr)
     return total

@@ -150,12 +150,11 @@ def _read_file(path: Path, options: ReadOptions, progress: Progress) -> Iterator
 def _read_stream(
     stream: Any, name: str, options: ReadOptions, progress: Progress
 ) -> Iterator[Item]:
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
+    counted = _Counted(stream, None, progress)
     kind = options.input_format
     if kind == "auto":
-        head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES].lstrip()
-        kind = "jsonl" if head.startswith(b"{") else "text"
-    yield from _read_kind(_Counted(buffered, None, progress), name, kind, options)
+        kind = "jsonl" if counted.peek().lstrip().startswith(b"{") else "text"
+    yield from _read_kind(counted, name, kind, options)
 
 
 def _kind(path: Path) -> str:
@@ -284,8 +283,8 @@ def _record(obj: dict[str, Any], name: str, number: int, options: ReadOptions) -
         return InputError(name, number, f"text is larger than the {_limit(options)} limit")
     raw_id = obj.get(options.id_field)
     doc_id = f"{name}:{number}" if raw_id in (None, "") else str(raw_id)
-    if len(obj) <= 2 and options.id_field in obj:
-        return Document(doc_id, text, name, number)
+    if len(obj) <= 2 and options.id_field in obj and options.id_field != options.text_field:
+        return Document(doc_id, text, name, number)  # no other fields: none to copy
     extra = {k: v for k, v in obj.items() if k != options.text_field and k != options.id_field}
     return Document(doc_id, text, name, number, extra or None)
 

@@ -98,6 +98,12 @@ def test_custom_text_and_id_fields(tmp_path):
     assert got[0]["id"] == "k1" and got[0]["fields"] == {"text": 5}
 
 
+def test_id_field_that_is_the_text_field_still_carries_the_other_fields(tmp_path):
+    src = jsonl_file(tmp_path / "in.jsonl", [{"text": VIOLENT, "desk": "world"}])
+    got = records(run(src, "--id-field", "text").stdout)
+    assert got[0]["id"] == VIOLENT and got[0]["fields"] == {"desk": "world"}
+
+
 def test_csv_output_one_row_per_passage_with_formulas_escaped(tmp_path):
     src = jsonl_file(
         tmp_path / "in.jsonl",
