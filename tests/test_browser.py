@@ -35,6 +35,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# A loaded 2-core CI machine can take more than Playwright's default 5 s to rerun a page.
+expect.set_options(timeout=20_000)
 XSS = (
     'He was shot. <script>window.__xss=1</script><img src=x onerror="window.__xss=2"> end'
     " **bold** [link](javascript:alert(3)) ![pixel](http://127.0.0.1:9/p.png) $x^2$"
