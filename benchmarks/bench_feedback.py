@@ -70,13 +70,10 @@ def review(store: Store, model, rows: list, flip: bool = False) -> None:  # type
         violence = 1 - row["violence"] if flip else row["violence"]
         graphic = 0 if flip or not violence else int(row["graphic"] or 0)
         labels = Labels(violence, graphic, 3 if graphic else 2 if violence else 0)
-        ids = store.db.execute(
-            "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id"
-            " WHERE d.doc_key = ?",
-            (record["id"],),
-        ).fetchall()
-        for (pid,) in ids:
-            store.record_review(pid, "sim", "correct", labels)
+        for p in record["passages"]:
+            store.record_review(
+                store.passage_id(record["id"], p["index"]), "sim", "correct", labels
+            )
 
 
 def simulate(rounds: int = 3, batch: int = 199) -> dict:

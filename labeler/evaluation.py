@@ -117,10 +117,11 @@ def evaluate(model: Model, rows: list[Row]) -> dict[str, Any]:
     test = test_rows(rows)
     texts = [r.text for r in test]
     predict, base_thresholds = baseline(rows, float(model.card["target_precision"]))
+    proba = {"model": model.predict_proba(texts), "baseline": predict(texts)}
     return {
-        "model": evaluate_scores(test, model.predict_proba(texts), model.thresholds),
-        "baseline": evaluate_scores(test, predict(texts), base_thresholds),
-        "_proba": {"model": model.predict_proba(texts), "baseline": predict(texts)},
+        "model": evaluate_scores(test, proba["model"], model.thresholds),
+        "baseline": evaluate_scores(test, proba["baseline"], base_thresholds),
+        "_proba": proba,
         "_rows": test,
     }
 

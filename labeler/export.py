@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterable
 from pathlib import Path
-
-import orjson
+from typing import Any, TextIO
 
 from labeler.store import Store
-from labeler.writers import csv_safe
+from labeler.writers import csv_safe, jsonl
 
 COLUMNS = [
     "id",
@@ -26,20 +26,31 @@ COLUMNS = [
 ]
 
 
-def render(rows: list[dict], fmt: str) -> str:
-    """Reviewed rows as JSONL or CSV text (CSV cells escaped against formulas)."""
-    if fmt != "csv":
-        return "".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE).decode() for r in rows)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
+def write(rows: Iterable[dict[str, Any]], f: TextIO, fmt: str) -> int:
+    """Write reviewed rows to ``f`` as JSONL or CSV (cells escaped against formulas);
+    returns how many rows were written."""
+    writer = csv.writer(f) if fmt == "csv" else None
+    if writer:
+        writer.writerow(COLUMNS)
+    count = 0
     for row in rows:
+        count += 1
+        if writer is None:
+            f.write(jsonl(row))
+            continue
         flat = {
             **row,
             "model_violence": row["model_scores"]["violence"],
             "model_graphic": row["model_scores"]["graphic"],
         }
         writer.writerow([csv_safe(flat[c]) for c in COLUMNS])
+    return count
+
+
+def render(rows: list[dict], fmt: str) -> str:
+    """Reviewed rows as JSONL or CSV text (CSV cells escaped against formulas)."""
+    buffer = io.StringIO()
+    write(rows, buffer, fmt)
     return buffer.getvalue()
 
 
@@ -48,24 +59,9 @@ def export(target: str | Path, output: Path, fmt: str | None = None) -> int:
     fmt = fmt or ("csv" if output.suffix.lower() == ".csv" else "jsonl")
     store = Store(target)
     tmp = output.with_name(output.name + ".partial")
-    count = 0
     try:
         with tmp.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f) if fmt == "csv" else None
-            if writer:
-                writer.writerow(COLUMNS)
-            for row in store.reviewed():
-                count += 1
-                if writer is None:
-                    f.write(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE).decode())
-                    continue
-                scores = row.pop("model_scores")
-                flat = {
-                    **row,
-                    "model_violence": scores["violence"],
-                    "model_graphic": scores["graphic"],
-                }
-                writer.writerow([csv_safe(flat[c]) for c in COLUMNS])
+            count = write(store.reviewed(), f, fmt)
         os.replace(tmp, output)
     finally:
         store.close()

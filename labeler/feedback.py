@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from labeler.dataset import Row
-from labeler.evaluation import POOLED, evaluate_scores, test_rows
+import numpy as np
+
+from labeler.dataset import Row, split_of
+from labeler.evaluation import POOLED, evaluate_scores, pr_points, test_rows
 from labeler.labels import LABELS
 from labeler.model import Model
-from labeler.training import REVIEWED
+from labeler.training import REVIEWED, choose_threshold, train
 
 TOLERANCE = 0.02
 MIN_POSITIVES = 5  # AUPRC on fewer positives swings by chance: not gated
@@ -49,12 +51,14 @@ def gate(
     """Compare AUPRC per label and source on the test split; list every regression.
 
     Sources with fewer than MIN_POSITIVES positives for a label are shown but not gated.
+    ``candidate_metrics`` and ``candidate_pr_curve`` are the candidate's own, for its card.
     """
     test = test_rows(rows)
     texts = [r.text for r in test]
+    models = {"candidate": candidate, "current": current}
+    proba = {name: model.predict_proba(texts) for name, model in models.items()}
     scores = {
-        name: evaluate_scores(test, model.predict_proba(texts), model.thresholds)
-        for name, model in (("candidate", candidate), ("current", current))
+        name: evaluate_scores(test, proba[name], model.thresholds) for name, model in models.items()
     }
     regressions = []
     for label in LABELS:
@@ -89,6 +93,7 @@ def gate(
             for label, by_label in scores["current"].items()
         },
         "candidate_metrics": scores["candidate"],
+        "candidate_pr_curve": pr_points(test, proba["candidate"]),
     }
 
 
@@ -118,11 +123,6 @@ def retune_thresholds(
 
     Labels with fewer than MIN_POSITIVES reviewed positives keep their threshold.
     """
-    import numpy as np
-
-    from labeler.dataset import split_of
-    from labeler.training import choose_threshold
-
     held = [r for r in rows if r.source == REVIEWED and split_of(r.group) != "train"]
     proba = model.predict_proba([r.text for r in held]) if held else np.zeros((0, len(LABELS)))
     out: dict[str, dict[str, Any]] = {}
@@ -162,8 +162,6 @@ def suspicious_reviews(
     """
     import hashlib
 
-    from labeler.training import train
-
     def fold_of(row: Row) -> int:
         return int(hashlib.sha256(row.group.encode()).hexdigest(), 16) % folds
 
@@ -202,7 +200,6 @@ def retrain(
     from labeler.model import load_model
     from labeler.registry import Registry
     from labeler.store import Store
-    from labeler.training import train
 
     store = Store(store_target)
     extra, disputed = reviewed_rows(store)
@@ -230,7 +227,7 @@ def retrain(
         disputed_left_out=disputed,
         replaces=current.version,
         metrics={"test": report.pop("candidate_metrics")},
-        pr_curve=_pr_curve(candidate, rows),
+        pr_curve=report.pop("candidate_pr_curve"),
         threshold_retuning=retuned,
         gate=report,
         forced=bool(force and not report["passed"]),
@@ -250,13 +247,6 @@ def retrain(
         "report": report,
         "log": "\n".join(log),
     }
-
-
-def _pr_curve(model: Model, rows: list[Row]) -> dict[str, Any]:
-    from labeler.evaluation import pr_points
-
-    test = test_rows(rows)
-    return pr_points(test, model.predict_proba([r.text for r in test]))
 
 
 def _pr(pr: dict[str, Any]) -> str:

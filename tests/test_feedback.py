@@ -35,12 +35,7 @@ def reviewed_store(path, model, flip: bool) -> None:
         else:
             labels = Labels(row["violence"], row["graphic"], row["severity"])
         for p in record["passages"]:
-            pid = store.db.execute(
-                "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id"
-                " WHERE d.doc_key = ? AND p.idx = ?",
-                (f"news-{i}", p["index"]),
-            ).fetchone()[0]
-            store.record_review(pid, "ana", "correct", labels)
+            store.record_review(store.passage_id(f"news-{i}", p["index"]), "ana", "correct", labels)
     store.close()
 
 
@@ -97,7 +92,7 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
     store = Store(db)  # one reviewer slip: a plain shooting report marked not violent
     text = "Gunmen opened fire on a crowded market, killing nine people and wounding dozens."
     store.add_record(score_text(text, "slip", shipped), text)
-    pid = store.db.execute("SELECT MAX(id) FROM passages").fetchone()[0]
+    pid = store.passage_id("slip", 0)
     store.record_review(pid, "ana", "correct", Labels(0, 0, 0))
     store.close()
     assert main(["quality", "--store", str(db), "--data", str(DATA), "--flag"]) == 0
