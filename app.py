@@ -11,7 +11,6 @@ in a code block; SQL only ever gets values as parameters. See README, "Threat mo
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from labeler.review import (
     standing,
     statistics,
 )
+from labeler.sources import ReadOptions, read_upload
 from labeler.store import QueueFilter, Store, StoreError
 
 # label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own)
@@ -393,9 +393,9 @@ def score_upload(store: Store, name: str, data: bytes) -> None:
     """Score one uploaded file into the store, reporting what could not be scored.
 
     The type and size are checked here, whatever the browser let through; the file is
-    read from a temporary copy with a fixed name (the uploaded name never becomes a
-    path), and its documents are stored under the uploaded name. Messages never put
-    the name in markdown: it goes in a code block, as inert text.
+    read from memory (the uploaded name never becomes a path), and its documents are
+    stored under the uploaded name. Messages never put the name in markdown: it goes
+    in a code block, as inert text.
     """
     suffix = Path(name).suffix.lower().lstrip(".")
     if suffix not in UPLOAD_TYPES:
@@ -406,42 +406,12 @@ def score_upload(store: Store, name: str, data: bytes) -> None:
         st.error(f"Not imported: {len(data) / 2**20:.1f} MB is over the {MAX_UPLOAD_MB} MB limit")
         st.code(name, language=None)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload.{suffix}"
-        path.write_bytes(data)
-        stats, messages = score_into_store([str(path)], AsUploaded(store, str(path), name))
+    stats, messages = score_into_store(read_upload(name, data, ReadOptions()), store)
     st.success(f"Scored {stats.documents} documents ({stats.passages} passages) from one file.")
     st.code(name, language=None)
     if messages:
         st.error(f"{len(messages)} records could not be scored:")
-        st.code("\n".join(m.replace(str(path), name) for m in messages), language=None)
-
-
-class AsUploaded:
-    """The store as the scorer of an upload's temporary copy sees it: records are stored
-    under the uploaded file's name, not the temporary path, so the source filter lists
-    the file and uploading it again adds nothing."""
-
-    def __init__(self, store: Store, path: str, name: str) -> None:
-        self.store, self.path, self.name = store, path, name
-
-    def __getattr__(self, attribute: str) -> object:
-        return getattr(self.store, attribute)
-
-    def _renamed(self, value: object) -> object:
-        if isinstance(value, str) and (value == self.path or value.startswith(self.path + ":")):
-            return self.name + value[len(self.path) :]  # a JSONL line's id is "path:line"
-        return value
-
-    def add_records(
-        self, pairs: list[tuple[dict[str, object], str]], thresholds: dict[str, float] | None = None
-    ) -> None:
-        for record, _ in pairs:
-            record["id"] = self._renamed(record["id"])
-            source = record.get("source")
-            if isinstance(source, dict):
-                source["path"] = self._renamed(source.get("path"))
-        self.store.add_records(pairs, thresholds)
+        st.code("\n".join(messages), language=None)
 
 
 def _percent(value: float | None) -> str:

@@ -534,16 +534,17 @@ class ProgressBar:
 
 
 def score_into_store(
-    paths: list[str], store: Any, read: ReadOptions | None = None, model_dir: str | None = None
+    items: Iterable[Item], store: Any, model_dir: str | None = None
 ) -> tuple[Stats, list[str]]:
-    """Score files into the review store (as the dashboard's upload does), in this process.
+    """Score documents (from ``read_inputs`` or ``read_upload``) into the review store, in
+    this process, as the dashboard's upload does.
 
     Returns the totals and the messages for records that could not be scored.
     """
     settings = Settings(model_dir=model_dir, keep_for_store=True)
     thresholds = cached_model(model_dir).thresholds
     stats, messages = Stats(), []
-    for batch in batches(read_inputs(paths, read or ReadOptions())):
+    for batch in batches(items):
         result = score_batch(settings, batch)
         store.add_records(result.stored, thresholds)
         stats.add(result.stats)

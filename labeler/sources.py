@@ -141,10 +141,21 @@ def _read_file(path: Path, options: ReadOptions, progress: Progress) -> Iterator
         yield InputError(str(path), None, f"cannot read: {err.strerror or err}")
         return
     with raw:
-        stream: Any = gzip.GzipFile(fileobj=raw) if path.name.endswith(".gz") else raw
-        counted = _Counted(stream, raw, progress)
-        kind = options.input_format if options.input_format != "auto" else _kind(path)
-        yield from _read_kind(counted, str(path), kind, options)
+        yield from _read_named(raw, str(path), options, progress)
+
+
+def read_upload(name: str, data: bytes, options: ReadOptions) -> Iterator[Item]:
+    """An uploaded file's documents (or errors), read from memory: ``name`` decides the
+    format and names the documents, and never becomes a path."""
+    yield from _read_named(io.BytesIO(data), name, options, Progress())
+
+
+def _read_named(
+    raw: IO[bytes], name: str, options: ReadOptions, progress: Progress
+) -> Iterator[Item]:
+    stream: Any = gzip.GzipFile(fileobj=raw) if name.endswith(".gz") else raw
+    kind = options.input_format if options.input_format != "auto" else _kind(Path(name))
+    yield from _read_kind(_Counted(stream, raw, progress), name, kind, options)
 
 
 def _read_stream(

@@ -275,10 +275,11 @@ def test_injection_strings_in_filters_match_nothing_and_harm_nothing(store, mode
 
 def test_score_into_store_keeps_good_records_and_reports_bad_ones(store, tmp_path):
     from labeler.batch import score_into_store
+    from labeler.sources import ReadOptions, read_inputs
 
     src = tmp_path / "upload.jsonl"
     src.write_text('{"id": "a", "text": "Gunmen shot dead two men."}\nnot json\n{"id": "b"}\n')
-    stats, messages = score_into_store([str(src)], store)
+    stats, messages = score_into_store(read_inputs([str(src)], ReadOptions()), store)
     assert stats.documents == 1 and stats.errors == 2
     assert messages[0].startswith(f"{src}:2: malformed JSON")
     assert store.db.execute("SELECT doc_key FROM documents").fetchall()[0][0] == "a"
