@@ -307,7 +307,7 @@ def show_model(name: str) -> None:
     """The current model, its card and last gate decision; retrain, promote, roll back."""
     registry = Registry(config.home())
     # cached: the page reruns on every click; version directories never change
-    card = cached_model(str(config.model_dir() or "") or None).card
+    card = cached_model(current_model_dir()).card
     st.header(f"Model {card['version']}")
     st.caption(
         "shipped with the package"
@@ -389,6 +389,11 @@ def show_import_export(store: Store) -> None:
         )
 
 
+def current_model_dir() -> str | None:
+    """The promoted model's directory (or LABELER_MODEL's), as the CLI scores with."""
+    return str(config.model_dir() or "") or None
+
+
 def score_upload(store: Store, name: str, data: bytes) -> None:
     """Score one uploaded file into the store, reporting what could not be scored.
 
@@ -406,7 +411,8 @@ def score_upload(store: Store, name: str, data: bytes) -> None:
         st.error(f"Not imported: {len(data) / 2**20:.1f} MB is over the {MAX_UPLOAD_MB} MB limit")
         st.code(name, language=None)
         return
-    stats, messages = score_into_store(read_upload(name, data, ReadOptions()), store)
+    items = read_upload(name, data, ReadOptions())
+    stats, messages = score_into_store(items, store, current_model_dir())
     st.success(f"Scored {stats.documents} documents ({stats.passages} passages) from one file.")
     st.code(name, language=None)
     if messages:

@@ -306,3 +306,25 @@ def test_model_page_shows_the_card_and_keeps_actions_for_admins(db, monkeypatch)
     monkeypatch.setenv("LABELER_ADMINS", "ana, boss")
     at.sidebar.text_input(key="reviewer").input("ana").run()
     assert at.button(key="retrain").label == "Retrain with reviews"
+
+
+def test_uploads_are_scored_by_the_current_model_not_always_the_shipped_one(
+    db, tmp_path, monkeypatch
+):
+    import json
+    import shutil
+
+    current = tmp_path / "model"
+    shutil.copytree(ROOT / "labeler" / "models" / "default", current)
+    card = json.loads((current / "card.json").read_text())
+    card["version"] = "promoted-by-the-desk"
+    (current / "card.json").write_text(json.dumps(card))
+    monkeypatch.setenv("LABELER_MODEL", str(current))  # as `labeler models promote` would
+    upload([("wire.txt", b"Soldiers shot two protesters.")])
+    store = Store(db)
+    (version,) = store.db.execute(
+        "SELECT DISTINCT s.model_version FROM scores s JOIN passages p ON p.id = s.passage_id"
+        " JOIN documents d ON d.id = p.document_id WHERE d.doc_key = 'wire.txt'"
+    ).fetchone()
+    store.close()
+    assert version == "promoted-by-the-desk"
