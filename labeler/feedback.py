@@ -30,14 +30,13 @@ def reviewed_rows(store: Any) -> tuple[list[Row], list[int]]:
         if item.disputed:
             disputed.append(item.passage_id)
             continue
-        p = store.passage(item.passage_id)
         labels = {"violence": item.current.violence, "graphic": item.current.graphic}
         rows.append(
             Row(
-                f"review:{p['doc_key']}#{p['idx']}",
-                p["text"],
+                f"review:{item.doc_key}#{item.idx}",
+                item.text,
                 REVIEWED,
-                f"review-doc:{p['doc_key']}",
+                f"review-doc:{item.doc_key}",
                 labels,
                 item.current.severity,
             )

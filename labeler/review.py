@@ -116,6 +116,9 @@ class Reviewed:
     model_flags: tuple[str, ...]
     by_reviewer: dict[str, Labels]  # in the order reviewers first decided
     current: Labels  # the latest standing label, whoever gave it
+    doc_key: str  # the passage's document, position in it, and text (for training rows)
+    idx: int
+    text: str
 
     @property
     def disputed(self) -> bool:

@@ -418,8 +418,11 @@ class Store:
                     latest[review.reviewer] = review.labels
             current = current_labels(reviews)
             if current is not None:
-                flags = tuple(json.loads(scored[passage_id]["flags"] or "[]"))
-                out.append(Reviewed(passage_id, flags, latest, current))
+                p = scored[passage_id]
+                flags = tuple(json.loads(p["flags"] or "[]"))
+                out.append(
+                    Reviewed(passage_id, flags, latest, current, p["doc_key"], p["idx"], p["text"])
+                )
         return out
 
     def _reviews_by_passage(
