@@ -13,6 +13,7 @@ from pathlib import Path
 
 from labeler import config
 from labeler.db import StoreError
+from labeler.model import ModelError
 from labeler.sources import FORMATS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -29,7 +30,6 @@ def cmd_score(args: argparse.Namespace) -> int:
     Example: labeler score archive.jsonl.gz -o scored.jsonl --errors bad.jsonl
     """
     from labeler.batch import Job, Settings, UsageError, run
-    from labeler.model import ModelError
     from labeler.sources import ReadOptions
 
     if not args.inputs and sys.stdin.isatty():
@@ -69,9 +69,6 @@ def cmd_score(args: argparse.Namespace) -> int:
     except UsageError as err:
         print(f"labeler: {err}", file=sys.stderr)
         return EXIT_USAGE
-    except ModelError as err:
-        print(f"labeler: {err}", file=sys.stderr)
-        return EXIT_FAILED
     except KeyboardInterrupt:
         print("labeler: interrupted; run again with --resume to continue", file=sys.stderr)
         return 130
@@ -193,6 +190,12 @@ def cmd_models(args: argparse.Namespace) -> int:
 
     registry = Registry(config.home())
     if args.action == "promote":
+        if not args.version:
+            print(
+                "labeler: models promote needs a VERSION (see: labeler models list)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         registry.promote(args.version)
     elif args.action == "rollback":
         print(f"labeler: current model is now {registry.rollback() or 'the shipped model'}")
@@ -396,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except StoreError as err:  # e.g. an unreachable PostgreSQL server, an unknown passage
+    except (StoreError, ModelError) as err:  # e.g. an unreachable server, an unknown version
         print(f"labeler: {err}", file=sys.stderr)
         return EXIT_FAILED
 

@@ -48,3 +48,11 @@ def test_tampered_model_gives_clear_error(tmp_path):
     (target / "model.npz").write_bytes(b"not a model")
     out = run("score", str(EXAMPLE), env={"LABELER_MODEL": str(target)})
     assert out.returncode == 1 and "does not match" in out.stderr and out.stdout == ""
+
+
+def test_model_registry_mistakes_are_clear_errors_not_tracebacks():
+    missing = run("models", "promote")
+    assert missing.returncode == 2 and "promote needs a VERSION" in missing.stderr
+    unknown = run("models", "promote", "no-such-version")
+    assert unknown.returncode == 1 and "no model version no-such-version" in unknown.stderr
+    assert "Traceback" not in missing.stderr + unknown.stderr
