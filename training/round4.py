@@ -1,0 +1,154 @@
+"""Round 4 of hand labelling: draw what to read, cut it into annotator batches, merge labels.
+
+A keyword search or a uniform draw only *chooses what to read* (``selected_by``); every label
+is written by an annotator reading the passage against ``labeler/rubric.md``.
+
+    python -m training.round4 draw ../shared/data training/data/round4
+    python -m training.round4 merge training/data/round4
+
+``draw`` writes ``batches/batch-K.jsonl`` (id, text only: annotators never see the source or
+why a row was chosen) and ``candidates.jsonl`` (the provenance). About 450 rows appear in two
+batches, for double annotation. ``merge`` joins ``labels/batch-K.jsonl`` back to the candidates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+from labeler.passages import split_passages
+from training.build_data import read_jsonl
+from training.candidates import GORE, VIOLENT_WORD, VIVID
+
+SEED = 20261201
+BATCHES = 7
+DOUBLE = 450
+THREAT = re.compile(
+    r"\b(kill|shoot|shot|stab|hang|burn|beat|punch|slap|murder|die|dead|blood|gun|knife|"
+    r"bullet|hurt|attack|rape|torture|behead|lynch|execut|bomb|choke|strangl|throat|skull)",
+    re.I,
+)
+
+
+def _row(source_id: str, source: str, group: str, selected_by: str, text: str) -> dict:
+    return {
+        "id": "r4-" + hashlib.sha1(f"{source_id}\0{text}".encode()).hexdigest()[:12],
+        "source_id": source_id,
+        "source": source,
+        "group": group,
+        "selected_by": selected_by,
+        "text": text,
+    }
+
+
+def _split(rows: list[dict], pattern: re.Pattern, n_keyword: int, n_random: int, rng):
+    """A uniform draw of ``n_random`` from the whole pool, then ``n_keyword`` keyword hits."""
+    rows = sorted(rows, key=lambda r: r["id"])
+    randoms = rng.sample(rows, min(n_random, len(rows)))
+    taken = {r["id"] for r in randoms}
+    hits = [r for r in rows if r["id"] not in taken and pattern.search(r["text"])]
+    keywords = rng.sample(hits, min(n_keyword, len(hits)))
+    return [(r, "random") for r in randoms] + [(r, "keyword") for r in keywords]
+
+
+def _demojibake(text: str) -> str:
+    """The police-events copy is UTF-8 read as cp1252 ("courtâ€™s"): undo it where it applies."""
+    try:
+        return text.encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
+def reddit(data: Path, used: set[str], rng: random.Random) -> list[dict]:
+    rows = [
+        r
+        for r in read_jsonl(data / "goemotions_reddit/goemotions_reddit.jsonl")
+        if len(r["text"].strip()) >= 15
+    ]
+    pick = _split(rows, THREAT, 1900, 1000, rng)
+    return [_row(r["id"], "goemotions_reddit", r["id"], s, r["text"].strip()) for r, s in pick]
+
+
+def ag_news(data: Path, used: set[str], rng: random.Random) -> list[dict]:
+    rows = [r for r in read_jsonl(data / "ag_news_test/ag_news_test.jsonl") if r["id"] not in used]
+    pick = _split(rows, VIOLENT_WORD, 350, 150, rng)
+    return [_row(r["id"], "ag_news_test", r["id"], s, r["text"].strip()) for r, s in pick]
+
+
+def police_articles(data: Path, used: set[str], rng: random.Random) -> list[dict]:
+    """Whole articles, every passage of each: ledes and the body text after them."""
+    docs = sorted(
+        read_jsonl(data / "india_police_events/india_police_events_docs.jsonl"),
+        key=lambda d: d["id"],
+    )
+    randoms = rng.sample(docs, 55)
+    taken = {d["id"] for d in randoms}
+    vivid = [d for d in docs if d["id"] not in taken and VIVID.search(d["text"])]
+    keywords = rng.sample(vivid, 185)
+    out = []
+    for doc, how in [(d, "random") for d in randoms] + [(d, "keyword") for d in keywords]:
+        doc_id = doc["id"].rsplit("-", 1)[1]
+        text = _demojibake(doc["text"])
+        for p in split_passages(text):
+            if len(p.text) >= 40 and not p.text.startswith("This story is from"):
+                sid = f"{doc['id']}-p{p.index}"
+                out.append(_row(sid, "india_police_events", f"police-doc-{doc_id}", how, p.text))
+    return out
+
+
+def fiction(data: Path, used: set[str], rng: random.Random) -> list[dict]:
+    """Every trigger-warning passage the seed set did not label: the whole remaining pool."""
+    rows = read_jsonl(data / "trigger_warnings_passages/trigger_warnings_passages.jsonl")
+    return [
+        _row(r["id"], "trigger_warnings_passages", f"tw-work-{r['labels']['work_id']}", "random",
+             r["text"].strip())
+        for r in rows
+        if r["id"] not in used
+    ]
+
+
+def ethos(data: Path, used: set[str], rng: random.Random) -> list[dict]:
+    rows = [r for r in read_jsonl(data / "ethos/ethos.jsonl") if r["id"] not in used]
+    pick = _split(rows, THREAT, 450, 450, rng)
+    return [_row(r["id"], "ethos", r["id"], s, r["text"].strip()) for r, s in pick]
+
+
+def draw(data: Path, out: Path) -> None:
+    rng = random.Random(SEED)
+    seed_rows = list(read_jsonl(Path("training/data/seed/labels.jsonl")))
+    used = {r["source_id"] for r in seed_rows}
+    seen = {r["text"].strip().lower() for r in seed_rows}
+    rows = []
+    for pool in (reddit, ag_news, police_articles, fiction, ethos):
+        for row in pool(data, used, rng):
+            key = row["text"].lower()
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "candidates.jsonl").open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    order = rows[:]
+    rng.shuffle(order)
+    batches: list[list[dict]] = [order[k::BATCHES] for k in range(BATCHES)]
+    for n, row in enumerate(rng.sample(rows, DOUBLE)):
+        home = next(k for k, b in enumerate(batches) if row in b)
+        batches[(home + 1 + n % (BATCHES - 1)) % BATCHES].append(row)
+    (out / "batches").mkdir(exist_ok=True)
+    for k, batch in enumerate(batches):
+        rng.shuffle(batch)
+        with (out / "batches" / f"batch-{k}.jsonl").open("w", encoding="utf-8") as f:
+            for row in batch:
+                f.write(json.dumps({"id": row["id"], "text": row["text"]}, ensure_ascii=False))
+                f.write("\n")
+    print(f"{len(rows)} candidates, {sum(map(len, batches))} batch rows", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "draw":
+        draw(Path(sys.argv[2]), Path(sys.argv[3]))
