@@ -10,8 +10,7 @@ in a code block; SQL only ever gets values as parameters. See README, "Threat mo
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import pandas as pd
@@ -23,25 +22,27 @@ from labeler.export import render
 from labeler.feedback import retrain
 from labeler.labels import rubric
 from labeler.registry import Registry
-from labeler.render import context_html, heading_html, history_html
+from labeler.render import context_html, heading_html, history_html, legend_html
 from labeler.review import (
     GRAPHIC,
     IN_PASSING,
     NOT_VIOLENT,
     VIOLENT_NOT_GRAPHIC,
     Labels,
-    standing,
+    history,
+    label_text,
     statistics,
 )
-from labeler.sources import ReadOptions, read_upload
-from labeler.store import QueueFilter, Store, StoreError
+from labeler.sources import KNOWN_SUFFIXES, ReadOptions, read_upload
+from labeler.store import Claim, QueueFilter, StaleDecision, Store
 
-# label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own)
+# label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own).
+# Labels stay short so that a row of buttons reads whole at 1024 px.
 ACTIONS = [
     ("Confirm", "confirm", None, "Y"),
     ("Not violent", "correct", NOT_VIOLENT, "N"),
-    ("Violent, in passing", "correct", IN_PASSING, "P"),
-    ("Violent, described", "correct", VIOLENT_NOT_GRAPHIC, "V"),
+    ("In passing", "correct", IN_PASSING, "P"),
+    ("Described", "correct", VIOLENT_NOT_GRAPHIC, "V"),
     ("Graphic", "correct", GRAPHIC, "G"),
     ("Skip", "skip", None, "S"),
 ]
@@ -51,13 +52,14 @@ ORDERS = {
     "Most uncertain first": "uncertain",
     "Highest score first": "score",
     "Document order": "document",
+    "Skipped passages": "skipped",
 }
 
 
 def open_store() -> Store:
     """A connection for this run: SQLite connections must stay in one thread, and
     Streamlit runs each rerun (and its callbacks) in whichever thread it likes."""
-    return Store(config.store_target())
+    return Store(config.store_target(), min_dwell=config.min_dwell())
 
 
 def queue_filter(store: Store) -> QueueFilter:
@@ -97,54 +99,57 @@ def auth_configured() -> bool:
 def reviewer_name() -> str:
     """The signed-in user when OIDC is configured (secrets [auth]), else a name given.
 
-    With OIDC configured there is no name box: "" until the user logs in."""
+    With OIDC configured there is no name box: "" until the user logs in. A typed name is
+    kept in the URL (``?reviewer=``), so a reload keeps attributing decisions to it."""
     if st.user.get("is_logged_in", False):
         return str(st.user.get("email") or st.user.get("name"))
     if auth_configured():
         st.sidebar.button("Log in", key="login", on_click=st.login)
         return ""
-    return st.sidebar.text_input("Reviewer name", key="reviewer").strip()
+    if "reviewer" not in st.session_state:
+        st.session_state["reviewer"] = st.query_params.get("reviewer", "")
+    name = st.sidebar.text_input("Reviewer name", key="reviewer").strip()
+    if st.query_params.get("reviewer", "") != name:
+        st.query_params["reviewer"] = name
+    return name
 
 
-def decide(reviewer: str, passage_id: int, decision: str, labels: Labels | None) -> None:
-    store = open_store()
-    note = st.session_state.pop("note", "").strip() or None
-    try:
-        store.record_review(passage_id, reviewer, decision, labels, note)
-    finally:
-        store.close()
+def decide(claim: Claim, decision: str, labels: Labels | None) -> None:
+    """Record one decision on the claimed passage, with the note typed for it alone."""
+    note = st.session_state.get(f"note-{claim.token}", "").strip() or None
+    with open_store() as store:
+        try:
+            store.record_review(claim, decision, labels, note)
+        except StaleDecision as refused:
+            st.session_state["notice"] = str(refused).capitalize() + "."
+            if store.claim_is_current(claim):
+                return  # pressed too soon: the same passage stays on screen
     st.session_state.pop("current", None)
 
 
-def undo(reviewer: str) -> None:
-    store = open_store()
-    try:
-        passage_id = store.last_decision(reviewer)
-        if passage_id is not None:
-            store.record_review(passage_id, reviewer, "undo")
-            if store.claim(passage_id, reviewer):  # back to it, to decide again
-                st.session_state["current"] = passage_id
-    finally:
-        store.close()
-    st.session_state["notice"] = (
-        "Nothing to undo."
-        if passage_id is None
-        else f"Undid your last decision (passage {passage_id})."
-    )
+def undo(reviewer: str, review_id: int) -> None:
+    """Undo the decision the reviewer last saw, and go back to its passage."""
+    with open_store() as store:
+        try:
+            passage_id = store.undo(reviewer, review_id)
+        except StaleDecision as refused:
+            st.session_state["notice"] = str(refused).capitalize() + "."
+            return
+        claim = store.claim(passage_id, reviewer)  # back to it, to decide again
+    if claim is not None:
+        st.session_state["current"] = claim
+    st.session_state["notice"] = f"Undid your last decision (passage {passage_id})."
 
 
 def main() -> None:
     st.set_page_config(page_title="labeler review", layout="wide")
-    store = open_store()
-    try:
+    with open_store() as store:
         page(store)
-    finally:
-        store.close()
 
 
 PAGES = ["Review", "Statistics", "Model", "Import & export"]
 TRAINING_DATA = Path(__file__).resolve().parent / "training" / "data"
-UPLOAD_TYPES = ["txt", "md", "html", "htm", "jsonl", "ndjson", "csv"]
+UPLOAD_TYPES = sorted(suffix.lstrip(".") for suffix in KNOWN_SUFFIXES)
 MAX_UPLOAD_MB = 50
 
 
@@ -165,36 +170,82 @@ def page(store: Store) -> None:
         return
     order = ORDERS[st.sidebar.radio("Queue order", list(ORDERS), key="order")]
     queue = queue_filter(store)
-    if st.session_state.get("queue") != (order, queue):  # new order or filters: claim afresh
-        st.session_state["queue"] = (order, queue)
-        st.session_state.pop("current", None)
-    progress = store.progress(reviewer)
-    st.sidebar.metric("Reviewed", progress["reviewed"])
-    st.sidebar.metric("Remaining", progress["remaining"])
-    st.sidebar.caption(
-        f"{progress['by_you']} reviewed by you · flagged and waiting: "
-        f"{progress['violence_waiting']} violence, {progress['graphic_waiting']} graphic"
-    )
+    if st.session_state.get("queue") != (reviewer, order, queue):  # claim afresh
+        st.session_state["queue"] = (reviewer, order, queue)
+        if held := st.session_state.pop("current", None):
+            store.release(held)  # the passage goes straight back to the queue
     with st.sidebar.expander("Labelling rubric"):
         st.markdown(rubric())
+    st.sidebar.caption(KEYS_HELP)
     if not reviewer:
         st.info("Enter your name in the sidebar to start reviewing.")
         return
-    if notice := st.session_state.pop("notice", None):
-        st.toast(notice)
-    if "current" not in st.session_state:
-        claimed = (
-            store.claim_second_look(reviewer)
-            if order == "second"
-            else store.claim_next(reviewer, order=order, queue=queue)
+    review_pane(reviewer, order, queue)
+
+
+KEYS_HELP = (
+    "Keys: Y confirm · N not violent · P violent, in passing · V violent, described · "
+    "G graphic · S skip · U undo"
+)
+
+
+@st.fragment
+def review_pane(reviewer: str, order: str, queue: QueueFilter) -> None:
+    """The passage, its document and the decision keys. A decision reruns only this pane,
+    so the next passage is painted without redrawing the sidebar."""
+    with open_store() as store:
+        if notice := st.session_state.pop("notice", None):
+            st.toast(notice)
+        if "current" not in st.session_state:
+            claimed = (
+                store.claim_second_look(reviewer)
+                if order == "second"
+                else store.claim_next(reviewer, order=order, queue=queue)
+            )
+            st.session_state["current"] = claimed["claim"] if claimed else None
+        claim: Claim | None = st.session_state["current"]
+        progress = store.progress(reviewer)
+        show_progress(progress)
+        if claim is None:
+            undo_button(store, reviewer)
+            st.success(empty_message(progress, order))
+            return
+        show_passage(store, claim)
+        undo_button(store, reviewer)
+
+
+def show_progress(progress: dict[str, int]) -> None:
+    st.caption(
+        f"Labelled {progress['reviewed']} · waiting {progress['remaining']} · "
+        f"skipped {progress['skipped']} · labelled by you {progress['by_you']} · "
+        f"flagged and waiting: {progress['violence_waiting']} violence, "
+        f"{progress['graphic_waiting']} graphic"
+    )
+
+
+def empty_message(progress: dict[str, int], order: str) -> str:
+    """What an empty queue means: nothing waiting at all, or only skipped passages left."""
+    if order == "skipped":
+        return "No skipped passages are left: every one has a label."
+    if progress["skipped"]:
+        return (
+            f"Nothing is waiting in this queue. {progress['skipped']} skipped passages are "
+            'still unlabelled: choose the queue order "Skipped passages" to review them.'
         )
-        st.session_state["current"] = claimed["id"] if claimed else None
-    passage_id = st.session_state["current"]
-    st.button("Undo", key="undo", shortcut="U", on_click=undo, args=(reviewer,))
-    if passage_id is None:
-        st.success("The queue is empty: every passage has been reviewed.")
-        return
-    show_passage(store, reviewer, passage_id)
+    return "Nothing is waiting: every passage in this queue has a label."
+
+
+def undo_button(store: Store, reviewer: str) -> None:
+    """Undo, bound to the decision the reviewer last saw: a second press undoes nothing."""
+    last = store.last_decision(reviewer)
+    st.button(
+        "Undo (U)",
+        key=f"undo-{last.id if last else 'none'}",
+        shortcut="U",
+        on_click=undo,
+        args=(reviewer, last.id if last else 0),
+        disabled=last is None,
+    )
 
 
 def show_statistics(store: Store) -> None:
@@ -229,78 +280,70 @@ def show_statistics(store: Store) -> None:
     st.subheader("Passages where reviewers disagree")
     disagreements = set(stats["disagreements"])
     disputed = [i for i in items if i.passage_id in disagreements]
-    st.dataframe(
-        [
-            {
-                "passage": i.passage_id,
-                "text": store.passage(i.passage_id)["text"],
-                **{who: _short(lab) for who, lab in i.by_reviewer.items()},
-            }
-            for i in disputed
-        ],
-        hide_index=True,
-    )
-    show_history(store, (disputed or items)[0].passage_id)
-
-
-def review_history(store: Store, passage_id: int) -> list[dict[str, str]]:
-    """Every decision on a passage, oldest first, with its note; undone ones marked."""
-    reviews = store.reviews(passage_id)
-    kept = {r.id for r in standing(reviews)}
-    return [
-        {
-            "when": str(r.decided_at)[:19].replace("T", " "),
-            "reviewer": r.reviewer,
-            "decision": r.decision
-            + (" (undone)" if r.decision != "undo" and r.id not in kept else ""),
-            "labels": "–" if r.labels is None else _short(r.labels),
-            "note": r.note or "",
-        }
-        for r in reviews
-    ]
-
-
-def _short(labels: Labels) -> str:
-    return f"V{labels.violence} G{labels.graphic} S{labels.severity}"
-
-
-def show_history(store: Store, default: int) -> None:
-    """One passage's review history, notes included, for audit: all of it escaped."""
+    chosen = None
+    if not disputed:
+        st.info("No disagreements yet: no passage has two reviewers with different labels.")
+    else:
+        table = st.dataframe(
+            [
+                {
+                    "document": document_name(i.doc_key),
+                    "passage": i.idx + 1,
+                    "text": i.text,
+                    **{who: label_text(lab) for who, lab in i.by_reviewer.items()},
+                }
+                for i in disputed
+            ],
+            hide_index=True,
+            on_select="rerun",
+            selection_mode="single-row",
+            key="disputes",
+        )
+        rows = table.selection.rows
+        chosen = disputed[rows[0]].passage_id if rows else None
+        st.caption("Select a row to see its review history below.")
     st.subheader("Review history")
-    passage_id = int(
-        st.number_input("Passage", min_value=1, value=default, step=1, key="history_passage")
-    )
-    try:
-        p = store.passage(passage_id)
-    except StoreError:
-        st.warning(f"There is no passage {passage_id}.")
-        return
+    if chosen is None:
+        names = {i.passage_id: f"{document_name(i.doc_key)} · passage {i.idx + 1}" for i in items}
+        chosen = st.selectbox(
+            "Reviewed passage", list(names), format_func=names.__getitem__, key="history_of"
+        )
+    show_history_of(store, chosen)
+
+
+def show_history_of(store: Store, passage_id: int) -> None:
+    """One passage's review history, notes included, for audit: all of it escaped."""
+    p = store.passage(passage_id)
     text = context_html([{"idx": p["idx"], "text": p["text"]}], p["idx"], [])
     st.markdown(heading(p) + text, unsafe_allow_html=True)  # every text inside is escaped
-    history = review_history(store, passage_id)
-    if not history:
+    rows = history(store.reviews(passage_id))
+    if not rows:
         st.info("No reviews of this passage yet.")
         return
-    st.markdown(history_html(history), unsafe_allow_html=True)
+    st.markdown(history_html(rows), unsafe_allow_html=True)
 
 
-def heading(p: dict[str, Any]) -> str:
-    """A passage's document, position, model scores and source, as escaped HTML."""
+def document_name(doc_key: str) -> str:
+    """A document's name without the folders of its path (the heading names the path)."""
+    return PurePath(doc_key).name or doc_key
+
+
+def heading(p: dict[str, Any], headline: str | None = None) -> str:
+    """A passage's document (by name, and its headline), position, model scores and
+    source, as escaped HTML."""
     flags = ", ".join(p["flags"]) or "no flags"
     detail = (
         f"model {p['model_version']}: {flags} · severity {p['severity']} · "
         f"violence {p['violence']:.2f} · graphic {p['graphic']:.2f}"
     )
+    if p["doc_key"] != document_name(p["doc_key"]):
+        detail += f" · {p['doc_key']}"
     if p["source_path"] and p["source_path"] != p["doc_key"]:
         detail += f" · from {p['source_path']}"
-    return heading_html(f"{p['doc_key']} · passage {p['idx']}", detail)
-
-
-def is_admin(name: str) -> bool:
-    """Admins (LABELER_ADMINS, comma-separated: names, or e-mails with st.login) may retrain,
-    promote and roll back."""
-    admins = {a.strip() for a in os.environ.get("LABELER_ADMINS", "").split(",") if a.strip()}
-    return name in admins  # never "": blank entries are dropped
+    title = f"{document_name(p['doc_key'])} · passage {p['idx'] + 1}"
+    if headline and p["idx"] != 0:
+        title += f" · {headline[:120]}"
+    return heading_html(title, detail)
 
 
 def show_model(name: str) -> None:
@@ -309,18 +352,14 @@ def show_model(name: str) -> None:
     # cached: the page reruns on every click; version directories never change
     card = cached_model(current_model_dir()).card
     st.header(f"Model {card['version']}")
-    st.caption(
-        "shipped with the package"
-        if registry.current() is None
-        else f"promoted from the registry; trained {card.get('trained_at', '?')}"
-    )
+    st.caption(f"{config.model_origin()}; trained {card.get('trained_at', '?')}")
     metrics = card.get("metrics", {}).get("test", {})
     st.dataframe(
         [
             {
                 "label": label,
                 "threshold": card["thresholds"][label],
-                **{source: m["auprc"] for source, m in metrics.get(label, {}).items()},
+                **{f"AUPRC · {source}": m["auprc"] for source, m in metrics.get(label, {}).items()},
             }
             for label in card["thresholds"]
         ],
@@ -338,18 +377,22 @@ def show_model(name: str) -> None:
         st.dataframe(gate_report["regressions"] or [{"regressions": "none"}], hide_index=True)
     st.subheader("Versions")
     versions = registry.versions()
+    shipped = cached_model(None).card
     st.dataframe(
         [
-            {
-                "version": c["version"],
-                "reviewed rows": c.get("reviewed_rows", 0),
-                "gate": (c.get("gate") or {}).get("passed"),
-            }
-            for c in versions
+            {"version": shipped["version"], "where": "shipped with the package", "gate": None},
+            *(
+                {
+                    "version": c["version"],
+                    "where": f"registry ({c.get('reviewed_rows', 0)} reviewed rows)",
+                    "gate": (c.get("gate") or {}).get("passed"),
+                }
+                for c in versions
+            ),
         ],
         hide_index=True,
     )
-    if not is_admin(name):
+    if name not in config.admins():
         st.info("Retraining, promotion and rollback are for admins (LABELER_ADMINS).")
         return
     if st.button("Retrain with reviews", key="retrain"):
@@ -424,20 +467,32 @@ def _percent(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def show_passage(store: Store, reviewer: str, passage_id: int) -> None:
-    p = store.passage(passage_id)
-    html = context_html(store.neighbours(passage_id), p["idx"], p["evidence"])
-    st.markdown(heading(p) + html, unsafe_allow_html=True)  # every text inside is escaped
-    st.text_input("Note (optional, saved with your decision)", key="note")
+def show_passage(store: Store, claim: Claim) -> None:
+    """The claimed passage in its document, the note box and the decision buttons. Every
+    widget is keyed by the claim, so a note or a key press belongs to this passage alone."""
+    p = store.passage(claim.passage_id)
+    passages = store.document_passages(p["document_id"], p["idx"])
+    st.markdown(heading(p, passages[0]["text"]), unsafe_allow_html=True)  # escaped inside
+    current = [x for x in passages if x["idx"] == p["idx"]]
+    st.markdown(
+        context_html(current, p["idx"], p["evidence"]) + legend_html(), unsafe_allow_html=True
+    )
+    with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
+        with st.container(height=320):
+            st.markdown(context_html(passages, p["idx"], p["evidence"]), unsafe_allow_html=True)
+    st.text_input("Note (optional, saved with this decision only)", key=f"note-{claim.token}")
     columns = st.columns(len(ACTIONS))
     for column, (label, decision, labels, key) in zip(columns, ACTIONS, strict=True):
         column.button(
             f"{label} ({key})",
-            key=f"act-{decision}-{key}",
+            key=f"act-{key}-{claim.token}",
             shortcut=key,
             on_click=decide,
-            args=(reviewer, passage_id, decision, labels),
+            args=(claim, decision, labels),
+            width="stretch",
         )
+    with st.expander("Review history of this passage"):
+        show_history_of(store, claim.passage_id)
 
 
 main()

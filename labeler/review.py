@@ -16,6 +16,10 @@ from dataclasses import dataclass
 
 DECISIONS = ("confirm", "correct", "skip", "undo")
 
+# Where a passage stands in the review queue (the store keeps it in ``scores.queue_state``):
+# waiting to be served, labelled, skipped by everyone who saw it, or scraped junk never served.
+LABELLED, WAITING, SKIPPED, JUNK = 0, 1, 2, 3
+
 
 @dataclass(frozen=True)
 class Labels:
@@ -75,6 +79,22 @@ def standing(reviews: Iterable[Review]) -> list[Review]:
     return kept
 
 
+def queue_state(reviews: Iterable[Review], junk: bool = False) -> int:
+    """A passage's queue state from its reviews: any standing label makes it ``LABELLED``,
+    standing skips alone ``SKIPPED``; with nothing standing (never decided, or every
+    decision undone) it waits again, unless it is junk.
+
+    >>> queue_state([Review(1, 7, "ana", "skip"), Review(2, 7, "ana", "undo")])
+    1
+    """
+    kept = standing(reviews)
+    if any(r.labels is not None for r in kept):
+        return LABELLED
+    if kept:
+        return SKIPPED
+    return JUNK if junk else WAITING
+
+
 def current_labels(reviews: Iterable[Review]) -> Labels | None:
     """The passage's label now: its latest standing confirm or correction, if any.
 
@@ -84,6 +104,32 @@ def current_labels(reviews: Iterable[Review]) -> Labels | None:
     """
     labelled = [r for r in standing(reviews) if r.labels is not None]
     return labelled[-1].labels if labelled else None
+
+
+def label_text(labels: Labels) -> str:
+    """Labels in the compact form reviewers read: ``V1 G0 S2``."""
+    return f"V{labels.violence} G{labels.graphic} S{labels.severity}"
+
+
+def history(reviews: list[Review]) -> list[dict[str, str]]:
+    """Every decision on a passage, oldest first, with its note; a decision cancelled by a
+    later undo is marked "(undone)".
+
+    >>> [h["decision"] for h in history([Review(1, 7, "ana", "skip"), Review(2, 7, "ana", "undo")])]
+    ['skip (undone)', 'undo']
+    """
+    kept = {r.id for r in standing(reviews)}
+    return [
+        {
+            "when": str(r.decided_at)[:19].replace("T", " "),
+            "reviewer": r.reviewer,
+            "decision": r.decision
+            + (" (undone)" if r.decision != "undo" and r.id not in kept else ""),
+            "labels": "–" if r.labels is None else label_text(r.labels),
+            "note": r.note or "",
+        }
+        for r in sorted(reviews, key=lambda r: r.id)
+    ]
 
 
 def uncertainty(scores: dict[str, float], thresholds: dict[str, float]) -> float:

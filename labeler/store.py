@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -22,14 +23,20 @@ from typing import Any
 
 from labeler.db import Row, StoreError, connect, retrying, storable
 from labeler.labels import LABELS
+from labeler.passages import is_junk
 from labeler.review import (
     DECISIONS,
+    JUNK,
+    LABELLED,
+    SKIPPED,
+    WAITING,
     Labels,
     Review,
     Reviewed,
     current_labels,
     model_labels,
     pick_diverse,
+    queue_state,
     standing,
     uncertainty,
 )
@@ -128,6 +135,29 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0005_documents_by_added_at",
         "CREATE INDEX documents_by_added_at ON documents (added_at)",
     ),
+    (
+        # A decision names the claim it was served under; a passage's queue state says
+        # labelled, waiting, skipped or junk (``labeler.review``), not just "waiting".
+        # Skips and undone passages of earlier versions are mended from their reviews
+        # when the store opens (``Store.migrate``).
+        "0006_claims_and_queue_states",
+        """
+        ALTER TABLE scores RENAME COLUMN waiting TO queue_state;
+        CREATE INDEX scores_by_state ON scores (queue_state, passage_id);
+        ALTER TABLE claims ADD COLUMN token TEXT;
+        ALTER TABLE claims ADD COLUMN claimed_at TEXT;
+        ALTER TABLE reviews ADD COLUMN claim TEXT;
+        CREATE TABLE document_reviews (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents (id),
+            reviewer TEXT NOT NULL,
+            level TEXT NOT NULL CHECK (level IN ('none', 'violence', 'graphic')),
+            warning TEXT,
+            decided_at TEXT NOT NULL
+        );
+        CREATE INDEX document_reviews_by_document ON document_reviews (document_id);
+        """,
+    ),
 ]
 # (table, parent table, column): rows the schema's foreign keys say must have a parent
 ORPHAN_CHECKS = (
@@ -135,6 +165,7 @@ ORPHAN_CHECKS = (
     ("scores", "passages", "passage_id"),
     ("reviews", "passages", "passage_id"),
     ("claims", "passages", "passage_id"),
+    ("document_reviews", "documents", "document_id"),
 )
 SELECT_REVIEWS = (
     "SELECT id, passage_id, reviewer, decision, violence, graphic, severity, decided_at, note"
@@ -143,6 +174,21 @@ SELECT_REVIEWS = (
 DEFAULT_THRESHOLDS = {"violence": 0.5, "graphic": 0.5}
 ACTIVE_WINDOW = 50  # most uncertain candidates considered for diversity
 RECENT_SEEN = 20  # a reviewer's latest reviews that candidates must not repeat
+
+
+class StaleDecision(StoreError):
+    """A decision for a passage that is not the reviewer's current claim, or made too
+    soon after it was served to have been read: nothing was recorded."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A passage served to one reviewer: a decision must name it (``token``), so a key
+    pressed twice, or a page that lags, can never decide a passage nobody saw."""
+
+    passage_id: int
+    reviewer: str
+    token: str
 
 
 @dataclass(frozen=True)
@@ -199,10 +245,19 @@ class Store:
     ``now`` is injectable for tests.
     """
 
-    def __init__(self, target: str | Path, now: Any = utc_now) -> None:
+    def __init__(
+        self, target: str | Path, now: Any = utc_now, min_dwell: timedelta = timedelta(0)
+    ) -> None:
         self.now = now
+        self.min_dwell = min_dwell  # a decision sooner than this after its claim is refused
         self.db = connect(target)
         self.migrate()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         self.db.close()
@@ -233,6 +288,9 @@ class Store:
                     "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, self._stamp())
                 )
                 applied.append(name)
+            if "0006_claims_and_queue_states" in applied:
+                reviewed = self.db.execute("SELECT DISTINCT passage_id FROM reviews").fetchall()
+                self._refresh_states([row[0] for row in reviewed])
         return applied
 
     @retrying
@@ -291,7 +349,8 @@ class Store:
         passage_ids = self._passage_ids(stamp, rescored)
         self.db.executemany(
             "INSERT INTO scores (passage_id, model_version, violence, graphic, flags, severity,"
-            " evidence, scored_at, top, margin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " evidence, scored_at, top, margin, queue_state)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (passage_id, model_version) DO NOTHING",
             [
                 _score_row(passage_ids[doc_id, p["index"]], record["model"], p, stamp, thresholds)
@@ -299,14 +358,25 @@ class Store:
                 for p in record["passages"]
             ],
         )
-        for doc_id in rescored:
-            self.db.execute(  # a re-scored document: what was reviewed stays out of the queue
-                "UPDATE scores SET waiting = 0 WHERE waiting = 1 AND passage_id IN"
-                " (SELECT r.passage_id FROM reviews r JOIN passages p ON p.id = r.passage_id"
-                " WHERE p.document_id = ?)",
+        for doc_id in rescored:  # a re-scored document keeps its passages' review states
+            reviewed = self.db.execute(
+                "SELECT DISTINCT r.passage_id FROM reviews r JOIN passages p"
+                " ON p.id = r.passage_id WHERE p.document_id = ?",
                 (doc_id,),
-            )
+            ).fetchall()
+            self._refresh_states([row[0] for row in reviewed])
         return ids
+
+    def _refresh_states(self, passage_ids: list[int]) -> None:
+        """Set each passage's queue state from its reviews (inside the caller's transaction)."""
+        for passage_id in passage_ids:
+            text = self.db.execute(
+                "SELECT text FROM passages WHERE id = ?", (passage_id,)
+            ).fetchone()[0]
+            state = queue_state(self.reviews(passage_id), junk=is_junk(text))
+            self.db.execute(
+                "UPDATE scores SET queue_state = ? WHERE passage_id = ?", (state, passage_id)
+            )
 
     def _document_id(self, key: tuple[str, str]) -> int:
         row = self.db.execute(
@@ -349,63 +419,153 @@ class Store:
     @retrying
     def record_review(
         self,
-        passage_id: int,
-        reviewer: str,
+        claim: Claim,
         decision: str,
         labels: Labels | None = None,
         note: str | None = None,
     ) -> int:
-        """Append one decision; ``confirm`` stores the model's labels it agrees with."""
-        if decision not in DECISIONS:
-            raise StoreError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
-        if not reviewer.strip():
+        """Append one decision on the claimed passage and on its copies (the same text in the
+        same document), which are decided once; ``confirm`` stores the model's labels.
+
+        Refused (:class:`StaleDecision`, nothing written) unless ``claim`` is still the
+        reviewer's current claim and was made at least ``min_dwell`` ago.
+        """
+        if decision not in DECISIONS or decision == "undo":
+            allowed = ", ".join(d for d in DECISIONS if d != "undo")
+            raise StoreError(f"decision must be one of {allowed}, not {decision!r}")
+        if not claim.reviewer.strip():
             raise StoreError("a review needs a reviewer")
-        current = self.passage(passage_id)
+        current = self.passage(claim.passage_id)
         if decision == "confirm":
             labels = model_labels(current["flags"], current["severity"])
         elif decision == "correct" and labels is None:
             raise StoreError("a correction needs the corrected labels")
-        elif decision in ("skip", "undo"):
+        elif decision == "skip":
             labels = None
         with self.db.write():
+            self._check_claim(claim)
+            ids = self._append(
+                self._copies(claim.passage_id),
+                claim.reviewer,
+                decision,
+                labels,
+                note,
+                current["model_version"],
+                claim.token,
+            )
+            self.db.execute(
+                "DELETE FROM claims WHERE reviewer = ?", (claim.reviewer,)
+            )  # served once, decided once: the claim is spent
+        return ids[0]
+
+    def claim_is_current(self, claim: Claim) -> bool:
+        """Whether ``claim`` is still its reviewer's claim (nothing decided it since)."""
+        row = self.db.execute(
+            "SELECT 1 FROM claims WHERE passage_id = ? AND reviewer = ? AND token = ?",
+            (claim.passage_id, claim.reviewer, claim.token),
+        ).fetchone()
+        return row is not None
+
+    def _check_claim(self, claim: Claim) -> None:
+        row = self.db.execute(
+            "SELECT claimed_at FROM claims WHERE passage_id = ? AND reviewer = ? AND token = ?",
+            (claim.passage_id, claim.reviewer, claim.token),
+        ).fetchone()
+        if row is None:
+            raise StaleDecision(
+                f"not recorded: passage {claim.passage_id} is no longer your current passage"
+            )
+        shown = datetime.fromisoformat(row[0])
+        if self.now() - shown < self.min_dwell:
+            raise StaleDecision(
+                f"not recorded: passage {claim.passage_id} was on screen for under"
+                f" {self.min_dwell.total_seconds():g} s (a key pressed twice?)"
+            )
+
+    def _copies(self, passage_id: int) -> list[int]:
+        """The passage and every passage of its document with the same text, first the
+        passage itself: a headline repeated in a story is one decision, not two."""
+        rows = self.db.execute(
+            "SELECT q.id FROM passages p JOIN passages q ON q.document_id = p.document_id"
+            " AND q.text = p.text WHERE p.id = ? ORDER BY q.id <> p.id, q.id",
+            (passage_id,),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def _append(
+        self,
+        passage_ids: list[int],
+        reviewer: str,
+        decision: str,
+        labels: Labels | None,
+        note: str | None,
+        model_version: str | None,
+        token: str | None,
+    ) -> list[int]:
+        """Insert one review row per passage and refresh their queue states."""
+        ids = []
+        for passage_id in passage_ids:
             cursor = self.db.execute(
                 "INSERT INTO reviews (passage_id, reviewer, decision, violence, graphic, severity,"
-                " note, model_version, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " note, model_version, decided_at, claim)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     passage_id,
                     reviewer,
                     decision,
                     *(_labels(labels)),
                     note,
-                    current["model_version"],
+                    model_version,
                     self._stamp(),
+                    token,
                 ),
             )
-            review_id = int(cursor.fetchone()[0])
-            self.db.execute("UPDATE scores SET waiting = 0 WHERE passage_id = ?", (passage_id,))
-            self.db.execute(
-                "DELETE FROM claims WHERE passage_id = ? AND reviewer = ?", (passage_id, reviewer)
-            )
-        return review_id
+            ids.append(int(cursor.fetchone()[0]))
+        self._refresh_states(passage_ids)
+        return ids
 
-    def neighbours(self, passage_id: int, around: int = 1) -> list[dict[str, Any]]:
-        """The passage and up to ``around`` passages either side, in document order."""
-        p = self.passage(passage_id)
+    @retrying
+    def undo(self, reviewer: str, review_id: int) -> int:
+        """Undo ``reviewer``'s latest standing decision, which must be ``review_id`` (the one
+        the reviewer was shown: a second press of Undo is refused, not a second undo). The
+        passage, and its copies, go back to waiting unless another decision stands.
+        Returns the passage id."""
+        with self.db.write():
+            latest = self.last_decision(reviewer)
+            if latest is None or latest.id != review_id:
+                raise StaleDecision("not undone: that is no longer your latest decision")
+            model_version = self.passage(latest.passage_id)["model_version"]
+            self._append(
+                self._copies(latest.passage_id),
+                reviewer,
+                "undo",
+                None,
+                None,
+                model_version,
+                None,
+            )
+        return latest.passage_id
+
+    def document_passages(
+        self, document_id: int, centre: int = 0, span: int = 150
+    ) -> list[dict[str, Any]]:
+        """A document's passages in reading order, the headline (passage 0) and up to
+        ``span`` either side of ``centre``: what a reviewer reads around a passage."""
         rows = self.db.execute(
-            "SELECT id, idx, text FROM passages WHERE document_id = ? AND idx BETWEEN ? AND ?"
-            " ORDER BY idx",
-            (p["document_id"], p["idx"] - around, p["idx"] + around),
+            "SELECT id, idx, text FROM passages WHERE document_id = ?"
+            " AND (idx = 0 OR idx BETWEEN ? AND ?) ORDER BY idx",
+            (document_id, centre - span, centre + span),
         )
         return [dict(row) for row in rows]
 
-    def last_decision(self, reviewer: str) -> int | None:
-        """The passage of ``reviewer``'s latest decision still standing (what undo undoes)."""
-        latest: tuple[int, int] | None = None
-        for passage_id, reviews in self._reviews_by_passage(reviewer):
+    def last_decision(self, reviewer: str) -> Review | None:
+        """``reviewer``'s latest decision still standing (what undo undoes)."""
+        latest: Review | None = None
+        for _, reviews in self._reviews_by_passage(reviewer):
             mine = [r for r in standing(reviews) if r.reviewer == reviewer]
-            if mine and (latest is None or mine[-1].id > latest[0]):
-                latest = (mine[-1].id, passage_id)
-        return latest[1] if latest else None
+            if mine and (latest is None or mine[-1].id > latest.id):
+                latest = mine[-1]
+        return latest
 
     def reviewed_items(self) -> list[Reviewed]:
         """Every passage with a standing label: model flags and each reviewer's latest labels."""
@@ -453,20 +613,29 @@ class Store:
         return {row["id"]: row for row in rows}  # the last row of each passage: its latest score
 
     def progress(self, reviewer: str | None = None) -> dict[str, int]:
-        """Passages reviewed and still waiting, overall and by ``reviewer``; and how many
-        still-unreviewed passages the model flagged for each label."""
-        total = self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
-        reviewed = self.db.execute(
-            "SELECT COUNT(DISTINCT passage_id) FROM reviews WHERE decision <> 'undo'"
-        ).fetchone()[0]
-        mine = self.db.execute(
-            "SELECT COUNT(*) FROM reviews WHERE reviewer = ? AND decision <> 'undo'", (reviewer,)
-        ).fetchone()[0]
-        out = {"reviewed": reviewed, "remaining": total - reviewed, "by_you": mine}
+        """How many passages are labelled, waiting and skipped (junk is never queued nor
+        counted), how many ``reviewer``'s standing decisions label, and how many waiting
+        passages the model flagged for each label. One rule for all: the queue state."""
+        by_state = dict.fromkeys((LABELLED, WAITING, SKIPPED, JUNK), 0)
+        for state in by_state:
+            by_state[state] = self.db.execute(
+                "SELECT COUNT(DISTINCT passage_id) FROM scores WHERE queue_state = ?", (state,)
+            ).fetchone()[0]
+        mine = 0
+        if reviewer:
+            for _, reviews in self._reviews_by_passage(reviewer):
+                kept = [r for r in standing(reviews) if r.reviewer == reviewer]
+                mine += any(r.labels is not None for r in kept)
+        out = {
+            "reviewed": by_state[LABELLED],
+            "remaining": by_state[WAITING],
+            "skipped": by_state[SKIPPED],
+            "by_you": mine,
+        }
         for label in LABELS:
             out[f"{label}_waiting"] = self.db.execute(
                 "SELECT COUNT(DISTINCT s.passage_id) FROM scores s"
-                " WHERE s.waiting = 1 AND s.flags LIKE ?",
+                " WHERE s.queue_state = 1 AND s.flags LIKE ?",
                 (f'%"{label}"%',),
             ).fetchone()[0]
         return out
@@ -491,8 +660,9 @@ class Store:
     ) -> dict[str, Any] | None:
         """Claim the next unreviewed, unclaimed passage for ``reviewer`` (atomically).
 
-        ``order``: "document" (reading order), "score" (highest score first) or
-        "uncertain" (closest to its model's threshold first). Claims
+        ``order``: "document" (reading order), "score" (highest score first),
+        "uncertain" (closest to its model's threshold first), or "skipped" (passages
+        everyone so far skipped, in reading order). Claims
         expire after ``ttl``, so a passage left open by a reviewer who walked
         away goes back to the queue; two reviewers never hold the same one.
         """
@@ -505,21 +675,20 @@ class Store:
             "score": ("s.top DESC", "-s.top"),
             "uncertain": ("s.margin", "s.margin"),
             "active": ("s.margin", "s.margin"),
+            "skipped": ("s.passage_id", "s.passage_id"),
         }
         if order not in orders:
             raise StoreError(f"order must be one of {', '.join(orders)}")
         where, params = queue.where("s.top")
         order_sql, rank = orders[order]
-        now = self._stamp()
+        state = SKIPPED if order == "skipped" else WAITING  # an int constant, not user input
         with self.db.write():
-            self.db.execute(
-                "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
-            )  # expired claims, and this reviewer's last one: a reviewer holds one passage
+            self._release(reviewer)
             # The candidates come from scores alone, in index order: joined to passages
             # in one query, PostgreSQL would merge-join from the first passage ever stored.
             rows = self.db.execute(
                 f"SELECT p.id, p.text FROM (SELECT s.passage_id, {rank} AS queue_rank"
-                " FROM scores s WHERE s.waiting = 1"  # a literal: the partial indexes apply
+                f" FROM scores s WHERE s.queue_state = {state}"  # a literal: partial indexes apply
                 " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.passage_id = s.passage_id)"
                 f"{where} ORDER BY {order_sql} LIMIT ?) q"
                 " JOIN passages p ON p.id = q.passage_id ORDER BY q.queue_rank",
@@ -538,31 +707,50 @@ class Store:
                     )
                 ]
                 row = (pick_diverse([(r[0], r[1]) for r in rows], recent),)
-            expires = (self.now() + ttl).isoformat(timespec="microseconds")
-            self.db.execute(
-                "INSERT INTO claims (passage_id, reviewer, expires_at) VALUES (?, ?, ?)",
-                (row[0], reviewer, expires),
-            )
-        return self.passage(int(row[0]))
+            claim = self._claim(int(row[0]), reviewer, ttl)
+        return {**self.passage(claim.passage_id), "claim": claim}
 
     @retrying
-    def claim(self, passage_id: int, reviewer: str, ttl: timedelta = timedelta(minutes=10)) -> bool:
-        """Claim one given passage (after an undo, to decide it again); False if another
+    def claim(
+        self, passage_id: int, reviewer: str, ttl: timedelta = timedelta(minutes=10)
+    ) -> Claim | None:
+        """Claim one given passage (after an undo, to decide it again); None if another
         reviewer holds it. Releases the reviewer's previous claim."""
-        now, expires = self._stamp(), (self.now() + ttl).isoformat(timespec="microseconds")
+        self.passage(passage_id)  # a clear StoreError for a passage that does not exist
         with self.db.write():
-            self.db.execute(
-                "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
-            )
+            self._release(reviewer)
             held = self.db.execute(
                 "SELECT 1 FROM claims WHERE passage_id = ?", (passage_id,)
             ).fetchone()
-            if held is None:
-                self.db.execute(
-                    "INSERT INTO claims (passage_id, reviewer, expires_at) VALUES (?, ?, ?)",
-                    (passage_id, reviewer, expires),
-                )
-        return held is None
+            return None if held else self._claim(passage_id, reviewer, ttl)
+
+    @retrying
+    def release(self, claim: Claim) -> None:
+        """Give a claimed passage back undecided (the reviewer changed queue or name)."""
+        with self.db.write():
+            self.db.execute("DELETE FROM claims WHERE token = ?", (claim.token,))
+
+    def _release(self, reviewer: str) -> None:
+        """Drop expired claims, and ``reviewer``'s own: a reviewer holds one passage."""
+        self.db.execute(
+            "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (self._stamp(), reviewer)
+        )
+
+    def _claim(self, passage_id: int, reviewer: str, ttl: timedelta) -> Claim:
+        now = self.now()
+        claim = Claim(passage_id, reviewer, uuid.uuid4().hex)
+        self.db.execute(
+            "INSERT INTO claims (passage_id, reviewer, expires_at, token, claimed_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                passage_id,
+                reviewer,
+                (now + ttl).isoformat(timespec="microseconds"),
+                claim.token,
+                now.isoformat(timespec="microseconds"),
+            ),
+        )
+        return claim
 
     @retrying
     def flag_for_second_look(self, passage_id: int, reason: str) -> None:
@@ -582,11 +770,8 @@ class Store:
     ) -> dict[str, Any] | None:
         """Claim the oldest flagged passage that ``reviewer`` has not reviewed and that no
         second person has reviewed since it was flagged."""
-        now = self._stamp()
         with self.db.write():
-            self.db.execute(
-                "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?", (now, reviewer)
-            )
+            self._release(reviewer)
             row = self.db.execute(
                 "SELECT f.passage_id FROM second_looks f"
                 " WHERE NOT EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = f.passage_id"
@@ -597,12 +782,8 @@ class Store:
             ).fetchone()
             if row is None:
                 return None
-            expires = (self.now() + ttl).isoformat(timespec="microseconds")
-            self.db.execute(
-                "INSERT INTO claims (passage_id, reviewer, expires_at) VALUES (?, ?, ?)",
-                (row[0], reviewer, expires),
-            )
-        return self.passage(int(row[0]))
+            claim = self._claim(int(row[0]), reviewer, ttl)
+        return {**self.passage(claim.passage_id), "claim": claim}
 
     def passage_id(self, doc_key: str, idx: int) -> int:
         row = self.db.execute(
@@ -695,6 +876,7 @@ def _score_row(
         stamp,
         max(p["scores"].values()),
         uncertainty(p["scores"], thresholds),
+        JUNK if is_junk(p["text"]) else WAITING,
     )
 
 

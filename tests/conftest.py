@@ -17,6 +17,9 @@ def isolated_home(tmp_path, monkeypatch):
     """Tests never touch the user's files or pick up their model setting."""
     monkeypatch.setenv("LABELER_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("LABELER_MODEL", raising=False)
+    # AppTest clicks come milliseconds apart: the dashboard's refusal of decisions made
+    # too soon after a passage was served is tested on its own (test_app, test_browser).
+    monkeypatch.setenv("LABELER_MIN_DWELL_MS", "0")
 
 
 @pytest.fixture(scope="session")

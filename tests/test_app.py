@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from labeler import score_text
 from labeler.review import GRAPHIC, IN_PASSING, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC
 from labeler.store import Store
+from tests.reviewing import decide, note_box, press, press_undo, progress_line, undo_last
 
 from .conftest import ROOT
 
@@ -52,11 +53,11 @@ def test_asks_for_a_reviewer_and_shows_the_rubric(db):
 
 def test_each_decision_is_stored_with_the_reviewer(db):
     at = start()
-    assert "0 reviewed by you" in at.sidebar.caption[0].value
-    at.button(key="act-correct-G").click().run()
-    at.button(key="act-correct-N").click().run()
-    at.button(key="act-confirm-Y").click().run()
-    assert "3 reviewed by you" in at.sidebar.caption[0].value
+    assert "labelled by you 0" in progress_line(at)
+    press(at, "G")
+    press(at, "N")
+    press(at, "Y")
+    assert "labelled by you 3" in progress_line(at)
     store = Store(db)
     labels = [store.current_labels(pid) for pid in (1, 2, 3)]
     assert labels[0] == GRAPHIC and labels[1] == NOT_VIOLENT and labels[2] is not None
@@ -65,64 +66,150 @@ def test_each_decision_is_stored_with_the_reviewer(db):
 
 def test_undo_cancels_the_last_decision(db):
     at = start()
-    at.button(key="act-correct-V").click().run()
+    press(at, "V")
     assert Store(db).current_labels(1) == VIOLENT_NOT_GRAPHIC
-    at.button(key="undo").click().run()
-    assert at.session_state["current"] == 1  # back to the undone passage
-    at.button(key="act-correct-G").click().run()
+    press_undo(at)
+    assert at.session_state["current"].passage_id == 1  # back to the undone passage
+    press(at, "G")
     assert Store(db).current_labels(1) == GRAPHIC
-    at.button(key="undo").click().run()
-    at.button(key="undo").click().run()  # nothing left standing: no new row
+    press_undo(at)  # the first correction was undone already: nothing left standing
+    assert [b for b in at.button if b.key.startswith("undo-")][0].disabled
     store = Store(db)
     assert store.current_labels(1) is None
     assert [r.decision for r in store.reviews(1)] == ["correct", "undo", "correct", "undo"]
 
 
-def test_two_reviewers_get_different_passages(db):
-    ana, ben = start("ana"), start("ben")
-    assert ana.session_state["current"] != ben.session_state["current"]
+def test_an_undone_passage_goes_back_to_waiting_when_the_reviewer_moves_on(db):
+    at = start()
+    press(at, "V")
+    press_undo(at)
+    at.sidebar.radio(key="order").set_value("Highest score first").run()  # moves on
+    ben = start("ben")
+    served = {ben.session_state["current"].passage_id}
+    for _ in range(3):
+        if ben.session_state["current"] is None:
+            break
+        press(ben, "S")
+        if ben.session_state["current"] is not None:
+            served.add(ben.session_state["current"].passage_id)
+    assert 1 in served or at.session_state["current"].passage_id == 1
+    assert Store(db).progress()["reviewed"] == 0  # an undone passage is not counted
+
+
+def test_a_decision_for_a_stale_passage_is_refused_and_never_stored(db):
+    at = start("ana")
+    shown = at.session_state["current"]
+    again = start("ana")  # the same reviewer in a second tab takes a new claim
+    assert again.session_state["current"] != shown
+    press(at, "N")  # the first tab still shows the old passage: its decision is stale
+    store = Store(db)
+    assert store.reviews(shown.passage_id) == []
+    assert "no longer your current passage" in at.toast[0].value
+    assert store.counts()["reviews"] == 0
+
+
+def test_a_second_press_right_after_a_decision_is_refused(db, monkeypatch):
+    monkeypatch.setenv("LABELER_MIN_DWELL_MS", "60000")  # as if pressed at once
+    at = start()
+    first = at.session_state["current"]
+    press(at, "G")
+    store = Store(db)
+    assert store.reviews(first.passage_id) == []  # too soon even for the first
+    assert "on screen for under 60 s" in at.toast[0].value
+    assert at.session_state["current"] == first  # the same passage stays on screen
+
+
+def test_a_note_belongs_to_one_decision(db):
+    at = start()
+    note_box(at).input("Yes graphic").run()
+    press(at, "G")
+    assert note_box(at).value == ""
+    press(at, "Y")
+    press(at, "N")
+    store = Store(db)
+    notes = store.db.execute("SELECT note FROM reviews ORDER BY id").fetchall()
+    assert [n[0] for n in notes] == ["Yes graphic", None, None]
+
+
+def test_counters_agree_after_skips_and_undos(db):
+    at = start()
+    press(at, "G")
+    press(at, "S")
+    press_undo(at)  # the skip undone: back to that passage
+    press(at, "Y")
+    line = progress_line(at)
+    assert "Labelled 2 ·" in line and "labelled by you 2" in line and "skipped 0" in line
+    press(at, "S")
+    assert "Labelled 2 ·" in progress_line(at) and "skipped 1" in progress_line(at)
+    assert "waiting 0" in progress_line(at)
 
 
 def test_untrusted_passage_text_is_escaped(db):
     at = start()
-    at.button(key="act-skip-S").click().run()
-    at.button(key="act-skip-S").click().run()  # third passage: the XSS one
+    press(at, "S")
+    press(at, "S")  # third passage: the XSS one
     html = "".join(m.value for m in at.markdown)
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
-def test_empty_queue_says_so(db):
+def test_empty_queue_tells_nothing_waiting_from_only_skipped_left(db):
     at = start()
     for _ in range(3):
-        at.button(key="act-skip-S").click().run()
-    assert "queue is empty" in at.success[0].value
+        press(at, "S")
+    assert "3 skipped passages are still unlabelled" in at.success[0].value
+    at.sidebar.radio(key="order").set_value("Skipped passages").run()
+    for _ in range(3):
+        press(at, "N")
+    assert "No skipped passages are left" in at.success[0].value
+    at.sidebar.radio(key="order").set_value("Document order").run()
+    assert "Nothing is waiting: every passage in this queue has a label" in at.success[0].value
+
+
+def test_the_reviewer_name_survives_a_reload(db):
+    at = start("carla")
+    assert at.query_params["reviewer"] in ("carla", ["carla"])
+    reloaded = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    reloaded.query_params["reviewer"] = "carla"
+    reloaded.run()
+    assert reloaded.sidebar.text_input(key="reviewer").value == "carla"
+    press(reloaded, "N")
+    reviewers = Store(db).db.execute("SELECT reviewer FROM reviews").fetchall()
+    assert [r[0] for r in reviewers] == ["carla"]
 
 
 def test_statistics_page(db):
     store = Store(db)
-    store.record_review(1, "ana", "confirm")
-    store.record_review(1, "ben", "correct", NOT_VIOLENT)
+    decide(store, 1, "ana", "confirm")
+    decide(store, 1, "ben", "correct", NOT_VIOLENT)
     store.close()
     at = app()
     at.sidebar.radio(key="page").set_value("Statistics").run()
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert "violence: precision of flags" in labels and "graphic: Cohen's kappa" in labels
-    assert at.dataframe[0].value["passage"].tolist() == [1]
+    assert at.dataframe[0].value["passage"].tolist() == [1]  # numbered from 1 for people
+
+
+def test_statistics_without_disagreements_says_so(db):
+    store = Store(db)
+    decide(store, 1, "ana", "confirm")
+    store.close()
+    at = app()
+    at.sidebar.radio(key="page").set_value("Statistics").run()
+    assert "No disagreements yet" in at.info[0].value
 
 
 def test_statistics_page_shows_a_passages_review_history_with_notes_escaped(db):
     store = Store(db)
-    store.record_review(1, "ana", "confirm", note="<script>alert(1)</script> **x** $y$")
-    store.record_review(1, "ana", "undo")
-    store.record_review(1, "ben <b>", "correct", NOT_VIOLENT, note="calm")
-    store.record_review(1, "cy", "correct", GRAPHIC)
+    decide(store, 1, "ana", "confirm", note="<script>alert(1)</script> **x** $y$")
+    undo_last(store, "ana")
+    decide(store, 1, "ben <b>", "correct", NOT_VIOLENT, note="calm")
+    decide(store, 1, "cy", "correct", GRAPHIC)
     store.close()
     at = app()
     at.sidebar.radio(key="page").set_value("Statistics").run()
     assert not at.exception
-    assert at.number_input(key="history_passage").value == 1  # the disputed passage
     html = at.markdown[-1].value
     rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", html)]
     assert [row[1:3] + row[4:] for row in rows[1:]] == [
@@ -132,24 +219,22 @@ def test_statistics_page_shows_a_passages_review_history_with_notes_escaped(db):
         ["cy", "correct", ""],
     ]
     assert [row[3] for row in rows[3:]] == ["V0 G0 S0", "V1 G1 S3"]
-    assert "d1 · passage 0" in at.markdown[-2].value
-    at.number_input(key="history_passage").set_value(99).run()
-    assert at.warning[0].value == "There is no passage 99."
+    assert "d1 · passage 1" in at.markdown[-2].value
 
 
 def test_queue_order_and_filters(db):
     at = start()
     at.sidebar.radio(key="order").set_value("Highest score first").run()
-    first = Store(db).passage(at.session_state["current"])
+    first = Store(db).passage(at.session_state["current"].passage_id)
     assert "violence" in first["flags"]
     at.selectbox(key="f_label").set_value("graphic").run()
     at.slider(key="f_band").set_value((0.0, 0.05)).run()
-    assert "queue is empty" in at.success[0].value  # no graphic flag scores that low
+    assert "Nothing is waiting" in at.success[0].value  # no graphic flag scores that low
 
 
 def test_export_downloads_reviewed_passages(db):
     store = Store(db)
-    store.record_review(1, "ana", "correct", GRAPHIC)
+    decide(store, 1, "ana", "correct", GRAPHIC)
     store.close()
     at = app()
     at.sidebar.radio(key="page").set_value("Import & export").run()
@@ -159,8 +244,8 @@ def test_export_downloads_reviewed_passages(db):
 
 def test_correction_with_severity_and_a_note(db):
     at = start()
-    at.text_input(key="note").input("mentions the massacre only").run()
-    at.button(key="act-correct-P").click().run()
+    note_box(at).input("mentions the massacre only").run()
+    press(at, "P")
     store = Store(db)
     (review,) = store.reviews(1)
     assert review.labels == IN_PASSING
@@ -273,7 +358,7 @@ def test_upload_of_a_disallowed_type_is_refused_by_the_server(db, name, data):
     else:
         at.button(key="score_uploads").click().run()
         (error,) = at.error
-        assert error.value.startswith("Not imported: only .txt, .md, .html")
+        assert error.value.startswith("Not imported: only .csv, .htm, .html")
         assert at.code[0].value == name  # named in a code block: a name is never markdown
     assert not at.success and documents(db) == before
 

@@ -23,6 +23,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from labeler import score_text
 from labeler.review import GRAPHIC, NOT_VIOLENT
 from labeler.store import Store
+from tests.reviewing import decide
 
 from .conftest import ROOT
 
@@ -87,8 +88,8 @@ def fill(db, model) -> None:
         record["source"] = {"path": source, "line": None}
         store.add_record(record, text)
     first = store.passage_id(PAYLOAD_KEY, 0)
-    store.record_review(first, f"eve {PAYLOAD}", "correct", GRAPHIC, note=f"note {PAYLOAD}")
-    store.record_review(first, "dan", "correct", NOT_VIOLENT, note="plain note")
+    decide(store, first, f"eve {PAYLOAD}", "correct", GRAPHIC, note=f"note {PAYLOAD}")
+    decide(store, first, "dan", "correct", NOT_VIOLENT, note="plain note")
     store.close()
 
 

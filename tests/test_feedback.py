@@ -13,6 +13,7 @@ from labeler.model import load_model
 from labeler.registry import Registry
 from labeler.review import Labels
 from labeler.store import Store
+from tests.reviewing import decide
 
 from .conftest import DATA
 
@@ -35,7 +36,7 @@ def reviewed_store(path, model, flip: bool) -> None:
         else:
             labels = Labels(row["violence"], row["graphic"], row["severity"])
         for p in record["passages"]:
-            store.record_review(store.passage_id(f"news-{i}", p["index"]), "ana", "correct", labels)
+            decide(store, store.passage_id(f"news-{i}", p["index"]), "ana", "correct", labels)
     store.close()
 
 
@@ -93,7 +94,7 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
     text = "Gunmen opened fire on a crowded market, killing nine people and wounding dozens."
     store.add_record(score_text(text, "slip", shipped), text)
     pid = store.passage_id("slip", 0)
-    store.record_review(pid, "ana", "correct", Labels(0, 0, 0))
+    decide(store, pid, "ana", "correct", Labels(0, 0, 0))
     store.close()
     assert main(["quality", "--store", str(db), "--data", str(DATA), "--flag"]) == 0
     found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

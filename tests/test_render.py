@@ -1,3 +1,5 @@
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,7 +13,8 @@ def test_untrusted_text_never_becomes_markup(before, after):
         [{"label": "violence", "term": "kill", "start": len(before), "end": len(before) + 4}],
     )
     stripped = html.replace("<mark", "").replace("</mark>", "").replace("<br>", "")
-    assert "<" not in stripped and "\n" not in html and "$" not in html
+    assert "<" not in stripped and "$" not in html
+    assert not any(c in html for c in "\r\n\x0b\x0c\x85\u2028\u2029")  # no line break
 
 
 def test_context_dims_neighbours_and_has_no_blank_lines():
@@ -22,4 +25,13 @@ def test_context_dims_neighbours_and_has_no_blank_lines():
     ]
     html = context_html(passages, 1, [])
     assert "\n\n" not in html and "&lt;b&gt;shot&lt;/b&gt;" in html
-    assert html.count("opacity:0.45") == 2
+    assert html.count('<p style="opacity:0.6">') == 2
+    assert [int(n) for n in re.findall(r'opacity:0.5">(\d+)</sup>', html)] == [1, 2, 3]
+
+
+@given(st.sampled_from(["\r\r", "\r\n\r\n", "\u2028\u2028", "\x85\x85", "\u2029", "\x0c\x0c"]))
+def test_every_line_break_is_normalised_so_markdown_cannot_start(breaks):
+    html = context_html(
+        [{"idx": 0, "text": f"a{breaks}**bold** ![i](http://127.0.0.1:9/cr.png)"}], 0, []
+    )
+    assert html.count("<br>") >= 1 and not any(c in html for c in "\r\n\x85\u2028\u2029\x0c")

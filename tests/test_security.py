@@ -31,6 +31,7 @@ from labeler import score_text
 from labeler.db import storable
 from labeler.review import GRAPHIC, NOT_VIOLENT
 from labeler.store import QueueFilter, Store, StoreError
+from tests.reviewing import decide, note_box, press, undo_last
 
 from .conftest import ROOT
 
@@ -108,23 +109,24 @@ def test_injection_strings_in_store_values_are_data(store, model, evil):
 def test_injection_strings_as_reviewer_names_notes_and_reasons_are_data(store, model, evil):
     plain = add(store, model, "plain", "plain.txt", VIOLENT)
     other = add(store, model, "other", "other.txt", VIOLENT)
-    store.record_review(plain, "ana", "correct", GRAPHIC, note="ana's note")
+    decide(store, plain, "ana", "correct", GRAPHIC, note="ana's note")
     name = storable(evil)
     claimed = store.claim_next(name, order="document")
     assert claimed["id"] == other  # ana's reviewed passage is not served again
-    store.record_review(other, name, "correct", NOT_VIOLENT, note=evil)
+    decide(store, other, name, "correct", NOT_VIOLENT, note=evil)
     store.flag_for_second_look(other, storable(f"reason {evil}"))
 
     assert [r.reviewer for r in store.reviews(other)] == [name]
     assert store.progress(name)["by_you"] == 1  # "%" or "_" counts no one else's
-    assert store.last_decision(name) == other and store.last_decision("ana") == plain
+    assert store.last_decision(name).passage_id == other
+    assert store.last_decision("ana").passage_id == plain
     notes = store.db.execute("SELECT reviewer, note FROM reviews ORDER BY id").fetchall()
     assert [tuple(n) for n in notes] == [("ana", "ana's note"), (name, storable(evil))]
     reason = store.db.execute("SELECT reason FROM second_looks").fetchone()[0]
     assert reason == storable(f"reason {evil}")
     assert store.claim_second_look(name) is None  # not the reviewer who made the call
     assert store.claim_second_look("ana")["id"] == other
-    store.record_review(other, name, "undo")
+    undo_last(store, name)
     assert store.current_labels(other) is None and store.current_labels(plain) == GRAPHIC
     tables_intact(store)
     assert store.db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 3
@@ -165,8 +167,8 @@ def test_injection_strings_typed_in_the_dashboard_are_data(tmp_path, monkeypatch
     at.sidebar.radio(key="order").set_value("Document order")
     for evil in EVIL:
         at.sidebar.text_input(key="reviewer").input(f"{evil} ").run()  # names are stripped
-        at.text_input(key="note").input(evil).run()
-        at.button(key="act-correct-N").click().run()
+        note_box(at).input(evil).run()
+        press(at, "N")
         assert not at.exception
     store = Store(db)
     rows = store.db.execute("SELECT reviewer, decision, note FROM reviews ORDER BY id").fetchall()
@@ -190,6 +192,7 @@ FRAGMENTS = {
     ("labeler/store.py", "claim_next", "where"): "QueueFilter.where: fixed clauses, values as ?",
     ("labeler/store.py", "claim_next", "order_sql"): "looked up in a fixed dict of ORDER BYs",
     ("labeler/store.py", "claim_next", "rank"): "looked up in the same fixed dict",
+    ("labeler/store.py", "claim_next", "state"): "SKIPPED or WAITING, labeler.review's ints",
     ("labeler/store.py", "integrity", "table"): "from the ORPHAN_CHECKS constant",
     ("labeler/store.py", "integrity", "parent"): "from the ORPHAN_CHECKS constant",
     ("labeler/store.py", "integrity", "column"): "from the ORPHAN_CHECKS constant",

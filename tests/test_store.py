@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from labeler import score_text
 from labeler.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, Labels
 from labeler.store import MIGRATIONS, Store, StoreError
+from tests.reviewing import decide, undo_last
 
 TABLES = ("documents", "passages", "scores")
 VIOLENT = "Gunmen stormed the village at dawn and shot dead eleven people."
@@ -46,13 +47,16 @@ SCHEMA = {
     "passages": ["id", "document_id", "idx", "start_char", "end_char", "text"],
     "scores": [
         "passage_id", "model_version", "violence", "graphic", "flags", "severity", "evidence",
-        "scored_at", "top", "margin", "waiting",
+        "scored_at", "top", "margin", "queue_state",
     ],
     "reviews": [
         "id", "passage_id", "reviewer", "decision", "violence", "graphic", "severity", "note",
-        "model_version", "decided_at",
+        "model_version", "decided_at", "claim",
     ],
-    "claims": ["passage_id", "reviewer", "expires_at"],
+    "claims": ["passage_id", "reviewer", "expires_at", "token", "claimed_at"],
+    "document_reviews": ["id", "document_id", "reviewer", "level", "warning", "decided_at"],
+    "document_reviews_by_document": [],
+    "scores_by_state": [],
     "second_looks": ["passage_id", "reason", "flagged_at"],
     "migrations": ["name", "applied_at"],
     "reviews_by_passage": [],
@@ -86,7 +90,7 @@ def test_adding_is_idempotent_and_rescoring_keeps_reviews(store, model):
     add(store, model, "d1", f"{VIOLENT}\n\n{CALM}")
     assert store.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
     assert store.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == 2
-    store.record_review(1, "ana", "correct", GRAPHIC)
+    decide(store, 1, "ana", "correct", GRAPHIC)
     rescored = dict(record, model="next-version")
     store.add_record(rescored, f"{VIOLENT}\n\n{CALM}")
     assert store.db.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == 4
@@ -95,7 +99,7 @@ def test_adding_is_idempotent_and_rescoring_keeps_reviews(store, model):
 
 def test_a_batch_mixing_new_old_and_repeated_documents_stores_each_once(store, model):
     add(store, model, "old", f"{VIOLENT}\n\n{CALM}")
-    store.record_review(1, "ana", "correct", GRAPHIC)
+    decide(store, 1, "ana", "correct", GRAPHIC)
     texts = {"old": f"{VIOLENT}\n\n{CALM}", "new": CALM, "another": VIOLENT}
     batch = [(score_text(t, k, model), t) for k, t in texts.items()]
     rescored = dict(batch[0][0], model="next-version")
@@ -108,15 +112,15 @@ def test_a_batch_mixing_new_old_and_repeated_documents_stores_each_once(store, m
 
 def test_confirm_correct_skip_and_undo(store, model):
     add(store, model, "d1", VIOLENT)
-    store.record_review(1, "ana", "confirm")
+    decide(store, 1, "ana", "confirm")
     assert store.current_labels(1) == Labels(1, 0, store.passage(1)["severity"])
-    store.record_review(1, "ana", "correct", VIOLENT_NOT_GRAPHIC, note="a shooting report")
+    decide(store, 1, "ana", "correct", VIOLENT_NOT_GRAPHIC, note="a shooting report")
     assert store.current_labels(1) == VIOLENT_NOT_GRAPHIC
-    store.record_review(1, "ana", "undo")
+    undo_last(store, "ana")
     assert store.current_labels(1).violence == 1  # back to the confirm
-    store.record_review(1, "ana", "undo")
+    undo_last(store, "ana")
     assert store.current_labels(1) is None
-    store.record_review(1, "ana", "skip")
+    decide(store, 1, "ana", "skip")
     assert store.current_labels(1) is None
     assert [r.decision for r in store.reviews(1)] == ["confirm", "correct", "undo", "undo", "skip"]
 
@@ -124,11 +128,11 @@ def test_confirm_correct_skip_and_undo(store, model):
 def test_bad_reviews_are_refused_and_nothing_is_written(store, model):
     add(store, model, "d1", VIOLENT)
     with pytest.raises(StoreError, match="decision must be one of"):
-        store.record_review(1, "ana", "approve")
+        decide(store, 1, "ana", "approve")
     with pytest.raises(StoreError, match="needs the corrected labels"):
-        store.record_review(1, "ana", "correct")
+        decide(store, 1, "ana", "correct")
     with pytest.raises(StoreError, match="no passage 99"):
-        store.record_review(99, "ana", "confirm")
+        decide(store, 99, "ana", "confirm")
     with pytest.raises(ValueError, match="graphic implies violence"):
         Labels(0, 1, 3)
     assert store.reviews(1) == []
@@ -146,8 +150,8 @@ def test_two_reviewers_never_hold_the_same_passage_and_claims_expire(store, mode
 
 def test_export_rows_follow_the_training_schema_and_disagreement_is_seen(store, model):
     add(store, model, "d1", VIOLENT)
-    store.record_review(1, "ana", "correct", GRAPHIC)
-    store.record_review(1, "ben", "correct", NOT_VIOLENT)
+    decide(store, 1, "ana", "correct", GRAPHIC)
+    decide(store, 1, "ben", "correct", NOT_VIOLENT)
     assert store.reviewed_items()[0].disputed
     (row,) = store.reviewed()
     assert row["text"] == VIOLENT and row["reviewer"] == "ben" and row["violence"] == 0
@@ -212,7 +216,7 @@ def test_score_into_the_store_twice_then_export_csv_and_jsonl(tmp_path, store_ta
         assert labeler("score", src, "--store", db, "--quiet").returncode == 0
     store = Store(db)
     assert store.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == 2
-    store.record_review(1, "ana", "correct", GRAPHIC, note="<img onerror=alert(1)>")
+    decide(store, 1, "ana", "correct", GRAPHIC, note="<img onerror=alert(1)>")
     store.close()
     out_csv, out_jsonl = tmp_path / "r.csv", tmp_path / "r.jsonl"
     assert labeler("export", "--store", db, "-o", out_csv).returncode == 0
@@ -228,9 +232,9 @@ def test_statistics_from_reviews(store, model):
     from labeler.review import statistics
 
     add(store, model, "d1", f"{VIOLENT}\n\n{CALM}")
-    store.record_review(1, "ana", "confirm")  # model flagged violence: confirmed
-    store.record_review(1, "ben", "correct", NOT_VIOLENT)  # ben disagrees
-    store.record_review(2, "ana", "correct", NOT_VIOLENT)  # calm, not flagged: agrees
+    decide(store, 1, "ana", "confirm")  # model flagged violence: confirmed
+    decide(store, 1, "ben", "correct", NOT_VIOLENT)  # ben disagrees
+    decide(store, 2, "ana", "correct", NOT_VIOLENT)  # calm, not flagged: agrees
     stats = statistics(store.reviewed_items())
     violence = stats["labels"]["violence"]
     assert stats["reviewed"] == 2 and stats["disagreements"] == [1]
@@ -293,7 +297,7 @@ def test_active_order_is_uncertain_first_but_skips_near_duplicates(store, model)
     store.db.execute("UPDATE scores SET margin = passage_id * 0.01")  # dup0 most uncertain
     store.db.execute("UPDATE scores SET margin = 0.5 WHERE passage_id = 6")  # the odd one last
     first = store.claim_next("ana", order="active")
-    store.record_review(first["id"], "ana", "skip")
+    decide(store, first["id"], "ana", "skip")
     second = store.claim_next("ana", order="active")
     assert first["id"] == 1 and second["id"] == 6  # not another copy of the same report
     assert store.claim_next("ben", order="uncertain")["id"] == 2  # plain order takes the copy
@@ -301,12 +305,12 @@ def test_active_order_is_uncertain_first_but_skips_near_duplicates(store, model)
 
 def test_second_looks_go_to_a_different_reviewer_once(store, model):
     add(store, model, "d1", VIOLENT)
-    store.record_review(1, "ana", "correct", NOT_VIOLENT)
+    decide(store, 1, "ana", "correct", NOT_VIOLENT)
     assert store.claim_second_look("ben") is None
     store.flag_for_second_look(1, "model says violence 0.97")
     assert store.claim_second_look("ana") is None  # not the reviewer who made the call
     assert store.claim_second_look("ben")["id"] == 1
-    store.record_review(1, "ben", "confirm")
+    decide(store, 1, "ben", "confirm")
     assert store.claim_second_look("cy") is None  # a second person has looked
     assert store.reviewed_items()[0].disputed
 
@@ -382,7 +386,7 @@ def test_a_write_that_meets_a_held_lock_is_retried_not_failed(store_target, mode
     thread.start()
     locked.wait(5)
     started = time.monotonic()
-    store.record_review(1, "ana", "confirm")
+    decide(store, 1, "ana", "confirm")
     assert time.monotonic() - started >= 0.4  # it did wait for the holder...
     thread.join()
     assert [r.decision for r in store.reviews(1)] == ["confirm"]  # ...and landed once

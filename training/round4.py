@@ -149,6 +149,51 @@ def draw(data: Path, out: Path) -> None:
     print(f"{len(rows)} candidates, {sum(map(len, batches))} batch rows", file=sys.stderr)
 
 
+def draw_vivid(data: Path, out: Path) -> None:
+    """Round 4b: graphic passages were still rare, so every passage with a vivid word from
+    the police-events articles round 4 did not take, and the AG News items with one. Each
+    goes to two of four annotators (``batches/vivid-K.jsonl``): graphic agreement is
+    measured where graphic passages are."""
+    rng = random.Random(SEED + 1)
+    taken = list(read_jsonl(out / "candidates.jsonl"))
+    seed_rows = list(read_jsonl(Path("training/data/seed/labels.jsonl")))
+    used = {r["source_id"] for r in seed_rows} | {r["source_id"] for r in taken}
+    seen = {r["text"].strip().lower() for r in seed_rows + taken}
+    docs = {r["group"] for r in taken if r["source"] == "india_police_events"}
+    rows = []
+    for doc in sorted(
+        read_jsonl(data / "india_police_events/india_police_events_docs.jsonl"),
+        key=lambda d: d["id"],
+    ):
+        doc_id = doc["id"].rsplit("-", 1)[1]
+        if f"police-doc-{doc_id}" in docs or not GORE.search(doc["text"]):
+            continue
+        for p in split_passages(_demojibake(doc["text"])):
+            if len(p.text) >= 40 and VIVID.search(p.text):
+                sid = f"{doc['id']}-p{p.index}"
+                rows.append(
+                    _row(sid, "india_police_events", f"police-doc-{doc_id}", "keyword", p.text)
+                )
+    for r in read_jsonl(data / "ag_news_test/ag_news_test.jsonl"):
+        if r["id"] not in used and VIVID.search(r["text"]):
+            rows.append(_row(r["id"], "ag_news_test", r["id"], "keyword", r["text"].strip()))
+    rows = [r for r in rows if r["text"].lower() not in seen]
+    with (out / "candidates.jsonl").open("a", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    rng.shuffle(rows)
+    for k in range(4):
+        batch = rows[k::4] + rows[(k + 1) % 4 :: 4]  # each row in two batches
+        rng.shuffle(batch)
+        with (out / "batches" / f"vivid-{k}.jsonl").open("w", encoding="utf-8") as f:
+            for row in batch:
+                f.write(json.dumps({"id": row["id"], "text": row["text"]}, ensure_ascii=False))
+                f.write("\n")
+    print(f"{len(rows)} vivid candidates, each in two of four batches", file=sys.stderr)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "draw":
         draw(Path(sys.argv[2]), Path(sys.argv[3]))
+    elif sys.argv[1] == "draw-vivid":
+        draw_vivid(Path(sys.argv[2]), Path(sys.argv[3]))

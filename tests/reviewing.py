@@ -1,0 +1,49 @@
+"""Deciding passages the way the dashboard does: claim first, then decide under the claim."""
+
+from __future__ import annotations
+
+from labeler.review import Labels
+from labeler.store import Store
+
+
+def decide(
+    store: Store,
+    passage_id: int,
+    reviewer: str,
+    decision: str,
+    labels: Labels | None = None,
+    note: str | None = None,
+) -> int:
+    """Claim ``passage_id`` for ``reviewer`` and record one decision under that claim."""
+    claim = store.claim(passage_id, reviewer)
+    assert claim is not None, f"passage {passage_id} is held by another reviewer"
+    return store.record_review(claim, decision, labels, note)
+
+
+def undo_last(store: Store, reviewer: str) -> int | None:
+    """Undo ``reviewer``'s latest standing decision, if any; its passage id."""
+    last = store.last_decision(reviewer)
+    return None if last is None else store.undo(reviewer, last.id)
+
+
+def press(at, key: str):
+    """Click the decision button with keyboard shortcut ``key`` in a dashboard AppTest
+    (its widget key names the claim it was drawn for), and rerun."""
+    (button,) = [b for b in at.button if b.key and b.key.startswith(f"act-{key}-")]
+    return button.click().run()
+
+
+def press_undo(at):
+    (button,) = [b for b in at.button if b.key and b.key.startswith("undo-")]
+    return button.click().run()
+
+
+def note_box(at):
+    """The note box of the passage on screen."""
+    (box,) = [t for t in at.text_input if t.key and t.key.startswith("note-")]
+    return box
+
+
+def progress_line(at) -> str:
+    (line,) = [c.value for c in at.caption if c.value.startswith("Labelled ")]
+    return line
