@@ -7,6 +7,7 @@ inside commands so ``labeler --help`` stays instant.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -78,21 +79,27 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write reviewed passages (current labels) in the training-data schema, JSONL or CSV.
 
-    Columns: id, text, violence, graphic, severity, reviewer, decided_at, model and
-    the model's scores. CSV cells that could start a formula are escaped.
+    Columns: id, text, violence, graphic, severity, reviewer, decided_at, note, model,
+    the model's scores, and the document's warning as an editor accepted or edited it.
+    CSV cells that could start a formula are escaped. Without -o, writes to stdout.
     Example: labeler export --store review.db -o reviewed.jsonl
     """
     from labeler.export import export
 
-    count = export(config.store_target(args.store), Path(args.output), args.format)
-    print(f"labeler: exported {count:,} reviewed passages to {args.output}", file=sys.stderr)
+    output = Path(args.output) if args.output else None
+    count = export(config.store_target(args.store), output, args.format, sys.stdout)
+    where = args.output or "stdout"
+    print(f"labeler: exported {count:,} reviewed passages to {where}", file=sys.stderr)
     return EXIT_OK
 
 
-def cmd_dashboard(args: argparse.Namespace) -> int:
+def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
     """Start the review dashboard (streamlit run app.py) on the configured store.
 
-    Example: labeler dashboard --store review.db --port 8501
+    It serves reviewers' text, so it listens on 127.0.0.1 only unless --all-interfaces
+    is given. Options it does not know are passed on to streamlit run
+    (e.g. --server.baseUrlPath /review).
+    Example: labeler dashboard --store review.db --port 8501 --headless
     """
     import subprocess
 
@@ -101,16 +108,22 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         print(f"labeler: {app} not found: run from a checkout of the project", file=sys.stderr)
         return EXIT_FAILED
     env = {**os.environ, "LABELER_DB": config.store_target(args.store)}
+    host = "0.0.0.0" if args.all_interfaces else args.host
     cmd = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
         str(app),
+        "--server.address",
+        host,
         "--server.port",
         str(args.port),
+        "--server.headless",
+        str(args.headless).lower(),
         "--browser.gatherUsageStats",
         "false",
+        *streamlit_args,
     ]
     return subprocess.call(cmd, env=env)
 
@@ -276,14 +289,29 @@ def _threshold(value: str) -> tuple[str, float]:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="labeler", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True)
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("labeler")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        release = "unknown"
+    p = argparse.ArgumentParser(
+        prog="labeler",
+        description="Flag violent and graphic passages offline, with evidence, and review "
+        "the flags. Run 'labeler COMMAND --help' for a command's options and an example.",
+        epilog="Example: labeler score examples/news_isis_executions.txt",
+    )
+    p.add_argument("--version", action="version", version=f"labeler {release}")
+    sub = p.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
 
     def add(name: str, func, help: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+        doc = inspect.cleandoc(func.__doc__ or "")
+        description, _, example = doc.partition("Example:")
         sp = sub.add_parser(
             name,
             help=help,
-            description=func.__doc__,
+            description=description.strip(),
+            epilog=f"Example: {example.strip()}",  # last, after the options
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         sp.set_defaults(func=func)
@@ -358,46 +386,80 @@ def parser() -> argparse.ArgumentParser:
     )
     x = add("export", cmd_export, "export reviewed passages from the review store")
     x.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
-    x.add_argument("-o", "--output", required=True, help="file to write (atomically)")
+    x.add_argument("-o", "--output", help="file to write (atomically); default: stdout")
     x.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file extension")
     d = add("dashboard", cmd_dashboard, "start the review dashboard")
     d.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
-    d.add_argument("--port", type=int, default=8501)
+    d.add_argument("--port", type=int, default=8501, help="port to serve on (default: 8501)")
+    d.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    d.add_argument(
+        "--all-interfaces",
+        action="store_true",
+        help="listen on every network interface (0.0.0.0): reviewers on other machines",
+    )
+    d.add_argument("--headless", action="store_true", help="do not open a browser (for servers)")
     r = add("retrain", cmd_retrain, "retrain with reviewed passages, behind a gate")
     r.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
-    r.add_argument("--data", default="training/data")
-    r.add_argument("--tolerance", type=float, default=0.02, help="largest AUPRC drop allowed")
+    r.add_argument("--data", default="training/data", help=DATA_HELP)
+    r.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.02,
+        help="largest drop in AUPRC (per label and source) the gate allows (default: 0.02)",
+    )
     r.add_argument("--force", action="store_true", help="promote even if the gate refuses")
     c = add("check", cmd_check, "check the review store's integrity (e.g. after a crash)")
     c.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     q = add("quality", cmd_quality, "find reviews that are probably mistakes")
     q.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
-    q.add_argument("--data", default="training/data")
-    q.add_argument("--folds", type=int, default=3)
-    q.add_argument("--confidence", type=float, default=0.9)
+    q.add_argument("--data", default="training/data", help=DATA_HELP)
+    q.add_argument(
+        "--folds",
+        type=int,
+        default=3,
+        help="cross-validation folds for the out-of-fold scores (default: 3)",
+    )
+    q.add_argument(
+        "--confidence",
+        type=float,
+        default=0.9,
+        help="how sure the model must be against a review to call it suspect (default: 0.9)",
+    )
     q.add_argument(
         "--flag",
         action="store_true",
         help="queue the passages for a second look by another reviewer",
     )
     m = add("models", cmd_models, "list, promote or roll back model versions")
-    m.add_argument("action", choices=["list", "promote", "rollback"])
-    m.add_argument("version", nargs="?")
+    m.add_argument("action", choices=["list", "promote", "rollback"], help="what to do")
+    m.add_argument("version", nargs="?", help="the version to promote (see models list)")
     t = add("train", cmd_train, "rebuild the model from training data")
-    t.add_argument("--data", default="training/data")
-    t.add_argument("--out", default="labeler/models/default")
-    t.add_argument("--reports", default="reports")
+    t.add_argument("--data", default="training/data", help=DATA_HELP)
+    t.add_argument(
+        "--out",
+        default="labeler/models/default",
+        help="directory to write the model and its card to (default: the shipped model's)",
+    )
+    t.add_argument("--reports", default="reports", help=REPORTS_HELP)
     e = add("evaluate", cmd_evaluate, "evaluate a model on the test split")
-    e.add_argument("--data", default="training/data")
+    e.add_argument("--data", default="training/data", help=DATA_HELP)
     e.add_argument("--model", help="model directory (default: the shipped model)")
-    e.add_argument("--reports", default="reports")
+    e.add_argument("--reports", default="reports", help=REPORTS_HELP)
     add("rubric", cmd_rubric, "print the labelling rubric")
     return p
 
 
+DATA_HELP = "training data directory (default: training/data)"
+REPORTS_HELP = "directory for metrics and precision-recall plots (default: reports)"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args, rest = parser().parse_known_args(argv)
+    if rest and args.func is not cmd_dashboard:  # only the dashboard passes options on
+        parser().parse_args(argv)  # exits 2 naming the unknown options
     try:
+        if args.func is cmd_dashboard:
+            return cmd_dashboard(args, rest)
         return int(args.func(args))
     except (StoreError, ModelError) as err:  # e.g. an unreachable server, an unknown version
         print(f"labeler: {err}", file=sys.stderr)

@@ -3,6 +3,7 @@
 The document record (the schema every tool reads)::
 
     {"id", "scores": {label: p}, "flags": [...], "severity": 0-3,
+     "warning": {"level": "none"|"violence"|"graphic", "text": "Contains ..." or null},
      "passages": [{"index", "start", "end", "text", "scores", "flags", "severity",
                    "evidence": [{"label", "term", "start", "end", "weight"}]}],
      "model": "<model version>"}
@@ -23,6 +24,7 @@ import numpy as np
 from labeler.labels import LABELS, decide, flag_names
 from labeler.model import Model, load_model
 from labeler.passages import Passage, is_junk, split_passages
+from labeler.warning import document_warning
 
 
 @lru_cache(maxsize=1)
@@ -105,6 +107,7 @@ def _document(
         "scores": scores,
         "flags": flags,
         "severity": severity,
+        "warning": document_warning(passages),
         "passages": passages,
         "model": version,
     }

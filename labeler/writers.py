@@ -22,9 +22,10 @@ CSV_COLUMNS = [
     "graphic",
     "severity",
     "flags",
-    "evidence",
+    "violence_evidence",
+    "graphic_evidence",
+    "warning",
 ]
-TOP_EVIDENCE = 5
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 BOLD_RED, DIM, RESET = "\x1b[1;31m", "\x1b[2m", "\x1b[0m"
@@ -46,7 +47,9 @@ def csv_header() -> str:
 
 
 def csv_passages(record: dict[str, Any], keep_passage: Any) -> str:
-    """One CSV row per kept passage of a document record."""
+    """One CSV row per kept passage of a document record: each label's evidence terms in
+    its own column, and the document's warning line on every row."""
+    warning = record["warning"]["text"] or ""
     rows = [
         [
             csv_safe(record["id"]),
@@ -57,12 +60,17 @@ def csv_passages(record: dict[str, Any], keep_passage: Any) -> str:
             p["scores"]["graphic"],
             p["severity"],
             " ".join(p["flags"]),
-            csv_safe("; ".join(f"{e['label']}:{e['term']}" for e in p["evidence"][:TOP_EVIDENCE])),
+            *(csv_safe(_terms(p["evidence"], label)) for label in ("violence", "graphic")),
+            csv_safe(warning),
         ]
         for p in record["passages"]
         if keep_passage(p)
     ]
     return _csv_rows(rows)
+
+
+def _terms(evidence: list[dict[str, Any]], label: str) -> str:
+    return "; ".join(dict.fromkeys(e["term"] for e in evidence if e["label"] == label))
 
 
 def _csv_rows(rows: list[list[Any]]) -> str:
@@ -76,15 +84,25 @@ def report(record: dict[str, Any], colour: bool) -> str:
 
     Evidence terms are highlighted in bold red, or [bracketed] without colour;
     control characters in the (untrusted) text are shown escaped, so a document
-    cannot drive the terminal.
+    cannot drive the terminal. The document's warning comes first, the line an editor
+    pastes; with nothing flagged, the top-scoring passage is still shown with its scores,
+    so a near miss is visible. Passages are numbered from 1, as the dashboard numbers them.
     """
     flags = ", ".join(record["flags"]) or "no flags"
-    lines = [f"{plain(record['id'])}  severity {record['severity']}  ({flags})"]
-    for p in record["passages"]:
-        if not p["flags"]:
-            continue
+    warning = record["warning"]["text"] or "No content warning"
+    lines = [
+        f"{plain(record['id'])}  severity {record['severity']}  ({flags})",
+        f"  Warning: {plain(warning)}",
+    ]
+    shown = [p for p in record["passages"] if p["flags"]]
+    if not shown and record["passages"]:
+        top = max(record["passages"], key=lambda p: max(p["scores"].values()))
+        lines.append(_dim("  highest-scoring passage (below every threshold):", colour))
+        shown = [top]
+    for p in shown:
         scores = "  ".join(f"{k} {v:.2f}" for k, v in p["scores"].items())
-        head = f"  #{p['index']} [{p['start']}:{p['end']}] {', '.join(p['flags'])}  {scores}"
+        marks = ", ".join(p["flags"]) or "not flagged"
+        head = f"  #{p['index'] + 1} [{p['start']}:{p['end']}] {marks}  {scores}"
         lines += [_dim(head, colour), "    " + highlight(p["text"], p["evidence"], colour)]
     return "\n".join(lines) + "\n\n"
 

@@ -3,12 +3,16 @@
 A keyword search or a uniform draw only *chooses what to read* (``selected_by``); every label
 is written by an annotator reading the passage against ``labeler/rubric.md``.
 
-    python -m training.round4 draw ../shared/data training/data/round4
-    python -m training.round4 merge training/data/round4
+    python -m training.round4 draw ../shared/data training/labelling/round4
+    python -m training.round4 draw-vivid ../shared/data training/labelling/round4
+    python -m training.round4 draw-random-police ../shared/data training/labelling/round4
+    python -m training.round4 merge training/labelling/round4 training/data/round4/data.jsonl
 
 ``draw`` writes ``batches/batch-K.jsonl`` (id, text only: annotators never see the source or
 why a row was chosen) and ``candidates.jsonl`` (the provenance). About 450 rows appear in two
-batches, for double annotation. ``merge`` joins ``labels/batch-K.jsonl`` back to the candidates.
+batches, and every round-4b (vivid) row in two, for double annotation; disagreements are
+settled in ``adjudication.jsonl``. ``merge`` joins ``labels/*.jsonl`` back to the candidates
+as training rows. The working files stay in ``training/labelling`` (not read by training).
 """
 
 from __future__ import annotations
@@ -104,8 +108,13 @@ def fiction(data: Path, used: set[str], rng: random.Random) -> list[dict]:
     """Every trigger-warning passage the seed set did not label: the whole remaining pool."""
     rows = read_jsonl(data / "trigger_warnings_passages/trigger_warnings_passages.jsonl")
     return [
-        _row(r["id"], "trigger_warnings_passages", f"tw-work-{r['labels']['work_id']}", "random",
-             r["text"].strip())
+        _row(
+            r["id"],
+            "trigger_warnings_passages",
+            f"tw-work-{r['labels']['work_id']}",
+            "random",
+            r["text"].strip(),
+        )
         for r in rows
         if r["id"] not in used
     ]
@@ -192,8 +201,127 @@ def draw_vivid(data: Path, out: Path) -> None:
     print(f"{len(rows)} vivid candidates, each in two of four batches", file=sys.stderr)
 
 
+def draw_random_police(data: Path, out: Path, n: int = 160) -> None:
+    """Round 4c: the vivid round added keyword-chosen news, so a uniform draw of passages
+    from articles not read yet keeps the news random slice above a fifth."""
+    rng = random.Random(SEED + 2)
+    taken = list(read_jsonl(out / "candidates.jsonl"))
+    docs = {r["group"] for r in taken if r["source"] == "india_police_events"}
+    seen = {r["text"].strip().lower() for r in taken}
+    seen |= {r["text"].strip().lower() for r in read_jsonl(Path("training/data/seed/labels.jsonl"))}
+    pool = []
+    for doc in sorted(
+        read_jsonl(data / "india_police_events/india_police_events_docs.jsonl"),
+        key=lambda d: d["id"],
+    ):
+        doc_id = doc["id"].rsplit("-", 1)[1]
+        if f"police-doc-{doc_id}" in docs:
+            continue
+        for p in split_passages(_demojibake(doc["text"])):
+            if len(p.text) >= 40 and not p.text.startswith("This story is from"):
+                sid = f"{doc['id']}-p{p.index}"
+                pool.append(
+                    _row(sid, "india_police_events", f"police-doc-{doc_id}", "random", p.text)
+                )
+    rows = [r for r in rng.sample(pool, n) if r["text"].lower() not in seen]
+    with (out / "candidates.jsonl").open("a", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with (out / "batches" / "random-0.jsonl").open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps({"id": row["id"], "text": row["text"]}, ensure_ascii=False) + "\n")
+    print(f"{len(rows)} random news passages", file=sys.stderr)
+
+
+LABEL_KEYS = ("violence", "graphic", "severity")
+
+
+def annotations(work: Path) -> dict[str, list[tuple[str, dict]]]:
+    """Each candidate's labels, by annotator (``labels/batch-K`` is annotator-r4-K,
+    ``labels/vivid-K`` annotator-r4b-K)."""
+    out: dict[str, list[tuple[str, dict]]] = {}
+    for path in sorted((work / "labels").glob("*.jsonl")):
+        kind, k = path.stem.split("-")
+        who = {"batch": "annotator-r4", "vivid": "annotator-r4b", "random": "annotator-r4c"}[kind]
+        who = f"{who}-{k}"
+        for label in read_jsonl(path):
+            out.setdefault(label["id"], []).append((who, label))
+    return out
+
+
+def kappa(a: list[int], b: list[int]) -> float:
+    """Cohen's kappa of two annotators' binary labels."""
+    n = len(a)
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    expected = pa * pb + (1 - pa) * (1 - pb)
+    return (observed - expected) / (1 - expected)
+
+
+def merge(work: Path, out: Path) -> None:
+    """Write the training rows: one label per passage; a passage read twice takes the two
+    annotators' labels when they agree, else the adjudicator's (``adjudication.jsonl``).
+    Prints κ per label on the double-annotated rows."""
+    labels = annotations(work)
+    adjudicated = (
+        {r["id"]: r for r in read_jsonl(work / "adjudication.jsonl")}
+        if (work / "adjudication.jsonl").exists()
+        else {}
+    )
+    doubles = [v for v in labels.values() if len(v) == 2]
+    for label in ("violence", "graphic"):
+        a, b = [v[0][1][label] for v in doubles], [v[1][1][label] for v in doubles]
+        disagree = sum(x != y for x, y in zip(a, b, strict=True))
+        print(
+            f"{label}: kappa {kappa(a, b):.3f} on {len(doubles)} double rows, "
+            f"{disagree} disagreements",
+            file=sys.stderr,
+        )
+    rows, pending = [], []
+    for cand in read_jsonl(work / "candidates.jsonl"):
+        given = labels.get(cand["id"])
+        if not given:
+            continue
+        who = "; ".join(name for name, _ in given)
+        chosen = given[0][1]
+        if len(given) == 2 and any(given[0][1][k] != given[1][1][k] for k in LABEL_KEYS):
+            if cand["id"] not in adjudicated:
+                pending.append(cand["id"])
+                continue
+            chosen = adjudicated[cand["id"]]
+            who += f"; adjudicated by {chosen['adjudicated_by']}"
+        row = {
+            **cand,
+            **{k: chosen[k] for k in LABEL_KEYS},
+            "labelled_by": who,
+            "labelled_at": LABELLED_AT,
+        }
+        for extra in ("hard_case", "note"):
+            if chosen.get(extra):
+                row[extra] = chosen[extra]
+        rows.append(row)
+    if pending:
+        sys.exit(f"{len(pending)} double-annotated rows disagree and are not adjudicated yet")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"{len(rows)} rows written to {out}", file=sys.stderr)
+
+
+LABELLED_AT = "2026-12-01"
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "draw":
         draw(Path(sys.argv[2]), Path(sys.argv[3]))
     elif sys.argv[1] == "draw-vivid":
         draw_vivid(Path(sys.argv[2]), Path(sys.argv[3]))
+    elif sys.argv[1] == "draw-random-police":
+        draw_random_police(Path(sys.argv[2]), Path(sys.argv[3]))
+    elif sys.argv[1] == "disagreements":
+        for cid, given in annotations(Path(sys.argv[2])).items():
+            if len(given) == 2 and any(given[0][1][k] != given[1][1][k] for k in LABEL_KEYS):
+                print(cid)
+    elif sys.argv[1] == "merge":
+        merge(Path(sys.argv[2]), Path(sys.argv[3]))
