@@ -20,9 +20,12 @@ COLUMNS = [
     "severity",
     "reviewer",
     "decided_at",
+    "note",
     "model",
     "model_violence",
     "model_graphic",
+    "warning_level",
+    "warning",
 ]
 
 
@@ -42,6 +45,8 @@ def write(rows: Iterable[dict[str, Any]], f: TextIO, fmt: str) -> int:
             **row,
             "model_violence": row["model_scores"]["violence"],
             "model_graphic": row["model_scores"]["graphic"],
+            "warning_level": row["warning"]["level"],
+            "warning": row["warning"]["text"],
         }
         writer.writerow([csv_safe(flat[c]) for c in COLUMNS])
     return count
@@ -54,16 +59,18 @@ def render(rows: list[dict], fmt: str) -> str:
     return buffer.getvalue()
 
 
-def export(target: str | Path, output: Path, fmt: str | None = None) -> int:
-    """Write every reviewed passage to ``output`` (temp file, then rename); returns the count."""
-    fmt = fmt or ("csv" if output.suffix.lower() == ".csv" else "jsonl")
-    store = Store(target)
-    tmp = output.with_name(output.name + ".partial")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as f:
-            count = write(store.reviewed(), f, fmt)
-        os.replace(tmp, output)
-    finally:
-        store.close()
-        tmp.unlink(missing_ok=True)
+def export(target: str | Path, output: Path | None, fmt: str | None, stdout: TextIO) -> int:
+    """Write every reviewed passage to ``output`` (temp file, then rename), or to ``stdout``
+    when ``output`` is None; returns the count."""
+    fmt = fmt or ("csv" if output is not None and output.suffix.lower() == ".csv" else "jsonl")
+    with Store(target) as store:
+        if output is None:
+            return write(store.reviewed(), stdout, fmt)
+        tmp = output.with_name(output.name + ".partial")
+        try:
+            with tmp.open("w", encoding="utf-8", newline="") as f:
+                count = write(store.reviewed(), f, fmt)
+            os.replace(tmp, output)
+        finally:
+            tmp.unlink(missing_ok=True)
     return count

@@ -40,6 +40,7 @@ from labeler.review import (
     standing,
     uncertainty,
 )
+from labeler.warning import LEVELS
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -172,6 +173,7 @@ SELECT_REVIEWS = (
     " FROM reviews"
 )
 DEFAULT_THRESHOLDS = {"violence": 0.5, "graphic": 0.5}
+NO_WARNING: dict[str, Any] = {"level": "none", "text": None}  # no editor has set one
 ACTIVE_WINDOW = 50  # most uncertain candidates considered for diversity
 RECENT_SEEN = 20  # a reviewer's latest reviews that candidates must not repeat
 
@@ -604,8 +606,8 @@ class Store:
     def _reviewed_passages(self) -> dict[int, Row]:
         """Each reviewed passage with its document key and latest score, in one query."""
         rows = self.db.execute(
-            "SELECT p.id, p.idx, p.text, d.doc_key, s.model_version, s.violence, s.graphic,"
-            " s.flags FROM passages p JOIN documents d ON d.id = p.document_id"
+            "SELECT p.id, p.document_id, p.idx, p.text, d.doc_key, s.model_version, s.violence,"
+            " s.graphic, s.flags FROM passages p JOIN documents d ON d.id = p.document_id"
             " LEFT JOIN scores s ON s.passage_id = p.id"
             " WHERE EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = p.id)"
             " ORDER BY p.id, s.scored_at"
@@ -814,14 +816,16 @@ class Store:
         }
 
     def reviewed(self) -> Iterator[dict[str, Any]]:
-        """Every passage with a current label, in the training-data schema."""
+        """Every passage with a current label, in the training-data schema, with the note of
+        the decision that gave it and its document's warning as an editor last set it."""
         scored = self._reviewed_passages()
+        warnings = self.document_warnings()
         for passage_id, reviews in self._reviews_by_passage():
             labels = current_labels(reviews)
             if labels is None:
                 continue
             p = scored[passage_id]
-            last = [r for r in reviews if r.labels == labels][-1]
+            last = [r for r in standing(reviews) if r.labels == labels][-1]
             yield {
                 "id": f"{p['doc_key']}#{p['idx']}",
                 "text": p["text"],
@@ -830,9 +834,48 @@ class Store:
                 "severity": labels.severity,
                 "reviewer": last.reviewer,
                 "decided_at": last.decided_at,
+                "note": last.note,
                 "model": p["model_version"],
                 "model_scores": {"violence": p["violence"], "graphic": p["graphic"]},
+                "warning": warnings.get(p["document_id"], NO_WARNING),
             }
+
+    @retrying
+    def record_document_review(
+        self, document_id: int, reviewer: str, level: str, warning: str | None
+    ) -> int:
+        """Append an editor's decision on a document's warning (accepted or edited);
+        append-only like passage reviews, the latest one stands."""
+        if level not in LEVELS:
+            raise StoreError(f"warning level must be one of {', '.join(LEVELS)}, not {level!r}")
+        if not reviewer.strip():
+            raise StoreError("a review needs a reviewer")
+        text = (warning or "").strip() or None
+        if (level == "none") != (text is None):
+            raise StoreError("a warning line goes with level violence or graphic, and only then")
+        with self.db.write():
+            cursor = self.db.execute(
+                "INSERT INTO document_reviews (document_id, reviewer, level, warning, decided_at)"
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (document_id, reviewer, level, text, self._stamp()),
+            )
+            return int(cursor.fetchone()[0])
+
+    def document_warnings(self) -> dict[int, dict[str, Any]]:
+        """Each reviewed document's latest warning decision."""
+        rows = self.db.execute(
+            "SELECT document_id, level, warning, reviewer, decided_at FROM document_reviews"
+            " ORDER BY id"
+        )
+        return {
+            r["document_id"]: {
+                "level": r["level"],
+                "text": r["warning"],
+                "reviewer": r["reviewer"],
+                "decided_at": r["decided_at"],
+            }
+            for r in rows
+        }
 
     def counts(self) -> dict[str, int]:
         """How many documents, passages and reviews the store holds."""

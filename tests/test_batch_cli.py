@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import os
@@ -113,10 +114,17 @@ def test_csv_output_one_row_per_passage_with_formulas_escaped(tmp_path):
     )
     out = run(src, "--format", "csv")
     lines = out.stdout.decode().splitlines()
-    assert lines[0] == "id,passage,start,end,violence,graphic,severity,flags,evidence"
+    assert lines[0] == (
+        "id,passage,start,end,violence,graphic,severity,flags,"
+        "violence_evidence,graphic_evidence,warning"
+    )
     assert len(lines) == 3
-    assert lines[1].startswith('"\'=HYPERLINK(""http://x"")",0,0,')
-    assert "violence:" in lines[1] and lines[2].endswith(",0,,")
+    rows = list(csv.reader(lines[1:]))
+    assert rows[0][0] == '\'=HYPERLINK("http://x")' and rows[0][1:3] == ["0", "0"]
+    assert rows[0][7] == "violence" and rows[0][8]  # its violence evidence terms
+    assert rows[1][6:10] == ["0", "", "", ""]  # the calm passage: no flag, no evidence
+    assert rows[0][10] == rows[1][10] != ""  # the document's warning on each of its rows
+    assert rows[0][10].startswith("Contains descriptions of violence")
 
 
 def test_thresholds_and_filters(tmp_path):
