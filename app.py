@@ -34,7 +34,8 @@ from labeler.review import (
     statistics,
 )
 from labeler.sources import KNOWN_SUFFIXES, ReadOptions, read_upload
-from labeler.store import Claim, QueueFilter, StaleDecision, Store
+from labeler.store import Claim, QueueFilter, StaleDecision, Store, StoreError
+from labeler.warning import LEVELS, document_warning
 
 # label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own).
 # Labels stay short so that a row of buttons reads whole at 1024 px.
@@ -471,7 +472,7 @@ def show_passage(store: Store, claim: Claim) -> None:
     """The claimed passage in its document, the note box and the decision buttons. Every
     widget is keyed by the claim, so a note or a key press belongs to this passage alone."""
     p = store.passage(claim.passage_id)
-    passages = store.document_passages(p["document_id"], p["idx"])
+    passages = store.document_passages(p["document_id"], p["model_version"], p["idx"])
     st.markdown(heading(p, passages[0]["text"]), unsafe_allow_html=True)  # escaped inside
     current = [x for x in passages if x["idx"] == p["idx"]]
     st.markdown(
@@ -493,6 +494,37 @@ def show_passage(store: Store, claim: Claim) -> None:
         )
     with st.expander("Review history of this passage"):
         show_history_of(store, claim.passage_id)
+    with st.expander("Content warning for this document"):
+        show_warning(store, p["document_id"], passages, claim.reviewer)
+
+
+def show_warning(
+    store: Store, document_id: int, passages: list[dict[str, Any]], reviewer: str
+) -> None:
+    """The suggested warning (from the flags and evidence) and the editor's accepted or
+    edited one; saving appends a document review with the reviewer and time."""
+    suggested = document_warning(passages)
+    saved = store.document_warnings().get(document_id)
+    if saved:
+        st.caption(
+            f"Set by {saved['reviewer']} at {str(saved['decided_at'])[:19].replace('T', ' ')}"
+        )
+    current = saved or suggested
+    st.code(current["text"] or "No content warning", language=None)  # shown as inert text
+    level = st.selectbox(
+        "Warning level", LEVELS, index=LEVELS.index(current["level"]), key=f"wl-{document_id}"
+    )
+    line = st.text_input(
+        "Warning line (leave empty for level none)",
+        value=current["text"] or "",
+        key=f"wt-{document_id}",
+    )
+    if st.button("Save warning", key=f"ws-{document_id}"):
+        try:
+            store.record_document_review(document_id, reviewer, level, line)
+            st.toast("Warning saved.")
+        except StoreError as refused:
+            st.error(str(refused))
 
 
 main()

@@ -482,11 +482,20 @@ def _open_store(target: str | None) -> Any:
     return Store(target)
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 document``, ``2 documents``.
+
+    >>> plural(1, "passage"), plural(1_000, "passage")
+    ('1 passage', '1,000 passages')
+    """
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def summary(stats: Stats, seconds: float, errors_path: Path | None, shown: int) -> str:
     rate = stats.passages / seconds if seconds > 0 else 0.0
     flagged = ", ".join(f"{label} {n:,}" for label, n in stats.flagged.items())
     line = (
-        f"labeler: {stats.documents:,} documents, {stats.passages:,} passages in "
+        f"labeler: {plural(stats.documents, 'document')}, {plural(stats.passages, 'passage')} in "
         f"{seconds:.1f} s ({rate:,.0f} passages/s); flagged documents: {flagged}; "
         f"errors: {stats.errors:,}"
     )

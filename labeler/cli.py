@@ -322,8 +322,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", type=Path, help="write here (atomically) instead of stdout")
     s.add_argument(
         "--format",
-        choices=["jsonl", "csv"],
-        help="jsonl (default when piped), or csv: one row per passage",
+        choices=["jsonl", "csv", "report"],
+        help="jsonl (default when piped), csv: one row per passage, or report: the readable "
+        "report with each document's warning (default on a terminal)",
     )
     s.add_argument("--text-field", default="text", help="JSONL/CSV field with the text")
     s.add_argument("--id-field", default="id", help="JSONL/CSV field with the document id")

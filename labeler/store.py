@@ -549,16 +549,25 @@ class Store:
         return latest.passage_id
 
     def document_passages(
-        self, document_id: int, centre: int = 0, span: int = 150
+        self, document_id: int, model_version: str, centre: int = 0, span: int = 150
     ) -> list[dict[str, Any]]:
         """A document's passages in reading order, the headline (passage 0) and up to
-        ``span`` either side of ``centre``: what a reviewer reads around a passage."""
+        ``span`` either side of ``centre``, with ``model_version``'s flags and evidence:
+        what a reviewer reads around a passage, and what its warning is made from."""
         rows = self.db.execute(
-            "SELECT id, idx, text FROM passages WHERE document_id = ?"
-            " AND (idx = 0 OR idx BETWEEN ? AND ?) ORDER BY idx",
-            (document_id, centre - span, centre + span),
+            "SELECT p.id, p.idx, p.text, s.flags, s.evidence FROM passages p"
+            " LEFT JOIN scores s ON s.passage_id = p.id AND s.model_version = ?"
+            " WHERE p.document_id = ? AND (p.idx = 0 OR p.idx BETWEEN ? AND ?) ORDER BY p.idx",
+            (model_version, document_id, centre - span, centre + span),
         )
-        return [dict(row) for row in rows]
+        return [
+            {
+                **dict(row),
+                "flags": json.loads(row["flags"] or "[]"),
+                "evidence": json.loads(row["evidence"] or "[]"),
+            }
+            for row in rows
+        ]
 
     def last_decision(self, reviewer: str) -> Review | None:
         """``reviewer``'s latest decision still standing (what undo undoes)."""

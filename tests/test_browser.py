@@ -89,7 +89,7 @@ DOCS = [  # (document id, source file, text)
     ("counts", "counts.txt", story("Countsby", 6)),
     ("hour", "hour.txt", story("Hourbridge", 32)),
 ]
-CURRENT = "[data-testid='stMain'] p[style*='border-left:4px solid #d33']"  # the passage read
+CURRENT = "[data-testid='stMain'] p[style*='border-left: 4px solid']"  # the passage read
 PAUSE = 0.7  # a reader's pause before a key: over the dashboard's 500 ms dwell rule
 KEYS = {  # shortcut: (decision, corrected labels as violence, graphic, severity)
     "Y": ("confirm", None),
@@ -424,6 +424,28 @@ def test_a_note_is_saved_with_one_decision_and_the_next_note_box_is_empty(dashbo
     assert read(db, "SELECT passage_id FROM reviews WHERE note = 'Yes graphic'") == [(first,)]
 
 
+# Ten presses of a key, 15 ms apart, as keyboard events in the page: Playwright's own
+# key presses wait for the page to handle each one (about 100 ms while it redraws).
+# The shortcut handler reads keyCode, which a made-up event must be given.
+TEN_PRESSES = """async (key) => {
+  const press = (type) => {
+    const event = new KeyboardEvent(type, {key, bubbles: true, cancelable: true});
+    const code = key.toUpperCase().charCodeAt(0);
+    Object.defineProperty(event, "keyCode", {get: () => code});
+    Object.defineProperty(event, "which", {get: () => code});
+    (document.activeElement || document.body).dispatchEvent(event);
+  };
+  const began = performance.now(), at = [];
+  for (let i = 0; i < 10; i++) {
+    press("keydown");
+    press("keyup");
+    at.push(performance.now() - began);
+    await new Promise((resolve) => setTimeout(resolve, 15));
+  }
+  return at;
+}"""
+
+
 def test_ten_fast_presses_record_one_decision_for_the_passage_on_screen(dashboard, page):
     url, db = dashboard
     sign_in(page, url, "fay", "fast.txt")
@@ -431,10 +453,8 @@ def test_ten_fast_presses_record_one_decision_for_the_passage_on_screen(dashboar
     shown = passage_of(db, text)
     unfocus(page)
     time.sleep(PAUSE)  # the passage has been read; then a key held down, or bounced
-    began = time.monotonic()
-    for _ in range(10):
-        page.keyboard.press("n")
-    assert time.monotonic() - began < 0.2
+    pressed = page.evaluate(TEN_PRESSES, "n")
+    assert len(pressed) == 10 and pressed[-1] < 200, pressed  # ms after the first press
     expect(page.locator(CURRENT).first).not_to_contain_text(text)
     time.sleep(2)  # deliberate: any press still in flight has landed by now
     assert rows_of(db, "fay") == [(shown, "correct", 0, 0, 0, None)]

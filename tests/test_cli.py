@@ -1,7 +1,9 @@
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -32,10 +34,83 @@ def test_usage_error_exits_2():
     assert run("nonsense").returncode == 2
 
 
-@pytest.mark.parametrize("command", ["score", "train", "evaluate", "rubric", "export", "dashboard"])
-def test_every_command_has_help_with_an_example(command):
+COMMANDS = ["score", "export", "dashboard", "retrain", "check", "quality", "models", "train",
+            "evaluate", "rubric"]  # fmt: skip
+
+
+def test_help_lists_every_command_with_a_line_and_version_is_known():
+    out = run("--help")
+    assert out.returncode == 0
+    listed = re.findall(r"^    (\w+)\s*\n?\s+\S", out.stdout, re.M)
+    assert listed == COMMANDS
+    assert ":" not in out.stdout.split("commands:")[0].split("\n", 2)[2][:20]  # no raw reST
+    version = run("--version")
+    assert version.returncode == 0 and re.fullmatch(r"labeler \S+\n", version.stdout)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_on_every_option_ending_with_an_example(command):
+    import argparse
+
+    from labeler.cli import parser
+
     out = run(command, "--help")
-    assert out.returncode == 0 and "Example" in out.stdout
+    assert out.returncode == 0
+    assert out.stdout.rstrip().splitlines()[-1].startswith(f"Example: labeler {command}")
+    sub = parser()._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
+    bare = [a.dest for a in sub._actions if not a.help and not isinstance(a, argparse._HelpAction)]
+    assert bare == []
+
+
+def test_dashboard_listens_on_loopback_only_and_passes_streamlit_options_on(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "labeler", "dashboard", "--headless", "--port", str(port),
+         "--store", str(tmp_path / "r.db"), "--server.baseUrlPath", "desk"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/desk/_stcore/health"
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(url, timeout=1) as r:
+                    assert r.read() == b"ok"
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the dashboard never answered on 127.0.0.1")
+        listening = {
+            line.split()[1]
+            for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+            + Path("/proc/net/tcp6").read_text().splitlines()[1:]
+            if line.split()[3] == "0A" and line.split()[1].endswith(f":{port:04X}")
+        }
+        assert listening == {f"0100007F:{port:04X}"}  # 127.0.0.1, no other interface
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_report_puts_the_warning_first_and_shows_a_near_miss(tmp_path):
+    calm = tmp_path / "calm.txt"
+    calm.write_text("The council met on Tuesday and approved the library budget.")
+    out = run("score", str(EXAMPLE), str(calm), "--format", "report")
+    assert out.returncode == 0, out.stderr
+    story, quiet = out.stdout.split("\n\n")[:2]
+    lines = story.splitlines()
+    assert lines[1].startswith("  Warning: Contains graphic descriptions of violence: ")
+    assert "buried alive" in lines[1]
+    assert "  Warning: No content warning" in quiet
+    assert "highest-scoring passage (below every threshold)" in quiet
+    assert "#1 [0:" in quiet and "not flagged" in quiet and "council" in quiet
+    assert "1 document, 1 passage" in run("score", str(calm)).stderr
 
 
 def test_tampered_model_gives_clear_error(tmp_path):
