@@ -388,6 +388,9 @@ def test_model_page_shows_the_card_and_keeps_actions_for_admins(db, monkeypatch)
     captions = [c.value for c in at.caption]
     assert "violence: precision-recall on the test split" in captions
     assert "for admins" in at.info[0].value and not at.button
+    versions = at.dataframe[-1].value
+    assert versions["where"].tolist() == ["shipped with the package"]  # never "empty"
+    assert any(c.startswith("AUPRC · ") for c in at.dataframe[0].value.columns)
     monkeypatch.setenv("LABELER_ADMINS", "ana, boss")
     at.sidebar.text_input(key="reviewer").input("ana").run()
     assert at.button(key="retrain").label == "Retrain with reviews"
@@ -413,3 +416,28 @@ def test_uploads_are_scored_by_the_current_model_not_always_the_shipped_one(
     ).fetchone()
     store.close()
     assert version == "promoted-by-the-desk"
+
+
+def test_an_editor_accepts_or_edits_the_documents_warning_and_export_carries_it(db, tmp_path):
+    import io
+    import json
+
+    from labeler.export import export
+
+    at = start()
+    shown = Store(db).passage(at.session_state["current"].passage_id)
+    assert shown["doc_key"] == "d1"
+    assert at.code[0].value.startswith("Contains descriptions of violence")  # the suggestion
+    at.text_input(key=f"wt-{shown['document_id']}").input("Contains a shooting").run()
+    at.button(key=f"ws-{shown['document_id']}").click().run()
+    note_box(at).input("a plain report").run()
+    press(at, "V")
+    store = Store(db)
+    ((level, line, reviewer),) = store.db.execute(
+        "SELECT level, warning, reviewer FROM document_reviews"
+    ).fetchall()
+    assert (level, line, reviewer) == ("violence", "Contains a shooting", "ana")
+    out = io.StringIO()
+    assert export(db, None, "jsonl", out) == 1
+    row = json.loads(out.getvalue())
+    assert row["note"] == "a plain report" and row["warning"]["text"] == "Contains a shooting"
