@@ -289,7 +289,7 @@ def _tty_run(args: list[str], env: dict) -> str:
 
 def test_terminal_gets_a_readable_report_with_highlighted_evidence():
     plain = _tty_run([str(EXAMPLE), "--jobs", "1"], {"NO_COLOR": "1"})
-    assert "severity 3" in plain and "#1 [572:645]" in plain
+    assert "severity 3" in plain and "#2 [572:645]" in plain  # numbered from 1
     assert "[alive]" in plain and "{" not in plain.split("labeler:")[0]
     coloured = _tty_run([str(EXAMPLE), "--jobs", "1"], {})
     assert "\x1b[1;31malive\x1b[0m" in coloured
