@@ -1,5 +1,3 @@
-import sys
+from labeler.cli import entry
 
-from labeler.cli import main
-
-sys.exit(main())
+entry()

@@ -13,8 +13,11 @@ next input record.
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import os
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -26,15 +29,19 @@ from pathlib import Path
 from typing import IO, Any
 
 from labeler import writers
+from labeler.db import POSTGRES_SCHEMES
 from labeler.labels import LABELS
 from labeler.model import Model, load_model
 from labeler.scoring import score_documents
 from labeler.sources import (
+    KNOWN_SUFFIXES,
     Document,
     InputError,
     Item,
     Progress,
     ReadOptions,
+    _suffix,
+    expand,
     read_inputs,
     total_bytes,
 )
@@ -49,6 +56,10 @@ GC_THRESHOLD = 50_000  # allocations between young-generation collections
 
 class UsageError(Exception):
     """Options that cannot work together (exit code 2)."""
+
+
+class RunError(Exception):
+    """A run that cannot go on: an output cannot be written, a resume cannot match (exit 1)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,20 @@ class BatchResult:
     items: int
     last: dict[str, Any]
     stored: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    digests: bytes = b""  # each input record's item_digest, in order
+
+
+def item_digest(item: Item) -> bytes:
+    """sha256 of everything that is read from one input record, for ``--resume`` to check
+    that the records already done are still the same (not only the last one)."""
+    digest = hashlib.sha256()
+    fields = item.fields if isinstance(item, Document) else None
+    extra = json.dumps(fields, sort_keys=True, default=str) if fields else ""
+    parts = [type(item).__name__, *map(str, item[:4]), extra]
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.digest()
 
 
 @lru_cache(maxsize=2)
@@ -137,9 +162,31 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
         out.append(_format(record, settings))
         if settings.keep_for_store:
             stored.append((record, item.text))
+    digests = b"".join(map(item_digest, items))
     return BatchResult(
-        "".join(out), "".join(errors), messages, stats, len(items), item_key(items[-1]), stored
+        "".join(out),
+        "".join(errors),
+        messages,
+        stats,
+        len(items),
+        item_key(items[-1]),
+        stored,
+        digests,
     )
+
+
+def start_worker(parent: int) -> None:
+    """Set up a joblib worker process: it ignores Ctrl-C (the parent handles it) and
+    exits as soon as ``parent`` is gone, killed with -9 or stopped by Ctrl-C, instead of
+    living on with nobody to read its results."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int, every: float = 0.2) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 def _format(record: dict[str, Any], settings: Settings) -> str:
@@ -187,12 +234,40 @@ def scored(
         yield from (score_batch(settings, batch) for batch in chain(head, work))
         return
     from joblib import Parallel, delayed
+    from joblib.parallel import LokyBackend
 
     _fix_mmap_threshold()
+    _prepare_workers()
     windows = chain([head], iter(lambda: list(islice(work, WINDOW_PER_JOB * jobs)), []))
-    with Parallel(n_jobs=jobs) as parallel:
+    workers = LokyBackend(initializer=start_worker, initargs=(os.getpid(),))
+    with Parallel(n_jobs=jobs, backend=workers) as parallel:
         for window in windows:
             yield from parallel(delayed(score_batch)(settings, batch) for batch in window)
+
+
+TRACKER_WARNING = "ignore:resource_tracker:UserWarning"
+
+
+def _prepare_workers() -> None:
+    """Before the first worker starts: keep this thread's signal mask, and keep the
+    resource trackers quiet.
+
+    multiprocessing's resource tracker starts with the first worker, and on its way
+    unblocks SIGINT in the thread starting it (Python 3.11's ``ensure_running``
+    unblocks instead of restoring): every later worker would inherit that and see
+    Ctrl-C while its interpreter starts ("Fatal Python error: init_import_site"). The
+    CLI blocks SIGINT for that reason, so the tracker is started here and the mask put
+    back. And when the run is interrupted or killed, loky's tracker cleans up after it
+    with a many-line warning ("leaked semlock objects"): Ctrl-C prints one line.
+    """
+    from multiprocessing import resource_tracker
+
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    resource_tracker.ensure_running()
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    filters = os.environ.get("PYTHONWARNINGS", "")
+    if TRACKER_WARNING not in filters:  # inherited by the trackers and the workers
+        os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [filters, TRACKER_WARNING]))
 
 
 def _scored_on_dask(
@@ -242,10 +317,15 @@ class StreamSink:
 
     skip = 0
     last: dict[str, Any] | None = None
+    digest: str | None = None
+    finished = False
+    note: str | None = None
 
     def __init__(self, stream: IO[str], errors_path: Path | None, header: str) -> None:
         self.stream = stream
-        self.errors = errors_path.open("w", encoding="utf-8") if errors_path else None
+        self.errors_path = errors_path
+        with _writing(errors_path):
+            self.errors = errors_path.open("w", encoding="utf-8") if errors_path else None
         self.stats = Stats()
         stream.write(header)
 
@@ -254,12 +334,23 @@ class StreamSink:
         self.stream.flush()
         self.stats.add(result.stats)
         if self.errors:
-            self.errors.write(result.errors)
-            self.errors.flush()
+            with _writing(self.errors_path):
+                self.errors.write(result.errors)
+                self.errors.flush()
 
     def finish(self) -> None:
         if self.errors:
-            self.errors.close()
+            with _writing(self.errors_path):
+                self.errors.close()
+
+
+@contextmanager
+def _writing(path: Path | None, then: str = "") -> Iterator[None]:
+    """Turn a failed write (a full disk, a read-only folder) into one clear RunError."""
+    try:
+        yield
+    except OSError as err:
+        raise RunError(f"cannot write {path}: {err.strerror or err}{then}") from None
 
 
 class FileSink:
@@ -272,7 +363,14 @@ class FileSink:
         self.partial = path.with_name(path.name + ".partial")
         self.state_path = path.with_name(path.name + ".partial.json")
         self.stats, self.skip, self.last = Stats(), 0, None
-        if self.state_path.exists() and not resume:
+        self.digest: str | None = None  # of the records done, as the state file has it
+        self.hasher = hashlib.sha256()  # of the records written so far
+        self.finished, self.note = False, None  # type: tuple[bool, str | None]
+        self.kept = f"; {self.partial} is kept: fix that, then run again with --resume"
+        if self.state_path.exists() and not self.partial.exists():
+            if self._finished_earlier(resume):
+                return
+        elif self.state_path.exists() and not resume:
             raise UsageError(
                 f"{self.partial} is left from an interrupted run: add --resume to "
                 f"continue it, or delete it to start again"
@@ -281,71 +379,136 @@ class FileSink:
         self.out: IO[str]
         self.errors: IO[str] | None
         if state is None:
-            self.out = self.partial.open("w", encoding="utf-8", newline="")
-            self.out.write(header)
-            self.errors = errors_path.open("w", encoding="utf-8") if errors_path else None
-            self._save(0, None)
+            with _writing(self.partial):
+                self.out = self.partial.open("w", encoding="utf-8", newline="")
+            with _writing(errors_path):
+                self.errors = errors_path.open("w", encoding="utf-8") if errors_path else None
+            with _writing(self.partial, self.kept):
+                self.out.write(header)
+                self._save(0, None)
         else:
             self.skip, self.last = state["items"], state["last"]
+            self.digest = state.get("digest")
             self.stats = Stats(**state["stats"])
             self.out = _truncated(self.partial, state["output_bytes"])
             self.errors = _truncated(errors_path, state["errors_bytes"]) if errors_path else None
 
+    def _finished_earlier(self, resume: bool) -> bool:
+        """A state file without its .partial: a run stopped between renaming its output
+        into place and removing the state file. Its output is complete: say so and
+        finish the cleanup (with --resume there is nothing left to do)."""
+        if not self.path.exists():
+            raise RunError(
+                f"cannot resume: {self.partial} is gone; delete {self.state_path} to start again"
+            )
+        state = self._load_state() if resume else None
+        self.state_path.unlink()
+        self.note = (
+            f"{self.path} was complete: an earlier run finished it but stopped before "
+            f"removing {self.state_path}, which is now removed"
+        )
+        if state is None:
+            return False  # a fresh run: go on, and overwrite it as usual
+        self.finished, self.stats = True, Stats(**state["stats"])
+        return True
+
     def _load_state(self) -> dict[str, Any]:
-        state: dict[str, Any] = json.loads(self.state_path.read_text(encoding="utf-8"))
+        try:
+            state: dict[str, Any] = json.loads(self.state_path.read_text(encoding="utf-8"))
+            state["items"], state["stats"], state["output_bytes"]  # noqa: B018
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise RunError(
+                f"cannot resume: {self.state_path} is damaged ({err}); delete it and "
+                f"{self.partial} to start again"
+            ) from None
         if state.get("run") != self.run:
             raise UsageError(
                 f"cannot resume {self.partial}: it was started with other inputs, options or model"
             )
+        errors = str(self.errors_path.resolve()) if self.errors_path else None
+        if state.get("errors", errors) != errors:
+            had = state.get("errors")
+            first = f"wrote its errors to {had}" if had else "had no --errors"
+            raise UsageError(
+                f"cannot resume {self.partial}: the interrupted run {first}; "
+                f"resume with the same --errors as the first run"
+            )
         return state
 
     def write(self, result: BatchResult) -> None:
-        self.out.write(result.output)
+        with _writing(self.partial, self.kept):
+            self.out.write(result.output)
         if self.errors:
-            self.errors.write(result.errors)
+            with _writing(self.errors_path, self.kept):
+                self.errors.write(result.errors)
         self.stats.add(result.stats)
         self.skip += result.items
+        self.hasher.update(result.digests)
         self._save(self.skip, result.last)
 
     def _save(self, items: int, last: dict[str, Any] | None) -> None:
         """Make the output durable, then record how much of it is complete."""
-        for stream in (self.out, self.errors):
+        for stream, path in ((self.out, self.partial), (self.errors, self.errors_path)):
             if stream:
-                stream.flush()
-                os.fsync(stream.fileno())
+                with _writing(path, self.kept):
+                    stream.flush()
+                    os.fsync(stream.fileno())
         state = {
             "run": self.run,
+            "errors": str(self.errors_path.resolve()) if self.errors_path else None,
             "items": items,
             "last": last,
+            "digest": self.hasher.hexdigest(),
             "stats": asdict(self.stats),
             "output_bytes": self.out.tell(),
             "errors_bytes": self.errors.tell() if self.errors else 0,
         }
         tmp = self.state_path.with_name(self.state_path.name + ".tmp")
-        tmp.write_text(json.dumps(state), encoding="utf-8")
-        os.replace(tmp, self.state_path)
+        with _writing(tmp, self.kept):
+            tmp.write_text(json.dumps(state), encoding="utf-8")
+            os.replace(tmp, self.state_path)
 
     def finish(self) -> None:
-        self.out.close()
-        if self.errors:
-            self.errors.close()
-        os.replace(self.partial, self.path)
+        if self.finished:
+            return
+        with _writing(self.partial, self.kept):
+            self.out.close()
+            if self.errors:
+                self.errors.close()
+            os.replace(self.partial, self.path)
         self.state_path.unlink()
 
 
 def _truncated(path: Path, size: int) -> IO[str]:
-    stream = path.open("r+", encoding="utf-8", newline="")
-    stream.truncate(size)
+    try:
+        stream = path.open("r+", encoding="utf-8", newline="")
+        stream.truncate(size)
+    except OSError as err:
+        raise RunError(
+            f"cannot resume: {path}: {err.strerror or err}; the interrupted run's output "
+            f"cannot be continued without it"
+        ) from None
     stream.seek(size)
     return stream
 
 
-def resume_from(items: Iterator[Item], skip: int, last: dict[str, Any] | None) -> Iterator[Item]:
-    """Drop the ``skip`` records already done, checking the input has not changed."""
-    if skip:  # skipped one at a time: the records done are never all held at once
-        final = next(islice(items, skip - 1, None), None)
-        if final is None or item_key(final) != last:
+def resume_from(items: Iterator[Item], sink: FileSink | StreamSink) -> Iterator[Item]:
+    """Drop the ``sink.skip`` records already done, checking the input has not changed:
+    the last one done must be the same record, and the digest of all of them the same."""
+    if sink.skip:  # skipped one at a time: the records done are never all held at once
+        hasher, final, count = hashlib.sha256(), None, 0
+        for final in islice(items, sink.skip):
+            hasher.update(item_digest(final))
+            count += 1
+        if count < sink.skip or final is None or item_key(final) != sink.last:
             raise UsageError("cannot resume: the input no longer matches the interrupted run")
+        if sink.digest is not None and hasher.hexdigest() != sink.digest:
+            raise UsageError(
+                f"cannot resume: the {sink.skip:,} input records already done have changed "
+                "since the interrupted run (their digest differs); start again without --resume"
+            )
+        if isinstance(sink, FileSink):
+            sink.hasher = hasher
     return items
 
 
@@ -372,8 +535,72 @@ def run(job: Job, stdout: IO[str], stderr: IO[str]) -> Stats:
     A dask cluster is connected to before any output is opened, so a bad
     scheduler address leaves nothing behind.
     """
+    check_paths(job)
     with cluster(job) as client:
         return _run(job, client, stdout, stderr)
+
+
+def check_paths(job: Job) -> None:
+    """Refuse, before anything is opened, outputs that would destroy an input or each other.
+
+    Every file the run writes (``-o``, its ``.partial`` and state file, ``--errors``,
+    a SQLite store) must be a file that can be created, not a folder; none may be an
+    input (the same path, or the same file through a symlink or hard link), lie where
+    an input folder would read it, or be another of the outputs.
+    """
+    outputs: list[tuple[str, Path]] = []
+    if job.output is not None:
+        partial = job.output.with_name(job.output.name + ".partial")
+        outputs += [("-o", job.output), ("-o", partial), ("-o", Path(f"{partial}.json"))]
+    if job.errors is not None:
+        outputs.append(("--errors", job.errors))
+    if job.store is not None and not job.store.startswith(POSTGRES_SCHEMES):
+        outputs.append(("--store", Path(job.store)))
+    for flag, path in outputs[:1] + outputs[3:]:
+        if path.is_dir():
+            raise UsageError(f"{flag} {path} is a folder: name a file to write")
+        parent = path.parent
+        if not parent.is_dir():
+            raise UsageError(f"{flag} {path}: folder {parent} does not exist")
+    for i, (flag, path) in enumerate(outputs):
+        for other_flag, other in outputs[i + 1 :]:
+            if flag != other_flag and same_file(path, other):
+                raise UsageError(f"{flag} and {other_flag} are the same file ({path})")
+    for name in job.inputs:
+        if name == "-":
+            continue
+        source = Path(name)
+        for flag, path in outputs:
+            if same_file(path, source):
+                raise UsageError(
+                    f"{flag} {path} is also an input ({name}): refusing to overwrite it"
+                )
+            if source.is_dir() and _read_from_folder(path, source):
+                raise UsageError(
+                    f"{flag} {path} is inside the input folder {name}, which would read "
+                    "it as an input: write it somewhere else"
+                )
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: the same inode (a symlink, a hard link), or, for
+    a file not created yet, the same resolved path."""
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+        return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def _read_from_folder(path: Path, folder: Path) -> bool:
+    """Whether reading ``folder`` would read ``path``: it lies under it with a format's
+    suffix, or is the same file as one of the files it holds."""
+    resolved, top = path.resolve(), folder.resolve()
+    if top in resolved.parents and _suffix(resolved) in KNOWN_SUFFIXES:
+        return True
+    if not path.exists():
+        return False
+    return any(same_file(path, f) for f in expand(folder))
 
 
 def cluster(job: Job) -> AbstractContextManager[Any]:
@@ -447,11 +674,17 @@ def _run(job: Job, client: Any, stdout: IO[str], stderr: IO[str]) -> Stats:
         if job.resume:
             raise UsageError("--resume needs -o OUT (output to a file)")
         sink = StreamSink(stdout, job.errors, header)
+    if sink.note:
+        print(f"labeler: {sink.note}", file=stderr)
+    if sink.finished:
+        if store is not None:
+            store.close()
+        return sink.stats
     progress = Progress()
     bar = ProgressBar(
         stderr, total_bytes(job.inputs), progress, enabled=not job.quiet and stderr.isatty()
     )
-    items = resume_from(read_inputs(job.inputs, job.read, progress), sink.skip, sink.last)
+    items = resume_from(read_inputs(job.inputs, job.read, progress), sink)
     start, shown = time.monotonic(), 0
     done = Stats()
     for result in scored(job.settings, batches(items), job.jobs, client):

@@ -9,15 +9,15 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from labeler import config
-from labeler.db import StoreError
-from labeler.model import ModelError
-from labeler.sources import FORMATS
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+INTERRUPTED = ["labeler: interrupted"]  # the one line Ctrl-C prints; a command may say more
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -30,7 +30,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     Example: labeler score archive.jsonl.gz -o scored.jsonl --errors bad.jsonl
     """
-    from labeler.batch import Job, Settings, UsageError, run
+    from labeler.batch import Job, RunError, Settings, UsageError, run
     from labeler.sources import ReadOptions
 
     if not args.inputs and sys.stdin.isatty():
@@ -65,14 +65,16 @@ def cmd_score(args: argparse.Namespace) -> int:
         args.backend,
         args.scheduler,
     )
+    if args.output is not None:
+        INTERRUPTED[0] = "labeler: interrupted; run again with --resume to continue"
     try:
         stats = run(job, sys.stdout, sys.stderr)
     except UsageError as err:
         print(f"labeler: {err}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("labeler: interrupted; run again with --resume to continue", file=sys.stderr)
-        return 130
+    except RunError as err:
+        print(f"labeler: {err}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_FAILED if stats.errors else EXIT_OK
 
 
@@ -87,7 +89,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     from labeler.export import export
 
     output = Path(args.output) if args.output else None
-    count = export(config.store_target(args.store), output, args.format, sys.stdout)
+    if output is not None and output.is_dir():
+        print(f"labeler: -o {output} is a folder: name a file to write", file=sys.stderr)
+        return EXIT_USAGE
+    if output is not None and not output.parent.is_dir():
+        print(f"labeler: -o {output}: folder {output.parent} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    target = existing_store(args.store)
+    try:
+        count = export(target, output, args.format, sys.stdout)
+    except OSError as err:
+        print(f"labeler: cannot write {output}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_FAILED
     where = args.output or "stdout"
     print(f"labeler: exported {count:,} reviewed passages to {where}", file=sys.stderr)
     return EXIT_OK
@@ -137,7 +150,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     """
     from labeler.feedback import retrain
 
-    outcome = retrain(config.store_target(args.store), Path(args.data), args.tolerance, args.force)
+    outcome = retrain(existing_store(args.store), Path(args.data), args.tolerance, args.force)
     print(outcome["log"])
     return EXIT_OK if outcome["promoted"] else EXIT_FAILED
 
@@ -147,14 +160,23 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     Example: labeler check --store review.db
     """
-    from labeler.db import shown
+    import sqlite3
+
+    from labeler.db import StoreError, shown
     from labeler.store import Store
 
-    target = config.store_target(args.store)
-    store = Store(target)
-    problems = store.integrity()
-    counts = store.counts()
-    store.close()
+    target = existing_store(args.store)
+    try:
+        store = Store(target)
+        try:
+            problems = store.integrity()
+            counts = store.counts()
+        finally:
+            store.close()
+    except (StoreError, sqlite3.DatabaseError) as err:  # too damaged to open or to count
+        print(f"labeler: {err}", file=sys.stderr)
+        print(f"{shown(target)}: integrity FAILED: the store is damaged")
+        return EXIT_FAILED
     for problem in problems:
         print(f"labeler: {problem}", file=sys.stderr)
     summary = ", ".join(f"{n:,} {t}" for t, n in counts.items())
@@ -173,25 +195,39 @@ def cmd_quality(args: argparse.Namespace) -> int:
     from labeler.feedback import reviewed_rows, suspicious_reviews
     from labeler.store import Store
 
-    store = Store(config.store_target(args.store))
+    target = existing_store(args.store)
+    store = Store(target)
     rows, _ = reviewed_rows(store)
     store.close()
     found = suspicious_reviews(Path(args.data), rows, args.folds, args.confidence)
     for item in found:
         print(json.dumps(item, ensure_ascii=False))
     if args.flag:
-        store = Store(config.store_target(args.store))
-        for item in found:
-            doc_key, _, idx = item["id"].removeprefix("review:").rpartition("#")
+        store = Store(target)
+        for item in found:  # by passage id: two documents may share an id (doc_key)
             reason = (
                 f"model gives {item['label']} {item['model']:.2f}, review said {item['reviewed']}"
             )
-            store.flag_for_second_look(store.passage_id(doc_key, int(idx)), reason)
+            store.flag_for_second_look(item["passage_id"], reason)
         store.close()
     print(
         f"labeler: {len(found)} of {len(rows)} reviewed passages look mislabelled", file=sys.stderr
     )
     return EXIT_OK
+
+
+def existing_store(flag: str | None) -> str:
+    """The store a command reads: it must exist. Only ``score --store`` and the dashboard
+    create one, so a mistyped path is an error rather than a new, empty store."""
+    from labeler.db import POSTGRES_SCHEMES, StoreError
+
+    target = config.store_target(flag)
+    if not target.startswith(POSTGRES_SCHEMES) and not Path(target).is_file():
+        raise StoreError(
+            f"review store {target} does not exist (labeler score --store or the dashboard "
+            "creates one)"
+        )
+    return target
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -290,6 +326,8 @@ def _threshold(value: str) -> tuple[str, float]:
 
 def parser() -> argparse.ArgumentParser:
     from importlib.metadata import PackageNotFoundError, version
+
+    from labeler.sources import FORMATS
 
     try:
         release = version("labeler")
@@ -458,6 +496,9 @@ def main(argv: list[str] | None = None) -> int:
     args, rest = parser().parse_known_args(argv)
     if rest and args.func is not cmd_dashboard:  # only the dashboard passes options on
         parser().parse_args(argv)  # exits 2 naming the unknown options
+    from labeler.db import StoreError
+    from labeler.model import ModelError
+
     try:
         if args.func is cmd_dashboard:
             return cmd_dashboard(args, rest)
@@ -465,7 +506,35 @@ def main(argv: list[str] | None = None) -> int:
     except (StoreError, ModelError) as err:  # e.g. an unreachable server, an unknown version
         print(f"labeler: {err}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(INTERRUPTED[0], file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def entry() -> None:
+    """The ``labeler`` program: ``main``, with Ctrl-C handled from the first instant.
+
+    SIGINT is blocked before anything heavy is imported, in this thread and so in every
+    thread and worker process started later (they inherit the mask): a worker never sees
+    Ctrl-C, even while its interpreter starts. One thread waits for it instead, prints
+    one line and ends the process with 130. Ending at once is safe: the output, its state
+    file and the store are written so that even kill -9 loses nothing (see --resume).
+    The dashboard is left to streamlit, which handles Ctrl-C itself.
+    """
+    if sys.argv[1:2] != ["dashboard"] and hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        threading.Thread(target=_wait_for_interrupt, daemon=True).start()
+    sys.exit(main())
+
+
+def _wait_for_interrupt() -> None:
+    signal.sigwait({signal.SIGINT})
+    try:
+        sys.stderr.write(INTERRUPTED[0] + "\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -28,6 +28,7 @@ class Row:
     group: str
     labels: dict[str, int | None]
     severity: int | None = None
+    passage_id: int | None = None  # a reviewed row's passage in the review store
 
 
 def split_of(group: str) -> str:
@@ -36,8 +37,18 @@ def split_of(group: str) -> str:
     return "test" if bucket in TEST_BUCKETS else "val" if bucket in VAL_BUCKETS else "train"
 
 
+REGRESSION_CASES = "regression_cases.jsonl"  # the gate's must-flag cases: never trained on
+# files under the data directory that are not labelled rows: the gate's cases, and the
+# round-4 draws waiting for annotators (their labels land in files of their own)
+NOT_TRAINING = (REGRESSION_CASES, "round4/candidates.jsonl", "round4/batches/")
+
+
 def data_files(directory: Path) -> list[Path]:
-    return sorted(directory.rglob("*.jsonl"))
+    return sorted(
+        p
+        for p in directory.rglob("*.jsonl")
+        if not p.relative_to(directory).as_posix().startswith(NOT_TRAINING)
+    )
 
 
 def load_rows(directory: Path) -> list[Row]:

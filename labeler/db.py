@@ -52,28 +52,53 @@ def _storable(params: Sequence[Any]) -> tuple[Any, ...]:
 
 
 def connect(target: str | Path) -> Database:
-    """A connection to ``target``: a PostgreSQL URL, otherwise a SQLite file path."""
+    """A connection to ``target``: a PostgreSQL URL, otherwise a SQLite file path.
+
+    Every failure is a StoreError whose message shows the URL with its password masked
+    (and the password masked wherever the driver's own message repeats it).
+    """
     try:
         if str(target).startswith(POSTGRES_SCHEMES):
             return Postgres(str(target))
         return with_retries(lambda: Sqlite(Path(target)), sqlite_transient)
-    except (sqlite3.DatabaseError, OSError, ConnectionError) as error:
-        raise StoreError(f"cannot open the review store {shown(target)}: {error}") from error
+    except StoreError:
+        raise
+    except Exception as error:  # a malformed URL, an unreachable server, a damaged file
+        message = masked(str(error), target)
+        raise StoreError(f"cannot open the review store {shown(target)}: {message}") from None
+
+
+_PASSWORD = re.compile(r"^(\w+://[^/?#@]*?:)([^@]*)@")
 
 
 def shown(target: str | Path) -> str:
-    """``target`` fit for a message or log: a URL's password is masked."""
-    parts = urlsplit(str(target))
-    if not parts.password:
-        return str(target)
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    """``target`` fit for a message or log: a URL's password is masked, even in a URL
+    too malformed to parse."""
+    try:
+        parts = urlsplit(str(target))
+        password = parts.password
+    except ValueError:
+        return _PASSWORD.sub(r"\1***@", str(target))
+    if not password:
+        return _PASSWORD.sub(r"\1***@", str(target))
+    netloc = parts.netloc.replace(f":{password}@", ":***@")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def masked(message: str, target: str | Path) -> str:
+    """``message`` with ``target``'s password, and ``target`` itself, masked."""
+    found = _PASSWORD.match(str(target))
+    message = message.replace(str(target), shown(target))
+    if found and found.group(2):
+        message = message.replace(found.group(2), "***")
+    return message
 
 
 class Database:
     """What the store needs from an engine; each subclass adapts one."""
 
     dialect = ""
+    name = ""  # what messages call it (a URL's password masked)
     transient: tuple[type[Exception], ...] = ()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -109,6 +134,7 @@ class Sqlite(Database):
     dialect = "sqlite"
 
     def __init__(self, path: Path) -> None:
+        self.name = str(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.conn.row_factory = sqlite3.Row
@@ -204,6 +230,7 @@ class Postgres(Database):
                 "a PostgreSQL store needs psycopg: pip install 'labeler[postgres]'"
             ) from error
         self.psycopg = psycopg
+        self.name = shown(url)
         self.transient = (
             psycopg.errors.SerializationFailure,
             psycopg.errors.DeadlockDetected,
@@ -302,6 +329,9 @@ def retrying(method: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
-        return with_retries(lambda: method(self, *args, **kwargs), self.db.is_transient)
+        try:
+            return with_retries(lambda: method(self, *args, **kwargs), self.db.is_transient)
+        except sqlite3.DatabaseError as error:  # read-only, damaged, disk full: say which
+            raise StoreError(f"review store {self.db.name}: {error}") from None
 
     return wrapper

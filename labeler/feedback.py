@@ -39,6 +39,7 @@ def reviewed_rows(store: Any) -> tuple[list[Row], list[int]]:
                 f"review-doc:{item.doc_key}",
                 labels,
                 item.current.severity,
+                item.passage_id,
             )
         )
     return rows, disputed
@@ -179,13 +180,14 @@ def suspicious_reviews(
                     out.append(
                         {
                             "id": row.id,
+                            "passage_id": row.passage_id,
                             "label": label,
                             "reviewed": given,
                             "model": round(float(p[j]), 4),
                             "text": row.text,
                         }
                     )
-    return sorted(out, key=lambda s: s["id"])
+    return sorted(out, key=lambda s: (s["id"], s["passage_id"] or 0))
 
 
 def retrain(

@@ -15,7 +15,10 @@ the regression's log-odds and ``(a, b)`` its sigmoid calibration, exactly as
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import math
+import zipfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -33,6 +36,8 @@ MODEL_FILE = "model.npz"
 CARD_FILE = "card.json"
 EVIDENCE_TERMS = 5
 ARRAYS = ("terms", "idf", "stop_words", "coef", "intercept", "calibration", "config")
+MAX_MEMBER_BYTES = 64 * 1024 * 1024  # uncompressed, per array (the shipped largest: 0.9 MB)
+MAX_CARD_BYTES = 4 * 1024 * 1024
 
 
 class ModelError(Exception):
@@ -171,28 +176,38 @@ def save_model(model: Model, directory: Path) -> None:
 
 
 def load_model(directory: Path | str | None = None) -> Model:
-    """Load a model directory (default: the shipped model), verifying it first."""
+    """Load a model directory (default: the shipped model), verifying it first.
+
+    Anything wrong with it is a ModelError naming the file: a card that is not a JSON
+    object with a version, thresholds in [0, 1] for every label and ``described_at``; a
+    file linked from outside the directory; an artifact the card's sha256 does not
+    vouch for, that is not a zip of the expected arrays, whose arrays have the wrong
+    shapes, or whose members would inflate beyond MAX_MEMBER_BYTES.
+    """
     directory = Path(directory) if directory else default_model_dir()
     card_path, path = directory / CARD_FILE, directory / MODEL_FILE
     if not card_path.is_file() or not path.is_file():
         raise ModelError(f"{directory}: not a model directory (needs {CARD_FILE} and {MODEL_FILE})")
-    card = json.loads(card_path.read_text(encoding="utf-8"))
+    for file in (card_path, path):
+        if file.is_symlink() and directory.resolve() not in file.resolve().parents:
+            raise ModelError(f"{file}: links outside the model directory, to {file.resolve()}")
+    card = read_card(card_path)
     expected, actual = card.get("artifact", {}).get("sha256"), sha256_of(path)
     if expected != actual:
         raise ModelError(
             f"{path}: sha256 {actual} does not match {expected} in {card_path}; "
             "refusing to load a model file the card does not vouch for"
         )
+    parts = _read_arrays(path)
     try:
-        with np.load(path, allow_pickle=False) as arrays:
-            parts = {name: arrays[name] for name in ARRAYS}
-    except ValueError as err:  # object arrays need pickle: refused
-        raise ModelError(f"{path}: refusing to load: {err}") from None
-    except (KeyError, OSError) as err:
-        raise ModelError(f"{path}: not a labeler model file ({err})") from None
-    config = json.loads(str(parts["config"]))
+        config = json.loads(str(parts["config"]))
+        if not isinstance(config, dict):
+            raise ValueError(f"a JSON {type(config).__name__}, not an object")
+    except ValueError as err:
+        raise ModelError(f"{path}: its config is not a JSON object ({err})") from None
     if config.get("labels") != list(LABELS):
         raise ModelError(f"{path}: labels {config.get('labels')} are not {list(LABELS)}")
+    _check_shapes(path, parts, config)
     tfidf = TfidfParams(
         [str(t) for t in parts["terms"]],
         parts["idf"],
@@ -202,3 +217,98 @@ def load_model(directory: Path | str | None = None) -> Model:
         config["sublinear_tf"],
     )
     return Model(tfidf, parts["coef"], parts["intercept"], parts["calibration"], card)
+
+
+def read_card(card_path: Path) -> dict[str, Any]:
+    """A model card, checked: a JSON object with a version, thresholds and ``described_at``."""
+    try:
+        with card_path.open("rb") as f:
+            data = f.read(MAX_CARD_BYTES + 1)
+        if len(data) > MAX_CARD_BYTES:
+            raise ValueError(f"larger than {MAX_CARD_BYTES:,} bytes")
+        card = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ModelError(f"{card_path}: not UTF-8 text (byte {err.start})") from None
+    except (OSError, ValueError) as err:
+        raise ModelError(f"{card_path}: not a readable JSON model card ({err})") from None
+    if not isinstance(card, dict):
+        raise ModelError(f"{card_path}: a model card is a JSON object, not {type(card).__name__}")
+    if not isinstance(card.get("version"), str) or not card["version"]:
+        raise ModelError(f"{card_path}: no version")
+    thresholds = card.get("thresholds")
+    if not isinstance(thresholds, dict):
+        raise ModelError(f"{card_path}: no thresholds")
+    for label in LABELS:
+        if label not in thresholds:
+            raise ModelError(f"{card_path}: no threshold for {label}")
+    for name, value in [*thresholds.items(), ("described_at", card.get("described_at"))]:
+        if not _probability(value):
+            raise ModelError(f"{card_path}: {name} is {value!r}, not a number in [0, 1]")
+    return card
+
+
+def _probability(value: Any) -> bool:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number and math.isfinite(value) and 0.0 <= value <= 1.0
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The artifact's arrays, each read only after its size is known to be sane: the
+    zip's uncompressed size (zipfile never inflates past it), then the .npy header's
+    shape against the bytes there are. No pickle, so no code, is ever loaded."""
+    parts = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in ARRAYS:
+                info = archive.getinfo(f"{name}.npy")
+                if info.file_size > MAX_MEMBER_BYTES:
+                    raise ModelError(
+                        f"{path}: {name}.npy would inflate to {info.file_size:,} bytes, over "
+                        f"the {MAX_MEMBER_BYTES:,}-byte limit: refusing to read it"
+                    )
+                with archive.open(info) as member:
+                    data = member.read(MAX_MEMBER_BYTES + 1)
+                parts[name] = _npy(path, name, data)
+    except ValueError as err:  # object arrays need pickle: refused
+        raise ModelError(f"{path}: refusing to load: {err}") from None
+    except (KeyError, OSError, zipfile.BadZipFile, EOFError) as err:
+        raise ModelError(f"{path}: not a labeler model file ({err})") from None
+    return parts
+
+
+def _npy(path: Path, name: str, data: bytes) -> np.ndarray:
+    stream = io.BytesIO(data)
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+    else:
+        shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+    if dtype.hasobject:
+        raise ValueError("Object arrays cannot be loaded when allow_pickle=False")
+    if math.prod(shape) * dtype.itemsize != len(data) - stream.tell():
+        raise ModelError(f"{path}: {name}.npy holds fewer or more bytes than its shape {shape}")
+    return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)  # type: ignore[no-any-return]
+
+
+def _check_shapes(path: Path, parts: dict[str, np.ndarray], config: dict[str, Any]) -> None:
+    """Arrays that fit together: n terms, n idf values, (labels, n) weights, and so on."""
+    n, k = len(parts["terms"]), len(LABELS)
+    expected = {
+        "terms": (n,),
+        "idf": (n,),
+        "coef": (k, n),
+        "intercept": (k,),
+        "calibration": (k, 2),
+    }
+    for name, shape in expected.items():
+        if parts[name].shape != shape:
+            raise ModelError(f"{path}: {name} has shape {parts[name].shape}, expected {shape}")
+    for name in ("idf", "coef", "intercept", "calibration"):
+        if parts[name].dtype.kind not in "fiu" or not np.isfinite(parts[name]).all():
+            raise ModelError(f"{path}: {name} is not all finite numbers")
+    if parts["stop_words"].ndim != 1 or parts["terms"].dtype.kind != "U":
+        raise ModelError(f"{path}: terms and stop words must be lists of strings")
+    kinds = {"token_pattern": str, "lowercase": bool, "sublinear_tf": bool}
+    for key, kind in kinds.items():
+        if not isinstance(config.get(key), kind):
+            raise ModelError(f"{path}: config {key} is {config.get(key)!r}, not a {kind.__name__}")

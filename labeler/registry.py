@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from labeler.model import CARD_FILE, Model, ModelError, save_model
+from labeler.model import CARD_FILE, Model, ModelError, read_card, save_model
 
 
 class Registry:
@@ -20,9 +20,20 @@ class Registry:
         self.state_path = self.root / "registry.json"
 
     def _state(self) -> dict[str, Any]:
+        """The promotion history; a damaged registry.json is a clear ModelError."""
         if not self.state_path.exists():
             return {"history": []}
-        return json.loads(self.state_path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        try:
+            state = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:  # UnicodeDecodeError is a ValueError
+            raise ModelError(f"{self.state_path}: not a readable registry ({err})") from None
+        history = state.get("history") if isinstance(state, dict) else None
+        if not isinstance(history, list) or not all(isinstance(v, str) for v in history):
+            raise ModelError(
+                f'{self.state_path}: not a registry (expected {{"history": [versions]}}); '
+                "fix it, or delete it to go back to the shipped model"
+            )
+        return state  # type: ignore[no-any-return]
 
     def _save_state(self, state: dict[str, Any]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -43,7 +54,7 @@ class Registry:
         if not self.root.exists():
             return []
         cards = [
-            json.loads((d / CARD_FILE).read_text(encoding="utf-8"))
+            read_card(d / CARD_FILE)
             for d in sorted(self.root.iterdir())
             if (d / CARD_FILE).is_file()
         ]
@@ -55,7 +66,7 @@ class Registry:
 
     def path(self, version: str) -> Path:
         directory = self.root / version
-        if not (directory / CARD_FILE).is_file():
+        if not version or directory.parent != self.root or not (directory / CARD_FILE).is_file():
             raise ModelError(f"no model version {version} in {self.root}")
         return directory
 

@@ -18,6 +18,7 @@ import csv
 import gzip
 import io
 import os
+import stat
 import sys
 import zlib
 from collections.abc import Iterator
@@ -39,6 +40,10 @@ ORIGINAL_KEPT = 2000  # characters of a bad line kept in the errors file
 MAX_NESTING = 100  # levels of JSON arrays and objects in a record (the output holds ~250)
 SNIFF_BYTES = 8192
 BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+BINARY_CONTROL = 0.05  # share of control bytes in a sample (with a NUL) that makes it binary
+# C0 control bytes that plain text does not use (tab, newlines, form feed, escape do)
+_CONTROL_BYTES = bytes(set(range(32)) - {8, 9, 10, 12, 13, 27})
 
 
 class Document(NamedTuple):
@@ -101,13 +106,27 @@ def total_bytes(inputs: list[str]) -> int | None:
 
 def expand(folder: Path) -> list[Path]:
     """Files under ``folder`` of a known format, in a fixed (sorted) order."""
+    return walk(folder)[0]
+
+
+def walk(folder: Path) -> tuple[list[Path], list[InputError]]:
+    """Files under ``folder`` of a known format, in a fixed (sorted) order, and an error
+    for each folder that cannot be listed (the top one included), sorted by path."""
+    unreadable: list[InputError] = []
+
+    def failed(err: OSError) -> None:
+        where = err.filename if err.filename is not None else folder
+        reason = f"cannot read folder: {err.strerror or err}"
+        unreadable.append(InputError(str(where), None, reason))
+
     found = [
         Path(root) / name
-        for root, _, files in os.walk(folder)
+        for root, _, files in os.walk(folder, onerror=failed)
         for name in files
         if _suffix(Path(name)) in KNOWN_SUFFIXES
     ]
-    return sorted(found)  # by path components: a.txt, b/c.md, e.jsonl
+    # by path components: a.txt, b/c.md, e.jsonl
+    return sorted(found), sorted(unreadable, key=lambda e: Path(e.path))
 
 
 def read_inputs(
@@ -121,7 +140,9 @@ def read_inputs(
             continue
         path = Path(name)
         if path.is_dir():
-            for file in expand(path):
+            files, unreadable = walk(path)
+            yield from unreadable
+            for file in files:
                 yield from _read_file(file, options, progress)
         else:
             yield from _read_file(path, options, progress)
@@ -135,13 +156,30 @@ def _suffix(path: Path) -> str:
 
 
 def _read_file(path: Path, options: ReadOptions, progress: Progress) -> Iterator[Item]:
+    """A regular file's documents; anything else (a FIFO, a device, a socket) is an
+    error and is never opened: opening a FIFO would wait for a writer for ever."""
     try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            yield InputError(str(path), None, f"not a regular file ({_file_kind(mode)}): skipped")
+            return
         raw = path.open("rb")
     except OSError as err:
         yield InputError(str(path), None, f"cannot read: {err.strerror or err}")
         return
     with raw:
         yield from _read_named(raw, str(path), options, progress)
+
+
+def _file_kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a folder"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "not a file")
 
 
 def read_upload(name: str, data: bytes, options: ReadOptions) -> Iterator[Item]:
@@ -182,10 +220,15 @@ def _kind(path: Path) -> str:
 def _read_kind(stream: _Counted, name: str, kind: str, options: ReadOptions) -> Iterator[Item]:
     try:
         head = stream.peek()
+        encoding = UTF16_BOMS.get(head[:2])
+        if encoding is not None:  # UTF-16 text (e.g. saved from Windows): read as text
+            stream = stream.transcoded(encoding)
+            head = stream.peek()
+        not_text = _not_text(head)
         if not head:
             yield InputError(name, None, "empty file: no documents")
-        elif b"\0" in head:
-            yield InputError(name, None, "binary file (contains NUL bytes), not text")
+        elif not_text:
+            yield InputError(name, None, not_text)
         elif kind == "jsonl":
             jsonl = _read_jsonl(stream, name, options)
             yield from _or_error(jsonl, name, "no documents: only blank lines")
@@ -198,6 +241,36 @@ def _read_kind(stream: _Counted, name: str, kind: str, options: ReadOptions) -> 
         yield InputError(name, None, f"cannot read: {err}")
     except zlib.error as err:  # a damaged .gz: not an OSError
         yield InputError(name, None, f"cannot read: corrupt gzip data ({err})")
+    except UnicodeDecodeError as err:  # only a transcoded (UTF-16) stream raises it
+        yield InputError(name, None, f"not valid {err.encoding.upper()} ({err.reason})")
+
+
+def _not_text(head: bytes) -> str | None:
+    """Why a file whose first bytes are ``head`` is not text, or None if it may be.
+
+    Judged by content, not by one byte: a sample with NUL bytes is binary when it is
+    not UTF-8 or has many control bytes; one stray NUL in a text or a JSONL line does
+    not make the whole file binary (a JSONL line with one is an error of its own).
+    UTF-16 without a byte-order mark is named as such, so it can be converted.
+    """
+    if b"\0" not in head:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if len(head) >= 4 and min(even, odd) == 0 and max(even, odd) >= len(head) // 4:
+        order = "LE" if odd else "BE"
+        return (
+            f"UTF-16{order} text without a byte-order mark: convert it to UTF-8 "
+            f"(e.g. iconv -f UTF-16{order} -t UTF-8)"
+        )
+    try:
+        head.decode("utf-8")
+        utf8 = True
+    except UnicodeDecodeError as err:
+        utf8 = err.start >= len(head) - 3  # only the sample's cut through a character
+    control = sum(map(head.count, (bytes([b]) for b in _CONTROL_BYTES)))
+    if not utf8 or control > BINARY_CONTROL * len(head):
+        return "binary file (contains NUL bytes), not text"
+    return None
 
 
 def _read_whole(stream: _Counted, name: str, kind: str, options: ReadOptions) -> Iterator[Item]:
@@ -232,6 +305,9 @@ def _read_jsonl(stream: _Counted, name: str, options: ReadOptions) -> Iterator[I
     for number, raw in enumerate(_lines(stream, options.max_bytes), 1):
         if raw is None:
             yield InputError(name, number, f"line is larger than the {_limit(options)} limit")
+        elif b"\0" in raw:
+            reason = f"binary data in the line (a NUL byte at byte {raw.index(0) + 1})"
+            yield InputError(name, number, reason, _original(raw))
         elif raw.strip():
             yield _json_document(raw[3:] if raw.startswith(BOM) else raw, name, number, options)
 
@@ -314,11 +390,17 @@ def _read_csv(stream: _Counted, name: str, options: ReadOptions) -> Iterator[Ite
         return
     while True:
         first = lines.number + 1
+        lines.start_record()
         row = _next_row(reader, lines)
         yield from lines.take_errors()
         if row is None:
             return
         if isinstance(row, InputError):
+            if lines.in_quotes():  # resynchronise: skip to the end of this record
+                last = lines.skip_record()
+                yield from lines.take_errors()
+                reason = f"{row.reason}; skipped the record (lines {first} to {last})"
+                row = row._replace(line=first, reason=reason)
             yield row
         elif lines.ended:  # only a quote left open reads on past the end of the last line
             reason = "malformed CSV: a quoted field is never closed (the row runs to the end)"
@@ -344,6 +426,9 @@ def _next_row(reader: Any, lines: _CsvLines) -> list[str] | InputError | None:
     except StopIteration:
         return None
     except csv.Error as err:
+        if "field larger than field limit" in str(err):
+            reason = f"a field is larger than the {_limit(lines.options)} limit"
+            return InputError(lines.name, lines.number, reason)
         return InputError(lines.name, lines.number, f"malformed CSV: {err}")
 
 
@@ -352,9 +437,30 @@ class _CsvLines:
 
     def __init__(self, stream: _Counted, name: str, options: ReadOptions) -> None:
         self._lines = _lines(stream, options.max_bytes)
-        self.name, self.number, self._options = name, 0, options
+        self.name, self.number, self.options = name, 0, options
         self._errors: list[InputError] = []
         self.ended = False  # csv.reader asked for a line after the last one
+        self._quotes = 0  # quote characters in the lines of the current record
+
+    def start_record(self) -> None:
+        self._quotes = 0
+
+    def in_quotes(self) -> bool:
+        """Whether the lines read since ``start_record`` end inside a quoted field
+        (each quote opens or closes one; a doubled quote does both)."""
+        return self._quotes % 2 == 1
+
+    def skip_record(self) -> int:
+        """Read on to the line that closes the open quoted field; returns its number.
+
+        How the reader recovers from a record it cannot take (a field over the size
+        limit): without this, csv.reader would take the rest of the field's lines as
+        records of their own, each an error, and lose the good rows after it.
+        """
+        for _ in self:
+            if not self.in_quotes():
+                break
+        return self.number
 
     def __iter__(self) -> _CsvLines:
         return self
@@ -363,11 +469,13 @@ class _CsvLines:
         for raw in self._lines:
             self.number += 1
             if raw is None:
-                reason = f"line is larger than the {_limit(self._options)} limit"
+                reason = f"line is larger than the {_limit(self.options)} limit"
                 self._errors.append(InputError(self.name, self.number, reason))
                 continue
             try:
-                return raw.decode("utf-8-sig" if self.number == 1 else "utf-8")
+                line = raw.decode("utf-8-sig" if self.number == 1 else "utf-8")
+                self._quotes += line.count('"')
+                return line
             except UnicodeDecodeError as err:
                 original = raw[:ORIGINAL_KEPT].decode("utf-8", "replace")
                 reason = f"not valid UTF-8 (byte {err.start})"
@@ -424,6 +532,13 @@ class _Counted:
     def peek(self) -> bytes:
         return self._stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]  # type: ignore[no-any-return]
 
+    def transcoded(self, encoding: str) -> _Counted:
+        """The same stream, from its start, decoded from ``encoding`` (its byte-order
+        mark dropped) and read as UTF-8; progress still counts the file's own bytes."""
+        text = io.TextIOWrapper(self._stream, encoding=encoding, newline="")
+        text.read(1)  # the byte-order mark, which utf-16-le/-be keep as U+FEFF
+        return _Counted(io.BufferedReader(_Utf8(text)), self._raw, self._progress)
+
     def read(self, n: int) -> bytes:
         return self._count(self._stream.read(n))
 
@@ -444,3 +559,24 @@ class _Counted:
         else:
             self.update()
         return data
+
+
+class _Utf8(io.RawIOBase):
+    """A text stream's characters as UTF-8 bytes, for the byte-oriented readers."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text, self._pending = text, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = self._text.read(8192)
+            if not chunk:
+                return 0
+            self._pending = chunk.encode("utf-8")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
