@@ -26,6 +26,8 @@ import hashlib
 import importlib.util
 import json
 import struct
+from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,7 @@ from scipy import sparse
 WEIGHTS = "weights/l2_supercat_256.safetensors"
 TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 TENSOR = "embedding.weight"
-CACHE_CHUNKS = 200_000  # distinct whitespace chunks kept (token ids only: ~30 MB at most)
+CACHE_CHUNKS = 32_768  # distinct whitespace chunks kept: 32 MB of float32 sums, and their keys
 
 
 class EmbeddingsMissing(Exception):
@@ -109,58 +111,90 @@ class StaticEmbeddings:
         self.vectors = read_safetensors(path).astype(np.float32)  # (32000, 256)
         self.tokenizer = Tokenizer.from_file(str(root / TOKENIZER))
         self.cache_size = cache_size
-        self._cache: dict[str, np.ndarray] = {}
+        self._index: dict[str, int] = {}  # chunk -> row of the chunk table
+        self._used = 0
+        self._sums = np.zeros((cache_size, self.vectors.shape[1]), dtype=np.float32)
+        self._counts = np.zeros(cache_size, dtype=np.int32)
 
     @property
     def dim(self) -> int:
         return int(self.vectors.shape[1])
 
-    def chunk_ids(self, chunks: list[str]) -> list[np.ndarray]:
-        """Token ids of each whitespace chunk, through the bounded cache."""
-        cache = self._cache
-        missing = list({c for c in chunks if c not in cache})
-        if missing:
-            if len(cache) + len(missing) > self.cache_size:  # drop the oldest half
-                for key in list(cache)[: max(len(cache) // 2, len(cache) + len(missing) -
-                                             self.cache_size)]:
-                    del cache[key]
-            encoded = self.tokenizer.encode_batch(missing, add_special_tokens=False)
-            for chunk, enc in zip(missing, encoded, strict=True):
-                cache[chunk] = np.asarray(enc.ids, dtype=np.int32)
-        return [cache[c] if c in cache else self._encode(c) for c in chunks]
-
-    def _encode(self, chunk: str) -> np.ndarray:
-        return np.asarray(self.tokenizer.encode(chunk, add_special_tokens=False).ids, np.int32)
-
-    def counts(self, texts: list[str]) -> tuple[sparse.csr_matrix, list[list[str]]]:
-        """(passages x vocabulary) token counts, and each passage's whitespace chunks."""
-        chunked = [t.split() for t in texts]
-        flat = [c for chunks in chunked for c in chunks]
-        ids = self.chunk_ids(flat)
-        lengths = np.fromiter((len(a) for a in ids), np.int64, len(ids))
-        per_text = np.fromiter((len(c) for c in chunked), np.int64, len(chunked))
-        row_of_chunk = np.repeat(np.arange(len(texts)), per_text)
-        cols = np.concatenate(ids) if ids else np.empty(0, np.int32)
-        rows = np.repeat(row_of_chunk, lengths)
+    def _add(self, chunks: list[str]) -> None:
+        """Encode new chunks once; keep their token-vector sums and counts."""
+        if self._used + len(chunks) > self.cache_size:  # full: start again (bounded)
+            self._index.clear()
+            self._used = 0
+        chunks = chunks[: self.cache_size]
+        encoded = self.tokenizer.encode_batch(chunks, add_special_tokens=False)
+        ids = [np.asarray(e.ids, dtype=np.int64) for e in encoded]
+        lengths = np.fromiter(map(len, ids), np.int64, len(ids))
+        rows = np.repeat(np.arange(len(ids)), lengths)
         C = sparse.csr_matrix(
-            (np.ones(len(cols), np.float32), (rows, cols)),
-            shape=(len(texts), self.vectors.shape[0]),
+            (np.ones(len(rows), np.float32), (rows, np.concatenate(ids) if ids else rows)),
+            shape=(len(ids), self.vectors.shape[0]),
         )
-        C.sum_duplicates()
-        return C, chunked
+        at = self._used
+        self._sums[at : at + len(ids)] = np.asarray(C @ self.vectors, dtype=np.float32)
+        self._counts[at : at + len(ids)] = lengths
+        self._index.update(zip(chunks, range(at, at + len(ids)), strict=True))
+        self._used += len(ids)
+
+    def chunks(self, texts: list[str]) -> Chunks:
+        """Each passage's whitespace chunks as rows of the chunk table (cached)."""
+        chunked = [t.split() for t in texts]
+        per_text = np.fromiter(map(len, chunked), np.int64, len(chunked))
+        flat = list(chain.from_iterable(chunked))
+        get = self._index.get
+        idx = np.fromiter(map(get, flat, repeat(-1)), np.int64, len(flat))
+        missing = np.flatnonzero(idx < 0)
+        if missing.size:
+            new = list(dict.fromkeys(flat[i] for i in missing.tolist()))
+            if len(new) > self.cache_size - self._used:
+                self._index.clear()
+                self._used = 0
+            if len(new) > self.cache_size:
+                raise ValueError(f"a batch holds more than {self.cache_size} distinct chunks")
+            self._add(new)
+            idx[missing] = np.fromiter(
+                (self._index[flat[i]] for i in missing.tolist()), np.int64, missing.size
+            )
+        indptr = np.concatenate([[0], np.cumsum(per_text)])
+        M = sparse.csr_matrix(
+            (np.ones(len(idx), np.float32), idx, indptr), shape=(len(texts), self.cache_size)
+        )
+        return Chunks(M, self._sums, self._counts, chunked)
 
     def transform(self, texts: list[str]) -> np.ndarray:
-        C, _ = self.counts(texts)
-        return self.pool(C)
+        return self.chunks(texts).pooled()
 
-    def pool(self, C: sparse.csr_matrix) -> np.ndarray:
-        """Unit-length mean vectors of token counts ``C`` (the mean's direction: the
-        count divides out)."""
-        S = np.asarray(C @ self.vectors, dtype=np.float32)
-        norms = np.linalg.norm(S, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        out: np.ndarray = S / norms
-        return out
+
+@dataclass
+class Chunks:
+    """Passages as counts of cached chunks: ``matrix`` (passages x chunk table), the
+    table's token-vector ``sums`` and token ``counts``, and the chunk strings."""
+
+    matrix: sparse.csr_matrix
+    sums: np.ndarray
+    counts: np.ndarray
+    chunked: list[list[str]]
+    _pooled: np.ndarray | None = None
+
+    def pooled(self) -> np.ndarray:
+        """Unit-length mean token vectors, (n, dim) float32; zero rows without tokens (the
+        mean's token count divides out of its direction)."""
+        if self._pooled is None:
+            S = np.asarray(self.matrix @ self.sums, dtype=np.float32)
+            norms = np.linalg.norm(S, axis=1, keepdims=True)
+            norms[norms == 0] = 1.0
+            self._pooled = S / norms
+        return self._pooled
+
+    def norms(self) -> np.ndarray:
+        """The length of each passage's token-vector sum (1 where it has none)."""
+        n: np.ndarray = np.linalg.norm(np.asarray(self.matrix @ self.sums), axis=1)
+        n[n == 0] = 1.0
+        return n
 
 
 def embed_reference(texts: list[str]) -> np.ndarray:
