@@ -88,3 +88,76 @@ def test_exported_model_scores_exactly_like_the_sklearn_estimators():
 def test_missing_model_directory_is_a_clear_error(tmp_path):
     with pytest.raises(ModelError, match="not a model directory"):
         load_model(tmp_path)
+
+
+def test_exported_model_with_embeddings_scores_exactly_like_sklearn_on_hstacked_features():
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+
+    from labeler.embeddings import StaticEmbeddings
+    from labeler.features import make_vectorizer
+    from labeler.model import Model
+    from labeler.training import Featurizer
+
+    texts = ["troops shot the protesters", "the market rallied", "a mob burnt the bus",
+             "rain is expected", "gunmen killed two", "the team won the final"] * 5
+    y = np.array([1, 0, 1, 0, 1, 0] * 5)
+    emb = StaticEmbeddings()
+    featurize = Featurizer(make_vectorizer().fit(texts), emb, scale=2.0)
+    X = featurize(texts)
+    clfs = {
+        label: CalibratedClassifierCV(LogisticRegression(), cv=3, ensemble=False).fit(X, y)
+        for label in ("violence", "graphic")
+    }
+    card = {"embeddings": {"sha256": emb.sha256}}
+    model = Model.from_sklearn(featurize.vectorizer, clfs, card, emb.dim, 2.0)
+    probe = ["the mob shot two protesters", "rain in the final", "killed"]
+    expected = clfs["violence"].predict_proba(featurize(probe))[:, 1]
+    np.testing.assert_allclose(model.predict_proba(probe)[:, 0], expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "text, never",
+    [
+        ("Rioters burned cars in the city, but no one was injured, police said.", "injured"),
+        ("She said the soldiers had shot her brother in Baghdad.", "said"),
+        ("She said the soldiers had shot her brother in Baghdad.", "her"),
+        ("She said the soldiers had shot her brother in Baghdad.", "baghdad"),
+        ("Troops fired on protesters to disperse them in the city.", "to"),
+        ("Troops fired on protesters to disperse them in the city.", "city"),
+    ],
+)
+def test_evidence_never_shows_function_words_places_or_negated_terms(model, text, never):
+    from labeler.scoring import score_documents
+
+    everywhere = {lb: 0.0 for lb in ("violence", "graphic")}  # every label flagged
+    passage = score_documents([("x", text)], model, everywhere)[0]["passages"][0]
+    terms = [e["term"] for e in passage["evidence"]]
+    assert terms, "flagged passage without evidence"
+    assert all(never not in t.split(" ") for t in terms), terms
+
+
+def test_evidence_is_grouped_by_label_and_credits_embedding_chunks(model):
+    from labeler.scoring import score_documents
+
+    text = "The garrotted guard slumped and the eviscerated prisoner bled out on the floor."
+    everywhere = {lb: 0.0 for lb in ("violence", "graphic")}
+    evidence = score_documents([("x", text)], model, everywhere)[0]["passages"][0]["evidence"]
+    labels = [e["label"] for e in evidence]
+    assert labels == sorted(labels, key=("violence", "graphic").index)
+    for e in evidence:
+        assert text[e["start"] : e["end"]].lower() == e["term"] or " " in e["term"]
+    # neither word is in the TF-IDF vocabulary: only the embedding part can credit them
+    assert {"garrotted", "eviscerated"} & {e["term"] for e in evidence}
+
+
+def test_threshold_accepts_an_operating_point_name(model):
+    from labeler.scoring import score_documents
+
+    text = "He was beaten outside the bar."
+    review = model.operating_points("review")
+    assert all(review[lb] <= model.thresholds[lb] for lb in review)
+    record = score_documents([("x", text)], model, {"violence": "review"})[0]
+    p = record["passages"][0]
+    assert ("violence" in p["flags"]) == (p["scores"]["violence"] >= review["violence"])
+    assert ("violence" in p["review"]) == (p["scores"]["violence"] >= review["violence"])
