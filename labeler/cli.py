@@ -276,29 +276,16 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Evaluate a model on the fixed test split, beside a plain TF-IDF baseline.
 
-    Prints the leave-one-source-out table recorded in the model card (AUPRC and recall
-    at the flag and review operating points, per held-out source), then AUPRC, ROC-AUC
-    and precision/recall/F1 at the thresholds per label and source on the in-domain test
-    split, and writes PR-curve PNGs and metrics.json to --reports.
+    Prints AUPRC, ROC-AUC and precision/recall/F1 at the thresholds per label and
+    source, and writes PR-curve PNGs and metrics.json to --reports.
     Example: labeler evaluate --data training/data --reports reports
     """
     from labeler.dataset import load_rows
-    from labeler.evaluation import (
-        evaluate,
-        format_loso,
-        format_table,
-        plot_pr_curves,
-        write_metrics,
-    )
+    from labeler.evaluation import evaluate, format_table, plot_pr_curves, write_metrics
     from labeler.model import load_model
 
     model = load_model(config.model_dir(args.model))
-    loso = model.card.get("leave_one_source_out")
-    if loso:
-        print("Leave one source out (from the model card: trained without each source)")
-        print(format_loso(loso) + "\n")
     report = evaluate(model, load_rows(Path(args.data)))
-    print("In-domain test split")
     print(format_table(report))
     reports = Path(args.reports)
     write_metrics(report, reports / "metrics.json")
@@ -322,20 +309,17 @@ def _positive(value: str) -> int:
     return number
 
 
-def _threshold(value: str) -> tuple[str, float | str]:
+def _threshold(value: str) -> tuple[str, float]:
     from labeler.labels import LABELS
 
     label, _, number = value.partition("=")
-    if label in LABELS and number in ("flag", "review"):
-        return label, number  # an operating point of the model's card
     try:
         p = float(number)
     except ValueError:
         p = -1.0
     if label not in LABELS or not 0.0 <= p <= 1.0:
         raise argparse.ArgumentTypeError(
-            f"expected LABEL=P or LABEL=flag|review with LABEL one of {', '.join(LABELS)} "
-            f"and 0 <= P <= 1, got {value!r}"
+            f"expected LABEL=P with LABEL one of {', '.join(LABELS)} and 0 <= P <= 1, got {value!r}"
         )
     return label, p
 
@@ -414,7 +398,7 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="LABEL=P",
-        help="flag LABEL at score >= P, or at an operating point (violence=0.7, violence=review)",
+        help="flag LABEL at score >= P (e.g. violence=0.7)",
     )
     s.add_argument("--only-flagged", action="store_true", help="output flagged documents only")
     s.add_argument(

@@ -1,11 +1,9 @@
 """Training rows and the fixed, grouped train/validation/test split.
 
-Every ``data.jsonl`` under the training data directory (and the hand labels in
-``seed/labels.jsonl``) is JSONL with ``id, text, violence, graphic, source,
-group``; ``null`` means "not annotated", never 0. Other JSONL files there (raw
-annotation batches, candidate pools) are never read. Hand-labelled rows that carry
-``source_id`` (seed, round 4) override the public row with that id, whichever
-file comes first. A row's split is a hash of its group, so a story, work or template is
+Every data file under the training data directory is JSONL with ``id, text,
+violence, graphic, source, group``; ``null`` means "not annotated", never 0.
+Hand-labelled seed rows carry ``source_id`` and override the public row with the
+same id. A row's split is a hash of its group, so a story, work or template is
 always on one side, and adding data never moves an existing group.
 """
 
@@ -40,30 +38,26 @@ def split_of(group: str) -> str:
 
 
 REGRESSION_CASES = "regression_cases.jsonl"  # the gate's must-flag cases: never trained on
-SEED_FILE = Path("seed") / "labels.jsonl"
+# files under the data directory that are not labelled rows: the gate's cases, and the
+# round-4 draws waiting for annotators (their labels land in files of their own)
+NOT_TRAINING = (REGRESSION_CASES, "round4/candidates.jsonl", "round4/batches/")
 
 
 def data_files(directory: Path) -> list[Path]:
-    """The files training reads: every ``data.jsonl`` (symlinked folders too) and the seed."""
-    seed = directory / SEED_FILE
-    found = {p for p in directory.glob("**/data.jsonl") if p.is_file()}
-    return sorted(found | ({seed} if seed.is_file() else set()))
+    return sorted(
+        p
+        for p in directory.rglob("*.jsonl")
+        if not p.relative_to(directory).as_posix().startswith(NOT_TRAINING)
+    )
 
 
 def load_rows(directory: Path) -> list[Row]:
-    """All labelled rows, hand labels (rows with ``source_id``) overriding public ones,
-    sorted by id."""
+    """All labelled rows, seed labels overriding public ones, sorted by id."""
     rows: dict[str, Row] = {}
-    overridden: set[str] = set()
     for path in data_files(directory):
         with path.open(encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
-                raw = json.loads(line)
-                row = _row(raw, path, n)
-                if "source_id" in raw:
-                    overridden.add(row.id)
-                elif row.id in overridden:
-                    continue  # a hand label already stands for this public row
+                row = _row(json.loads(line), path, n)
                 rows[row.id] = row
     return sorted(rows.values(), key=lambda r: r.id)
 

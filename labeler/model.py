@@ -7,20 +7,9 @@ coefficients and its Platt calibration), read with ``allow_pickle=False``: no
 code or Python object in a model file is ever loaded. Loading also checks the
 artifact's sha256 against the card first, and refuses a mismatch.
 
-Scores: ``p = 1 / (1 + exp(a * z + b))`` where ``z = x . coef + e . emb_coef +
-intercept`` is the regression's log-odds over the word TF-IDF row ``x`` and the
-passage's normalised mean WordLlama token embedding ``e`` (see
-:mod:`labeler.embeddings`; absent in older models), and ``(a, b)`` its sigmoid
-calibration, exactly as ``CalibratedClassifierCV(method="sigmoid")`` computes it.
-
-The embedding part decomposes over the passage's whitespace chunks: ``e = S / |S|``
-with ``S`` the sum of the chunks' token-vector sums ``s_c``, so chunk ``c`` adds
-``emb_coef . s_c / |S|`` to the log-odds. Evidence ranks those chunk contributions
-beside the TF-IDF terms'.
-
-Two operating points per label (card ``operating_points``): ``flag`` (the most
-recall at validation precision >= 0.80: what is reported as flagged) and ``review``
-(validation recall >= 0.90: what a reviewer should see).
+Scores: ``p = 1 / (1 + exp(a * z + b))`` where ``z = x . coef + intercept`` is
+the regression's log-odds and ``(a, b)`` its sigmoid calibration, exactly as
+``CalibratedClassifierCV(method="sigmoid")`` computes it.
 """
 
 from __future__ import annotations
@@ -29,9 +18,7 @@ import hashlib
 import io
 import json
 import math
-import re
 import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -43,9 +30,6 @@ from labeler.features import FastTfidf, TfidfParams, term_spans
 from labeler.labels import LABELS
 
 if TYPE_CHECKING:
-    from labeler.embeddings import Chunks, StaticEmbeddings
-
-if TYPE_CHECKING:
     from scipy import sparse
 
 MODEL_FILE = "model.npz"
@@ -54,29 +38,6 @@ EVIDENCE_TERMS = 5
 ARRAYS = ("terms", "idf", "stop_words", "coef", "intercept", "calibration", "config")
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # uncompressed, per array (the shipped largest: 0.9 MB)
 MAX_CARD_BYTES = 4 * 1024 * 1024
-OPTIONAL_ARRAYS = (
-    "emb_coef",
-    "severity_coef",
-    "severity_emb_coef",
-    "severity_intercept",
-    "quiet_terms",
-)
-OPERATING_POINTS = ("flag", "review")
-
-# Never evidence on their own: function words, reporting verbs and place nouns
-# ("to", "her", "said", "city"); proper nouns come from the training data (quiet_terms).
-_EVIDENCE_STOP = frozenset(
-    "said says say told tell city town village area state country district capital "
-    "province region reported according report reports news people man men woman women "
-    "year years day days time week today yesterday".split()
-)
-# A negation's scope: the next few words, up to a clause boundary.
-_NEGATION = re.compile(
-    r"\b(?:no|not|never|nobody|none|nothing|neither|nor|without|no one|n't|cannot)\b"
-    r"[^.;:!?,]{0,40}",
-    re.IGNORECASE,
-)
-_WORD = re.compile(r"\w\w+")
 
 
 class ModelError(Exception):
@@ -105,64 +66,23 @@ class Model:
     intercept: np.ndarray  # (labels,)
     calibration: np.ndarray  # (labels, 2): Platt (a, b)
     card: dict[str, Any]
-    emb_coef: np.ndarray | None = None  # (labels, dim): weights of the embedding part
-    severity_coef: np.ndarray | None = None  # (features,): described (2) vs in passing (1)
-    severity_emb_coef: np.ndarray | None = None  # (dim,)
-    severity_intercept: float = 0.0
-    quiet_terms: frozenset[str] = frozenset()  # never evidence: proper nouns of the data
     _fast: FastTfidf = field(init=False, repr=False)
     _stop: frozenset[str] = field(init=False, repr=False)
-    _emb: StaticEmbeddings | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         self._fast = FastTfidf(self.tfidf)
         self._stop = frozenset(self.tfidf.stop_words)
-        if self.emb_coef is not None:
-            from labeler.embeddings import EmbeddingsMissing, StaticEmbeddings
-
-            try:
-                self._emb = StaticEmbeddings(self.card.get("embeddings", {}).get("sha256"))
-            except EmbeddingsMissing as err:
-                raise ModelError(f"model {self.card.get('version')}: {err}") from None
 
     @classmethod
     def from_sklearn(
-        cls,
-        vectorizer: Any,
-        classifiers: dict[str, Any],
-        card: dict[str, Any],
-        emb_dim: int = 0,
-        emb_scale: float = 1.0,
-        severity: Any = None,
-        quiet_terms: frozenset[str] = frozenset(),
+        cls, vectorizer: Any, classifiers: dict[str, Any], card: dict[str, Any]
     ) -> Model:
-        """Export a fitted vectorizer and per-label ``CalibratedClassifierCV(ensemble=False)``.
-
-        With ``emb_dim``, the classifiers were fitted on ``hstack([tfidf, emb_scale *
-        embeddings])``: the last ``emb_dim`` coefficients are the embedding part (the
-        scale folded in). ``severity`` is a fitted LogisticRegression on the same features.
-        """
+        """Export a fitted vectorizer and per-label ``CalibratedClassifierCV(ensemble=False)``."""
         fitted = [classifiers[label].calibrated_classifiers_[0] for label in LABELS]
-        full = np.vstack([f.estimator.coef_[0] for f in fitted])
-        n = full.shape[1] - emb_dim
+        coef = np.vstack([f.estimator.coef_[0] for f in fitted])
         intercept = np.array([f.estimator.intercept_[0] for f in fitted])
         calibration = np.array([[f.calibrators[0].a_, f.calibrators[0].b_] for f in fitted])
-        extra: dict[str, Any] = {}
-        if emb_dim:
-            extra["emb_coef"] = full[:, n:] * emb_scale
-        if severity is not None:
-            extra["severity_coef"] = severity.coef_[0][:n]
-            extra["severity_emb_coef"] = severity.coef_[0][n:] * emb_scale if emb_dim else None
-            extra["severity_intercept"] = float(severity.intercept_[0])
-        return cls(
-            TfidfParams.from_vectorizer(vectorizer),
-            full[:, :n],
-            intercept,
-            calibration,
-            card,
-            quiet_terms=quiet_terms,
-            **extra,
-        )
+        return cls(TfidfParams.from_vectorizer(vectorizer), coef, intercept, calibration, card)
 
     @property
     def version(self) -> str:
@@ -172,157 +92,52 @@ class Model:
     def thresholds(self) -> dict[str, float]:
         return {label: float(t) for label, t in self.card["thresholds"].items()}
 
-    def operating_points(self, name: str) -> dict[str, float]:
-        """Thresholds per label of operating point ``flag`` or ``review``."""
-        if name == "flag":
-            return self.thresholds
-        points = self.card.get("operating_points", {})
-        if name not in OPERATING_POINTS or name not in points:
-            raise ModelError(f"model {self.version} has no operating point {name!r}")
-        return {label: float(points[name][label]["threshold"]) for label in LABELS}
-
-    def resolve_thresholds(self, given: Mapping[str, float | str] | None) -> dict[str, float]:
-        """The flag thresholds, overridden per label by a number or an operating point name."""
-        out = dict(self.thresholds)
-        for label, value in (given or {}).items():
-            out[label] = (
-                self.operating_points(value)[label] if isinstance(value, str) else float(value)
-            )
-        return out
-
-    @property
-    def review_thresholds(self) -> dict[str, float]:
-        """The review operating point; the flag one for a model that has no other."""
-        if "operating_points" not in self.card:
-            return self.thresholds
-        return self.operating_points("review")
-
     @property
     def described_at(self) -> float:
         return float(self.card["described_at"])
 
-    def features(self, texts: list[str]) -> Features:
-        """TF-IDF rows (identical to the fitted vectorizer's ``transform``) and, for a model
-        with embeddings, the passages' cached chunks."""
-        chunks = self._emb.chunks(texts) if self._emb is not None else None
-        return Features(self._fast.transform(texts), chunks)
+    def features(self, texts: list[str]) -> sparse.csr_matrix:
+        """TF-IDF rows, identical to the fitted vectorizer's ``transform``."""
+        return self._fast.transform(texts)
 
-    def _z(self, F: Features | sparse.csr_matrix) -> np.ndarray:
-        F = F if isinstance(F, Features) else Features(F, None)
-        z = np.asarray(F.tfidf @ self.coef.T) + self.intercept
-        if self.emb_coef is not None and F.chunks is not None:
-            z += F.chunks.pooled() @ self.emb_coef.T.astype(np.float32)
-        return z
-
-    def proba(self, F: Features | sparse.csr_matrix) -> np.ndarray:
+    def proba(self, X: sparse.csr_matrix) -> np.ndarray:
         """(n, 2) calibrated scores in LABELS order; 0 where no known term occurs."""
-        z = self._z(F)
+        z = np.asarray(X @ self.coef.T) + self.intercept
         out: np.ndarray = 1.0 / (1.0 + np.exp(self.calibration[:, 0] * z + self.calibration[:, 1]))
-        X = F.tfidf if isinstance(F, Features) else F
         out[X.getnnz(axis=1) == 0] = 0.0
-        return out
-
-    def described(self, F: Features) -> np.ndarray | None:
-        """Per passage: is violence described (severity 2) rather than in passing (1)?
-        None for a model without a severity classifier (``described_at`` then applies)."""
-        if self.severity_coef is None:
-            return None
-        z = np.asarray(F.tfidf @ self.severity_coef) + self.severity_intercept
-        if self.severity_emb_coef is not None and F.chunks is not None:
-            z += F.chunks.pooled() @ self.severity_emb_coef.astype(np.float32)
-        out: np.ndarray = z >= 0
         return out
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.proba(self.features(texts))
 
     def top_terms(
-        self, F: Features | sparse.csr_matrix, flags: np.ndarray
+        self, X: sparse.csr_matrix, flags: np.ndarray
     ) -> dict[int, list[tuple[str, str, float]]]:
         """For each flagged row and label, the terms that pushed the score up most.
 
         Returns ``{row: [(label, term, weight), ...]}``; ``weight`` is the term's
-        contribution to the label's log-odds before calibration: its tf-idf value times
-        its coefficient, plus (for a model with embeddings) the contributions of the
-        whitespace chunks that are this word. Positive only, at most EVIDENCE_TERMS per
-        label; function words, reporting verbs, place nouns and the data's proper nouns
-        are never evidence.
+        contribution to the label's log-odds before calibration (tf-idf value
+        times coefficient), positive only, at most EVIDENCE_TERMS per label.
+        One pass of array operations over the whole batch.
         """
-        F = F if isinstance(F, Features) else Features(F, None)
-        X = F.tfidf
-        totals: dict[tuple[int, int], dict[str, float]] = {}
+        out: dict[int, list[tuple[str, str, float]]] = {}
         row_of = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        terms = self.tfidf.terms
-        for j in range(len(LABELS)):
+        for j, label in enumerate(LABELS):
             contrib = X.data * self.coef[j][X.indices]
             keep = (contrib > 0) & flags[row_of, j]
+            rows, weights, features = row_of[keep], contrib[keep], X.indices[keep]
+            order = np.lexsort((-weights, rows))
+            rows, weights, features = rows[order], weights[order], features[order]
+            top = np.arange(len(rows)) - np.searchsorted(rows, rows) < EVIDENCE_TERMS
             for row, weight, feature in zip(
-                row_of[keep].tolist(),
-                contrib[keep].tolist(),
-                X.indices[keep].tolist(),
-                strict=True,
+                rows[top].tolist(), weights[top].tolist(), features[top].tolist(), strict=True
             ):
-                term = terms[feature]
-                if self._is_evidence(term):
-                    bucket = totals.setdefault((row, j), {})
-                    bucket[term] = bucket.get(term, 0.0) + weight
-        if self.emb_coef is not None and F.chunks is not None:
-            self._chunk_terms(F.chunks, flags, totals)
-        out: dict[int, list[tuple[str, str, float]]] = {}
-        for (row, j), bucket in sorted(totals.items()):
-            best = sorted(bucket.items(), key=lambda item: -item[1])[:EVIDENCE_TERMS]
-            out.setdefault(row, []).extend((LABELS[j], t, w) for t, w in best if w > 0)
+                out.setdefault(row, []).append((label, self.tfidf.terms[feature], weight))
         return out
 
-    def _chunk_terms(
-        self, chunks: Chunks, flags: np.ndarray, totals: dict[tuple[int, int], dict[str, float]]
-    ) -> None:
-        """Add each flagged row's chunk contributions ``emb_coef . s_c / |S|`` to ``totals``."""
-        assert self.emb_coef is not None
-        M = chunks.matrix
-        rows = np.flatnonzero(flags.any(axis=1))
-        if not rows.size:
-            return
-        norms = chunks.norms()
-        row_of = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
-        flat = [c for chunk_list in chunks.chunked for c in chunk_list]
-        entry = np.flatnonzero(np.asarray(flags.any(axis=1))[row_of])
-        idx = M.indices[entry]
-        scores = chunks.sums[idx] @ self.emb_coef.T.astype(np.float32)  # (entries, labels)
-        scores /= norms[row_of[entry]][:, None]
-        for j in range(len(LABELS)):
-            keep = (scores[:, j] > 0) & flags[row_of[entry], j]
-            for k, weight in zip(entry[keep].tolist(), scores[keep, j].tolist(), strict=True):
-                term = _chunk_word(flat[k])
-                if term and self._is_evidence(term):
-                    bucket = totals.setdefault((int(row_of[k]), j), {})
-                    bucket[term] = bucket.get(term, 0.0) + weight
-
-    def _is_evidence(self, term: str) -> bool:
-        words = term.split(" ")
-        quiet = [w in self._quiet for w in words]
-        return (
-            not all(quiet)
-            and not any(w in self.quiet_terms for w in words)
-            and not (len(words) == 1 and quiet[0])
-        )
-
-    @property
-    def _quiet(self) -> frozenset[str]:
-        return _quiet_words(self._stop)
-
     def evidence(self, text: str, chosen: list[tuple[str, str, float]]) -> list[dict[str, Any]]:
-        """Evidence entries for one passage's ``top_terms``, with spans in its ``text``,
-        grouped by label; an occurrence inside a negation's scope ("no one was injured")
-        is never credited."""
+        """Evidence entries for one passage's ``top_terms``, with spans in its ``text``."""
         spans = term_spans(text, {term for _, term, _ in chosen}, self._stop)
-        negated = [m.span() for m in _NEGATION.finditer(text)]
-        if negated:
-            spans = {
-                term: kept
-                for term, where in spans.items()
-                if (kept := [(s, e) for s, e in where if not _inside(s, e, negated)])
-            }
         found = sorted(
             (c for c in chosen if c[1] in spans),
             key=lambda c: (LABELS.index(c[0]), spans[c[1]][0]),
@@ -332,48 +147,6 @@ class Model:
             for label, term, weight in found
             for s, e in spans[term]
         ]
-
-
-@dataclass
-class Features:
-    """A batch's features: TF-IDF rows and (models with embeddings) the cached chunks."""
-
-    tfidf: sparse.csr_matrix
-    chunks: Chunks | None
-
-
-_QUIET_CACHE: dict[frozenset[str], frozenset[str]] = {}
-
-
-def _quiet_words(stop: frozenset[str]) -> frozenset[str]:
-    """Words that are never evidence alone: the vectorizer's stop words, the ones it keeps
-    for their signal in context ("to", "her", "no"), reporting verbs and place nouns."""
-    from labeler.features import KEPT_STOP_WORDS
-
-    if stop not in _QUIET_CACHE:
-        _QUIET_CACHE[stop] = stop | KEPT_STOP_WORDS | _EVIDENCE_STOP
-    return _QUIET_CACHE[stop]
-
-
-def _inside(start: int, end: int, scopes: list[tuple[int, int]]) -> bool:
-    return any(s < start and end <= e for s, e in scopes)
-
-
-_CHUNK_WORDS: dict[str, str] = {}
-
-
-def _chunk_word(chunk: str) -> str:
-    """The one word (2+ word characters, lower-cased) a whitespace chunk holds, or ''."""
-    word = _CHUNK_WORDS.get(chunk)
-    if word is None:
-        found = _WORD.findall(chunk.lower())
-        word = (
-            found[0] if len(found) == 1 and len(found[0]) == len(chunk.strip(".,;:!?\"'()")) else ""
-        )
-        if len(_CHUNK_WORDS) > 100_000:
-            _CHUNK_WORDS.clear()
-        _CHUNK_WORDS[chunk] = word
-    return word
 
 
 def save_model(model: Model, directory: Path) -> None:
@@ -397,24 +170,9 @@ def save_model(model: Model, directory: Path) -> None:
             intercept=model.intercept,
             calibration=model.calibration,
             config=np.array(json.dumps(config)),
-            **_optional_arrays(model),  # type: ignore[arg-type]
         )
     model.card["artifact"] = {"file": MODEL_FILE, "sha256": sha256_of(path)}
     (directory / CARD_FILE).write_text(json.dumps(model.card, indent=2) + "\n", encoding="utf-8")
-
-
-def _optional_arrays(model: Model) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
-    if model.emb_coef is not None:
-        out["emb_coef"] = model.emb_coef
-    if model.severity_coef is not None:
-        out["severity_coef"] = model.severity_coef
-        out["severity_intercept"] = np.array(model.severity_intercept)
-        if model.severity_emb_coef is not None:
-            out["severity_emb_coef"] = model.severity_emb_coef
-    if model.quiet_terms:
-        out["quiet_terms"] = np.array(sorted(model.quiet_terms))
-    return out
 
 
 def load_model(directory: Path | str | None = None) -> Model:
@@ -440,7 +198,7 @@ def load_model(directory: Path | str | None = None) -> Model:
             f"{path}: sha256 {actual} does not match {expected} in {card_path}; "
             "refusing to load a model file the card does not vouch for"
         )
-    parts, extra = _read_arrays(path)
+    parts = _read_arrays(path)
     try:
         config = json.loads(str(parts["config"]))
         if not isinstance(config, dict):
@@ -458,18 +216,7 @@ def load_model(directory: Path | str | None = None) -> Model:
         config["lowercase"],
         config["sublinear_tf"],
     )
-    return Model(
-        tfidf,
-        parts["coef"],
-        parts["intercept"],
-        parts["calibration"],
-        card,
-        emb_coef=extra.get("emb_coef"),
-        severity_coef=extra.get("severity_coef"),
-        severity_emb_coef=extra.get("severity_emb_coef"),
-        severity_intercept=float(extra.get("severity_intercept", 0.0)),
-        quiet_terms=frozenset(str(t) for t in extra.get("quiet_terms", [])),
-    )
+    return Model(tfidf, parts["coef"], parts["intercept"], parts["calibration"], card)
 
 
 def read_card(card_path: Path) -> dict[str, Any]:
@@ -505,17 +252,14 @@ def _probability(value: Any) -> bool:
     return number and math.isfinite(value) and 0.0 <= value <= 1.0
 
 
-def _read_arrays(path: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     """The artifact's arrays, each read only after its size is known to be sane: the
     zip's uncompressed size (zipfile never inflates past it), then the .npy header's
     shape against the bytes there are. No pickle, so no code, is ever loaded."""
-    parts: dict[str, np.ndarray] = {}
-    extra: dict[str, np.ndarray] = {}
+    parts = {}
     try:
         with zipfile.ZipFile(path) as archive:
-            present = set(archive.namelist())
-            optional = [n for n in OPTIONAL_ARRAYS if f"{n}.npy" in present]
-            for name in (*ARRAYS, *optional):
+            for name in ARRAYS:
                 info = archive.getinfo(f"{name}.npy")
                 if info.file_size > MAX_MEMBER_BYTES:
                     raise ModelError(
@@ -524,12 +268,12 @@ def _read_arrays(path: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarra
                     )
                 with archive.open(info) as member:
                     data = member.read(MAX_MEMBER_BYTES + 1)
-                (parts if name in ARRAYS else extra)[name] = _npy(path, name, data)
+                parts[name] = _npy(path, name, data)
     except ValueError as err:  # object arrays need pickle: refused
         raise ModelError(f"{path}: refusing to load: {err}") from None
     except (KeyError, OSError, zipfile.BadZipFile, EOFError) as err:
         raise ModelError(f"{path}: not a labeler model file ({err})") from None
-    return parts, extra
+    return parts
 
 
 def _npy(path: Path, name: str, data: bytes) -> np.ndarray:

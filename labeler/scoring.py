@@ -5,8 +5,7 @@ The document record (the schema every tool reads)::
     {"id", "scores": {label: p}, "flags": [...], "severity": 0-3,
      "warning": {"level": "none"|"violence"|"graphic", "text": "Contains ..." or null},
      "passages": [{"index", "start", "end", "text", "scores", "flags", "severity",
-                   "evidence": [{"label", "term", "start", "end", "weight"}],
-                   "review": [labels at or above the review operating point]}],
+                   "evidence": [{"label", "term", "start", "end", "weight"}]}],
      "model": "<model version>"}
 
 Document scores are the maximum over its passages, its flags the union, its
@@ -17,7 +16,6 @@ index the passage text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -37,13 +35,11 @@ def default_model() -> Model:
 def score_documents(
     docs: list[tuple[str, str]],
     model: Model | None = None,
-    thresholds: Mapping[str, float | str] | None = None,
+    thresholds: dict[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """Score ``(id, text)`` pairs; passages of the whole batch are scored together.
 
-    ``thresholds`` overrides the model's per-label flag thresholds with a number or an
-    operating point name, ``"flag"`` or ``"review"`` (e.g. from the CLI). Each passage's
-    ``review`` lists the labels whose score reaches the review operating point.
+    ``thresholds`` overrides the model's per-label thresholds (e.g. from the CLI).
     """
     model = model or default_model()
     if not docs:
@@ -53,22 +49,12 @@ def score_documents(
     X = model.features([p.text for p in flat])
     proba = model.proba(X)
     proba[[is_junk(p.text) for p in flat]] = 0.0
-    flags, severity = decide(
-        proba, model.resolve_thresholds(thresholds), model.described_at, model.described(X)
-    )
-    review = proba >= np.array([model.review_thresholds[label] for label in LABELS])
+    flags, severity = decide(proba, {**model.thresholds, **(thresholds or {})}, model.described_at)
     names = [flag_names(row) for row in flags]
     scores = [_scores(row) for row in np.round(proba, 4).tolist()]
     top = model.top_terms(X, flags)
     passages = [
-        _passage(
-            p,
-            scores[i],
-            names[i],
-            sev,
-            model.evidence(p.text, top[i]) if i in top else [],
-            flag_names(review[i]),
-        )
+        _passage(p, scores[i], names[i], sev, model.evidence(p.text, top[i]) if i in top else [])
         for i, (p, sev) in enumerate(zip(flat, severity.tolist(), strict=True))
     ]
     starts = np.cumsum([0] + [len(ps) for ps in split[:-1]])
@@ -91,12 +77,7 @@ def score_text(text: str, doc_id: str = "", model: Model | None = None) -> dict[
 
 
 def _passage(
-    p: Passage,
-    scores: dict[str, float],
-    flags: list[str],
-    severity: int,
-    evidence: list[Any],
-    review: list[str],
+    p: Passage, scores: dict[str, float], flags: list[str], severity: int, evidence: list[Any]
 ) -> dict[str, Any]:
     return {
         "index": p.index,
@@ -107,7 +88,6 @@ def _passage(
         "flags": flags,
         "severity": severity,
         "evidence": evidence,
-        "review": review,
     }
 
 

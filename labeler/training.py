@@ -27,28 +27,6 @@ REVIEWED = "reviewed"  # the source name of passages labelled in the review stor
 MAX_SOURCE_WEIGHT = 1500.0  # a big template set (hatecheck) must not dominate
 VAL_SOURCE_CAP = 150.0  # the same, when choosing thresholds on the validation split
 
-# Leave-one-source-out: the held-out "sources" are these groups of data sources.
-LOSO_SOURCES: dict[str, tuple[str, ...]] = {
-    "news": ("ag_news_test", "india_police_events"),
-    "fan fiction": ("trigger_warnings_passages",),
-    "Reddit": ("goemotions_reddit",),
-    "HateCheck": ("hatecheck",),
-    "ETHOS": ("ethos",),
-    "XSTest": ("xstest",),
-    "authored": ("authored",),
-}
-
-
-def loso_folds(rows: list[Row]) -> list[tuple[str, list[Row], list[Row]]]:
-    """``(name, rows of every other source, every row of this source)`` per held-out
-    source that has rows; the caller splits the first part into train and validation."""
-    folds = []
-    for name, sources in LOSO_SOURCES.items():
-        held = [r for r in rows if r.source in sources]
-        if held:
-            folds.append((name, [r for r in rows if r.source not in sources], held))
-    return folds
-
 
 def source_weights(rows: list[Row], cap: float = MAX_SOURCE_WEIGHT) -> np.ndarray:
     """Per-row weights so that no source counts for more than ``cap`` rows."""
@@ -108,152 +86,38 @@ def choose_described_at(rows: list[Row], p_violence: np.ndarray, floor: float) -
     return best
 
 
-EMB_SCALE = 1.0  # embedding columns' weight beside the TF-IDF ones (compare_features)
-TARGET_RECALL = 0.90  # the review operating point
-
-
-def choose_review_threshold(
-    y: np.ndarray, p: np.ndarray, target: float, weights: np.ndarray | None = None
-) -> dict[str, float]:
-    """The highest threshold with (weighted) recall >= target: the fewest passages to
-    review while catching that share.
-
-    >>> choose_review_threshold(np.array([0, 1, 0, 1, 1]), np.array([.1, .4, .5, .8, .9]), 0.9)
-    {'threshold': 0.4, 'precision': 0.75, 'recall': 1.0}
-    """
-    from sklearn.metrics import precision_recall_curve
-
-    precision, recall, thresholds = precision_recall_curve(y, p, sample_weight=weights)
-    ok = np.flatnonzero(recall[:-1] >= target)
-    i = int(ok[-1]) if ok.size else 0
-    return {
-        "threshold": float(thresholds[i]),
-        "precision": round(float(precision[i]), 4),
-        "recall": round(float(recall[i]), 4),
-    }
-
-
-class Featurizer:
-    """Training-time features: the word TF-IDF and the static embeddings, hstacked."""
-
-    def __init__(self, vectorizer: Any, embeddings: Any, scale: float = EMB_SCALE) -> None:
-        self.vectorizer, self.embeddings, self.scale = vectorizer, embeddings, scale
-        self._dense: dict[str, np.ndarray] = {}
-
-    def __call__(self, texts: list[str]) -> Any:
-        from scipy import sparse
-
-        X = self.vectorizer.transform(texts)
-        if self.embeddings is None:
-            return X
-        todo = [t for t in dict.fromkeys(texts) if t not in self._dense]
-        for start in range(0, len(todo), 2000):
-            part = todo[start : start + 2000]
-            self._dense.update(zip(part, self.embeddings.transform(part), strict=True))
-        E = np.vstack([self._dense[t] for t in texts]) if texts else np.zeros((0, 256))
-        return sparse.hstack([X, sparse.csr_matrix(self.scale * E)]).tocsr()
-
-
-def fit_severity(rows: list[Row], featurize: Any) -> Any:
-    """Described (2) vs in passing (1), on hand-labelled violent, non-graphic rows."""
-    from sklearn.linear_model import LogisticRegression
-
-    part = [r for r in rows if r.severity in (1, 2) and r.labels["graphic"] != 1]
-    if len(part) < 20 or len({r.severity for r in part}) < 2:
-        return None
-    y = np.array([r.severity == 2 for r in part])
-    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000)
-    return clf.fit(featurize([r.text for r in part]), y, sample_weight=source_weights(part))
-
-
-def proper_nouns(texts: list[str], min_seen: int = 3, share: float = 0.8) -> frozenset[str]:
-    """Words capitalised in at least ``share`` of their mid-sentence occurrences: names
-    of people and places, never evidence of violence on their own.
-
-    >>> sorted(proper_nouns(["They fled Iraq. Then in Iraq, and Iraq again to iraq."], 2, .7))
-    ['iraq']
-    """
-    import re
-
-    seen: dict[str, list[int]] = {}
-    for text in texts:
-        for m in re.finditer(r"(?<=[\w,;:] )(\w\w+)", text):
-            word = m.group(1)
-            counts = seen.setdefault(word.lower(), [0, 0])
-            counts[0] += 1
-            counts[1] += word[0].isupper()
-    return frozenset(w for w, (n, up) in seen.items() if n >= min_seen and up >= share * n)
-
-
 def train(
-    data_dir: Path,
-    target_precision: float = TARGET_PRECISION,
-    extra: list[Row] | None = None,
-    rows: list[Row] | None = None,
-    embeddings: bool = True,
-    target_recall: float = TARGET_RECALL,
+    data_dir: Path, target_precision: float = TARGET_PRECISION, extra: list[Row] | None = None
 ) -> tuple[Model, list[Row]]:
-    """Fit on the train split, tune both operating points on validation; returns model
-    and rows.
+    """Fit on the train split, tune thresholds on validation; returns model and rows.
 
     ``extra`` rows (reviewed passages from the store) join the training data and
-    are split by the same grouped rule. ``rows`` replaces the data directory's rows
-    (leave-one-source-out, tests on a subset).
+    are split by the same grouped rule.
     """
     from labeler.dataset import load_rows
 
-    if rows is None:
-        rows = load_rows(data_dir)
-    rows = rows + list(extra or [])
+    rows = load_rows(data_dir) + list(extra or [])
     train_rows = [r for r in rows if split_of(r.group) == "train"]
     val_rows = [r for r in rows if split_of(r.group) == "val"]
     vectorizer = make_vectorizer().fit([r.text for r in train_rows])
-    emb = None
-    if embeddings:
-        from labeler.embeddings import StaticEmbeddings
-
-        emb = StaticEmbeddings()
-    featurize = Featurizer(vectorizer, emb)
-    classifiers, thresholds, review = {}, {}, {}
+    classifiers, thresholds = {}, {}
     for label in LABELS:
         part = [r for r in train_rows if r.labels[label] is not None]
-        X = featurize([r.text for r in part])
+        X = vectorizer.transform([r.text for r in part])
         y = np.array([r.labels[label] for r in part])
         classifiers[label] = fit_classifier(X, y, source_weights(part))
         val = [r for r in val_rows if r.labels[label] is not None]
-        p = classifiers[label].predict_proba(featurize([r.text for r in val]))[:, 1]
+        p = classifiers[label].predict_proba(vectorizer.transform([r.text for r in val]))[:, 1]
         y_val = np.array([r.labels[label] for r in val])
         # big sources are capped, so the template set alone does not set the threshold
         weights = source_weights(val, VAL_SOURCE_CAP)
         thresholds[label] = choose_threshold(y_val, p, target_precision, weights)
-        review[label] = choose_review_threshold(y_val, p, target_recall, weights)
-        review[label]["threshold"] = min(review[label]["threshold"], thresholds[label]["threshold"])
-    severity = fit_severity(train_rows, featurize)
-    card = make_card(data_dir, rows, thresholds, 1.0, target_precision)
-    card["operating_points"] = {
-        "flag": {lb: {**t, "threshold": round(t["threshold"], 6)} for lb, t in thresholds.items()},
-        "review": {lb: {**t, "threshold": round(t["threshold"], 6)} for lb, t in review.items()},
-    }
-    card["target_recall"] = target_recall
-    card["severity"] = (
-        "learned: logistic regression on hand-labelled violent rows, "
-        "described (2) vs in passing (1)"
-        if severity is not None
-        else "no severity labels: violence score cut"
-    )
-    quiet = proper_nouns([r.text for r in train_rows])
-    if emb is not None:
-        card["embeddings"] = {
-            "package": "wordllama",
-            "file": "wordllama/weights/l2_supercat_256.safetensors",
-            "sha256": emb.sha256,
-            "dim": emb.dim,
-            "scale": EMB_SCALE,
-        }
-    model = Model.from_sklearn(
-        vectorizer, classifiers, card, emb.dim if emb else 0, EMB_SCALE, severity, quiet
-    )
-    return model, rows
+    p_val = classifiers["violence"].predict_proba(vectorizer.transform([r.text for r in val_rows]))[
+        :, 1
+    ]
+    described_at = choose_described_at(val_rows, p_val, thresholds["violence"]["threshold"])
+    card = make_card(data_dir, rows, thresholds, described_at, target_precision)
+    return Model.from_sklearn(vectorizer, classifiers, card), rows
 
 
 def make_card(
@@ -307,42 +171,17 @@ def make_card(
     }
 
 
-COMPARISON_FILE = "feature_comparison.json"  # beside training/data: compare_features' output
-
-
-def feature_comparison(data_dir: Path) -> dict[str, Any] | None:
-    """The side-by-side feature table (``python -m training.compare_features``), if run."""
-    import json
-
-    path = data_dir.parent / COMPARISON_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-
-
 def train_and_save(data_dir: Path, out_dir: Path, reports_dir: Path) -> str:
     """Train, evaluate on the test split, write the model and its card; return the table."""
-    from labeler.evaluation import (
-        evaluate,
-        format_loso,
-        format_table,
-        leave_one_source_out,
-        plot_pr_curves,
-        pr_points,
-        severity_kappa,
-        write_metrics,
-    )
+    from labeler.evaluation import evaluate, format_table, plot_pr_curves, pr_points, write_metrics
     from labeler.model import save_model
 
     model, rows = train(data_dir)
     report = evaluate(model, rows)
     model.card["metrics"] = {"test": report["model"], "baseline_test": report["baseline"]}
-    if report.get("model_review"):
-        model.card["metrics"]["test_at_review"] = report["model_review"]
-    model.card["severity_kappa_test"] = severity_kappa(model, report["_rows"])
-    model.card["leave_one_source_out"] = leave_one_source_out(data_dir, rows)
-    model.card["feature_comparison"] = feature_comparison(data_dir)
     model.card["pr_curve"] = pr_points(report["_rows"], report["_proba"]["model"])
     save_model(model, out_dir)
-    table = format_loso(model.card["leave_one_source_out"]) + "\n\n" + format_table(report)
+    table = format_table(report)
     (out_dir / "card.md").write_text(card_markdown(model.card, table), encoding="utf-8")
     write_metrics(report, reports_dir / "metrics.json")
     plot_pr_curves(report, reports_dir)

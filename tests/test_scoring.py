@@ -10,9 +10,7 @@ from labeler.features import TOKEN_PATTERN
 from .conftest import EXAMPLE
 
 RECORD_KEYS = {"id", "scores", "flags", "severity", "passages", "model"}
-PASSAGE_KEYS = {
-    "index", "start", "end", "text", "scores", "flags", "severity", "evidence", "review"
-}
+PASSAGE_KEYS = {"index", "start", "end", "text", "scores", "flags", "severity", "evidence"}
 
 
 @pytest.fixture(scope="module")
