@@ -703,6 +703,10 @@ def _run(job: Job, client: Any, stdout: IO[str], stderr: IO[str]) -> Stats:
     bar.clear()
     total = sink.stats  # a FileSink's include the records done before a resume
     if not job.quiet:
+        for path, why in progress.skipped[:SHOWN_ERRORS]:
+            print(f"labeler: skipped {writers.plain(path)}: {why}", file=stderr)
+        if len(progress.skipped) > SHOWN_ERRORS:
+            print(f"labeler: skipped {len(progress.skipped):,} files in all", file=stderr)
         print(summary(total, time.monotonic() - start, job.errors, shown), file=stderr)
     return total
 

@@ -86,10 +86,12 @@ class ReadOptions:
 
 
 class Progress:
-    """Bytes of input consumed so far, for the progress bar's ETA."""
+    """Bytes of input consumed so far, for the progress bar's ETA, and the files a folder
+    scan passed over (path, why), for the run to name."""
 
     def __init__(self) -> None:
         self.done = 0
+        self.skipped: list[tuple[str, str]] = []
 
 
 def total_bytes(inputs: list[str]) -> int | None:
@@ -109,9 +111,10 @@ def expand(folder: Path) -> list[Path]:
     return walk(folder)[0]
 
 
-def walk(folder: Path) -> tuple[list[Path], list[InputError]]:
-    """Files under ``folder`` of a known format, in a fixed (sorted) order, and an error
-    for each folder that cannot be listed (the top one included), sorted by path."""
+def walk(folder: Path) -> tuple[list[Path], list[InputError], list[tuple[str, str]]]:
+    """Files under ``folder`` of a known format, in a fixed (sorted) order; an error for
+    each folder that cannot be listed (the top one included), sorted by path; and each
+    file passed over for its type, with why."""
     unreadable: list[InputError] = []
 
     def failed(err: OSError) -> None:
@@ -119,14 +122,20 @@ def walk(folder: Path) -> tuple[list[Path], list[InputError]]:
         reason = f"cannot read folder: {err.strerror or err}"
         unreadable.append(InputError(str(where), None, reason))
 
-    found = [
-        Path(root) / name
-        for root, _, files in os.walk(folder, onerror=failed)
-        for name in files
-        if _suffix(Path(name)) in KNOWN_SUFFIXES
-    ]
+    found, skipped = [], []
+    for root, _, files in os.walk(folder, onerror=failed):
+        for name in files:
+            if _suffix(Path(name)) in KNOWN_SUFFIXES:
+                found.append(Path(root) / name)
+            else:
+                kind = _suffix(Path(name)) or "no extension"
+                skipped.append((str(Path(root) / name), f"unsupported type ({kind})"))
     # by path components: a.txt, b/c.md, e.jsonl
-    return sorted(found), sorted(unreadable, key=lambda e: Path(e.path))
+    return (
+        sorted(found),
+        sorted(unreadable, key=lambda e: Path(e.path)),
+        sorted(skipped, key=lambda s: Path(s[0])),
+    )
 
 
 def read_inputs(
@@ -140,7 +149,8 @@ def read_inputs(
             continue
         path = Path(name)
         if path.is_dir():
-            files, unreadable = walk(path)
+            files, unreadable, skipped = walk(path)
+            progress.skipped += skipped
             yield from unreadable
             for file in files:
                 yield from _read_file(file, options, progress)

@@ -316,3 +316,15 @@ def test_error_messages_cannot_drive_the_terminal(tmp_path):
     result = run(src, "--quiet")
     assert result.returncode == 1
     assert b"\x1b" not in result.stderr and b"\\x1b[2Jbody" in result.stderr
+
+
+def test_a_folder_scan_names_the_files_it_skipped_and_why(tmp_path):
+    (tmp_path / "a.txt").write_text(VIOLENT)
+    (tmp_path / "e_notes.docx").write_bytes(b"PK\x03\x04 not ours")
+    (tmp_path / "README").write_text("no extension")
+    out = run(tmp_path, "--jobs", "1")
+    assert out.returncode == 0
+    err = out.stderr.decode()
+    assert f"skipped {tmp_path / 'e_notes.docx'}: unsupported type (.docx)" in err
+    assert f"skipped {tmp_path / 'README'}: unsupported type (no extension)" in err
+    assert len(out.stdout.splitlines()) == 1  # a.txt alone was scored
