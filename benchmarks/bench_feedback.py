@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "trigger_warnings_passages"
 
 from labeler import score_text  # noqa: E402
-from labeler.dataset import load_rows, split_of  # noqa: E402
+from labeler.dataset import data_files, load_rows, split_of  # noqa: E402
 from labeler.evaluation import evaluate_scores  # noqa: E402
 from labeler.feedback import gate, reviewed_rows  # noqa: E402
 from labeler.review import Labels  # noqa: E402
@@ -37,7 +37,7 @@ def base_data(tmp: Path) -> tuple[Path, list]:
     data = tmp / "data"
     shutil.copytree(ROOT / "training" / "data", data)
     pool = []
-    for path in sorted(data.rglob("*.jsonl")):
+    for path in data_files(data):  # labelled rows only: not the gate's regression cases
         kept = []
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)

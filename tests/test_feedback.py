@@ -90,8 +90,9 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
     db = tmp_path / "review.db"
     reviewed_store(db, shipped, flip=False)
     store = Store(db)
-    # a first document with the id "slip" (JSONL ids need not be unique), reviewed rightly
-    calm = "The council approved a new budget for the library."
+    # a first document with the id "slip" (JSONL ids need not be unique), reviewed rightly;
+    # its text hash sorts first, so a lookup by id and index finds it, not the slip
+    calm = "The museum extended its opening hours."
     store.add_record(score_text(calm, "slip", shipped), calm)
     store.record_review(store.passage_id("slip", 0), "ana", "correct", Labels(0, 0, 0))
     # one reviewer slip, in the second "slip": a plain shooting report marked not violent
@@ -104,12 +105,12 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
     found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     slip = [f for f in found if f["id"] == "review:slip#0"]
     assert slip and slip[0]["label"] == "violence" and slip[0]["model"] > 0.9
-    assert [f["passage_id"] for f in slip] == [pid]  # the slip, not the other "slip"
     assert len(found) < 30  # the consistent reviews are mostly left alone
     store = Store(db)
     passages = {f["id"] for f in found}
     flagged = {store.claim_second_look(f"second-{i}")["id"] for i in range(len(passages))}
-    assert pid in flagged
+    assert pid in flagged  # the slip, not the other document with the id "slip"
+    assert [f["passage_id"] for f in slip] == [pid]
 
 
 def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipped):
