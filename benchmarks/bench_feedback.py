@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "trigger_warnings_passages"
 
 from labeler import score_text  # noqa: E402
-from labeler.dataset import load_rows, split_of  # noqa: E402
+from labeler.dataset import data_files, load_rows, split_of  # noqa: E402
 from labeler.evaluation import evaluate_scores  # noqa: E402
 from labeler.feedback import gate, reviewed_rows  # noqa: E402
 from labeler.review import Labels  # noqa: E402
@@ -37,7 +37,7 @@ def base_data(tmp: Path) -> tuple[Path, list]:
     data = tmp / "data"
     shutil.copytree(ROOT / "training" / "data", data)
     pool = []
-    for path in sorted(data.rglob("*.jsonl")):
+    for path in data_files(data):  # labelled rows only: not the gate's regression cases
         kept = []
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
@@ -71,9 +71,8 @@ def review(store: Store, model, rows: list, flip: bool = False) -> None:  # type
         graphic = 0 if flip or not violence else int(row["graphic"] or 0)
         labels = Labels(violence, graphic, 3 if graphic else 2 if violence else 0)
         for p in record["passages"]:
-            store.record_review(
-                store.passage_id(record["id"], p["index"]), "sim", "correct", labels
-            )
+            claim = store.claim(store.passage_id(record["id"], p["index"]), "sim")
+            store.record_review(claim, "correct", labels)
 
 
 def simulate(rounds: int = 3, batch: int = 199) -> dict:

@@ -76,14 +76,14 @@ def main() -> None:
         print(f"{'operation':40} {'p50 ms':>8} {'p99 ms':>8}")
         queue_latency(store, args.calls, "a")
         p50, p99 = timed(
-            args.calls, lambda i: store.record_review(i + 1, "ana", "correct", GRAPHIC)
+            args.calls, lambda i: store.record_review(store.claim(i + 1, "ana"), "correct", GRAPHIC)
         )
         print(f"{'record a decision':40} {p50:8.2f} {p99:8.2f}")
         store.db.execute("DELETE FROM claims")
         start = time.perf_counter()
         for _ in range(args.reviewed):
             passage = store.claim_next("desk")
-            store.record_review(passage["id"], "desk", "correct", GRAPHIC)
+            store.record_review(passage["claim"], "correct", GRAPHIC)
         seconds = time.perf_counter() - start
         print(f"then {args.reviewed:,} decisions in document order ({seconds:.0f} s); after them:")
         queue_latency(store, args.calls, "b")

@@ -87,7 +87,7 @@ def main(target: str, name: str, count: int) -> None:
         passage = store.claim_next(name)
         if passage is None:
             break
-        store.record_review(passage["id"], name, "correct", GRAPHIC, note=f"by {name}")
+        store.record_review(passage["claim"], "correct", GRAPHIC, note=f"by {name}")
         ms = (time.perf_counter() - started) * 1000
         print(json.dumps({"passage": passage["id"], "ms": round(ms, 3)}), flush=True)
     store.close()

@@ -12,6 +12,7 @@ next input record.
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import json
@@ -401,16 +402,28 @@ class FileSink:
             raise RunError(
                 f"cannot resume: {self.partial} is gone; delete {self.state_path} to start again"
             )
-        state = self._load_state() if resume else None
+        if not resume:  # a fresh run: go on, and overwrite it as usual
+            self.state_path.unlink()
+            self.note = f"removed {self.state_path}, left from an earlier run that finished"
+            return False
+        state = self._load_state()
+        self.finished, self.stats = True, Stats(**state["stats"])
+        self.skip, self.last, self.digest = state["items"], state["last"], state.get("digest")
+        return True
+
+    def settle(self, items: Iterator[Item]) -> None:
+        """For a run found finished: its records are the input's, all of them (checked
+        like a resume), so its output is complete; finish the cleanup and say so."""
+        if next(resume_from(items, self), None) is not None:
+            raise RunError(
+                f"cannot resume: {self.partial} is gone but the run had not finished "
+                f"({self.skip:,} records done); delete {self.state_path} and start again"
+            )
         self.state_path.unlink()
         self.note = (
-            f"{self.path} was complete: an earlier run finished it but stopped before "
-            f"removing {self.state_path}, which is now removed"
+            f"{self.path} is complete: the run finished it but stopped before removing "
+            f"{self.state_path}, which is now removed"
         )
-        if state is None:
-            return False  # a fresh run: go on, and overwrite it as usual
-        self.finished, self.stats = True, Stats(**state["stats"])
-        return True
 
     def _load_state(self) -> dict[str, Any]:
         try:
@@ -452,7 +465,7 @@ class FileSink:
             if stream:
                 with _writing(path, self.kept):
                     stream.flush()
-                    os.fsync(stream.fileno())
+                    _fsync(stream.fileno())
         state = {
             "run": self.run,
             "errors": str(self.errors_path.resolve()) if self.errors_path else None,
@@ -477,6 +490,16 @@ class FileSink:
                 self.errors.close()
             os.replace(self.partial, self.path)
         self.state_path.unlink()
+
+
+def _fsync(fd: int) -> None:
+    """fsync, where there is something to make durable: a device (--errors /dev/null)
+    cannot be synced, and need not be."""
+    try:
+        os.fsync(fd)
+    except OSError as err:
+        if err.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EROFS):
+            raise
 
 
 def _truncated(path: Path, size: int) -> IO[str]:
@@ -674,6 +697,8 @@ def _run(job: Job, client: Any, stdout: IO[str], stderr: IO[str]) -> Stats:
         if job.resume:
             raise UsageError("--resume needs -o OUT (output to a file)")
         sink = StreamSink(stdout, job.errors, header)
+    if isinstance(sink, FileSink) and sink.finished:
+        sink.settle(read_inputs(job.inputs, job.read))
     if sink.note:
         print(f"labeler: {sink.note}", file=stderr)
     if sink.finished:
@@ -712,11 +737,19 @@ def _run(job: Job, client: Any, stdout: IO[str], stderr: IO[str]) -> Stats:
 
 
 def _open_store(target: str | None) -> Any:
+    """The store the run adds to, checked writable: a read-only one fails here, before
+    any output is opened, not after the first batch."""
     if target is None:
         return None
     from labeler.store import Store
 
-    return Store(target)
+    store = Store(target)
+    try:
+        store.db.check_writable()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def plural(count: int, noun: str) -> str:

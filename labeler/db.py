@@ -126,6 +126,9 @@ class Database:
         """What the engine's own consistency check reports; empty when sound."""
         raise NotImplementedError
 
+    def check_writable(self) -> None:
+        """Raise StoreError if nothing can be written (a read-only file or account)."""
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -176,6 +179,17 @@ class Sqlite(Database):
             out[name] = [c[0] for c in columns] if kind == "table" else []
         return out
 
+    def check_writable(self) -> None:
+        # a write that is rolled back: opening and reading a read-only file both work
+        try:
+            with self.write():
+                self.conn.execute("CREATE TABLE write_probe (x INTEGER)")
+                raise _Probed
+        except _Probed:
+            pass
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"review store {self.name}: cannot write to it: {error}") from None
+
     def integrity(self) -> list[str]:
         problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
         for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
@@ -184,6 +198,10 @@ class Sqlite(Database):
 
     def close(self) -> None:
         self.conn.close()
+
+
+class _Probed(Exception):
+    """Ends a write probe's transaction (rolled back)."""
 
 
 def sqlite_transient(error: Exception) -> bool:

@@ -1,25 +1,45 @@
 """Reviewers' decisions back into training: reviewed rows, and the gate for a new model.
 
-A candidate model replaces the current one only if, label by label and source by
-source on the fixed test split (which includes a held-back slice of reviewed
-passages, split by document like every other source), its AUPRC drops by no
-more than a set tolerance.
+A candidate model replaces the current one only if all of these hold:
+
+- label by label and source by source on the fixed test split (which includes a
+  held-back slice of reviewed passages, split by document like every other source),
+  its AUPRC drops by no more than a set tolerance;
+- at its own (re-tuned) thresholds, its precision and recall on the fixed test split
+  (the training data's sources) and on the reviewed slice drop by no more than
+  ``pr_tolerance`` from the current model's at the current thresholds: moving a
+  threshold cannot pass unseen;
+- it gets right every must-flag / must-not-flag case in ``regression_cases.jsonl``
+  (kept with the training data, reviewed like code) that the current model gets right.
+
+Before training, reviews that flip many passages sharing a phrase away from the
+current model's confident label (``phrase_flips``) are held back and sent to second
+looks, so a batch of targeted poisoning does not reach the candidate.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from labeler.dataset import Row, split_of
-from labeler.evaluation import POOLED, evaluate_scores, pr_points, test_rows
+from labeler.dataset import REGRESSION_CASES, Row, split_of
+from labeler.evaluation import POOLED, evaluate_scores, metrics, pr_points, test_rows
 from labeler.labels import LABELS
 from labeler.model import Model
 from labeler.training import REVIEWED, choose_threshold, train
 
 TOLERANCE = 0.02
+PR_TOLERANCE = 0.05  # largest drop of precision or recall at the thresholds
 MIN_POSITIVES = 5  # AUPRC on fewer positives swings by chance: not gated
+FIXED = "(fixed test split)"  # the test split's rows from the training data, no reviews
+CONFIDENT_MARGIN = 0.15  # a model's label is confident this far from its threshold
+MIN_PHRASE_FLIPS = 10  # reviews sharing a phrase, all against a confident label: suspicious
+_WORD = re.compile(r"[a-z0-9']+")
 
 
 def reviewed_rows(store: Any) -> tuple[list[Row], list[int]]:
@@ -46,9 +66,16 @@ def reviewed_rows(store: Any) -> tuple[list[Row], list[int]]:
 
 
 def gate(
-    candidate: Model, current: Model, rows: list[Row], tolerance: float = TOLERANCE
+    candidate: Model,
+    current: Model,
+    rows: list[Row],
+    tolerance: float = TOLERANCE,
+    cases: list[dict[str, Any]] | None = None,
+    pr_tolerance: float = PR_TOLERANCE,
 ) -> dict[str, Any]:
-    """Compare AUPRC per label and source on the test split; list every regression.
+    """Compare AUPRC per label and source on the test split, precision and recall at each
+    model's thresholds, and the outcomes of the regression ``cases``; list every
+    regression. ``cases`` None means the cases file is missing, which refuses.
 
     Sources with fewer than MIN_POSITIVES positives for a label are shown but not gated.
     ``candidate_metrics`` and ``candidate_pr_curve`` are the candidate's own, for its card.
@@ -60,6 +87,25 @@ def gate(
     scores = {
         name: evaluate_scores(test, proba[name], model.thresholds) for name, model in models.items()
     }
+    at_thresholds = {
+        name: _at_thresholds(test, proba[name], model.thresholds) for name, model in models.items()
+    }
+    pr_regressions = [
+        {
+            "label": label,
+            "source": part,
+            "metric": metric,
+            "current": before[metric],
+            "candidate": at_thresholds["candidate"][label][part][metric],
+            "thresholds": {"current": current.thresholds[label], "candidate": t_new},
+        }
+        for label, t_new in candidate.thresholds.items()
+        for part, before in at_thresholds["current"][label].items()
+        if before["positives"] >= MIN_POSITIVES
+        for metric in ("precision", "recall")
+        if before[metric] - at_thresholds["candidate"][label][part][metric] > pr_tolerance
+    ]
+    outcomes = case_outcomes(candidate, current, cases) if cases is not None else None
     regressions = []
     for label in LABELS:
         for source, before in scores["current"][label].items():
@@ -77,10 +123,15 @@ def gate(
                         "candidate": after["auprc"],
                     }
                 )
+    lost = outcomes["lost"] if outcomes is not None else []
     return {
-        "passed": not regressions,
+        "passed": not regressions and not pr_regressions and not lost and outcomes is not None,
         "tolerance": tolerance,
         "regressions": regressions,
+        "pr_tolerance": pr_tolerance,
+        "pr_regressions": pr_regressions,
+        "at_thresholds": at_thresholds,
+        "cases": outcomes,
         "auprc": {
             name: {
                 label: {src: m["auprc"] for src, m in by_label.items()}
@@ -97,11 +148,166 @@ def gate(
     }
 
 
+def _at_thresholds(
+    test: list[Row], proba: np.ndarray, thresholds: dict[str, float]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """{label: {FIXED or REVIEWED: metrics}}: the test split's rows from the training data,
+    and its reviewed slice, each scored at ``thresholds``."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for j, label in enumerate(LABELS):
+        parts: dict[str, list[int]] = {FIXED: [], REVIEWED: []}
+        for i, r in enumerate(test):
+            if r.labels[label] is not None:
+                parts[REVIEWED if r.source == REVIEWED else FIXED].append(i)
+        out[label] = {
+            part: metrics(
+                np.array([test[i].labels[label] for i in idx]), proba[idx, j], thresholds[label]
+            )
+            for part, idx in parts.items()
+            if idx
+        }
+    return out
+
+
+def load_cases(data_dir: Path) -> list[dict[str, Any]] | None:
+    """The must-flag / must-not-flag cases (``{"text", "violence", "graphic", "why"}``, 1
+    must flag, 0 must not, null not checked), or None when the file is missing."""
+    path = Path(data_dir) / REGRESSION_CASES
+    if not path.is_file():
+        return None
+    cases = []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            case = json.loads(line)
+            if not isinstance(case.get("text"), str) or any(
+                case.get(label) not in (0, 1, None) for label in LABELS
+            ):
+                raise ValueError(f"{path}:{n}: expected text, and violence/graphic 0, 1 or null")
+            cases.append(case)
+    return cases
+
+
+def case_outcomes(
+    candidate: Model, current: Model, cases: list[dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each case's outcome under both models, as ``labeler score`` flags it: ``lost`` are
+    the ones the current model gets right and the candidate gets wrong (refused),
+    ``gained`` the reverse, ``missed`` wrong under both."""
+    from labeler.scoring import score_documents
+
+    docs = [(str(i), case["text"]) for i, case in enumerate(cases)]
+    flags = {
+        name: [set(r["flags"]) for r in score_documents(docs, model)]
+        for name, model in (("candidate", candidate), ("current", current))
+    }
+    out: dict[str, list[dict[str, Any]]] = {"lost": [], "gained": [], "missed": []}
+    for i, case in enumerate(cases):
+        for label in LABELS:
+            if case.get(label) is None:
+                continue
+            right = {name: (label in f[i]) == bool(case[label]) for name, f in flags.items()}
+            kind = {
+                (True, False): "lost",
+                (False, True): "gained",
+                (False, False): "missed",
+            }.get((right["current"], right["candidate"]))
+            if kind:
+                out[kind].append({"text": case["text"], "label": label, "expected": case[label]})
+    return out
+
+
+def phrase_flips(
+    rows: list[Row],
+    model: Model,
+    trusted: set[int] | frozenset[int] = frozenset(),
+) -> list[dict[str, Any]]:
+    """Groups of reviews that look like a coordinated batch: at least MIN_PHRASE_FLIPS
+    reviewed passages that share a two-word phrase, each labelled against ``model``'s
+    confident label (score at least CONFIDENT_MARGIN on the other side of its threshold).
+
+    Returns ``[{"phrase", "passage_ids", "labels"}]``, largest group first; a passage is
+    in at most one group. Passages in ``trusted`` (settled by two reviewers who agree)
+    are never flagged. Pure: scores ``rows`` with ``model`` and looks at their words.
+    """
+    candidates = [r for r in rows if r.passage_id is not None and r.passage_id not in trusted]
+    if not candidates:
+        return []
+    proba = model.predict_proba([r.text for r in candidates])
+    limits = np.array([model.thresholds[label] for label in LABELS])
+    flipped: list[tuple[Row, list[str]]] = []
+    for row, p in zip(candidates, proba, strict=True):
+        against = _against_confident(row, p, limits)
+        if against:
+            flipped.append((row, against))
+    stop = frozenset(model.tfidf.stop_words)
+    by_phrase: dict[str, list[int]] = defaultdict(list)
+    for k, (row, _) in enumerate(flipped):
+        words = _WORD.findall(row.text.lower())
+        phrases = {
+            f"{a} {b}"
+            for a, b in zip(words, words[1:], strict=False)
+            if not (a in stop and b in stop)
+        }
+        for phrase in phrases:
+            by_phrase[phrase].append(k)
+    groups, taken = [], set()
+    for phrase, members in sorted(by_phrase.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        members = [k for k in members if k not in taken]
+        if len(members) < MIN_PHRASE_FLIPS:
+            continue
+        taken.update(members)
+        groups.append(
+            {
+                "phrase": phrase,
+                "passage_ids": sorted(int(flipped[k][0].passage_id or 0) for k in members),
+                "labels": sorted({label for k in members for label in flipped[k][1]}),
+            }
+        )
+    return groups
+
+
+def _against_confident(row: Row, p: np.ndarray, limits: np.ndarray) -> list[str]:
+    """The labels ``row``'s review sets against the model's confident decision.
+
+    The decision is ``decide``'s: graphic implies violence, so a confident graphic
+    flag is a confident violence flag too. Confident: the deciding score is at least
+    CONFIDENT_MARGIN from its threshold.
+    """
+    margin = np.abs(p - limits) >= CONFIDENT_MARGIN
+    decided = p >= limits
+    sure = margin.copy()
+    if decided[1] and margin[1]:  # violence follows a confident graphic flag
+        decided[0], sure[0] = True, True
+    return [
+        label
+        for j, label in enumerate(LABELS)
+        if row.labels[label] is not None and sure[j] and bool(row.labels[label]) != decided[j]
+    ]
+
+
 def format_gate(report: dict[str, Any]) -> str:
     lines = [
         f"gate: {'passed' if report['passed'] else 'REFUSED'} "
-        f"(AUPRC may drop by at most {report['tolerance']})"
+        f"(AUPRC may drop by at most {report['tolerance']}, precision and recall at the "
+        f"thresholds by at most {report['pr_tolerance']})"
     ]
+    for r in report["pr_regressions"]:
+        t = r["thresholds"]
+        lines.append(
+            f"  {r['label']:9} {r['source']:27} {r['metric']} at the thresholds "
+            f"({t['current']:.2f} -> {t['candidate']:.2f}): current {r['current']:.3f}  "
+            f"candidate {r['candidate']:.3f}  REGRESSION"
+        )
+    cases = report["cases"]
+    if cases is None:
+        lines.append(f"  no {REGRESSION_CASES} in the training data: REFUSED")
+    else:
+        for kind, mark in (("lost", "  REGRESSION"), ("gained", ""), ("missed", "")):
+            for c in cases[kind]:
+                must = "must flag" if c["expected"] else "must not flag"
+                lines.append(f"  case {kind}: {must} {c['label']}: {c['text'][:70]!r}{mark}")
     for label in LABELS:
         for source, before in report["auprc"]["current"][label].items():
             after = report["auprc"]["candidate"][label][source]
@@ -118,8 +324,11 @@ def format_gate(report: dict[str, Any]) -> str:
 def retune_thresholds(
     model: Model, rows: list[Row], target_precision: float
 ) -> dict[str, dict[str, Any]]:
-    """Per label, the threshold that reaches ``target_precision`` on reviewed passages the
-    model did not train on, with precision and recall there before and after.
+    """Per label, the lowest threshold that reaches ``target_precision`` both on reviewed
+    passages the model did not train on and on the validation split (where the model's
+    own threshold was chosen), with precision and recall on those reviewed passages
+    before and after. A re-tuned threshold can so rise, never fall below the one the
+    training data supports: lowered on reviews alone, it cost precision everywhere else.
 
     Labels with fewer than MIN_POSITIVES reviewed positives keep their threshold.
     """
@@ -133,7 +342,7 @@ def retune_thresholds(
         entry["before_pr"] = _precision_recall(y, proba[:, j], before)
         if entry["positives"] >= MIN_POSITIVES and entry["positives"] < len(y):
             chosen = choose_threshold(y, proba[:, j], target_precision)
-            entry["after"] = chosen["threshold"]
+            entry["after"] = max(chosen["threshold"], before)
         else:
             entry["after"] = before
         entry["after_pr"] = _precision_recall(y, proba[:, j], entry["after"])
@@ -202,8 +411,19 @@ def retrain(
     from labeler.registry import Registry
     from labeler.store import Store
 
+    current = load_model(config.model_dir())
+    cases = load_cases(data_dir)
     store = Store(store_target)
     extra, disputed = reviewed_rows(store)
+    settled = {i.passage_id for i in store.reviewed_items() if len(i.by_reviewer) >= 2}
+    groups = phrase_flips(extra, current, settled)
+    for group in groups:
+        reason = (
+            f"one of {len(group['passage_ids'])} reviews of passages with "
+            f"'{group['phrase']}' that go against the model's confident label"
+        )
+        for passage_id in group["passage_ids"]:
+            store.flag_for_second_look(passage_id, reason)
     store.close()
     log = []
     if disputed:
@@ -211,6 +431,14 @@ def retrain(
             f"left out {len(disputed)} passages reviewers disagree on: "
             f"{', '.join(map(str, disputed[:20]))}"
         )
+    held = {pid for group in groups for pid in group["passage_ids"]}
+    for group in groups:
+        log.append(
+            f"held back {len(group['passage_ids'])} reviews of passages with "
+            f"'{group['phrase']}' labelled against the model's confident "
+            f"{'/'.join(group['labels'])}: sent to second looks, not trained on"
+        )
+    extra = [r for r in extra if r.passage_id not in held]
     candidate, rows = train(data_dir, extra=extra)
     retuned = retune_thresholds(candidate, rows, float(candidate.card["target_precision"]))
     for label, entry in retuned.items():
@@ -220,12 +448,12 @@ def retrain(
             f"{entry['n']} held-back reviewed passages ({entry['positives']} positive): "
             f"precision/recall {_pr(entry['before_pr'])} -> {_pr(entry['after_pr'])}"
         )
-    current = load_model(config.model_dir())
-    report = gate(candidate, current, rows, tolerance)
+    report = gate(candidate, current, rows, tolerance, cases)
     candidate.card.update(
         trained_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         reviewed_rows=len(extra),
         disputed_left_out=disputed,
+        held_for_second_looks=groups,
         replaces=current.version,
         metrics={"test": report.pop("candidate_metrics")},
         pr_curve=report.pop("candidate_pr_curve"),

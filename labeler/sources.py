@@ -266,7 +266,7 @@ def _not_text(head: bytes) -> str | None:
     if b"\0" not in head:
         return None
     even, odd = head[0::2].count(0), head[1::2].count(0)
-    if len(head) >= 4 and min(even, odd) == 0 and max(even, odd) >= len(head) // 4:
+    if len(head) >= 8 and min(even, odd) == 0 and max(even, odd) >= len(head) // 4:
         order = "LE" if odd else "BE"
         return (
             f"UTF-16{order} text without a byte-order mark: convert it to UTF-8 "

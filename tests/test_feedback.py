@@ -90,10 +90,16 @@ def test_forced_promotion_is_recorded_in_the_card(tmp_path, shipped, capsys):
 def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
     db = tmp_path / "review.db"
     reviewed_store(db, shipped, flip=False)
-    store = Store(db)  # one reviewer slip: a plain shooting report marked not violent
+    store = Store(db)
+    # a first document with the id "slip" (JSONL ids need not be unique), reviewed rightly;
+    # its text hash sorts first, so a lookup by id and index finds it, not the slip
+    calm = "The museum extended its opening hours."
+    store.add_record(score_text(calm, "slip", shipped), calm)
+    decide(store, store.passage_id("slip", 0), "ana", "correct", Labels(0, 0, 0))
+    # one reviewer slip, in the second "slip": a plain shooting report marked not violent
     text = "Gunmen opened fire on a crowded market, killing nine people and wounding dozens."
     store.add_record(score_text(text, "slip", shipped), text)
-    pid = store.passage_id("slip", 0)
+    pid = store.db.execute("SELECT id FROM passages WHERE text = ?", (text,)).fetchone()[0]
     decide(store, pid, "ana", "correct", Labels(0, 0, 0))
     store.close()
     assert main(["quality", "--store", str(db), "--data", str(DATA), "--flag"]) == 0
@@ -104,4 +110,83 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
     store = Store(db)
     passages = {f["id"] for f in found}
     flagged = {store.claim_second_look(f"second-{i}")["id"] for i in range(len(passages))}
-    assert pid in flagged
+    assert pid in flagged  # the slip, not the other document with the id "slip"
+    assert [f["passage_id"] for f in slip] == [pid]
+
+
+def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipped):
+    """The red team's attack: reviews on held-back documents moved the re-tuned thresholds
+    (0.68 to 0.90, 0.31 to 0.80); the scores, so every AUPRC, stayed the same."""
+    from dataclasses import replace
+
+    from labeler.dataset import load_rows
+    from labeler.feedback import FIXED, gate, load_cases
+
+    moved = replace(shipped, card={**shipped.card, "thresholds": {"violence": 0.9, "graphic": 0.8}})
+    rows = load_rows(DATA)
+    report = gate(moved, shipped, rows, cases=load_cases(DATA))
+    assert report["regressions"] == []  # AUPRC alone would have passed it
+    assert not report["passed"]
+    dropped = {(r["label"], r["source"], r["metric"]) for r in report["pr_regressions"]}
+    assert ("violence", FIXED, "recall") in dropped and ("graphic", FIXED, "recall") in dropped
+    lost = {(c["text"], c["label"]) for c in report["cases"]["lost"]}
+    assert ("He was buried alive.", "violence") in lost
+    same = gate(shipped, shipped, rows, cases=load_cases(DATA))
+    assert same["passed"] and same["pr_regressions"] == [] and same["cases"]["lost"] == []
+
+
+def test_the_gate_refuses_without_its_regression_cases(shipped):
+    from labeler.dataset import load_rows
+    from labeler.feedback import format_gate, gate
+
+    report = gate(shipped, shipped, load_rows(DATA), cases=None)
+    assert not report["passed"] and "regression_cases.jsonl" in format_gate(report)
+
+
+def test_the_shipped_model_passes_the_regression_cases_it_is_not_known_to_miss(shipped):
+    """Every case in the file is checked; the ones today's model misses are listed here, so
+    a new miss fails this test and a fixed one is noticed (then drop it from KNOWN_MISSES)."""
+    from labeler.feedback import case_outcomes, load_cases
+
+    known_misses = {
+        ("The court heard that he stabbed the victim four times ", "violence"),
+        ("The court heard that he stabbed the victim four times ", "graphic"),
+        ("Bodies were torn apart by the blast; one man's arm was", "graphic"),
+        ("She pulled the knife out of him, her fingers slick and", "violence"),
+        ("She pulled the knife out of him, her fingers slick and", "graphic"),
+        ("Protesters smashed shop windows and set bins on fire; ", "violence"),
+    }
+    outcomes = case_outcomes(shipped, shipped, load_cases(DATA))
+    assert {(c["text"][:54], c["label"]) for c in outcomes["missed"]} == known_misses
+
+
+def poisoned(n: int = 80) -> list[str]:
+    who = ["The farmer", "A young girl", "The journalist", "Her brother", "The prisoner"]
+    who += ["An old man", "The hostage", "A soldier", "The priest", "His neighbour"]
+    where = ["in the desert", "behind the barn", "near the border", "in a shallow pit"]
+    where += ["outside the village", "under the rubble", "in the forest", "by the militia"]
+    return [f"{w} was buried alive {p}." for w in who for p in where][:n]
+
+
+def test_a_batch_flipping_passages_that_share_a_phrase_goes_to_second_looks(tmp_path, shipped):
+    """80 "buried alive" passages reviewed as not violent: the batch is found before
+    training and queued for second looks; consistent reviews are left alone."""
+    from labeler.feedback import phrase_flips, reviewed_rows
+
+    db = tmp_path / "review.db"
+    reviewed_store(db, shipped, flip=False)
+    store = Store(db)
+    consistent, _ = reviewed_rows(store)
+    assert phrase_flips(consistent, shipped) == []
+    for i, text in enumerate(poisoned()):
+        store.add_record(score_text(text, f"p{i}", shipped), text)
+        decide(store, store.passage_id(f"p{i}", 0), "mallory", "correct", Labels(0, 0, 0))
+    rows, _ = reviewed_rows(store)
+    (group,) = phrase_flips(rows, shipped)
+    assert group["phrase"] == "buried alive" and group["labels"] == ["graphic", "violence"]
+    poison = {r.passage_id for r in rows if "buried alive" in r.text}
+    assert set(group["passage_ids"]) <= poison and len(group["passage_ids"]) >= 50
+    settled = set(group["passage_ids"][:5])  # a second reviewer agreed: trusted
+    (again,) = phrase_flips(rows, shipped, settled)
+    assert not settled & set(again["passage_ids"])
+    store.close()

@@ -29,7 +29,14 @@ from labeler.html_text import html_to_text
 from labeler.labels import LABELS
 from labeler.passages import Passage, is_junk, split_passages
 from labeler.scoring import score_documents, score_text
-from labeler.sources import SNIFF_BYTES, Document, InputError, ReadOptions, read_inputs
+from labeler.sources import (
+    SNIFF_BYTES,
+    UTF16_BOMS,
+    Document,
+    InputError,
+    ReadOptions,
+    read_inputs,
+)
 
 from .test_batch_cli import run
 
@@ -316,22 +323,35 @@ def read(path: Path, options: ReadOptions) -> list:
 
 
 def file_level_error(data: bytes, items: list) -> bool:
-    """Whether ``items`` is the one error for an empty or binary file, as ``data`` is.
+    """Whether ``items`` is the one error for an empty, binary or BOM-less UTF-16 file, as
+    ``data`` is.
 
-    A NUL byte makes a file binary if the reader sees it in its first look, which is
-    at least the first 1,024 bytes and at most the first SNIFF_BYTES.
+    Binary is judged on the reader's first look (at least the first 1,024 bytes, at most
+    SNIFF_BYTES): NUL bytes in a sample that is not UTF-8 make a file binary; a NUL in
+    UTF-8 text does not (a JSONL line holding one is an error of its own). A file that
+    starts with a UTF-16 byte-order mark is read as UTF-16, never called binary.
     """
     whole = (
         len(items) == 1
         and isinstance(items[0], InputError)
         and items[0].line is None
-        and items[0].reason.startswith(("empty file", "binary file"))
+        and items[0].reason.startswith(("empty file", "binary file", "UTF-16"))
     )
-    if not data or b"\0" in data[:1024]:
+    head = data[:1024]
+    if not data or (b"\0" in head and not _utf8(head) and head[:2] not in UTF16_BOMS):
         assert whole, items
-    if whole and items[0].reason.startswith("binary"):
+    if whole and items[0].reason.startswith(("binary", "UTF-16")):
         assert b"\0" in data[:SNIFF_BYTES]
     return whole
+
+
+def _utf8(head: bytes) -> bool:
+    """Whether ``head`` is UTF-8, but for a character cut at its end."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return err.start >= len(head) - 3
+    return True
 
 
 options = st.builds(
@@ -568,12 +588,17 @@ def test_whole_file_is_one_document_or_one_error(folder, data, bom, suffix, max_
     path.write_bytes(data)
     items = read(path, ReadOptions(max_chars=max_chars))
     assert len(items) == 1
+    read_as = data
     try:
-        text = data.decode("utf-8-sig")
+        if data[:2] in UTF16_BOMS:  # read as UTF-16: as if it were the same text in UTF-8
+            text = data[2:].decode(UTF16_BOMS[data[:2]])
+            read_as = text.encode("utf-8")
+        else:
+            text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = None
-    fits = len(data) <= 4 * max_chars and text is not None and len(text) <= max_chars
-    if fits and not file_level_error(data, items):
+    fits = len(read_as) <= 4 * max_chars and text is not None and len(text) <= max_chars
+    if fits and not file_level_error(read_as, items):
         expected = html_to_text(text) if suffix in (".html", ".htm") else text
         assert items[0] == Document(str(path), expected, str(path))
     else:
