@@ -122,10 +122,6 @@ class StaticEmbeddings:
 
     def _add(self, chunks: list[str]) -> None:
         """Encode new chunks once; keep their token-vector sums and counts."""
-        if self._used + len(chunks) > self.cache_size:  # full: start again (bounded)
-            self._index.clear()
-            self._used = 0
-        chunks = chunks[: self.cache_size]
         encoded = self.tokenizer.encode_batch(chunks, add_special_tokens=False)
         ids = [np.asarray(e.ids, dtype=np.int64) for e in encoded]
         lengths = np.fromiter(map(len, ids), np.int64, len(ids))
@@ -150,9 +146,11 @@ class StaticEmbeddings:
         missing = np.flatnonzero(idx < 0)
         if missing.size:
             new = list(dict.fromkeys(flat[i] for i in missing.tolist()))
-            if len(new) > self.cache_size - self._used:
+            if len(new) > self.cache_size - self._used:  # full: start again, whole batch
                 self._index.clear()
                 self._used = 0
+                missing = np.arange(len(flat))
+                new = list(dict.fromkeys(flat))
             if len(new) > self.cache_size:
                 raise ValueError(f"a batch holds more than {self.cache_size} distinct chunks")
             self._add(new)

@@ -283,9 +283,7 @@ class Model:
     def _is_evidence(self, term: str) -> bool:
         words = term.split(" ")
         quiet = [w in self._quiet for w in words]
-        return not all(quiet) and not any(w in self.quiet_terms for w in words) and not (
-            len(words) == 1 and quiet[0]
-        )
+        return not any(quiet) and not any(w in self.quiet_terms for w in words)
 
     @property
     def _quiet(self) -> frozenset[str]:
@@ -336,7 +334,7 @@ def _quiet_words(stop: frozenset[str]) -> frozenset[str]:
 
 
 def _inside(start: int, end: int, scopes: list[tuple[int, int]]) -> bool:
-    return any(s < start and end <= e for s, e in scopes)
+    return any(s < start < e for s, e in scopes)  # a term that starts in the scope
 
 
 _CHUNK_WORDS: dict[str, str] = {}
