@@ -219,7 +219,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     """
     from labeler.training import train_and_save
 
-    report = train_and_save(Path(args.data), Path(args.out), Path(args.reports))
+    report = train_and_save(
+        Path(args.data), Path(args.out), Path(args.reports), embeddings=args.embeddings
+    )
     print(report)
     return EXIT_OK
 
@@ -403,6 +405,11 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--data", default="training/data")
     t.add_argument("--out", default="labeler/models/default")
     t.add_argument("--reports", default="reports")
+    t.add_argument(
+        "--embeddings",
+        action="store_true",
+        help="add WordLlama static embeddings (better on unseen sources, slower to score)",
+    )
     e = add("evaluate", cmd_evaluate, "evaluate a model on the test split")
     e.add_argument("--data", default="training/data")
     e.add_argument("--model", help="model directory (default: the shipped model)")

@@ -37,7 +37,7 @@ from scipy import sparse
 WEIGHTS = "weights/l2_supercat_256.safetensors"
 TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 TENSOR = "embedding.weight"
-CACHE_CHUNKS = 32_768  # distinct whitespace chunks kept: 32 MB of float32 sums, and their keys
+CACHE_CHUNKS = 65_536  # distinct whitespace chunks kept: 32 MB of float16 sums, and their keys
 
 
 class EmbeddingsMissing(Exception):
@@ -108,60 +108,65 @@ class StaticEmbeddings:
                 f"{path}: sha256 {self.sha256} is not the {expected_sha256} the model was "
                 "trained with; install the wordllama version named in the model card"
             )
-        self.vectors = read_safetensors(path).astype(np.float32)  # (32000, 256)
+        self.vectors = read_safetensors(path)  # (32000, 256) float16
         self.tokenizer = Tokenizer.from_file(str(root / TOKENIZER))
         self.cache_size = cache_size
         self._index: dict[str, int] = {}  # chunk -> row of the chunk table
-        self._used = 0
-        self._sums = np.zeros((cache_size, self.vectors.shape[1]), dtype=np.float32)
-        self._counts = np.zeros(cache_size, dtype=np.int32)
+        self._free = np.arange(cache_size)  # rows not holding a chunk
+        self._sums = np.zeros((cache_size, self.vectors.shape[1]), dtype=np.float16)
 
     @property
     def dim(self) -> int:
         return int(self.vectors.shape[1])
 
-    def _add(self, chunks: list[str]) -> None:
-        """Encode new chunks once; keep their token-vector sums and counts."""
+    def _add(self, chunks: list[str], rows: np.ndarray) -> None:
+        """Encode new chunks once; keep their token-vector sums (float16) in ``rows``."""
         encoded = self.tokenizer.encode_batch(chunks, add_special_tokens=False)
         ids = [np.asarray(e.ids, dtype=np.int64) for e in encoded]
         lengths = np.fromiter(map(len, ids), np.int64, len(ids))
-        rows = np.repeat(np.arange(len(ids)), lengths)
+        flat = np.concatenate(ids) if ids else np.empty(0, np.int64)
+        used, inverse = np.unique(flat, return_inverse=True)
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
         C = sparse.csr_matrix(
-            (np.ones(len(rows), np.float32), (rows, np.concatenate(ids) if ids else rows)),
-            shape=(len(ids), self.vectors.shape[0]),
+            (np.ones(len(flat), np.float32), inverse.ravel(), indptr),
+            shape=(len(ids), len(used)),
         )
-        at = self._used
-        self._sums[at : at + len(ids)] = np.asarray(C @ self.vectors, dtype=np.float32)
-        self._counts[at : at + len(ids)] = lengths
-        self._index.update(zip(chunks, range(at, at + len(ids)), strict=True))
-        self._used += len(ids)
+        self._sums[rows] = np.asarray(C @ self.vectors[used].astype(np.float32))
+        self._index.update(zip(chunks, rows.tolist(), strict=True))
 
     def chunks(self, texts: list[str]) -> Chunks:
-        """Each passage's whitespace chunks as rows of the chunk table (cached)."""
+        """Each passage's whitespace chunks as rows of the chunk table (cached).
+
+        The table is bounded: when a batch's new chunks do not fit, every chunk this
+        batch does not use is forgotten, and the new ones take their rows.
+        """
         chunked = [t.split() for t in texts]
         per_text = np.fromiter(map(len, chunked), np.int64, len(chunked))
         flat = list(chain.from_iterable(chunked))
-        get = self._index.get
-        idx = np.fromiter(map(get, flat, repeat(-1)), np.int64, len(flat))
+        idx = np.fromiter(map(self._index.get, flat, repeat(-1)), np.int64, len(flat))
         missing = np.flatnonzero(idx < 0)
         if missing.size:
             new = list(dict.fromkeys(flat[i] for i in missing.tolist()))
-            if len(new) > self.cache_size - self._used:  # full: start again, whole batch
-                self._index.clear()
-                self._used = 0
-                missing = np.arange(len(flat))
-                new = list(dict.fromkeys(flat))
-            if len(new) > self.cache_size:
-                raise ValueError(f"a batch holds more than {self.cache_size} distinct chunks")
-            self._add(new)
+            if len(new) > len(self._free):
+                hits = np.flatnonzero(idx >= 0)
+                keep = {flat[i]: int(idx[i]) for i in hits.tolist()}
+                if len(keep) + len(new) > self.cache_size:
+                    raise ValueError(f"a batch holds more than {self.cache_size} distinct chunks")
+                self._index = keep
+                self._free = np.setdiff1d(np.arange(self.cache_size), list(keep.values()))
+            rows, self._free = self._free[: len(new)], self._free[len(new) :]
+            self._add(new, rows)
+            index = self._index
             idx[missing] = np.fromiter(
-                (self._index[flat[i]] for i in missing.tolist()), np.int64, missing.size
+                (index[flat[i]] for i in missing.tolist()), np.int64, missing.size
             )
         indptr = np.concatenate([[0], np.cumsum(per_text)])
+        used, inverse = np.unique(idx, return_inverse=True)
         M = sparse.csr_matrix(
-            (np.ones(len(idx), np.float32), idx, indptr), shape=(len(texts), self.cache_size)
+            (np.ones(len(idx), np.float32), inverse.ravel(), indptr),
+            shape=(len(texts), len(used)),
         )
-        return Chunks(M, self._sums, self._counts, chunked)
+        return Chunks(M, self._sums[used].astype(np.float32), chunked)
 
     def transform(self, texts: list[str]) -> np.ndarray:
         return self.chunks(texts).pooled()
@@ -169,12 +174,12 @@ class StaticEmbeddings:
 
 @dataclass
 class Chunks:
-    """Passages as counts of cached chunks: ``matrix`` (passages x chunk table), the
-    table's token-vector ``sums`` and token ``counts``, and the chunk strings."""
+    """Passages as counts of chunks: ``matrix`` (passages x the batch's distinct chunks,
+    in each passage's chunk order), those chunks' token-vector ``sums``, and the chunk
+    strings."""
 
     matrix: sparse.csr_matrix
     sums: np.ndarray
-    counts: np.ndarray
     chunked: list[list[str]]
     _pooled: np.ndarray | None = None
 
@@ -200,8 +205,6 @@ def embed_reference(texts: list[str]) -> np.ndarray:
     from wordllama import WordLlama
 
     root = package_dir()
-    wl: Any = WordLlama.load(
-        config="l2_supercat", dim=256, cache_dir=root, disable_download=True
-    )
+    wl: Any = WordLlama.load(config="l2_supercat", dim=256, cache_dir=root, disable_download=True)
     out: np.ndarray = wl.embed(texts, norm=True)
     return out

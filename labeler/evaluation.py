@@ -132,7 +132,9 @@ def recall_at(y: np.ndarray, p: np.ndarray, threshold: float) -> float | None:
     return round(float((p[y == 1] >= threshold).mean()), 4) if y.sum() else None
 
 
-def leave_one_source_out(data_dir: Path, rows: list[Row]) -> dict[str, Any]:
+def leave_one_source_out(
+    data_dir: Path, rows: list[Row], embeddings: bool = False
+) -> dict[str, Any]:
     """Per held-out source (``LOSO_SOURCES``): train the shipped recipe without it (train
     split of the rest; thresholds on the rest's validation split), score every row of
     it. ``{source: {label: {n, positives, auprc, recall_flag, recall_review}}}``."""
@@ -142,7 +144,7 @@ def leave_one_source_out(data_dir: Path, rows: list[Row]) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     for name, rest, held in loso_folds(rows):
-        model, _ = train(data_dir, rows=rest)
+        model, _ = train(data_dir, rows=rest, embeddings=embeddings)
         proba = model.predict_proba([r.text for r in held])
         flag, review = model.operating_points("flag"), model.operating_points("review")
         out[name] = {}
@@ -201,7 +203,8 @@ def severity_kappa(model: Model, rows: list[Row]) -> dict[str, Any]:
         "n": len(part),
         "kappa": round(float(cohen_kappa_score(truth, predicted, weights="quadratic")), 4),
         "accuracy_1_vs_2": round(float((predicted[both] == truth[both]).mean()), 4)
-        if both.any() else None,
+        if both.any()
+        else None,
         "n_1_vs_2": int(both.sum()),
     }
 

@@ -7,7 +7,8 @@ violence or its aftermath, so a graphic flag always brings a violence flag.
 
 Severity (0-3): 0 none; 1 violence mentioned in passing; 2 violence described;
 3 graphic. "Described" comes from the model's severity classifier (``described``),
-or for older models from the violence score reaching ``described_at``. Every scored record gets its flags and severity from :func:`decide`.
+or for older models from the violence score reaching ``described_at``. Every scored
+record gets its flags and severity from :func:`decide`.
 """
 
 from __future__ import annotations

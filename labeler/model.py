@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -48,8 +49,13 @@ MODEL_FILE = "model.npz"
 CARD_FILE = "card.json"
 EVIDENCE_TERMS = 5
 ARRAYS = ("terms", "idf", "stop_words", "coef", "intercept", "calibration", "config")
-OPTIONAL_ARRAYS = ("emb_coef", "severity_coef", "severity_emb_coef", "severity_intercept",
-                   "quiet_terms")
+OPTIONAL_ARRAYS = (
+    "emb_coef",
+    "severity_coef",
+    "severity_emb_coef",
+    "severity_intercept",
+    "quiet_terms",
+)
 OPERATING_POINTS = ("flag", "review")
 
 # Never evidence on their own: function words, reporting verbs and place nouns
@@ -144,8 +150,13 @@ class Model:
             extra["severity_emb_coef"] = severity.coef_[0][n:] * emb_scale if emb_dim else None
             extra["severity_intercept"] = float(severity.intercept_[0])
         return cls(
-            TfidfParams.from_vectorizer(vectorizer), full[:, :n], intercept, calibration, card,
-            quiet_terms=quiet_terms, **extra,
+            TfidfParams.from_vectorizer(vectorizer),
+            full[:, :n],
+            intercept,
+            calibration,
+            card,
+            quiet_terms=quiet_terms,
+            **extra,
         )
 
     @property
@@ -165,7 +176,7 @@ class Model:
             raise ModelError(f"model {self.version} has no operating point {name!r}")
         return {label: float(points[name][label]["threshold"]) for label in LABELS}
 
-    def resolve_thresholds(self, given: dict[str, float | str] | None) -> dict[str, float]:
+    def resolve_thresholds(self, given: Mapping[str, float | str] | None) -> dict[str, float]:
         """The flag thresholds, overridden per label by a number or an operating point name."""
         out = dict(self.thresholds)
         for label, value in (given or {}).items():
@@ -241,7 +252,9 @@ class Model:
             contrib = X.data * self.coef[j][X.indices]
             keep = (contrib > 0) & flags[row_of, j]
             for row, weight, feature in zip(
-                row_of[keep].tolist(), contrib[keep].tolist(), X.indices[keep].tolist(),
+                row_of[keep].tolist(),
+                contrib[keep].tolist(),
+                X.indices[keep].tolist(),
                 strict=True,
             ):
                 term = terms[feature]
@@ -262,13 +275,13 @@ class Model:
         """Add each flagged row's chunk contributions ``emb_coef . s_c / |S|`` to ``totals``."""
         assert self.emb_coef is not None
         M = chunks.matrix
-        rows = np.flatnonzero(flags.any(axis=1))
-        if not rows.size:
+        flagged: np.ndarray = np.asarray(flags).any(axis=1)
+        if not flagged.any():
             return
         norms = chunks.norms()
         row_of = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
         flat = [c for chunk_list in chunks.chunked for c in chunk_list]
-        entry = np.flatnonzero(flags.any(axis=1)[row_of])
+        entry = np.flatnonzero(flagged[row_of])
         idx = M.indices[entry]
         scores = chunks.sums[idx] @ self.emb_coef.T.astype(np.float32)  # (entries, labels)
         scores /= norms[row_of[entry]][:, None]
@@ -345,8 +358,9 @@ def _chunk_word(chunk: str) -> str:
     word = _CHUNK_WORDS.get(chunk)
     if word is None:
         found = _WORD.findall(chunk.lower())
-        word = found[0] if len(found) == 1 and len(found[0]) == len(chunk.strip(".,;:!?\"'()")
-                                                                  ) else ""
+        word = (
+            found[0] if len(found) == 1 and len(found[0]) == len(chunk.strip(".,;:!?\"'()")) else ""
+        )
         if len(_CHUNK_WORDS) > 100_000:
             _CHUNK_WORDS.clear()
         _CHUNK_WORDS[chunk] = word
@@ -374,7 +388,7 @@ def save_model(model: Model, directory: Path) -> None:
             intercept=model.intercept,
             calibration=model.calibration,
             config=np.array(json.dumps(config)),
-            **_optional_arrays(model),
+            **_optional_arrays(model),  # type: ignore[arg-type]
         )
     model.card["artifact"] = {"file": MODEL_FILE, "sha256": sha256_of(path)}
     (directory / CARD_FILE).write_text(json.dumps(model.card, indent=2) + "\n", encoding="utf-8")

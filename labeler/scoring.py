@@ -16,6 +16,7 @@ index the passage text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -34,7 +35,7 @@ def default_model() -> Model:
 def score_documents(
     docs: list[tuple[str, str]],
     model: Model | None = None,
-    thresholds: dict[str, float | str] | None = None,
+    thresholds: Mapping[str, float | str] | None = None,
 ) -> list[dict[str, Any]]:
     """Score ``(id, text)`` pairs; passages of the whole batch are scored together.
 
@@ -59,7 +60,11 @@ def score_documents(
     top = model.top_terms(X, flags)
     passages = [
         _passage(
-            p, scores[i], names[i], sev, model.evidence(p.text, top[i]) if i in top else [],
+            p,
+            scores[i],
+            names[i],
+            sev,
+            model.evidence(p.text, top[i]) if i in top else [],
             flag_names(review[i]),
         )
         for i, (p, sev) in enumerate(zip(flat, severity.tolist(), strict=True))

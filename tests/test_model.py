@@ -99,8 +99,14 @@ def test_exported_model_with_embeddings_scores_exactly_like_sklearn_on_hstacked_
     from labeler.model import Model
     from labeler.training import Featurizer
 
-    texts = ["troops shot the protesters", "the market rallied", "a mob burnt the bus",
-             "rain is expected", "gunmen killed two", "the team won the final"] * 5
+    texts = [
+        "troops shot the protesters",
+        "the market rallied",
+        "a mob burnt the bus",
+        "rain is expected",
+        "gunmen killed two",
+        "the team won the final",
+    ] * 5
     y = np.array([1, 0, 1, 0, 1, 0] * 5)
     emb = StaticEmbeddings()
     featurize = Featurizer(make_vectorizer().fit(texts), emb, scale=2.0)

@@ -11,7 +11,15 @@ from .conftest import EXAMPLE
 
 RECORD_KEYS = {"id", "scores", "flags", "severity", "passages", "model"}
 PASSAGE_KEYS = {
-    "index", "start", "end", "text", "scores", "flags", "severity", "evidence", "review"
+    "index",
+    "start",
+    "end",
+    "text",
+    "scores",
+    "flags",
+    "severity",
+    "evidence",
+    "review",
 }
 
 

@@ -57,7 +57,7 @@ def test_severity_is_learned_not_a_cut_on_the_violence_score(small, rows):
     described = new.described(F)
     violence = new.proba(F)[:, 0]
     # a cut on violence would order them: some described passage scores below one in passing
-    assert (violence[described].min() < violence[~described].max())
+    assert violence[described].min() < violence[~described].max()
     assert severity_kappa(new, test)["kappa"] > 0.3
 
 

@@ -65,8 +65,12 @@ def featurizers(minilm: bool, scales: tuple[float, ...]) -> dict[str, Any]:
     def char(train: list[str]) -> Any:
         v = make_vectorizer().fit(train)
         c = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), min_df=3, max_features=100_000,
-            sublinear_tf=True, dtype=np.float32,
+            analyzer="char_wb",
+            ngram_range=(2, 5),
+            min_df=3,
+            max_features=100_000,
+            sublinear_tf=True,
+            dtype=np.float32,
         ).fit(train)
         return lambda texts: sparse.hstack([v.transform(texts), c.transform(texts)]).tocsr()
 
@@ -111,8 +115,11 @@ def run(rows: list[Row], fit_features: Any) -> dict[str, Any]:
             if not tr or not 0 < y_te.sum() < len(y_te):
                 out[label] = None
                 continue
-            clf = _lr(transform([r.text for r in tr]), np.array([r.labels[label] for r in tr]),
-                      source_weights(tr))
+            clf = _lr(
+                transform([r.text for r in tr]),
+                np.array([r.labels[label] for r in tr]),
+                source_weights(tr),
+            )
             p = clf.predict_proba(transform([r.text for r in te]))[:, 1]
             out[label] = round(float(average_precision_score(y_te, p)), 4)
         return out
