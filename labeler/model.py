@@ -275,7 +275,7 @@ class Model:
         """Add each flagged row's chunk contributions ``emb_coef . s_c / |S|`` to ``totals``."""
         assert self.emb_coef is not None
         M = chunks.matrix
-        flagged: np.ndarray = np.asarray(flags).any(axis=1)
+        flagged = np.asarray(np.asarray(flags).any(axis=1), dtype=bool)
         if not flagged.any():
             return
         norms = chunks.norms()

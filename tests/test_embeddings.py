@@ -1,14 +1,13 @@
 """WordLlama static embeddings: offline, equal to WordLlama.embed, bounded, hash-checked."""
 
 import json
-import shutil
 import socket
 
 import numpy as np
 import pytest
 
 from labeler.embeddings import EmbeddingsMissing, StaticEmbeddings, embed_reference
-from labeler.model import CARD_FILE, ModelError, default_model_dir, load_model
+from labeler.model import CARD_FILE, ModelError, load_model
 
 TEXTS = [
     "He was stabbed four times in the chest, leaving him bleeding heavily.",
@@ -55,8 +54,16 @@ def test_other_weights_are_refused():
 
 
 def test_a_model_whose_weights_hash_differs_is_a_clear_model_error(tmp_path):
+    from labeler.dataset import load_rows
+    from labeler.model import save_model
+    from labeler.training import train
+
+    from .conftest import DATA
+
+    rows = load_rows(DATA)[::25]
     target = tmp_path / "model"
-    shutil.copytree(default_model_dir(), target)
+    save_model(train(DATA, rows=rows, embeddings=True)[0], target)
+    assert load_model(target).emb_coef is not None
     card = json.loads((target / CARD_FILE).read_text())
     assert card["embeddings"]["sha256"]
     card["embeddings"]["sha256"] = "f" * 64

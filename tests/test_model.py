@@ -143,9 +143,21 @@ def test_evidence_never_shows_function_words_places_or_negated_terms(model, text
     assert all(never not in t.split(" ") for t in terms), terms
 
 
-def test_evidence_is_grouped_by_label_and_credits_embedding_chunks(model):
+@pytest.fixture(scope="module")
+def embedding_model():
+    """A model with embeddings, trained on a small fixed subset (never the full data)."""
+    from labeler.dataset import load_rows
+    from labeler.training import train
+
+    from .conftest import DATA
+
+    return train(DATA, rows=load_rows(DATA)[::4], embeddings=True)[0]
+
+
+def test_evidence_is_grouped_by_label_and_credits_embedding_chunks(embedding_model):
     from labeler.scoring import score_documents
 
+    model = embedding_model
     text = "The garrotted guard slumped and the eviscerated prisoner bled out on the floor."
     everywhere = {lb: 0.0 for lb in ("violence", "graphic")}
     evidence = score_documents([("x", text)], model, everywhere)[0]["passages"][0]["evidence"]

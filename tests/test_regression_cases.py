@@ -41,8 +41,12 @@ def failures(model, cases):
 
 # Misses of the shipped model, measured after training and kept visible (strict xfail:
 # the test fails as soon as a model passes them, so the entry must then be removed).
-KNOWN_MISSES = {
-    "animal cruelty counts as violence (rubric, issue 11)": "violence 0.202 < review 0.218",
+KNOWN_MISSES = {  # the shipped TF-IDF-only model (2026-12-01); the --embeddings model misses
+    # only the first of these (violence 0.202 < review 0.218)
+    "animal cruelty counts as violence (rubric, issue 11)": "violence 0.194 < review 0.233",
+    "court report of a stabbing (issue 11)": "violence 0.509 < flag 0.587",
+    "property damage only, no one hurt (rubric, issue 11)": "violence 0.673 >= flag 0.587",
+    "animal cruelty, Reddit (round-4 test split)": "violence 0.188 < review 0.233",
 }
 
 

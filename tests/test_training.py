@@ -21,11 +21,11 @@ def rows():
 
 @pytest.fixture(scope="module")
 def small(rows):
-    return train(DATA, rows=_subset(rows))
+    return train(DATA, rows=_subset(rows), embeddings=True)
 
 
 def test_training_is_deterministic(rows, small):
-    again, _ = train(DATA, rows=_subset(rows))
+    again, _ = train(DATA, rows=_subset(rows), embeddings=True)
     first, part = small
     test = [r.text for r in part if split_of(r.group) == "test"][:300]
     np.testing.assert_array_equal(first.predict_proba(test), again.predict_proba(test))
