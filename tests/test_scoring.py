@@ -9,7 +9,7 @@ from labeler.features import TOKEN_PATTERN
 
 from .conftest import EXAMPLE
 
-RECORD_KEYS = {"id", "scores", "flags", "severity", "passages", "model"}
+RECORD_KEYS = {"id", "scores", "flags", "severity", "warning", "passages", "model"}
 PASSAGE_KEYS = {"index", "start", "end", "text", "scores", "flags", "severity", "evidence"}
 
 

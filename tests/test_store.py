@@ -163,8 +163,10 @@ def test_export_rows_follow_the_training_schema_and_disagreement_is_seen(store, 
         "severity",
         "reviewer",
         "decided_at",
+        "note",
         "model",
         "model_scores",
+        "warning",
     }
 
 
