@@ -21,6 +21,7 @@ from labeler.batch import cached_model, score_into_store
 from labeler.export import render
 from labeler.feedback import retrain
 from labeler.labels import rubric
+from labeler.passages import is_junk
 from labeler.registry import Registry
 from labeler.render import context_html, heading_html, history_html, legend_html
 from labeler.review import (
@@ -342,8 +343,8 @@ def heading(p: dict[str, Any], headline: str | None = None) -> str:
     if p["source_path"] and p["source_path"] != p["doc_key"]:
         detail += f" · from {p['source_path']}"
     title = f"{document_name(p['doc_key'])} · passage {p['idx'] + 1}"
-    if headline and p["idx"] != 0:
-        title += f" · {headline[:120]}"
+    if headline:
+        detail = f"{headline[:200]}\n{detail}"  # escape() makes the break a <br>
     return heading_html(title, detail)
 
 
@@ -473,7 +474,8 @@ def show_passage(store: Store, claim: Claim) -> None:
     widget is keyed by the claim, so a note or a key press belongs to this passage alone."""
     p = store.passage(claim.passage_id)
     passages = store.document_passages(p["document_id"], p["model_version"], p["idx"])
-    st.markdown(heading(p, passages[0]["text"]), unsafe_allow_html=True)  # escaped inside
+    headline = next((x["text"] for x in passages if not is_junk(x["text"])), None)
+    st.markdown(heading(p, headline), unsafe_allow_html=True)  # escaped inside
     current = [x for x in passages if x["idx"] == p["idx"]]
     st.markdown(
         context_html(current, p["idx"], p["evidence"]) + legend_html(), unsafe_allow_html=True
@@ -482,7 +484,7 @@ def show_passage(store: Store, claim: Claim) -> None:
         with st.container(height=320):
             st.markdown(context_html(passages, p["idx"], p["evidence"]), unsafe_allow_html=True)
     st.text_input("Note (optional, saved with this decision only)", key=f"note-{claim.token}")
-    columns = st.columns(len(ACTIONS))
+    columns = [*st.columns(3), *st.columns(3)]  # two rows: labels read whole at 1024 px
     for column, (label, decision, labels, key) in zip(columns, ACTIONS, strict=True):
         column.button(
             f"{label} ({key})",
