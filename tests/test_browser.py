@@ -18,7 +18,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import PurePath
 
 import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
@@ -84,7 +83,7 @@ DOCS = [  # (document id, source file, text)
     (PAYLOAD_KEY, PAYLOAD_SOURCE, f"Gunmen shot two men. {PAYLOAD}\n\nTroops shot three."),
     (BREAKS_KEY, "breaks.txt", BREAKS_TEXT),
     ("notes", "notes.txt", story("Notetown", 4)),
-    ("fast", "fast.txt", story("Fastford", 4)),
+    ("fast", "fast.txt", story("Fastford", 10)),
     ("reload", "reload.txt", story("Reloadham", 3)),
     ("counts", "counts.txt", story("Countsby", 6)),
     ("hour", "hour.txt", story("Hourbridge", 32)),
@@ -323,10 +322,10 @@ def history_of(page: Page, doc_key: str, typed: str) -> None:
     type ``typed`` (part of its document's name) in the passage box and pick it."""
     expect(page.get_by_role("heading", name="Review history")).to_be_visible()
     box = page.get_by_role("combobox", name="Reviewed passage")
-    name = f"{PurePath(doc_key).name} · passage 1"  # the document's name, as listed
-    box.fill(typed)
-    page.get_by_role("option", name=name, exact=True).click()
-    expect(box).to_have_value(name)
+    box.scroll_into_view_if_needed()
+    box.click()
+    page.get_by_role("option").filter(has_text=typed).first.click()  # the callers then
+    # check the history shown is that passage's: its reviewers, notes and text
 
 
 def unfocus(page: Page) -> None:
@@ -444,12 +443,13 @@ def test_a_note_is_saved_with_one_decision_and_the_next_note_box_is_empty(dashbo
     assert read(db, "SELECT passage_id FROM reviews WHERE note = 'Yes graphic'") == [(first,)]
 
 
-# Ten presses of a key, 15 ms apart, as keyboard events in the page. Playwright's own key
-# presses wait for the page to handle each one (100 ms and more while it redraws, on a
-# busy machine), and so would timers: the presses are sent in one go, as the browser sends
-# key presses queued while it was busy. The shortcut handler reads keyCode, which a
-# made-up event must be given.
-TEN_PRESSES = """(key) => {
+# Ten presses of a key, 15 ms apart, as keyboard events in the page: a key held down, or
+# bounced. Playwright's own presses would wait for the page to handle each one (100 ms and
+# more while it redraws). Each press is its own task, as a real key's is, so one pressed
+# while the page is busy waits for it, as a real key's does; the times returned are when
+# the page handled them, in ms after the first. (The shortcut handler reads keyCode, which
+# a made-up event must be given.)
+TEN_PRESSES = """(key) => new Promise((done) => {
   const code = key.toUpperCase().charCodeAt(0);
   const press = (type) => {
     const event = new KeyboardEvent(type, {key, bubbles: true, cancelable: true});
@@ -457,31 +457,51 @@ TEN_PRESSES = """(key) => {
     Object.defineProperty(event, "which", {get: () => code});
     (document.activeElement || document.body).dispatchEvent(event);
   };
-  const began = performance.now(), at = [];
+  const began = performance.now(), handled = [];
   for (let i = 0; i < 10; i++) {
-    while (performance.now() - began < 15 * i) {}  // 15 ms between presses
-    press("keydown");
-    press("keyup");
-    at.push(Math.round(performance.now() - began));
+    setTimeout(() => {
+      press("keydown");
+      press("keyup");
+      handled.push(Math.round(performance.now() - began));
+      if (handled.length === 10) done(handled);
+    }, 15 * i);
   }
-  return at;
-}"""
+})"""
 
 
 def test_ten_fast_presses_record_one_decision_for_the_passage_on_screen(dashboard, page):
+    """Ten presses of N within 200 ms decide the passage on screen once: the rest are
+    refused, as made under another passage's claim or too soon after the next one was
+    served. A browser busy redrawing may hold presses back past the 500 ms dwell (a press
+    handled then may rightly decide the next passage): such a burst is not counted, and
+    the next passage gets another, up to three."""
     url, db = dashboard
     sign_in(page, url, "fay", "fast.txt")
-    text = on_screen(page)
-    shown = passage_of(db, text)
-    unfocus(page)
-    time.sleep(PAUSE)  # the passage has been read; then a key held down, or bounced
-    pressed = page.evaluate(TEN_PRESSES, "n")
-    assert len(pressed) == 10 and pressed[-1] < 200, pressed  # ms after the first press
-    expect(page.locator(CURRENT).first).not_to_contain_text(text)
-    time.sleep(1.5)  # deliberate: any press still in flight has landed by now
-    assert rows_of(db, "fay") == [(shown, "correct", 0, 0, 0, None)]
-    following = passage_of(db, on_screen(page))
-    assert read(db, "SELECT 1 FROM reviews WHERE passage_id = ?", (following,)) == []
+    current = page.locator(CURRENT).first
+    bursts = []
+    for _ in range(3):
+        text = on_screen(page)
+        shown, before = passage_of(db, text), len(rows_of(db, "fay"))
+        unfocus(page)
+        time.sleep(PAUSE)  # the passage has been read; then a key held down, or bounced
+        handled = page.evaluate(TEN_PRESSES, "n")
+        bursts.append(handled)
+        expect(current).not_to_contain_text(text)
+        time.sleep(1.5)  # deliberate: any press still in flight has landed by now
+        rows = rows_of(db, "fay")[before:]
+        assert rows[0] == (shown, "correct", 0, 0, 0, None), f"keys handled at {handled} ms"
+        if handled[-1] < WITHIN_DWELL:
+            assert rows == [(shown, "correct", 0, 0, 0, None)], f"keys handled at {handled} ms"
+            following = passage_of(db, on_screen(page))
+            assert read(db, "SELECT 1 FROM reviews WHERE passage_id = ?", (following,)) == []
+            return
+    pytest.fail(f"the browser never handled ten presses within {WITHIN_DWELL} ms: {bursts}")
+
+
+# Ten presses all handled this soon after the first are all inside the 500 ms dwell: one
+# decision whatever the order they land in. (Unloaded, the browser handles them within 200 ms;
+# a busy CI machine spreads them to 300 ms or so.)
+WITHIN_DWELL = 400
 
 
 def test_the_reviewer_name_survives_a_reload_and_signs_the_next_decision(dashboard, page):
@@ -530,6 +550,7 @@ def test_an_hour_of_reviewing_stores_exactly_what_was_pressed(dashboard, page):
         if key == "U":
             desk.undo()
         elif key == "R":
+            desk.check()  # so far, so right
             page.reload()
             expect(page.get_by_label("Reviewer name")).to_have_value("hana")
             choose_queue(page, "hour.txt")
@@ -561,17 +582,18 @@ def test_markdown_after_any_line_break_is_shown_as_text_not_run(dashboard, page)
     sign_in(page, url, "ida", "breaks.txt")
     main = page.locator("[data-testid='stMain']")
     current = page.locator(CURRENT).first
-    expect(current).to_contain_text(f"{MARKDOWN} Police shot one.")  # passage 2 of the text
+    expect(current).to_contain_text("Police shot one.")  # passage 2 of the text
+    expect(page.get_by_role("button", name="Graphic (G)")).to_be_visible()
+    assert_inert(page)
+    expect(current).to_contain_text(f"{MARKDOWN} Police shot one.")
     expect(main.get_by_text(f"Gunmen shot four men.{MARKDOWN}")).to_have_count(2)  # in the
     # document, and in this passage's history; the document id in the heading:
     expect(main.locator(DETAIL).first).to_contain_text(f"breaks{MARKDOWN}{MARKDOWN}")
-    expect(page.get_by_role("button", name="Graphic (G)")).to_be_visible()
-    assert_inert(page)
     page.get_by_role("radiogroup", name="Page").get_by_text("Statistics").click()
     history_of(page, BREAKS_KEY, "breaks-key")
     history = main.locator("[data-testid='stMarkdownContainer'] table")
-    expect(history.get_by_role("cell", name=f"note{MARKDOWN}")).to_be_visible()
-    expect(history.get_by_role("cell", name=f"hal{MARKDOWN}")).to_be_visible()
+    expect(history).to_contain_text(f"hal{MARKDOWN}{MARKDOWN}")  # (a <br> has no text)
+    expect(history).to_contain_text(f"note{MARKDOWN}{MARKDOWN}")
     expect(main.get_by_text(f"Gunmen shot four men.{MARKDOWN}")).to_be_visible()
     assert_inert(page)
 
