@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import signal
 import sqlite3
@@ -542,12 +541,23 @@ def test_a_zip_bomb_member_is_refused_before_it_is_inflated(tmp_path):
     assert (target / MODEL_FILE).stat().st_size < 4 << 20
     _vouch(target)
     src = jsonl(tmp_path / "in.jsonl", docs(2))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = labeler("score", src, "--model", target)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KB, largest child so far
+    # a fresh parent whose only child is the run: its RUSAGE_CHILDREN is that run's peak,
+    # whatever earlier tests' children used
+    probe = (
+        "import resource, subprocess, sys; "
+        "r = subprocess.run(sys.argv[1:], capture_output=True); "
+        "sys.stderr.buffer.write(r.stderr); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, sys.executable, "-m", "labeler", "score", str(src),
+         "--model", str(target)],
+        capture_output=True, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    peak = int(result.stdout.split()[-1])  # KB
     assert result.returncode == 1
     assert "would inflate to" in one_line(result)
-    assert peak < max(before, 600_000), f"the member was inflated: {peak:,} KB"
+    assert peak < 600_000, f"the member was inflated: {peak:,} KB"
 
 
 def test_a_malformed_registry_is_one_line(tmp_path):
