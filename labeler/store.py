@@ -176,6 +176,14 @@ DEFAULT_THRESHOLDS = {"violence": 0.5, "graphic": 0.5}
 NO_WARNING: dict[str, Any] = {"level": "none", "text": None}  # no editor has set one
 ACTIVE_WINDOW = 50  # most uncertain candidates considered for diversity
 RECENT_SEEN = 20  # a reviewer's latest reviews that candidates must not repeat
+# On SQLite, the partial index of waiting passages each order follows: without the hint the
+# planner takes scores_by_state (queue_state = 1 looks selective) and sorts every waiting
+# passage, 0.7 s at 1M passages instead of 1 ms.
+QUEUE_INDEXES = {"score": "waiting_by_top", "uncertain": "waiting_by_margin"}
+QUEUE_INDEXES["active"] = QUEUE_INDEXES["uncertain"]
+# Counts that change only when scores are added, kept across Store instances (the dashboard
+# opens one per rerun): (store, when it was created) -> (its scores' highest rowid, counts).
+_SCORED_COUNTS: dict[tuple[str, str], tuple[int, dict[str, int]]] = {}
 
 
 class StaleDecision(StoreError):
@@ -627,8 +635,12 @@ class Store:
         """How many passages are labelled, waiting and skipped (junk is never queued nor
         counted), how many ``reviewer``'s standing decisions label, and how many waiting
         passages the model flagged for each label. One rule for all: the queue state."""
-        by_state = dict.fromkeys((LABELLED, WAITING, SKIPPED, JUNK), 0)
-        for state in by_state:
+        # Waiting passages are most of a store: they are counted as all scored passages but
+        # the labelled, skipped and junk ones (a passage's score rows share its state), so
+        # only those few are counted each time.
+        scored = self._scored_counts()
+        by_state = {}
+        for state in (LABELLED, SKIPPED, JUNK):
             by_state[state] = self.db.execute(
                 "SELECT COUNT(DISTINCT passage_id) FROM scores WHERE queue_state = ?", (state,)
             ).fetchone()[0]
@@ -639,17 +651,44 @@ class Store:
                 mine += any(r.labels is not None for r in kept)
         out = {
             "reviewed": by_state[LABELLED],
-            "remaining": by_state[WAITING],
+            "remaining": scored["passages"] - sum(by_state.values()),
             "skipped": by_state[SKIPPED],
             "by_you": mine,
         }
         for label in LABELS:
-            out[f"{label}_waiting"] = self.db.execute(
-                "SELECT COUNT(DISTINCT s.passage_id) FROM scores s"
-                " WHERE s.queue_state = 1 AND s.flags LIKE ?",
-                (f'%"{label}"%',),
+            not_waiting = self.db.execute(
+                "SELECT COUNT(DISTINCT passage_id) FROM scores"
+                " WHERE queue_state IN (?, ?, ?) AND flags LIKE ?",
+                (LABELLED, SKIPPED, JUNK, f'%"{label}"%'),
             ).fetchone()[0]
+            out[f"{label}_waiting"] = scored[label] - not_waiting
         return out
+
+    def _scored_counts(self) -> dict[str, int]:
+        """Passages with a score, and passages any model version flagged for each label:
+        counted afresh only after scores were added. (On SQLite the scores table's highest
+        rowid says so, as score rows are never deleted; other engines count each time.)"""
+        if self.db.dialect != "sqlite":
+            return self._count_scored()
+        version = self.db.execute("SELECT MAX(rowid) FROM scores").fetchone()[0] or 0
+        created = self.db.execute("SELECT MIN(applied_at) FROM migrations").fetchone()[0]
+        key = (self.db.name, str(created))
+        cached = _SCORED_COUNTS.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        counts = self._count_scored()  # after reading the version: never older than it
+        _SCORED_COUNTS[key] = (version, counts)
+        return counts
+
+    def _count_scored(self) -> dict[str, int]:
+        flagged = ", ".join(
+            "COUNT(DISTINCT CASE WHEN flags LIKE ? THEN passage_id END)" for _ in LABELS
+        )
+        row = self.db.execute(
+            f"SELECT COUNT(DISTINCT passage_id), {flagged} FROM scores",
+            tuple(f'%"{label}"%' for label in LABELS),
+        ).fetchone()
+        return {"passages": row[0], **dict(zip(LABELS, row[1:], strict=True))}
 
     def reviews(self, passage_id: int) -> list[Review]:
         rows = self.db.execute(
@@ -693,13 +732,16 @@ class Store:
         where, params = queue.where("s.top")
         order_sql, rank = orders[order]
         state = SKIPPED if order == "skipped" else WAITING  # an int constant, not user input
+        hint = ""
+        if self.db.dialect == "sqlite" and order in QUEUE_INDEXES:
+            hint = f" INDEXED BY {QUEUE_INDEXES[order]}"
         with self.db.write():
             self._release(reviewer)
             # The candidates come from scores alone, in index order: joined to passages
             # in one query, PostgreSQL would merge-join from the first passage ever stored.
             rows = self.db.execute(
                 f"SELECT p.id, p.text FROM (SELECT s.passage_id, {rank} AS queue_rank"
-                f" FROM scores s WHERE s.queue_state = {state}"  # a literal: partial indexes apply
+                f" FROM scores s{hint} WHERE s.queue_state = {state}"  # literal: partial indexes
                 " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.passage_id = s.passage_id)"
                 f"{where} ORDER BY {order_sql} LIMIT ?) q"
                 " JOIN passages p ON p.id = q.passage_id ORDER BY q.queue_rank",

@@ -193,6 +193,8 @@ FRAGMENTS = {
     ("labeler/store.py", "claim_next", "order_sql"): "looked up in a fixed dict of ORDER BYs",
     ("labeler/store.py", "claim_next", "rank"): "looked up in the same fixed dict",
     ("labeler/store.py", "claim_next", "state"): "SKIPPED or WAITING, labeler.review's ints",
+    ("labeler/store.py", "claim_next", "hint"): "INDEXED BY a name from QUEUE_INDEXES",
+    ("labeler/store.py", "_count_scored", "flagged"): "one fixed COUNT(CASE ...) per label",
     ("labeler/store.py", "integrity", "table"): "from the ORPHAN_CHECKS constant",
     ("labeler/store.py", "integrity", "parent"): "from the ORPHAN_CHECKS constant",
     ("labeler/store.py", "integrity", "column"): "from the ORPHAN_CHECKS constant",
