@@ -25,8 +25,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from labeler import score_text
 from labeler.passages import is_junk
-from labeler.review import GRAPHIC, NOT_VIOLENT, Review, standing
-from labeler.store import Store
+from labeler.store.review import GRAPHIC, NOT_VIOLENT, Review, standing
+from labeler.store.store import Store
 from tests.reviewing import decide
 
 from .conftest import ROOT

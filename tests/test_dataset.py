@@ -3,7 +3,7 @@ from collections import defaultdict
 
 import pytest
 
-from labeler.dataset import load_rows, split_of
+from labeler.learn.dataset import load_rows, split_of
 
 from .conftest import DATA
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from labeler.dataset import Row, data_files, split_of
 from labeler.features import make_vectorizer
 from labeler.labels import LABELS
+from labeler.learn.dataset import Row, data_files, split_of
 from labeler.model import Model, sha256_of
 
 TARGET_PRECISION = 0.80
@@ -94,7 +94,7 @@ def train(
     ``extra`` rows (reviewed passages from the store) join the training data and
     are split by the same grouped rule.
     """
-    from labeler.dataset import load_rows
+    from labeler.learn.dataset import load_rows
 
     rows = load_rows(data_dir) + list(extra or [])
     train_rows = [r for r in rows if split_of(r.group) == "train"]
@@ -173,7 +173,13 @@ def make_card(
 
 def train_and_save(data_dir: Path, out_dir: Path, reports_dir: Path) -> str:
     """Train, evaluate on the test split, write the model and its card; return the table."""
-    from labeler.evaluation import evaluate, format_table, plot_pr_curves, pr_points, write_metrics
+    from labeler.learn.evaluation import (
+        evaluate,
+        format_table,
+        plot_pr_curves,
+        pr_points,
+        write_metrics,
+    )
     from labeler.model import save_model
 
     model, rows = train(data_dir)

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from labeler.dataset import Row, split_of
 from labeler.labels import LABELS
+from labeler.learn.dataset import Row, split_of
 from labeler.model import Model
 
 POOLED = "(pooled)"
@@ -92,7 +92,7 @@ def baseline(rows: list[Row], target_precision: float) -> tuple[Callable, dict[s
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from labeler.training import choose_threshold
+    from labeler.learn.training import choose_threshold
 
     train = [r for r in rows if split_of(r.group) == "train"]
     val = [r for r in rows if split_of(r.group) == "val"]
