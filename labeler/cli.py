@@ -532,11 +532,21 @@ def entry() -> None:
     Ctrl-C, even while its interpreter starts. One thread waits for it instead, prints
     one line and ends the process with 130. Ending at once is safe: the output, its state
     file and the store are written so that even kill -9 loses nothing (see --resume).
-    The dashboard is left to streamlit, which handles Ctrl-C itself.
+    The ``labeler`` command (bin/labeler) starts Python with SIGINT blocked already, so a
+    Ctrl-C while the interpreter itself starts is pending here and reported the same way.
+    The dashboard is left to streamlit, which handles Ctrl-C itself: it is unblocked.
     """
-    if sys.argv[1:2] != ["dashboard"] and hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        threading.Thread(target=_wait_for_interrupt, daemon=True).start()
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: KeyboardInterrupt, caught in main
+        sys.exit(main())
+    if sys.argv[1:2] == ["dashboard"]:
+        try:  # a Ctrl-C pending since the start is raised here
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        except KeyboardInterrupt:
+            print(INTERRUPTED[0], file=sys.stderr)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(main())
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    threading.Thread(target=_wait_for_interrupt, daemon=True).start()
     sys.exit(main())
 
 
