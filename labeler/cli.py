@@ -553,10 +553,39 @@ def entry() -> None:
 def _wait_for_interrupt() -> None:
     signal.sigwait({signal.SIGINT})
     try:
+        workers = _worker_processes()
         sys.stderr.write(INTERRUPTED[0] + "\n")
         sys.stderr.flush()
+        for pid in workers:  # last, so that nothing (dask's nanny) has time to report it
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
     finally:
         os._exit(EXIT_INTERRUPTED)
+
+
+def _worker_processes() -> list[int]:
+    """This process's children but its resource trackers (Linux; elsewhere none).
+
+    An interrupted run kills them as it ends, so that none prints after its one line:
+    a dask worker still reading its start-up data from this process would print
+    EOFError. The trackers are left to remove what the workers leave, quietly (see
+    labeler.batch._prepare_workers).
+    """
+    pids = []
+    for children in Path("/proc/self/task").glob("*/children"):
+        try:
+            listed = children.read_text().split()
+        except OSError:  # a thread that ended
+            continue
+        for pid in listed:
+            try:
+                if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    pids.append(int(pid))
+            except OSError:  # a child that ended
+                continue
+    return pids
 
 
 if __name__ == "__main__":

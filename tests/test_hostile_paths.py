@@ -273,8 +273,14 @@ def _gone(pgid: int, within: float) -> bool:
 
 
 def _workers(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(c) for c in children.read_text().split()] if children.exists() else []
+    """The children of every thread of ``pid`` (dask starts its workers from its own)."""
+    pids = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            pids += [int(c) for c in children.read_text().split()]
+        except OSError:
+            continue
+    return pids
 
 
 def _starting_worker(pid: int) -> bool:
@@ -283,7 +289,8 @@ def _starting_worker(pid: int) -> bool:
         maps = Path(f"/proc/{pid}/maps").read_text()
     except OSError:
         return False
-    return b"popen_loky_posix" in command and "numpy" not in maps
+    worker = b"popen_loky_posix" in command or b"spawn_main" in command  # loky, dask
+    return worker and "numpy" not in maps
 
 
 @pytest.fixture(scope="module")
@@ -304,7 +311,7 @@ def _start(big_input: Path, out: Path, *args: str, program=None) -> subprocess.P
 
 def _wait_for(what: str, proc: subprocess.Popen, out: Path) -> None:
     state = out.with_name(out.name + ".partial.json")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if what == "state" and state.exists():
             return
@@ -435,6 +442,31 @@ def test_ctrl_c_stops_the_dashboard(tmp_path, moment):
     assert "Traceback" not in err and status == 130, err
     if moment != "serving":
         assert _one_line_and_130(status, err), err
+
+
+def _start_on_dask(big_input: Path, out: Path) -> subprocess.Popen:
+    pytest.importorskip("distributed")
+    return _start(big_input, out, "--backend", "dask")
+
+
+@pytest.mark.parametrize("moment", ["workers", "scoring"])
+def test_dask_workers_exit_when_their_parent_is_killed(tmp_path, big_input, moment):
+    """A LocalCluster's workers are processes of the run: they end with it, also while
+    their interpreter is still starting."""
+    proc = _start_on_dask(big_input, tmp_path / "out.jsonl")
+    _wait_for(moment, proc, tmp_path / "out.jsonl")
+    assert _workers(proc.pid), "the run must be using worker processes"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert _gone(proc.pid, within=15), "dask worker processes outlived their parent"
+
+
+@pytest.mark.parametrize("moment", ["workers", "scoring"])
+def test_ctrl_c_on_dask_ends_with_one_line_and_130(tmp_path, big_input, moment):
+    proc = _start_on_dask(big_input, tmp_path / "out.jsonl")
+    _wait_for(moment, proc, tmp_path / "out.jsonl")
+    _, status, err = _interrupt(proc)
+    assert _one_line_and_130(status, err), err
 
 
 # 4. Every failure a clear message -------------------------------------------------------
