@@ -128,7 +128,11 @@ def build(db: str, n: int) -> None:
 def schema(app: Path) -> str:
     """The app's store schema, as the names of its migrations: a store built by one
     checkout serves another with the same migrations."""
-    names = re.findall(r'"(\d{4}_[a-z0-9_]+)"', (app / "labeler" / "store.py").read_text())
+    sources = sorted((app / "labeler").glob("store*.py")) + sorted(
+        (app / "labeler" / "store").glob("*.py")
+    )  # labeler/store.py before the layout step, the labeler/store/ package after it
+    text = "".join(path.read_text() for path in sources)
+    names = sorted(set(re.findall(r'"(\d{4}_[a-z0-9_]+)"', text)))
     return hashlib.sha256(" ".join(names).encode()).hexdigest()[:12]
 
 
