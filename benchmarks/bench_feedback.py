@@ -26,7 +26,8 @@ SOURCE = "trigger_warnings_passages"
 from labeler import score_text  # noqa: E402
 from labeler.learn.dataset import data_files, load_rows, split_of  # noqa: E402
 from labeler.learn.evaluation import evaluate_scores  # noqa: E402
-from labeler.learn.feedback import gate, reviewed_rows  # noqa: E402
+from labeler.learn.feedback import reviewed_rows  # noqa: E402
+from labeler.learn.gate import gate  # noqa: E402
 from labeler.learn.training import train  # noqa: E402
 from labeler.store.review import Labels  # noqa: E402
 from labeler.store.store import Store  # noqa: E402
@@ -83,13 +84,13 @@ def simulate(rounds: int = 3, batch: int = 199) -> dict:
         store = Store(Path(tmp) / "review.db")
         for k in range(rounds):
             review(store, model, pool[k * batch : (k + 1) * batch])
-            extra, _ = reviewed_rows(store)
+            extra, _ = reviewed_rows(store.reviewed_items())
             model, _ = train(data, extra=extra)
             curve.append(round(source_auprc(model, data), 4))
         store.close()
         bad = Store(Path(tmp) / "corrupt.db")
         review(bad, model, pool[: rounds * batch], flip=True)
-        corrupt, _ = reviewed_rows(bad)
+        corrupt, _ = reviewed_rows(bad.reviewed_items())
         bad.close()
         candidate, rows = train(data, extra=extra + corrupt)
         verdict = gate(candidate, model, rows)

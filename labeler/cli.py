@@ -189,20 +189,17 @@ def cmd_quality(args: argparse.Namespace) -> int:
     """
     import json
 
-    from labeler.learn.feedback import phrase_flips, reviewed_rows, suspicious_reviews
+    from labeler.learn.quality import find_mistakes, flag_mistakes
     from labeler.model import load_model
-    from labeler.store.store import Store
 
     target = existing_store(args.store)
-    store = Store(target)
-    rows, _ = reviewed_rows(store)
-    settled = {i.passage_id for i in store.reviewed_items() if len(i.by_reviewer) >= 2}
-    store.close()
-    found = suspicious_reviews(Path(args.data), rows, args.folds, args.confidence)
-    for item in found:
+    model = load_model(config.model_dir())
+    found = find_mistakes(
+        target, Path(args.data), model, folds=args.folds, confidence=args.confidence
+    )
+    for item in found.suspicious:
         print(json.dumps(item, ensure_ascii=False))
-    groups = phrase_flips(rows, load_model(config.model_dir()), settled)
-    for group in groups:
+    for group in found.batches:
         print(
             f"labeler: {len(group['passage_ids'])} reviews of passages with "
             f"'{group['phrase']}' go against the model's confident "
@@ -210,18 +207,10 @@ def cmd_quality(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.flag:
-        store = Store(target)
-        for item in found:  # by passage id: two documents may share an id (doc_key)
-            reason = (
-                f"model gives {item['label']} {item['model']:.2f}, review said {item['reviewed']}"
-            )
-            store.flag_for_second_look(item["passage_id"], reason)
-        for group in groups:
-            for passage_id in group["passage_ids"]:
-                store.flag_for_second_look(passage_id, f"one of a batch on '{group['phrase']}'")
-        store.close()
+        flag_mistakes(target, found)
     print(
-        f"labeler: {len(found)} of {len(rows)} reviewed passages look mislabelled", file=sys.stderr
+        f"labeler: {len(found.suspicious)} of {found.reviewed} reviewed passages look mislabelled",
+        file=sys.stderr,
     )
     return EXIT_OK
 
