@@ -67,7 +67,7 @@ def review(store: Store, model, rows: list, flip: bool = False) -> None:  # type
         record = score_text(
             row["text"], row["group"] + "/" + row.get("source_id", row["id"]), model
         )
-        store.add_record(record, row["text"])
+        store.add_record(record, row["text"], model.thresholds)
         violence = 1 - row["violence"] if flip else row["violence"]
         graphic = 0 if flip or not violence else int(row["graphic"] or 0)
         labels = Labels(violence, graphic, 3 if graphic else 2 if violence else 0)

@@ -164,12 +164,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     target = existing_store(args.store)
     try:
-        store = Store(target)
-        try:
+        with Store(target) as store:
             problems = store.integrity()
             counts = store.counts()
-        finally:
-            store.close()
     except (StoreError, sqlite3.DatabaseError) as err:  # too damaged to open or to count
         print(f"labeler: {err}", file=sys.stderr)
         print(f"{shown(target)}: integrity FAILED: the store is damaged")

@@ -26,7 +26,7 @@ def db(tmp_path, monkeypatch, model):
         ("d1", "Gunmen shot dead eleven villagers.\n\nThe market reopened."),
         ("d2", XSS),
     ]:
-        store.add_record(score_text(text, doc_id, model), text)
+        store.add_record(score_text(text, doc_id, model), text, model.thresholds)
     store.close()
     return path
 

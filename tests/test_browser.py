@@ -129,7 +129,7 @@ def fill(db, model) -> None:
     for doc_id, source, text in DOCS:
         record = score_text(text, doc_id, model)
         record["source"] = {"path": source, "line": None}
-        store.add_record(record, text)
+        store.add_record(record, text, model.thresholds)
     first = store.passage_id(PAYLOAD_KEY, 0)
     decide(store, first, f"eve {PAYLOAD}", "correct", GRAPHIC, note=f"note {PAYLOAD}")
     decide(store, first, "dan", "correct", NOT_VIOLENT, note="plain note")

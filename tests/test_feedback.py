@@ -29,7 +29,7 @@ def reviewed_store(path, model, flip: bool) -> None:
     store = Store(path)
     for i, row in enumerate(seed_rows(300)):
         record = score_text(row["text"], f"news-{i}", model)
-        store.add_record(record, row["text"])
+        store.add_record(record, row["text"], model.thresholds)
         if flip:
             violence = 1 - row["violence"]
             labels = Labels(violence, 0, 2 if violence else 0)
@@ -94,11 +94,11 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
     # a first document with the id "slip" (JSONL ids need not be unique), reviewed rightly;
     # its text hash sorts first, so a lookup by id and index finds it, not the slip
     calm = "The museum extended its opening hours."
-    store.add_record(score_text(calm, "slip", shipped), calm)
+    store.add_record(score_text(calm, "slip", shipped), calm, shipped.thresholds)
     decide(store, store.passage_id("slip", 0), "ana", "correct", Labels(0, 0, 0))
     # one reviewer slip, in the second "slip": a plain shooting report marked not violent
     text = "Gunmen opened fire on a crowded market, killing nine people and wounding dozens."
-    store.add_record(score_text(text, "slip", shipped), text)
+    store.add_record(score_text(text, "slip", shipped), text, shipped.thresholds)
     pid = store.db.execute("SELECT id FROM passages WHERE text = ?", (text,)).fetchone()[0]
     decide(store, pid, "ana", "correct", Labels(0, 0, 0))
     store.close()
@@ -180,7 +180,7 @@ def test_a_batch_flipping_passages_that_share_a_phrase_goes_to_second_looks(tmp_
     consistent, _ = reviewed_rows(store.reviewed_items())
     assert phrase_flips(consistent, shipped) == []
     for i, text in enumerate(poisoned()):
-        store.add_record(score_text(text, f"p{i}", shipped), text)
+        store.add_record(score_text(text, f"p{i}", shipped), text, shipped.thresholds)
         decide(store, store.passage_id(f"p{i}", 0), "mallory", "correct", Labels(0, 0, 0))
     rows, _ = reviewed_rows(store.reviewed_items())
     (group,) = phrase_flips(rows, shipped)
