@@ -147,7 +147,9 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     """
     from labeler.learn.feedback import retrain
 
-    outcome = retrain(existing_store(args.store), Path(args.data), args.tolerance, args.force)
+    outcome = retrain(
+        existing_store(args.store), config.training_data(args.data), args.tolerance, args.force
+    )
     print(outcome["log"])
     return EXIT_OK if outcome["promoted"] else EXIT_FAILED
 
@@ -192,7 +194,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
     target = existing_store(args.store)
     model = load_model(config.model_dir())
     found = find_mistakes(
-        target, Path(args.data), model, folds=args.folds, confidence=args.confidence
+        target, config.training_data(args.data), model, folds=args.folds, confidence=args.confidence
     )
     for item in found.suspicious:
         print(json.dumps(item, ensure_ascii=False))
@@ -264,7 +266,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     """
     from labeler.learn.training import train_and_save
 
-    report = train_and_save(Path(args.data), Path(args.out), Path(args.reports))
+    report = train_and_save(config.training_data(args.data), Path(args.out), Path(args.reports))
     print(report)
     return EXIT_OK
 
@@ -281,7 +283,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from labeler.model import load_model
 
     model = load_model(config.model_dir(args.model))
-    report = evaluate(model, load_rows(Path(args.data)))
+    report = evaluate(model, load_rows(config.training_data(args.data)))
     print(format_table(report))
     reports = Path(args.reports)
     write_metrics(report, reports / "metrics.json")
@@ -435,7 +437,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--headless", action="store_true", help="do not open a browser (for servers)")
     r = add("retrain", cmd_retrain, "retrain with reviewed passages, behind a gate")
     r.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
-    r.add_argument("--data", default="training/data", help=DATA_HELP)
+    r.add_argument("--data", help=DATA_HELP)
     r.add_argument(
         "--tolerance",
         type=float,
@@ -447,7 +449,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     q = add("quality", cmd_quality, "find reviews that are probably mistakes")
     q.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
-    q.add_argument("--data", default="training/data", help=DATA_HELP)
+    q.add_argument("--data", help=DATA_HELP)
     q.add_argument(
         "--folds",
         type=int,
@@ -469,7 +471,7 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("action", choices=["list", "promote", "rollback"], help="what to do")
     m.add_argument("version", nargs="?", help="the version to promote (see models list)")
     t = add("train", cmd_train, "rebuild the model from training data")
-    t.add_argument("--data", default="training/data", help=DATA_HELP)
+    t.add_argument("--data", help=DATA_HELP)
     t.add_argument(
         "--out",
         default="labeler/models/default",
@@ -477,14 +479,14 @@ def parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--reports", default="reports", help=REPORTS_HELP)
     e = add("evaluate", cmd_evaluate, "evaluate a model on the test split")
-    e.add_argument("--data", default="training/data", help=DATA_HELP)
+    e.add_argument("--data", help=DATA_HELP)
     e.add_argument("--model", help="model directory (default: the shipped model)")
     e.add_argument("--reports", default="reports", help=REPORTS_HELP)
     add("rubric", cmd_rubric, "print the labelling rubric")
     return p
 
 
-DATA_HELP = "training data directory (default: training/data)"
+DATA_HELP = "training data directory (default: LABELER_DATA, else training/data)"
 REPORTS_HELP = "directory for metrics and precision-recall plots (default: reports)"
 
 

@@ -130,6 +130,20 @@ def _spans_by_tokens(
     return dict(sorted(spans.items(), key=lambda item: item[1][0]))
 
 
+# Vectorizer settings FastTfidf reproduces only at these values.
+UNSUPPORTED_AS_ANY_BUT: dict[str, Any] = {
+    "analyzer": "word",
+    "ngram_range": (1, 2),
+    "norm": "l2",
+    "use_idf": True,
+    "binary": False,
+    "strip_accents": None,
+    "lowercase": True,
+    "preprocessor": None,
+    "tokenizer": None,
+}
+
+
 @dataclass(frozen=True)
 class TfidfParams:
     """What a fitted vectorizer computes with: plain strings and arrays, no pickle."""
@@ -143,6 +157,16 @@ class TfidfParams:
 
     @classmethod
     def from_vectorizer(cls, vectorizer: Any) -> TfidfParams:
+        """The parameters of a fitted ``TfidfVectorizer``; a ValueError naming the setting
+        for one that ``FastTfidf`` cannot reproduce (it computes word 1-2-grams, l2-normed
+        TF-IDF of lower-cased tokens of ``token_pattern``, nothing else)."""
+        wrong = [
+            f"{name}={getattr(vectorizer, name, None)!r} (supported: {ok!r})"
+            for name, ok in UNSUPPORTED_AS_ANY_BUT.items()
+            if getattr(vectorizer, name, ok) != ok
+        ]
+        if wrong:
+            raise ValueError("FastTfidf cannot reproduce this vectorizer: " + "; ".join(wrong))
         terms = [str(t) for t in vectorizer.get_feature_names_out()]
         return cls(
             terms,

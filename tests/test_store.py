@@ -281,7 +281,7 @@ def test_injection_strings_in_filters_match_nothing_and_harm_nothing(store, mode
 
 
 def test_score_into_store_keeps_good_records_and_reports_bad_ones(store, tmp_path):
-    from labeler.batch.run import score_into_store
+    from labeler.batch.ingest import score_into_store
     from labeler.batch.sources import ReadOptions, read_inputs
 
     src = tmp_path / "upload.jsonl"

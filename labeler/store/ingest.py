@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from labeler.passages import is_junk
@@ -34,14 +35,14 @@ class Ingest:
 
     @retrying
     def add_records(
-        self, pairs: list[tuple[dict[str, Any], str]], thresholds: dict[str, float]
+        self, pairs: Sequence[tuple[Mapping[str, Any], str]], thresholds: dict[str, float]
     ) -> None:
         """Store many scored documents in one transaction (see ``add_record``)."""
         with self.db.write():
             self._add(pairs, self._stamp(), thresholds)
 
     @retrying
-    def add_record(self, record: dict[str, Any], text: str, thresholds: dict[str, float]) -> int:
+    def add_record(self, record: Mapping[str, Any], text: str, thresholds: dict[str, float]) -> int:
         """Store a scored document (idempotent by id + text hash); returns its row id.
 
         A record scored by a model version not yet stored for it adds scores for
@@ -53,7 +54,10 @@ class Ingest:
             return self._add([(record, text)], self._stamp(), thresholds)[0]
 
     def _add(
-        self, pairs: list[tuple[dict[str, Any], str]], stamp: str, thresholds: dict[str, float]
+        self,
+        pairs: Sequence[tuple[Mapping[str, Any], str]],
+        stamp: str,
+        thresholds: dict[str, float],
     ) -> list[int]:
         """Add documents in a handful of set-wide statements, not several per document:
         on a PostgreSQL server each statement is a round trip. Returns their row ids."""
@@ -126,14 +130,14 @@ class Ingest:
         return {(doc_id, idx): pid for doc_id, idx, pid in rows}
 
 
-def _document_fields(record: dict[str, Any]) -> tuple[Any, Any, str | None]:
+def _document_fields(record: Mapping[str, Any]) -> tuple[Any, Any, str | None]:
     source = record.get("source") or {}
     fields = json.dumps(record["fields"]) if record.get("fields") else None
     return source.get("path"), source.get("line"), fields
 
 
 def _score_row(
-    passage_id: int, model: str, p: dict[str, Any], stamp: str, thresholds: dict[str, float]
+    passage_id: int, model: str, p: Mapping[str, Any], stamp: str, thresholds: dict[str, float]
 ) -> tuple[Any, ...]:
     """A passage's row in ``scores``; ``thresholds`` (the scoring model's) give its margin."""
     return (
