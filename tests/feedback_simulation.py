@@ -8,7 +8,7 @@ reviews), the model is retrained with ``retrain``'s own pieces, and AUPRC on
 the source's fixed held-back test part is printed: it should rise. Last, a
 batch with every label flipped is offered to the gate, which must refuse it.
 
-    python benchmarks/bench_feedback.py
+    python benchmarks/bench_feedback.py      (tests/test_simulation.py runs it too)
 """
 
 from __future__ import annotations
@@ -16,21 +16,20 @@ from __future__ import annotations
 import json
 import random
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
+from labeler import score_text
+from labeler.learn.dataset import data_files, load_rows, split_of
+from labeler.learn.evaluation import evaluate_scores
+from labeler.learn.feedback import reviewed_rows
+from labeler.learn.gate import gate
+from labeler.learn.training import train
+from labeler.store.review import Labels
+from labeler.store.store import Store
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "trigger_warnings_passages"
-
-from labeler import score_text  # noqa: E402
-from labeler.learn.dataset import data_files, load_rows, split_of  # noqa: E402
-from labeler.learn.evaluation import evaluate_scores  # noqa: E402
-from labeler.learn.feedback import reviewed_rows  # noqa: E402
-from labeler.learn.gate import gate  # noqa: E402
-from labeler.learn.training import train  # noqa: E402
-from labeler.store.review import Labels  # noqa: E402
-from labeler.store.store import Store  # noqa: E402
 
 
 def base_data(tmp: Path) -> tuple[Path, list]:
@@ -95,23 +94,3 @@ def simulate(rounds: int = 3, batch: int = 199) -> dict:
         candidate, rows = train(data, extra=extra + corrupt)
         verdict = gate(candidate, model, rows)
         return {"curve": curve, "batch": batch, "corrupted_gate": verdict}
-
-
-def main() -> None:
-    result = simulate()
-    print(
-        f"AUPRC (violence) on {SOURCE} held-back test part, after each batch of "
-        f"{result['batch']} reviewed passages:"
-    )
-    print("  " + " -> ".join(f"{a:.3f}" for a in result["curve"]))
-    verdict = result["corrupted_gate"]
-    print(
-        f"gate on a batch with every label flipped: "
-        f"{'passed' if verdict['passed'] else 'refused'}; regressions:"
-    )
-    for r in verdict["regressions"]:
-        print(f"  {r['label']} {r['source']}: {r['current']:.3f} -> {r['candidate']:.3f}")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
