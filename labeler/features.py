@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-TOKEN_PATTERN = r"(?u)\b\w\w+\b"
-_TOKEN = re.compile(TOKEN_PATTERN)
+from labeler.tokens import TOKEN, TOKEN_PATTERN
 
 # Words that must stay features although sklearn's English list drops them: negations
 # ("not violent"), threat cues ("I will", "they are going to", "you should"), and "fire",
@@ -105,7 +104,7 @@ def _word_starts(text: str, word: str) -> list[int]:
 
 
 def _next_token(text: str, pos: int, stop: frozenset[str]) -> tuple[int, int, str] | None:
-    for match in _TOKEN.finditer(text, pos):
+    for match in TOKEN.finditer(text, pos):
         if match.group() not in stop:
             return match.start(), match.end(), match.group()
     return None
@@ -117,7 +116,7 @@ def _spans_by_tokens(
     """term_spans the slow, general way: every token of the original text, in turn."""
     tokens = [
         (m.start(), m.end(), m.group().lower())
-        for m in _TOKEN.finditer(text)
+        for m in TOKEN.finditer(text)
         if m.group().lower() not in stop
     ]
     spans: dict[str, list[tuple[int, int]]] = {}
