@@ -517,21 +517,60 @@ def entry() -> None:
     Ctrl-C, even while its interpreter starts. One thread waits for it instead, prints
     one line and ends the process with 130. Ending at once is safe: the output, its state
     file and the store are written so that even kill -9 loses nothing (see --resume).
-    The dashboard is left to streamlit, which handles Ctrl-C itself.
+    The ``labeler`` command (bin/labeler) starts Python with SIGINT blocked already, so a
+    Ctrl-C while the interpreter itself starts is pending here and reported the same way.
+    The dashboard is left to streamlit, which handles Ctrl-C itself: it is unblocked.
     """
-    if sys.argv[1:2] != ["dashboard"] and hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        threading.Thread(target=_wait_for_interrupt, daemon=True).start()
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: KeyboardInterrupt, caught in main
+        sys.exit(main())
+    if sys.argv[1:2] == ["dashboard"]:
+        try:  # a Ctrl-C pending since the start is raised here
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        except KeyboardInterrupt:
+            print(INTERRUPTED[0], file=sys.stderr)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(main())
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    threading.Thread(target=_wait_for_interrupt, daemon=True).start()
     sys.exit(main())
 
 
 def _wait_for_interrupt() -> None:
     signal.sigwait({signal.SIGINT})
     try:
+        workers = _worker_processes()
         sys.stderr.write(INTERRUPTED[0] + "\n")
         sys.stderr.flush()
+        for pid in workers:  # last, so that nothing (dask's nanny) has time to report it
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
     finally:
         os._exit(EXIT_INTERRUPTED)
+
+
+def _worker_processes() -> list[int]:
+    """This process's children but its resource trackers (Linux; elsewhere none).
+
+    An interrupted run kills them as it ends, so that none prints after its one line:
+    a dask worker still reading its start-up data from this process would print
+    EOFError. The trackers are left to remove what the workers leave, quietly (see
+    labeler.batch._prepare_workers).
+    """
+    pids = []
+    for children in Path("/proc/self/task").glob("*/children"):
+        try:
+            listed = children.read_text().split()
+        except OSError:  # a thread that ended
+            continue
+        for pid in listed:
+            try:
+                if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    pids.append(int(pid))
+            except OSError:  # a child that ended
+                continue
+    return pids
 
 
 if __name__ == "__main__":

@@ -273,8 +273,14 @@ def _gone(pgid: int, within: float) -> bool:
 
 
 def _workers(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(c) for c in children.read_text().split()] if children.exists() else []
+    """The children of every thread of ``pid`` (dask starts its workers from its own)."""
+    pids = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            pids += [int(c) for c in children.read_text().split()]
+        except OSError:
+            continue
+    return pids
 
 
 def _starting_worker(pid: int) -> bool:
@@ -283,7 +289,8 @@ def _starting_worker(pid: int) -> bool:
         maps = Path(f"/proc/{pid}/maps").read_text()
     except OSError:
         return False
-    return b"popen_loky_posix" in command and "numpy" not in maps
+    worker = b"popen_loky_posix" in command or b"spawn_main" in command  # loky, dask
+    return worker and "numpy" not in maps
 
 
 @pytest.fixture(scope="module")
@@ -291,8 +298,9 @@ def big_input(tmp_path_factory) -> Path:
     return jsonl(tmp_path_factory.mktemp("big") / "big.jsonl", docs(30_000))
 
 
-def _start(big_input: Path, out: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "labeler", "score", str(big_input), "--jobs", "2"]
+def _start(big_input: Path, out: Path, *args: str, program=None) -> subprocess.Popen:
+    program = program or [sys.executable, "-m", "labeler"]
+    cmd = [*program, "score", str(big_input), "--jobs", "2", *args]
     return subprocess.Popen(
         [*cmd, "-o", str(out), "--quiet"],
         cwd=ROOT,
@@ -303,7 +311,7 @@ def _start(big_input: Path, out: Path) -> subprocess.Popen:
 
 def _wait_for(what: str, proc: subprocess.Popen, out: Path) -> None:
     state = out.with_name(out.name + ".partial.json")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if what == "state" and state.exists():
             return
@@ -337,6 +345,128 @@ def test_ctrl_c_at_any_moment_ends_with_one_line_and_130(tmp_path, big_input, mo
     assert proc.returncode == 130, err
     assert err.decode().startswith("labeler: interrupted") and len(err.splitlines()) == 1, err
     assert _gone(proc.pid, within=10), "worker processes outlived an interrupted run"
+
+
+def _labeler_command() -> Path:
+    """The installed ``labeler`` command (bin/labeler), beside this Python."""
+    command = Path(sys.executable).with_name("labeler")
+    if not command.is_file():
+        pytest.skip(f"no {command}: pip install -e . installs the labeler command")
+    assert command.read_bytes().startswith(b"#!/bin/sh"), f"{command} is not bin/labeler: reinstall"
+    return command
+
+
+def _running(pid: int) -> str:
+    """The program ``pid`` is executing: sh (the launcher), env, or python."""
+    try:
+        name = Path(os.readlink(f"/proc/{pid}/exe")).name
+    except OSError:
+        return "gone"
+    return "python" if name.startswith("python") else name
+
+
+def _interrupt(proc: subprocess.Popen) -> tuple[str, int, str]:
+    """Ctrl-C as a terminal sends it, to the whole group: what was running, the exit
+    status (negative: killed by the signal) and what was printed."""
+    running = _running(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert _gone(proc.pid, within=10), "worker processes outlived an interrupted run"
+    return running, proc.returncode, err.decode()
+
+
+def _one_line_and_130(status: int, err: str) -> bool:
+    return status == 130 and err.startswith("labeler: interrupted") and len(err.splitlines()) == 1
+
+
+def test_ctrl_c_while_python_itself_starts_ends_with_one_line_and_130(tmp_path, big_input):
+    """The labeler command, interrupted every 5 ms from 0 to 155 ms, while the interpreter
+    starts and imports site and labeler, before any labeler code runs; then twice while
+    its 2 worker processes start theirs.
+
+    Once Python runs, the answer is always one line and 130. Before that, in the few ms
+    the launcher (sh, then env) takes to start Python with SIGINT blocked, the launcher
+    prints the line itself, except while the kernel loads sh or env: any program killed
+    then ends by the signal, printing nothing (a shell reports 130). Never a traceback.
+    """
+    command = [str(_labeler_command())]
+    outcomes = []
+    for moment in [m / 200 for m in range(32)]:
+        proc = _start(big_input, tmp_path / "out.jsonl", program=command)
+        time.sleep(moment)
+        outcomes.append((moment, *_interrupt(proc)))
+    for trial in range(2):
+        out = tmp_path / f"out{trial}.jsonl"  # an interrupted run leaves its .partial
+        proc = _start(big_input, out, program=command)
+        _wait_for("workers", proc, out)
+        outcomes.append(("workers", *_interrupt(proc)))
+    wrong = [
+        outcome
+        for outcome in outcomes
+        if not _one_line_and_130(*outcome[2:])
+        and not (outcome[1] in ("sh", "dash", "env") and outcome[2:] == (-signal.SIGINT, ""))
+    ]
+    assert not wrong, wrong
+    assert sum(o[1] == "python" for o in outcomes) >= len(outcomes) // 2, outcomes
+
+
+@pytest.mark.parametrize("moment", [0.05, "serving"])
+def test_ctrl_c_stops_the_dashboard(tmp_path, moment):
+    """The dashboard through the labeler command: SIGINT is unblocked for streamlit, which
+    stops on Ctrl-C; a Ctrl-C before it starts is one line and 130."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [str(_labeler_command()), "dashboard", "--headless", "--port", str(port),
+         "--store", str(tmp_path / "r.db")],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    if moment == "serving":
+        deadline = time.monotonic() + 60
+        while proc.poll() is None:
+            try:
+                url = f"http://127.0.0.1:{port}/_stcore/health"
+                with urllib.request.urlopen(url, timeout=1) as r:
+                    assert r.read() == b"ok"
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the dashboard never answered"
+                time.sleep(0.2)
+    else:
+        time.sleep(moment)
+    _, status, err = _interrupt(proc)
+    assert "Traceback" not in err and status == 130, err
+    if moment != "serving":
+        assert _one_line_and_130(status, err), err
+
+
+def _start_on_dask(big_input: Path, out: Path) -> subprocess.Popen:
+    pytest.importorskip("distributed")
+    return _start(big_input, out, "--backend", "dask")
+
+
+@pytest.mark.parametrize("moment", ["workers", "scoring"])
+def test_dask_workers_exit_when_their_parent_is_killed(tmp_path, big_input, moment):
+    """A LocalCluster's workers are processes of the run: they end with it, also while
+    their interpreter is still starting."""
+    proc = _start_on_dask(big_input, tmp_path / "out.jsonl")
+    _wait_for(moment, proc, tmp_path / "out.jsonl")
+    assert _workers(proc.pid), "the run must be using worker processes"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert _gone(proc.pid, within=15), "dask worker processes outlived their parent"
+
+
+@pytest.mark.parametrize("moment", ["workers", "scoring"])
+def test_ctrl_c_on_dask_ends_with_one_line_and_130(tmp_path, big_input, moment):
+    proc = _start_on_dask(big_input, tmp_path / "out.jsonl")
+    _wait_for(moment, proc, tmp_path / "out.jsonl")
+    _, status, err = _interrupt(proc)
+    assert _one_line_and_130(status, err), err
 
 
 # 4. Every failure a clear message -------------------------------------------------------

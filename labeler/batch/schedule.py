@@ -89,17 +89,19 @@ def _prepare_workers() -> None:
     unblocks instead of restoring): every later worker would inherit that and see
     Ctrl-C while its interpreter starts ("Fatal Python error: init_import_site"). The
     CLI blocks SIGINT for that reason, so the tracker is started here and the mask put
-    back. And when the run is interrupted or killed, loky's tracker cleans up after it
-    with a many-line warning ("leaked semlock objects"): Ctrl-C prints one line.
+    back. And when the run is interrupted or killed, the trackers (multiprocessing's,
+    which dask's workers use, and loky's) clean up after it with a warning ("leaked
+    semaphore objects"), so its filter is set before the first tracker starts: Ctrl-C
+    prints one line.
     """
     from multiprocessing import resource_tracker
 
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
-    resource_tracker.ensure_running()
-    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     filters = os.environ.get("PYTHONWARNINGS", "")
     if TRACKER_WARNING not in filters:  # inherited by the trackers and the workers
         os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [filters, TRACKER_WARNING]))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    resource_tracker.ensure_running()
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _scored_on_dask(
@@ -168,8 +170,19 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
             "the dask backend needs dask.distributed: pip install 'labeler[dask]'"
         ) from None
     if scheduler is None:
+        # Its workers are processes of ours, started as loky's are (see _prepare_workers);
+        # they end with this process by dask's own means: each one exits when the pipe it
+        # holds from this process closes (distributed.process.AsyncProcess).
+        _prepare_workers()
         with (
-            LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as local,
+            LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                dashboard_address=None,
+                # its HTTP server (health, metrics) on loopback, on a free port: by
+                # default it takes 8787, on every interface, and warns if that is taken
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            ) as local,
             Client(local) as client,
         ):
             client.run(collect_less)  # these workers are ours, unlike a --scheduler's

@@ -11,6 +11,7 @@ parameters. See README, "Threat model".
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import PurePath
 from typing import Any
 
@@ -26,6 +27,7 @@ from labeler.learn.feedback import retrain
 from labeler.learn.registry import Registry
 from labeler.passages import is_junk
 from labeler.scoring import cached_model
+from labeler.store.db import POSTGRES_SCHEMES
 from labeler.store.export import render
 from labeler.store.review import (
     GRAPHIC,
@@ -63,7 +65,25 @@ ORDERS = {
 def open_store() -> Store:
     """A connection for this run: SQLite connections must stay in one thread, and
     Streamlit runs each rerun (and its callbacks) in whichever thread it likes."""
-    return Store(config.store_target(), min_dwell=config.min_dwell())
+    target = config.store_target()
+    store = Store(target, min_dwell=config.min_dwell())
+    keep_sqlite_open(target)
+    return store
+
+
+@st.cache_resource(show_spinner=False)
+def keep_sqlite_open(target: str) -> sqlite3.Connection | None:
+    """An idle connection to a SQLite store, held for the server's life and never used.
+
+    Each run opens and closes its own connection; when the one closing is the file's last,
+    SQLite checkpoints the WAL into the database and deletes it, and the next run's open
+    rebuilds it: 10-30 ms a decision (twice: its callback, then the pane's rerun). With
+    this one held open, closing is cheap, and SQLite still checkpoints as the WAL grows."""
+    if str(target).startswith(POSTGRES_SCHEMES):
+        return None
+    held = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+    held.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # no transaction left open
+    return held
 
 
 def queue_filter(store: Store) -> QueueFilter:
