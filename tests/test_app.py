@@ -418,18 +418,24 @@ def test_model_page_shows_the_card_and_keeps_actions_for_admins(db, monkeypatch)
     assert at.button(key="retrain").label == "Retrain with reviews"
 
 
+def shipped_model_as(directory, version: str):
+    """A copy of the shipped model whose card names another version (the artifact's hash
+    still matches: the card vouches for model.npz, not for itself)."""
+    import json
+    import shutil
+
+    shutil.copytree(ROOT / "labeler" / "models" / "default", directory)
+    card = json.loads((directory / "card.json").read_text())
+    card["version"] = version
+    (directory / "card.json").write_text(json.dumps(card))
+    return directory
+
+
 def test_model_page_says_where_the_model_comes_from_when_labeler_model_is_set(
     db, tmp_path, monkeypatch
 ):
     """The bug of issue 12: the page said "shipped with the package" for any model."""
-    import json
-    import shutil
-
-    elsewhere = tmp_path / "elsewhere"
-    shutil.copytree(ROOT / "labeler" / "models" / "default", elsewhere)
-    card = json.loads((elsewhere / "card.json").read_text())
-    card["version"] = "from-elsewhere"
-    (elsewhere / "card.json").write_text(json.dumps(card))
+    elsewhere = shipped_model_as(tmp_path / "elsewhere", "from-elsewhere")
     monkeypatch.setenv("LABELER_MODEL", str(elsewhere))
     at = app()
     at.sidebar.radio(key="page").set_value("Model").run()
@@ -442,14 +448,7 @@ def test_model_page_says_where_the_model_comes_from_when_labeler_model_is_set(
 def test_uploads_are_scored_by_the_current_model_not_always_the_shipped_one(
     db, tmp_path, monkeypatch
 ):
-    import json
-    import shutil
-
-    current = tmp_path / "model"
-    shutil.copytree(ROOT / "labeler" / "models" / "default", current)
-    card = json.loads((current / "card.json").read_text())
-    card["version"] = "promoted-by-the-desk"
-    (current / "card.json").write_text(json.dumps(card))
+    current = shipped_model_as(tmp_path / "model", "promoted-by-the-desk")
     monkeypatch.setenv("LABELER_MODEL", str(current))  # as `labeler models promote` would
     upload([("wire.txt", b"Soldiers shot two protesters.")])
     store = Store(db)
