@@ -10,12 +10,10 @@ The names below are imported on first use, so that ``import labeler.cli`` (the
 
 from __future__ import annotations
 
-from importlib import import_module
+from labeler.lazy import exports
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see labeler.cli)
 if TYPE_CHECKING:
-    from typing import Any
-
     from labeler.labels import LABELS, decide  # noqa: F401
     from labeler.model import Model, ModelError, load_model  # noqa: F401
     from labeler.passages import Passage, split_passages  # noqa: F401
@@ -36,7 +34,4 @@ _FROM = {
 __all__ = sorted(_FROM)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _FROM:
-        raise AttributeError(f"module 'labeler' has no attribute {name!r}")
-    return getattr(import_module(_FROM[name]), name)
+__getattr__ = exports(__name__, _FROM)

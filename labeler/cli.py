@@ -147,7 +147,9 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     """
     from labeler.learn.feedback import retrain
 
-    outcome = retrain(existing_store(args.store), Path(args.data), args.tolerance, args.force)
+    outcome = retrain(
+        existing_store(args.store), config.training_data(args.data), args.tolerance, args.force
+    )
     print(outcome["log"])
     return EXIT_OK if outcome["promoted"] else EXIT_FAILED
 
@@ -164,12 +166,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     target = existing_store(args.store)
     try:
-        store = Store(target)
-        try:
+        with Store(target) as store:
             problems = store.integrity()
             counts = store.counts()
-        finally:
-            store.close()
     except (StoreError, sqlite3.DatabaseError) as err:  # too damaged to open or to count
         print(f"labeler: {err}", file=sys.stderr)
         print(f"{shown(target)}: integrity FAILED: the store is damaged")
@@ -189,20 +188,17 @@ def cmd_quality(args: argparse.Namespace) -> int:
     """
     import json
 
-    from labeler.learn.feedback import phrase_flips, reviewed_rows, suspicious_reviews
+    from labeler.learn.quality import find_mistakes, flag_mistakes
     from labeler.model import load_model
-    from labeler.store.store import Store
 
     target = existing_store(args.store)
-    store = Store(target)
-    rows, _ = reviewed_rows(store)
-    settled = {i.passage_id for i in store.reviewed_items() if len(i.by_reviewer) >= 2}
-    store.close()
-    found = suspicious_reviews(Path(args.data), rows, args.folds, args.confidence)
-    for item in found:
+    model = load_model(config.model_dir())
+    found = find_mistakes(
+        target, config.training_data(args.data), model, folds=args.folds, confidence=args.confidence
+    )
+    for item in found.suspicious:
         print(json.dumps(item, ensure_ascii=False))
-    groups = phrase_flips(rows, load_model(config.model_dir()), settled)
-    for group in groups:
+    for group in found.batches:
         print(
             f"labeler: {len(group['passage_ids'])} reviews of passages with "
             f"'{group['phrase']}' go against the model's confident "
@@ -210,18 +206,10 @@ def cmd_quality(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.flag:
-        store = Store(target)
-        for item in found:  # by passage id: two documents may share an id (doc_key)
-            reason = (
-                f"model gives {item['label']} {item['model']:.2f}, review said {item['reviewed']}"
-            )
-            store.flag_for_second_look(item["passage_id"], reason)
-        for group in groups:
-            for passage_id in group["passage_ids"]:
-                store.flag_for_second_look(passage_id, f"one of a batch on '{group['phrase']}'")
-        store.close()
+        flag_mistakes(target, found)
     print(
-        f"labeler: {len(found)} of {len(rows)} reviewed passages look mislabelled", file=sys.stderr
+        f"labeler: {len(found.suspicious)} of {found.reviewed} reviewed passages look mislabelled",
+        file=sys.stderr,
     )
     return EXIT_OK
 
@@ -278,7 +266,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     """
     from labeler.learn.training import train_and_save
 
-    report = train_and_save(Path(args.data), Path(args.out), Path(args.reports))
+    report = train_and_save(config.training_data(args.data), Path(args.out), Path(args.reports))
     print(report)
     return EXIT_OK
 
@@ -295,7 +283,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from labeler.model import load_model
 
     model = load_model(config.model_dir(args.model))
-    report = evaluate(model, load_rows(Path(args.data)))
+    report = evaluate(model, load_rows(config.training_data(args.data)))
     print(format_table(report))
     reports = Path(args.reports)
     write_metrics(report, reports / "metrics.json")
@@ -449,7 +437,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--headless", action="store_true", help="do not open a browser (for servers)")
     r = add("retrain", cmd_retrain, "retrain with reviewed passages, behind a gate")
     r.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
-    r.add_argument("--data", default="training/data", help=DATA_HELP)
+    r.add_argument("--data", help=DATA_HELP)
     r.add_argument(
         "--tolerance",
         type=float,
@@ -461,7 +449,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     q = add("quality", cmd_quality, "find reviews that are probably mistakes")
     q.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
-    q.add_argument("--data", default="training/data", help=DATA_HELP)
+    q.add_argument("--data", help=DATA_HELP)
     q.add_argument(
         "--folds",
         type=int,
@@ -483,7 +471,7 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("action", choices=["list", "promote", "rollback"], help="what to do")
     m.add_argument("version", nargs="?", help="the version to promote (see models list)")
     t = add("train", cmd_train, "rebuild the model from training data")
-    t.add_argument("--data", default="training/data", help=DATA_HELP)
+    t.add_argument("--data", help=DATA_HELP)
     t.add_argument(
         "--out",
         default="labeler/models/default",
@@ -491,14 +479,14 @@ def parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--reports", default="reports", help=REPORTS_HELP)
     e = add("evaluate", cmd_evaluate, "evaluate a model on the test split")
-    e.add_argument("--data", default="training/data", help=DATA_HELP)
+    e.add_argument("--data", help=DATA_HELP)
     e.add_argument("--model", help="model directory (default: the shipped model)")
     e.add_argument("--reports", default="reports", help=REPORTS_HELP)
     add("rubric", cmd_rubric, "print the labelling rubric")
     return p
 
 
-DATA_HELP = "training data directory (default: training/data)"
+DATA_HELP = "training data directory (default: LABELER_DATA, else training/data)"
 REPORTS_HELP = "directory for metrics and precision-recall plots (default: reports)"
 
 

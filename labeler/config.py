@@ -15,14 +15,42 @@ def home() -> Path:
 def model_dir(flag: str | None = None) -> Path | None:
     """The model directory to load: --model, else LABELER_MODEL, else the registry's
     promoted version under LABELER_HOME, else None (the shipped model)."""
-    value = flag or os.environ.get("LABELER_MODEL")
+    return _model(flag)[0]
+
+
+def model_origin(flag: str | None = None) -> str:
+    """Where the model in use comes from, in words, by the same rule as ``model_dir``."""
+    return _model(flag)[1]
+
+
+def _model(flag: str | None) -> tuple[Path | None, str]:
+    """The one rule for which model is in use: its directory (None: the shipped model)
+    and where it comes from, in words."""
+    if flag:
+        return Path(flag), f"from --model ({flag})"
+    value = os.environ.get("LABELER_MODEL")
     if value:
-        return Path(value)
+        return Path(value), f"from LABELER_MODEL ({value})"
     from labeler.learn.registry import Registry
 
     registry = Registry(home())
     current = registry.current()
-    return registry.path(current) if current else None
+    if current:
+        return registry.path(current), f"promoted from the registry ({current})"
+    return None, "shipped with the package"
+
+
+def training_data(flag: str | None = None) -> Path:
+    """The training data directory: --data, else LABELER_DATA, else ``training/data`` in
+    the working directory when there is one, else the checkout's (beside the package).
+    The data is never installed with the package: a wheel needs --data or LABELER_DATA."""
+    value = flag or os.environ.get("LABELER_DATA")
+    if value:
+        return Path(value)
+    here = Path("training") / "data"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parent.parent / "training" / "data"
 
 
 def store_target(flag: str | None = None) -> str:
@@ -43,13 +71,3 @@ def admins() -> set[str]:
     """LABELER_ADMINS, comma-separated names (or e-mails with st.login): who may retrain,
     promote and roll back. Blank entries are dropped, so "" is never an admin."""
     return {a.strip() for a in os.environ.get("LABELER_ADMINS", "").split(",") if a.strip()}
-
-
-def model_origin() -> str:
-    """Where the model in use comes from, in words, by the same rule as ``model_dir``."""
-    if os.environ.get("LABELER_MODEL"):
-        return f"from LABELER_MODEL ({os.environ['LABELER_MODEL']})"
-    from labeler.learn.registry import Registry
-
-    current = Registry(home()).current()
-    return f"promoted from the registry ({current})" if current else "shipped with the package"

@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-TOKEN_PATTERN = r"(?u)\b\w\w+\b"
-_TOKEN = re.compile(TOKEN_PATTERN)
+from labeler.tokens import TOKEN, TOKEN_PATTERN
 
 # Words that must stay features although sklearn's English list drops them: negations
 # ("not violent"), threat cues ("I will", "they are going to", "you should"), and "fire",
@@ -105,7 +104,7 @@ def _word_starts(text: str, word: str) -> list[int]:
 
 
 def _next_token(text: str, pos: int, stop: frozenset[str]) -> tuple[int, int, str] | None:
-    for match in _TOKEN.finditer(text, pos):
+    for match in TOKEN.finditer(text, pos):
         if match.group() not in stop:
             return match.start(), match.end(), match.group()
     return None
@@ -117,7 +116,7 @@ def _spans_by_tokens(
     """term_spans the slow, general way: every token of the original text, in turn."""
     tokens = [
         (m.start(), m.end(), m.group().lower())
-        for m in _TOKEN.finditer(text)
+        for m in TOKEN.finditer(text)
         if m.group().lower() not in stop
     ]
     spans: dict[str, list[tuple[int, int]]] = {}
@@ -128,6 +127,20 @@ def _spans_by_tokens(
         if bigram in terms:
             spans.setdefault(bigram, []).append((start, tokens[i + 1][1]))
     return dict(sorted(spans.items(), key=lambda item: item[1][0]))
+
+
+# Vectorizer settings FastTfidf reproduces only at these values.
+UNSUPPORTED_AS_ANY_BUT: dict[str, Any] = {
+    "analyzer": "word",
+    "ngram_range": (1, 2),
+    "norm": "l2",
+    "use_idf": True,
+    "binary": False,
+    "strip_accents": None,
+    "lowercase": True,
+    "preprocessor": None,
+    "tokenizer": None,
+}
 
 
 @dataclass(frozen=True)
@@ -143,6 +156,16 @@ class TfidfParams:
 
     @classmethod
     def from_vectorizer(cls, vectorizer: Any) -> TfidfParams:
+        """The parameters of a fitted ``TfidfVectorizer``; a ValueError naming the setting
+        for one that ``FastTfidf`` cannot reproduce (it computes word 1-2-grams, l2-normed
+        TF-IDF of lower-cased tokens of ``token_pattern``, nothing else)."""
+        wrong = [
+            f"{name}={getattr(vectorizer, name, None)!r} (supported: {ok!r})"
+            for name, ok in UNSUPPORTED_AS_ANY_BUT.items()
+            if getattr(vectorizer, name, ok) != ok
+        ]
+        if wrong:
+            raise ValueError("FastTfidf cannot reproduce this vectorizer: " + "; ".join(wrong))
         terms = [str(t) for t in vectorizer.get_feature_names_out()]
         return cls(
             terms,

@@ -14,10 +14,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from labeler.tokens import TOKEN
+
 MAX_CHARS = 600
 JUNK_MIN_WORDS = 20
 
-_WORD = re.compile(r"(?u)\b\w\w+\b")
 _SENTENCE_MARK = re.compile(r"[.!?\u2026]")
 # Words any run of English prose is full of; scraped navigation and icon lists have none.
 _FUNCTION_WORDS = frozenset(
@@ -64,11 +65,11 @@ def is_junk(text: str) -> bool:
     >>> is_junk("icon bookmark-bicon cameraicon checkicon " * 6), is_junk("Crowds fled.")
     (True, False)
     """
-    if not _WORD.search(text):
+    if not TOKEN.search(text):
         return True
     if _SENTENCE_MARK.search(text):
         return False
-    words = _WORD.findall(text)
+    words = TOKEN.findall(text)
     if len(words) < JUNK_MIN_WORDS:
         return False
     function = sum(1 for w in words if w.lower() in _FUNCTION_WORDS)

@@ -8,40 +8,53 @@ The document record (the schema every tool reads)::
                    "evidence": [{"label", "term", "start", "end", "weight"}]}],
      "model": "<model version>"}
 
-Document scores are the maximum over its passages, its flags the union, its
-severity the maximum. Junk passages (menus, icon lists: :func:`is_junk`) keep
-zero scores. Passage offsets index the document text; evidence offsets
-index the passage text.
+The records are ``labeler.records``' types, built there. Document scores are the
+maximum over its passages, its flags the union, its severity the maximum. Junk
+passages (menus, icon lists: :func:`is_junk`) keep zero scores. Passage offsets
+index the document text; evidence offsets index the passage text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
 from labeler.labels import LABELS, decide, flag_names
 from labeler.model import Model, load_model
-from labeler.passages import Passage, is_junk, split_passages
-from labeler.warning import document_warning
+from labeler.passages import is_junk, split_passages
+from labeler.records import (
+    DocumentRecord,
+    Origin,
+    PassageRecord,
+    document_record,
+    passage_record,
+)
+
+__all__ = ["Origin", "cached_model", "score_documents", "score_text"]
 
 
-@lru_cache(maxsize=1)
-def default_model() -> Model:
-    return load_model()
+@lru_cache(maxsize=2)
+def cached_model(model_dir: str | None = None) -> Model:
+    """The one model cache: each model directory (None: the shipped model) is loaded and
+    verified once per process, by scoring, batch workers and the dashboard alike."""
+    return load_model(model_dir)
 
 
 def score_documents(
-    docs: list[tuple[str, str]],
+    docs: Sequence[tuple[str, str]],
     model: Model | None = None,
     thresholds: dict[str, float] | None = None,
-) -> list[dict[str, Any]]:
+    *,
+    origins: Sequence[Origin] | None = None,
+) -> list[DocumentRecord]:
     """Score ``(id, text)`` pairs; passages of the whole batch are scored together.
 
-    ``thresholds`` overrides the model's per-label thresholds (e.g. from the CLI).
+    ``thresholds`` overrides the model's per-label thresholds (e.g. from the CLI);
+    ``origins``, one per document, says where each was read from.
     """
-    model = model or default_model()
+    model = model or cached_model()
     if not docs:
         return []
     split = [split_passages(text) for _, text in docs]
@@ -54,19 +67,33 @@ def score_documents(
     scores = [_scores(row) for row in np.round(proba, 4).tolist()]
     top = model.top_terms(X, flags)
     passages = [
-        _passage(p, scores[i], names[i], sev, model.evidence(p.text, top[i]) if i in top else [])
+        passage_record(
+            p.index,
+            p.start,
+            p.end,
+            p.text,
+            scores[i],
+            names[i],
+            sev,
+            model.evidence(p.text, top[i]) if i in top else [],  # type: ignore[arg-type]
+        )
         for i, (p, sev) in enumerate(zip(flat, severity.tolist(), strict=True))
     ]
     starts = np.cumsum([0] + [len(ps) for ps in split[:-1]])
     doc_scores = np.round(np.maximum.reduceat(proba, starts), 4).tolist()
+    wheres = origins if origins is not None else [None] * len(docs)
     records, row = [], 0
-    for (doc_id, _), count, doc_top in zip(docs, map(len, split), doc_scores, strict=True):
-        records.append(_document(doc_id, passages[row : row + count], doc_top, model.version))
+    for (doc_id, _), count, doc_top, origin in zip(
+        docs, map(len, split), doc_scores, wheres, strict=True
+    ):
+        records.append(
+            _document(doc_id, passages[row : row + count], doc_top, model.version, origin)
+        )
         row += count
     return records
 
 
-def score_text(text: str, doc_id: str = "", model: Model | None = None) -> dict[str, Any]:
+def score_text(text: str, doc_id: str = "", model: Model | None = None) -> DocumentRecord:
     """Score one document.
 
     >>> record = score_text("Gunmen shot dead three villagers and set their homes on fire.")
@@ -76,24 +103,13 @@ def score_text(text: str, doc_id: str = "", model: Model | None = None) -> dict[
     return score_documents([(doc_id, text)], model)[0]
 
 
-def _passage(
-    p: Passage, scores: dict[str, float], flags: list[str], severity: int, evidence: list[Any]
-) -> dict[str, Any]:
-    return {
-        "index": p.index,
-        "start": p.start,
-        "end": p.end,
-        "text": p.text,
-        "scores": scores,
-        "flags": flags,
-        "severity": severity,
-        "evidence": evidence,
-    }
-
-
 def _document(
-    doc_id: str, passages: list[dict[str, Any]], top: list[float], version: str
-) -> dict[str, Any]:
+    doc_id: str,
+    passages: list[PassageRecord],
+    top: list[float],
+    version: str,
+    origin: Origin | None,
+) -> DocumentRecord:
     if len(passages) == 1:  # most records: the document is its one passage
         only = passages[0]
         scores, flags, severity = only["scores"], only["flags"], only["severity"]
@@ -102,15 +118,7 @@ def _document(
         scores = _scores(top)
         flags = [label for label in LABELS if label in flagged]
         severity = max(p["severity"] for p in passages)
-    return {
-        "id": doc_id,
-        "scores": scores,
-        "flags": flags,
-        "severity": severity,
-        "warning": document_warning(passages),
-        "passages": passages,
-        "model": version,
-    }
+    return document_record(doc_id, passages, scores, flags, severity, version, origin)
 
 
 def _scores(row: list[float]) -> dict[str, float]:

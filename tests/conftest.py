@@ -41,7 +41,7 @@ def store_target(request, tmp_path):
         return
     if not POSTGRES:
         pytest.skip("LABELER_TEST_POSTGRES is not set: no PostgreSQL server to test against")
-    from benchmarks.reviewer_process import scratch_postgres
+    from tests.reviewer_process import scratch_postgres
 
     with scratch_postgres(POSTGRES) as url:
         yield url

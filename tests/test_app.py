@@ -26,7 +26,7 @@ def db(tmp_path, monkeypatch, model):
         ("d1", "Gunmen shot dead eleven villagers.\n\nThe market reopened."),
         ("d2", XSS),
     ]:
-        store.add_record(score_text(text, doc_id, model), text)
+        store.add_record(score_text(text, doc_id, model), text, model.thresholds)
     store.close()
     return path
 
@@ -232,14 +232,36 @@ def test_queue_order_and_filters(db):
     assert "Nothing is waiting" in at.success[0].value  # no graphic flag scores that low
 
 
-def test_export_downloads_reviewed_passages(db):
+def test_export_downloads_reviewed_passages(db, monkeypatch):
+    """The files the download buttons hand to the browser hold the reviewed passage."""
+    import csv
+    import io
+    import json
+
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    served: dict[str, bytes] = {}
+    keep = MemoryMediaFileStorage.load_and_get_id
+
+    def load_and_get_id(self, data, mimetype, kind, filename=None):  # type: ignore[no-untyped-def]
+        served[filename] = data if isinstance(data, bytes) else data.encode("utf-8")
+        return keep(self, data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
     store = Store(db)
-    decide(store, 1, "ana", "correct", GRAPHIC)
+    decide(store, 1, "ana", "correct", GRAPHIC, note="a note")
     store.close()
     at = app()
     at.sidebar.radio(key="page").set_value("Import & export").run()
     assert not at.exception
     assert "1 reviewed passages" in at.caption[0].value
+    (row,) = list(csv.DictReader(io.StringIO(served["reviewed.csv"].decode("utf-8"))))
+    assert row["id"] == "d1#0" and row["text"] == "Gunmen shot dead eleven villagers."
+    assert (row["violence"], row["graphic"], row["severity"]) == ("1", "1", "3")
+    assert row["reviewer"] == "ana" and row["note"] == "a note"
+    (line,) = served["reviewed.jsonl"].decode("utf-8").splitlines()
+    record = json.loads(line)
+    assert record["id"] == "d1#0" and record["graphic"] == 1 and record["note"] == "a note"
 
 
 def test_correction_with_severity_and_a_note(db):
@@ -396,17 +418,37 @@ def test_model_page_shows_the_card_and_keeps_actions_for_admins(db, monkeypatch)
     assert at.button(key="retrain").label == "Retrain with reviews"
 
 
-def test_uploads_are_scored_by_the_current_model_not_always_the_shipped_one(
-    db, tmp_path, monkeypatch
-):
+def shipped_model_as(directory, version: str):
+    """A copy of the shipped model whose card names another version (the artifact's hash
+    still matches: the card vouches for model.npz, not for itself)."""
     import json
     import shutil
 
-    current = tmp_path / "model"
-    shutil.copytree(ROOT / "labeler" / "models" / "default", current)
-    card = json.loads((current / "card.json").read_text())
-    card["version"] = "promoted-by-the-desk"
-    (current / "card.json").write_text(json.dumps(card))
+    shutil.copytree(ROOT / "labeler" / "models" / "default", directory)
+    card = json.loads((directory / "card.json").read_text())
+    card["version"] = version
+    (directory / "card.json").write_text(json.dumps(card))
+    return directory
+
+
+def test_model_page_says_where_the_model_comes_from_when_labeler_model_is_set(
+    db, tmp_path, monkeypatch
+):
+    """The bug of issue 12: the page said "shipped with the package" for any model."""
+    elsewhere = shipped_model_as(tmp_path / "elsewhere", "from-elsewhere")
+    monkeypatch.setenv("LABELER_MODEL", str(elsewhere))
+    at = app()
+    at.sidebar.radio(key="page").set_value("Model").run()
+    assert not at.exception
+    assert at.header[0].value == "Model from-elsewhere"
+    assert at.caption[0].value.startswith(f"from LABELER_MODEL ({elsewhere})")
+    assert "shipped with the package" not in at.caption[0].value
+
+
+def test_uploads_are_scored_by_the_current_model_not_always_the_shipped_one(
+    db, tmp_path, monkeypatch
+):
+    current = shipped_model_as(tmp_path / "model", "promoted-by-the-desk")
     monkeypatch.setenv("LABELER_MODEL", str(current))  # as `labeler models promote` would
     upload([("wire.txt", b"Soldiers shot two protesters.")])
     store = Store(db)

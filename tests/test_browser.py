@@ -130,7 +130,7 @@ def fill(db, model) -> None:
     for doc_id, source, text in DOCS:
         record = score_text(text, doc_id, model)
         record["source"] = {"path": source, "line": None}
-        store.add_record(record, text)
+        store.add_record(record, text, model.thresholds)
     first = store.passage_id(PAYLOAD_KEY, 0)
     decide(store, first, f"eve {PAYLOAD}", "correct", GRAPHIC, note=f"note {PAYLOAD}")
     decide(store, first, "dan", "correct", NOT_VIOLENT, note="plain note")
@@ -324,7 +324,7 @@ def history_of(page: Page, doc_key: str, typed: str) -> None:
     expect(page.get_by_role("heading", name="Review history")).to_be_visible()
     box = page.get_by_role("combobox", name="Reviewed passage")
     option = page.get_by_role("option").filter(has_text=typed).first
-    for attempt in range(4):  # a rerun still finishing under load closes an open list
+    for _attempt in range(4):  # a rerun still finishing under load closes an open list
         box.scroll_into_view_if_needed()
         box.click()
         page.keyboard.type(typed)  # the list shows only the options that match

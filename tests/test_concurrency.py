@@ -3,8 +3,8 @@ once, no passage served to two reviewers, no lock error reaching a reviewer."""
 
 from __future__ import annotations
 
-from benchmarks.reviewer_process import fill, run_reviewers
 from labeler.store.store import Store
+from tests.reviewer_process import fill, run_reviewers
 
 REVIEWERS, DECISIONS = 8, 10_000
 

@@ -56,7 +56,7 @@ def test_every_data_folder_carries_its_licence_or_source_note():
 
 def test_round4_rows_load_and_are_attributed():
     """Round 4 is not trained on yet, but every row must load as a training row would."""
-    from labeler.dataset import _row
+    from labeler.learn.dataset import _row
 
     path = DATA / "round4" / "data.jsonl"
     with path.open(encoding="utf-8") as f:

@@ -10,8 +10,8 @@ import subprocess
 import sys
 import time
 
-from benchmarks.reviewer_process import fill, start
 from labeler.store.store import Store
+from tests.reviewer_process import fill, start
 
 from .conftest import ROOT
 

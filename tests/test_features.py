@@ -60,3 +60,30 @@ def test_term_spans_fast_path_agrees_with_token_by_token(text, terms):
 
     stop = frozenset({"the", "of"})
     assert term_spans(text, terms, stop) == _spans_by_tokens(text, terms, stop)
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"ngram_range": (1, 1)},
+        {"ngram_range": (1, 3)},
+        {"norm": "l1"},
+        {"norm": None},
+        {"use_idf": False},
+        {"binary": True},
+        {"strip_accents": "unicode"},
+        {"analyzer": "char_wb", "ngram_range": (1, 2)},
+    ],
+)
+def test_from_vectorizer_refuses_settings_fasttfidf_cannot_reproduce(setting):
+    vectorizer = make_vectorizer().set_params(min_df=1, **setting)
+    vectorizer.fit(["men shot the guard", "the guard fled", "shot fired"])
+    (name,) = [k for k in setting if k != "ngram_range"] or ["ngram_range"]
+    with pytest.raises(ValueError, match=f"cannot reproduce this vectorizer: .*{name}="):
+        TfidfParams.from_vectorizer(vectorizer)
+
+
+def test_from_vectorizer_accepts_the_shipped_recipe():
+    vectorizer = make_vectorizer().set_params(min_df=1).fit(["men shot the guard", "shot"])
+    params = TfidfParams.from_vectorizer(vectorizer)
+    assert "shot" in params.terms and len(params.idf) == len(params.terms)

@@ -29,7 +29,7 @@ def reviewed_store(path, model, flip: bool) -> None:
     store = Store(path)
     for i, row in enumerate(seed_rows(300)):
         record = score_text(row["text"], f"news-{i}", model)
-        store.add_record(record, row["text"])
+        store.add_record(record, row["text"], model.thresholds)
         if flip:
             violence = 1 - row["violence"]
             labels = Labels(violence, 0, 2 if violence else 0)
@@ -94,11 +94,11 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
     # a first document with the id "slip" (JSONL ids need not be unique), reviewed rightly;
     # its text hash sorts first, so a lookup by id and index finds it, not the slip
     calm = "The museum extended its opening hours."
-    store.add_record(score_text(calm, "slip", shipped), calm)
+    store.add_record(score_text(calm, "slip", shipped), calm, shipped.thresholds)
     decide(store, store.passage_id("slip", 0), "ana", "correct", Labels(0, 0, 0))
     # one reviewer slip, in the second "slip": a plain shooting report marked not violent
     text = "Gunmen opened fire on a crowded market, killing nine people and wounding dozens."
-    store.add_record(score_text(text, "slip", shipped), text)
+    store.add_record(score_text(text, "slip", shipped), text, shipped.thresholds)
     pid = store.db.execute("SELECT id FROM passages WHERE text = ?", (text,)).fetchone()[0]
     decide(store, pid, "ana", "correct", Labels(0, 0, 0))
     store.close()
@@ -120,7 +120,7 @@ def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipp
     from dataclasses import replace
 
     from labeler.learn.dataset import load_rows
-    from labeler.learn.feedback import FIXED, gate, load_cases
+    from labeler.learn.gate import FIXED, gate, load_cases
 
     moved = replace(shipped, card={**shipped.card, "thresholds": {"violence": 0.9, "graphic": 0.8}})
     rows = load_rows(DATA)
@@ -137,7 +137,7 @@ def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipp
 
 def test_the_gate_refuses_without_its_regression_cases(shipped):
     from labeler.learn.dataset import load_rows
-    from labeler.learn.feedback import format_gate, gate
+    from labeler.learn.gate import format_gate, gate
 
     report = gate(shipped, shipped, load_rows(DATA), cases=None)
     assert not report["passed"] and "regression_cases.jsonl" in format_gate(report)
@@ -146,7 +146,7 @@ def test_the_gate_refuses_without_its_regression_cases(shipped):
 def test_the_shipped_model_passes_the_regression_cases_it_is_not_known_to_miss(shipped):
     """Every case in the file is checked; the ones today's model misses are listed here, so
     a new miss fails this test and a fixed one is noticed (then drop it from KNOWN_MISSES)."""
-    from labeler.learn.feedback import case_outcomes, load_cases
+    from labeler.learn.gate import case_outcomes, load_cases
 
     known_misses = {
         ("The court heard that he stabbed the victim four times ", "violence"),
@@ -171,17 +171,18 @@ def poisoned(n: int = 80) -> list[str]:
 def test_a_batch_flipping_passages_that_share_a_phrase_goes_to_second_looks(tmp_path, shipped):
     """80 "buried alive" passages reviewed as not violent: the batch is found before
     training and queued for second looks; consistent reviews are left alone."""
-    from labeler.learn.feedback import phrase_flips, reviewed_rows
+    from labeler.learn.feedback import reviewed_rows
+    from labeler.learn.quality import phrase_flips
 
     db = tmp_path / "review.db"
     reviewed_store(db, shipped, flip=False)
     store = Store(db)
-    consistent, _ = reviewed_rows(store)
+    consistent, _ = reviewed_rows(store.reviewed_items())
     assert phrase_flips(consistent, shipped) == []
     for i, text in enumerate(poisoned()):
-        store.add_record(score_text(text, f"p{i}", shipped), text)
+        store.add_record(score_text(text, f"p{i}", shipped), text, shipped.thresholds)
         decide(store, store.passage_id(f"p{i}", 0), "mallory", "correct", Labels(0, 0, 0))
-    rows, _ = reviewed_rows(store)
+    rows, _ = reviewed_rows(store.reviewed_items())
     (group,) = phrase_flips(rows, shipped)
     assert group["phrase"] == "buried alive" and group["labels"] == ["graphic", "violence"]
     poison = {r.passage_id for r in rows if "buried alive" in r.text}

@@ -64,7 +64,7 @@ def add(store: Store, model, doc_id: str, source: str, text: str, version: str |
     record["fields"] = {"desk": doc_id}
     if version is not None:
         record["model"] = version
-    store.add_record(record, text)
+    store.add_record(record, text, model.thresholds)
     return store.passage_id(doc_id, 0)
 
 
@@ -188,29 +188,17 @@ SQL_WORDS = re.compile(
 EXECUTE = {"execute", "executemany", "executescript"}
 # What may be interpolated into SQL text: (file, function, expression), and why it is safe.
 FRAGMENTS = {
-    ("labeler/store/store.py", "where", "top"): "a column expression claim_next passes: 's.top'",
-    (
-        "labeler/store/store.py",
-        "claim_next",
-        "where",
-    ): "QueueFilter.where: fixed clauses, values as ?",
-    ("labeler/store/store.py", "claim_next", "order_sql"): "looked up in a fixed dict of ORDER BYs",
-    ("labeler/store/store.py", "claim_next", "rank"): "looked up in the same fixed dict",
-    (
-        "labeler/store/store.py",
-        "claim_next",
-        "state",
-    ): "SKIPPED or WAITING, labeler.store.review's ints",
-    ("labeler/store/store.py", "claim_next", "hint"): "INDEXED BY a name from QUEUE_INDEXES",
-    ("labeler/store/store.py", "_count_scored", "flagged"): "one fixed COUNT(CASE ...) per label",
-    ("labeler/store/store.py", "integrity", "table"): "from the ORPHAN_CHECKS constant",
-    ("labeler/store/store.py", "integrity", "parent"): "from the ORPHAN_CHECKS constant",
-    ("labeler/store/store.py", "integrity", "column"): "from the ORPHAN_CHECKS constant",
-    (
-        "labeler/store/db.py",
-        "integrity",
-        "found[0]",
-    ): "the amcheck extension's schema (pg_extension)",
+    ("labeler/store/queue.py", "where", "top"): "a column expression claim_next passes: 's.top'",
+    ("labeler/store/queue.py", "first", "where"): "QueueFilter.where: fixed clauses, values as ?",
+    ("labeler/store/queue.py", "first", "order_sql"): "looked up in a fixed dict of ORDER BYs",
+    ("labeler/store/queue.py", "first", "rank"): "looked up in the same fixed dict",
+    ("labeler/store/queue.py", "first", "state"): "SKIPPED or WAITING, the review rules' ints",
+    ("labeler/store/queue.py", "first", "hint"): "INDEXED BY a name from QUEUE_INDEXES",
+    ("labeler/store/queue.py", "_count_scored", "flagged"): "one fixed COUNT(CASE ...) per label",
+    ("labeler/store/migrations.py", "integrity", "table"): "from the ORPHAN_CHECKS constant",
+    ("labeler/store/migrations.py", "integrity", "parent"): "from the ORPHAN_CHECKS constant",
+    ("labeler/store/migrations.py", "integrity", "column"): "from the ORPHAN_CHECKS constant",
+    ("labeler/store/db.py", "integrity", "found[0]"): "the amcheck extension's schema",
 }
 # SQL handed to an execute call as something other than a literal, and why it is safe.
 PASSED_ON = {
@@ -218,7 +206,7 @@ PASSED_ON = {
     ("labeler/store/db.py", "executemany", "sql"): "the engine adapter passes the store's SQL on",
     ("labeler/store/db.py", "execute", "_placeholders(sql)"): "the same, with ? made %s",
     ("labeler/store/db.py", "executemany", "_placeholders(sql)"): "the same, with ? made %s",
-    ("labeler/store/store.py", "migrate", "self.db.ddl(statement)"): "the MIGRATIONS constants",
+    ("labeler/store/migrations.py", "apply_migrations", "db.ddl(statement)"): "MIGRATIONS",
 }
 
 

@@ -1,12 +1,7 @@
-"""The feedback loop, simulated with real labels (benchmarks/bench_feedback.py)."""
+"""The feedback loop, simulated with real labels (tests/feedback_simulation.py, which
+benchmarks/bench_feedback.py prints)."""
 
-import sys
-
-from .conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from bench_feedback import simulate  # noqa: E402
+from tests.feedback_simulation import simulate
 
 
 def test_reviews_of_a_weak_source_raise_its_auprc_and_the_gate_refuses_flipped_labels():

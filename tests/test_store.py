@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from labeler import score_text
+from labeler.store.migrations import MIGRATIONS
 from labeler.store.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, Labels
-from labeler.store.store import MIGRATIONS, Store, StoreError
+from labeler.store.store import Store, StoreError
 from tests.reviewing import decide, undo_last
 
 TABLES = ("documents", "passages", "scores")
@@ -38,7 +39,7 @@ def store(store_target, model):
 
 def add(store, model, doc_id, text):
     record = score_text(text, doc_id, model)
-    store.add_record(record, text)
+    store.add_record(record, text, model.thresholds)
     return record
 
 
@@ -92,7 +93,7 @@ def test_adding_is_idempotent_and_rescoring_keeps_reviews(store, model):
     assert store.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == 2
     decide(store, 1, "ana", "correct", GRAPHIC)
     rescored = dict(record, model="next-version")
-    store.add_record(rescored, f"{VIOLENT}\n\n{CALM}")
+    store.add_record(rescored, f"{VIOLENT}\n\n{CALM}", model.thresholds)
     assert store.db.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == 4
     assert store.current_labels(1) == GRAPHIC
 
@@ -103,7 +104,7 @@ def test_a_batch_mixing_new_old_and_repeated_documents_stores_each_once(store, m
     texts = {"old": f"{VIOLENT}\n\n{CALM}", "new": CALM, "another": VIOLENT}
     batch = [(score_text(t, k, model), t) for k, t in texts.items()]
     rescored = dict(batch[0][0], model="next-version")
-    store.add_records([*batch, batch[1], (rescored, texts["old"])])
+    store.add_records([*batch, batch[1], (rescored, texts["old"])], model.thresholds)
     counts = {t: store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
     assert counts == {"documents": 3, "passages": 4, "scores": 6}
     assert store.current_labels(1) == GRAPHIC
@@ -177,7 +178,7 @@ def test_export_rows_follow_the_training_schema_and_disagreement_is_seen(store, 
 def test_any_unicode_round_trips_through_the_store(store, model, text):
     key = f"doc\u202e<script>{uuid.uuid4()}"
     record = score_text(text, key, model)
-    store.add_record(record, text)
+    store.add_record(record, text, model.thresholds)
     for p in record["passages"]:
         stored = store.passage(store.passage_id(key, p["index"]))
         assert stored["text"] == p["text"].replace("\x00", "\ufffd") and stored["doc_key"] == key
@@ -186,11 +187,11 @@ def test_any_unicode_round_trips_through_the_store(store, model, text):
 
 def test_nul_and_lone_surrogates_are_stored_as_replacement_characters(store, model):
     text = "Gunmen shot\x00 two men.\ud800"  # as JSON escapes can produce; PostgreSQL refuses NUL
-    store.add_record(score_text(text, "d1", model), text)
+    store.add_record(score_text(text, "d1", model), text, model.thresholds)
     stored = store.passage(1)
     assert stored["text"] == "Gunmen shot\ufffd two men.\ufffd"
     assert len(stored["text"]) == stored["end_char"] - stored["start_char"]  # offsets hold
-    store.add_record(score_text(text, "d1", model), text)  # still idempotent
+    store.add_record(score_text(text, "d1", model), text, model.thresholds)  # still idempotent
     assert store.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
 
 
@@ -254,11 +255,11 @@ def test_queue_orders_and_filters(store, model):
     only_calm = QueueFilter(score_band=(0.0, 0.3))
     assert store.claim_next("ana", queue=only_calm)["text"] == CALM
     store.db.execute("DELETE FROM claims")
-    store.db.execute("DELETE FROM claims")
+    t = model.thresholds  # the scoring model's, given when the documents were added
     margin = {
-        p["text"]: min(abs(p["violence"] - 0.5), abs(p["graphic"] - 0.5))
+        p["text"]: min(abs(p["violence"] - t["violence"]), abs(p["graphic"] - t["graphic"]))
         for p in (store.passage(1), store.passage(2))
-    }  # thresholds default to 0.5
+    }
     closest = min(margin, key=margin.get)
     assert store.claim_next("ana", order="uncertain")["text"] == closest
     store.db.execute("DELETE FROM claims")
@@ -280,7 +281,7 @@ def test_injection_strings_in_filters_match_nothing_and_harm_nothing(store, mode
 
 
 def test_score_into_store_keeps_good_records_and_reports_bad_ones(store, tmp_path):
-    from labeler.batch.run import score_into_store
+    from labeler.batch.ingest import score_into_store
     from labeler.batch.sources import ReadOptions, read_inputs
 
     src = tmp_path / "upload.jsonl"
@@ -422,3 +423,18 @@ def test_labeler_check_reports_counts_and_integrity(store_target, tmp_path):
         result = check()
         assert result.returncode == 1
         assert "2 passages rows refer to a missing documents row" in result.stderr
+
+
+def test_thresholds_are_required_when_adding_documents(store, model):
+    """The queue's uncertainty is measured from the scoring model's thresholds: no default
+    of 0.5 silently stands in for them."""
+    record = score_text(VIOLENT, "d1", model)
+    with pytest.raises(TypeError):
+        store.add_record(record, VIOLENT)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        store.add_records([(record, VIOLENT)])  # type: ignore[call-arg]
+    store.add_record(record, VIOLENT, model.thresholds)
+    (margin,) = store.db.execute("SELECT margin FROM scores").fetchone()
+    t = model.thresholds
+    p = record["passages"][0]["scores"]
+    assert margin == pytest.approx(min(abs(p[k] - t[k]) for k in t))

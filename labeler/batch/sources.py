@@ -36,6 +36,9 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 CSV_SUFFIXES = {".csv"}
 KNOWN_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
 FORMATS = ("auto", "text", "html", "jsonl", "csv")
+# What the dashboard's uploader accepts: the formats by name, not gzipped (Streamlit checks
+# the last suffix only).
+UPLOAD_TYPES = sorted(suffix.lstrip(".") for suffix in KNOWN_SUFFIXES)
 ORIGINAL_KEPT = 2000  # characters of a bad line kept in the errors file
 MAX_NESTING = 100  # levels of JSON arrays and objects in a record (the output holds ~250)
 SNIFF_BYTES = 8192
@@ -190,6 +193,15 @@ def _file_kind(mode: int) -> str:
         (stat.S_ISDIR, "a folder"),
     ]
     return next((name for test, name in kinds if test(mode)), "not a file")
+
+
+def is_upload_type(name: str) -> bool:
+    """Whether an uploaded file's name has one of UPLOAD_TYPES' suffixes.
+
+    >>> is_upload_type("Wire.JSONL"), is_upload_type("wire.jsonl.gz"), is_upload_type("x.exe")
+    (True, False, False)
+    """
+    return Path(name).suffix.lower().lstrip(".") in UPLOAD_TYPES
 
 
 def read_upload(name: str, data: bytes, options: ReadOptions) -> Iterator[Item]:

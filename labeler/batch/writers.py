@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -31,7 +32,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 BOLD_RED, DIM, RESET = "\x1b[1;31m", "\x1b[2m", "\x1b[0m"
 
 
-def jsonl(record: dict[str, Any]) -> str:
+def jsonl(record: Mapping[str, Any]) -> str:
     return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE).decode()
 
 
@@ -46,7 +47,7 @@ def csv_header() -> str:
     return _csv_rows([CSV_COLUMNS])
 
 
-def csv_passages(record: dict[str, Any], keep_passage: Any) -> str:
+def csv_passages(record: Mapping[str, Any], keep_passage: Any) -> str:
     """One CSV row per kept passage of a document record: each label's evidence terms in
     its own column, and the document's warning line on every row."""
     warning = record["warning"]["text"] or ""
@@ -79,7 +80,7 @@ def _csv_rows(rows: list[list[Any]]) -> str:
     return buffer.getvalue()
 
 
-def report(record: dict[str, Any], colour: bool) -> str:
+def report(record: Mapping[str, Any], colour: bool) -> str:
     """A human-readable summary of one document and its flagged passages.
 
     Evidence terms are highlighted in bold red, or [bracketed] without colour;

@@ -12,20 +12,21 @@ parameters. See README, "Threat model".
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from labeler import config
-from labeler.batch.run import cached_model, score_into_store
-from labeler.batch.sources import KNOWN_SUFFIXES, ReadOptions, read_upload
+from labeler.batch.ingest import score_into_store
+from labeler.batch.sources import UPLOAD_TYPES, ReadOptions, is_upload_type, read_upload
 from labeler.dashboard.render import context_html, heading_html, history_html, legend_html
 from labeler.labels import rubric
 from labeler.learn.feedback import retrain
 from labeler.learn.registry import Registry
 from labeler.passages import is_junk
+from labeler.scoring import cached_model
 from labeler.store.db import POSTGRES_SCHEMES
 from labeler.store.export import render
 from labeler.store.review import (
@@ -137,7 +138,7 @@ def reviewer_name() -> str:
     return name
 
 
-def decide(claim: Claim, decision: str, labels: Labels | None) -> None:
+def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
     """Record one decision on the claimed passage, with the note typed for it alone."""
     note = st.session_state.get(f"note-{claim.token}", "").strip() or None
     with open_store() as store:
@@ -171,8 +172,6 @@ def main() -> None:
 
 
 PAGES = ["Review", "Statistics", "Model", "Import & export"]
-TRAINING_DATA = Path(__file__).resolve().parents[2] / "training" / "data"
-UPLOAD_TYPES = sorted(suffix.lstrip(".") for suffix in KNOWN_SUFFIXES)
 MAX_UPLOAD_MB = 50
 
 
@@ -419,7 +418,7 @@ def show_model(name: str) -> None:
         st.info("Retraining, promotion and rollback are for admins (LABELER_ADMINS).")
         return
     if st.button("Retrain with reviews", key="retrain"):
-        outcome = retrain(config.store_target(), TRAINING_DATA)
+        outcome = retrain(config.store_target(), config.training_data())
         st.code(outcome["log"], language=None)
     choice = st.selectbox("Version", [c["version"] for c in versions], key="promote_version")
     if choice and st.button("Promote", key="promote"):
@@ -468,8 +467,7 @@ def score_upload(store: Store, name: str, data: bytes) -> None:
     stored under the uploaded name. Messages never put the name in markdown: it goes
     in a code block, as inert text.
     """
-    suffix = Path(name).suffix.lower().lstrip(".")
-    if suffix not in UPLOAD_TYPES:
+    if not is_upload_type(name):
         st.error(f"Not imported: only {', '.join('.' + t for t in UPLOAD_TYPES)} files")
         st.code(name, language=None)
         return
@@ -511,7 +509,7 @@ def show_passage(store: Store, claim: Claim) -> None:
             f"{label} ({key})",
             key=f"act-{key}-{claim.token}",
             shortcut=key,
-            on_click=decide,
+            on_click=record_decision,
             args=(claim, decision, labels),
             width="stretch",
         )

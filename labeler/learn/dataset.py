@@ -18,6 +18,7 @@ from labeler.labels import LABELS
 
 TEST_BUCKETS = range(0, 4)  # of 20: 20% test
 VAL_BUCKETS = range(4, 7)  # 15% validation (calibration check, thresholds)
+REVIEWED = "reviewed"  # the source name of passages labelled in the review store
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,42 @@ class Row:
     passage_id: int | None = None  # a reviewed row's passage in the review store
 
 
+@dataclass(frozen=True)
+class PassageKey:
+    """A reviewed passage as a training row knows it: its document's id and its index there.
+
+    >>> key = PassageKey("story.txt", 3)
+    >>> key.row_id, key.group
+    ('review:story.txt#3', 'review-doc:story.txt')
+    """
+
+    document: str
+    index: int
+
+    @property
+    def row_id(self) -> str:
+        """The training row's id (what ``labeler quality`` prints)."""
+        return f"review:{self.document}#{self.index}"
+
+    @property
+    def group(self) -> str:
+        """Its split group: the document, so passages of one document stay together."""
+        return f"review-doc:{self.document}"
+
+
+def group_bucket(group: str, buckets: int) -> int:
+    """The bucket of ``buckets`` a group falls in, fixed for ever by the group's name: the
+    split (20 buckets) and the quality check's folds both hash groups this way.
+
+    >>> group_bucket("story-1", 20) == group_bucket("story-1", 20) < 20
+    True
+    """
+    return int(hashlib.sha256(group.encode("utf-8")).hexdigest(), 16) % buckets
+
+
 def split_of(group: str) -> str:
     """'train', 'val' or 'test', fixed for ever by the group's name."""
-    bucket = int(hashlib.sha256(group.encode("utf-8")).hexdigest(), 16) % 20
+    bucket = group_bucket(group, 20)
     return "test" if bucket in TEST_BUCKETS else "val" if bucket in VAL_BUCKETS else "train"
 
 

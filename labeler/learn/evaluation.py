@@ -15,31 +15,28 @@ import numpy as np
 
 from labeler.labels import LABELS
 from labeler.learn.dataset import Row, split_of
+from labeler.learn.thresholds import choose_threshold, f1, precision_recall
 from labeler.model import Model
 
 POOLED = "(pooled)"
 
 
 def metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, Any]:
-    """Ranking and thresholded metrics; ranking ones are None with a single class."""
-    from sklearn.metrics import (
-        average_precision_score,
-        precision_recall_fscore_support,
-        roc_auc_score,
-    )
+    """Ranking and thresholded metrics; ranking ones are None with a single class, and
+    precision and recall 0 where undefined (nothing flagged, no positive)."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
 
     both = 0 < y.sum() < len(y)
-    pr, rc, f1, _ = precision_recall_fscore_support(
-        y, p >= threshold, average="binary", zero_division=0
-    )
+    flagged = p >= threshold
+    at = precision_recall(y, flagged)
     return {
         "n": int(len(y)),
         "positives": int(y.sum()),
         "auprc": round(float(average_precision_score(y, p)), 4) if both else None,
         "roc_auc": round(float(roc_auc_score(y, p)), 4) if both else None,
-        "precision": round(float(pr), 4),
-        "recall": round(float(rc), 4),
-        "f1": round(float(f1), 4),
+        "precision": at["precision"] or 0.0,
+        "recall": at["recall"] or 0.0,
+        "f1": f1(y, flagged),
     }
 
 
@@ -91,8 +88,6 @@ def baseline(rows: list[Row], target_precision: float) -> tuple[Callable, dict[s
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
-
-    from labeler.learn.training import choose_threshold
 
     train = [r for r in rows if split_of(r.group) == "train"]
     val = [r for r in rows if split_of(r.group) == "val"]

@@ -7,12 +7,10 @@ claims and reviews, ``review`` holds the review rules (what a decision means), a
 
 from __future__ import annotations
 
-from importlib import import_module
+from labeler.lazy import exports
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from labeler.store.db import StoreError  # noqa: F401
     from labeler.store.store import Claim, QueueFilter, StaleDecision, Store  # noqa: F401
 
@@ -27,7 +25,4 @@ _FROM = {
 __all__ = sorted(_FROM)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _FROM:
-        raise AttributeError(f"module 'labeler.store' has no attribute {name!r}")
-    return getattr(import_module(_FROM[name]), name)
+__getattr__ = exports(__name__, _FROM)

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from labeler.learn.thresholds import precision_recall
+
 DECISIONS = ("confirm", "correct", "skip", "undo")
 
 # Where a passage stands in the review queue (the store keeps it in ``scores.queue_state``):
@@ -183,7 +185,7 @@ def statistics(items: list[Reviewed], labels: tuple[str, ...] = ("violence", "gr
     for label in labels:
         model = [int(label in i.model_flags) for i in items]
         human = [getattr(i.current, label) for i in items]
-        flagged = [h for m, h in zip(model, human, strict=True) if m]
+        estimate = precision_recall(human, model)["precision"]
         first = [getattr(list(i.by_reviewer.values())[0], label) for i in pairs]
         second = [getattr(list(i.by_reviewer.values())[1], label) for i in pairs]
         out["labels"][label] = {
@@ -192,8 +194,8 @@ def statistics(items: list[Reviewed], labels: tuple[str, ...] = ("violence", "gr
             )
             if items
             else None,
-            "precision": round(sum(flagged) / len(flagged), 4) if flagged else None,
-            "flagged_reviewed": len(flagged),
+            "precision": estimate,
+            "flagged_reviewed": sum(model),
             "kappa": cohen_kappa(first, second),
             "double_reviewed": len(pairs),
         }

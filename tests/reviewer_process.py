@@ -38,7 +38,9 @@ def fill(target: str, model: Model, n: int) -> None:
     """One real-model-scored passage per document."""
     store = Store(target)
     texts = [f"Report {i}: gunmen attacked the village and shot {i} people." for i in range(n)]
-    store.add_records([(score_text(t, f"d{i}", model), t) for i, t in enumerate(texts)])
+    store.add_records(
+        [(score_text(t, f"d{i}", model), t) for i, t in enumerate(texts)], model.thresholds
+    )
     store.close()
 
 

@@ -1,0 +1,117 @@
+"""The model card: what a model was trained on, with what, and how it did.
+
+``card.json`` (read by ``labeler.model.read_card``) carries the version, thresholds and
+``described_at`` that scoring needs, and beside them the data files' sha256, row counts by
+source and split, library versions, metrics and intended use; ``card.md`` says the same
+for a reader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from labeler.learn.dataset import REVIEWED, Row, data_files, split_of
+from labeler.model import sha256_of
+
+
+def make_card(
+    data_dir: Path,
+    rows: list[Row],
+    thresholds: dict[str, dict[str, float]],
+    described_at: float,
+    target_precision: float,
+) -> dict[str, Any]:
+    """The model card: what the model was trained on, with what, and how it did."""
+    import sklearn
+
+    files = {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
+    reviewed = sorted(f"{r.id}:{r.labels}:{r.severity}" for r in rows if r.source == REVIEWED)
+    digest = "".join(sorted(files.values())) + "".join(reviewed)
+    data_hash = hashlib.sha256(digest.encode()).hexdigest()[:8]
+    counts: dict[str, dict[str, int]] = {}
+    for r in rows:
+        c = counts.setdefault(r.source, {"train": 0, "val": 0, "test": 0})
+        c[split_of(r.group)] += 1
+    return {
+        "version": f"{date.today().isoformat()}-{data_hash}",
+        "data_hash": data_hash,
+        "target_precision": target_precision,
+        "thresholds": {label: round(t["threshold"], 6) for label, t in thresholds.items()},
+        "validation_at_threshold": {
+            label: {k: v for k, v in t.items() if k != "threshold"}
+            for label, t in thresholds.items()
+        },
+        "described_at": round(described_at, 6),
+        "data_files": files,
+        "rows_by_source": counts,
+        "libraries": {
+            "python": platform.python_version(),
+            "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__,
+        },
+        "intended_use": (
+            "Flag English passages (news copy, user stories, fiction) that describe violence "
+            "or depict it graphically, for a human reviewer to confirm. Not a sole basis for "
+            "removing content or judging people."
+        ),
+        "limitations": [
+            "Word n-grams only: misses violence described without typical vocabulary, and "
+            "can be fooled by negation or irony it has not seen.",
+            "The graphic label rests on a small hand-labelled seed set (see training/data/seed).",
+            "Trained on English; 2002-2005 news, fan fiction, and synthetic threat templates.",
+            "Training data includes non-commercial (AG News) and unlicensed research text "
+            "(IndiaPoliceEvents): check those terms before commercial use of these weights.",
+        ],
+    }
+
+
+def card_markdown(card: dict[str, Any], table: str) -> str:
+    """The human-readable model card."""
+    val = card["validation_at_threshold"]
+    thresholds = "\n".join(
+        f"- `{label}` ≥ {t:.4f} (validation precision {val[label]['precision']}, "
+        f"recall {val[label]['recall']})"
+        for label, t in card["thresholds"].items()
+    )
+    files = "\n".join(
+        f"- `{name}` sha256 `{digest}`" for name, digest in card["data_files"].items()
+    )
+    counts = "\n".join(f"- {source}: {c}" for source, c in card["rows_by_source"].items())
+    libs = ", ".join(f"{k} {v}" for k, v in card["libraries"].items())
+    limits = "\n".join(f"- {item}" for item in card["limitations"])
+    return f"""# Model card: {card["version"]}
+
+## Intended use
+{card["intended_use"]}
+
+## Model
+Word 1-2-gram TF-IDF (shared) and, per label, a class-balanced logistic regression
+calibrated with Platt scaling on 5-fold cross-validated scores. Scores are
+probabilities that a reviewer following the rubric gives the label.
+
+## Thresholds (target precision {card["target_precision"]}, chosen on the validation split)
+{thresholds}
+- severity 2 ("violence described") when the violence score ≥ {card["described_at"]:.4f}
+
+## Test-split metrics (model vs plain TF-IDF + LogisticRegression baseline)
+```
+{table}
+```
+
+## Data (rows by source and split)
+{counts}
+
+{files}
+
+## Libraries
+{libs}
+
+## Limitations
+{limits}
+"""

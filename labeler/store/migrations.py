@@ -1,0 +1,170 @@
+"""The review store's schema: named, ordered migrations, and the checks that it holds.
+
+Each migration is applied once, in order, inside the store's write transaction, and
+recorded in ``migrations``; the SQL is SQLite's, translated for PostgreSQL by
+``Database.ddl``. ``integrity`` runs the engine's own check and the store's invariants.
+"""
+
+from __future__ import annotations
+
+from labeler.store.db import Database
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_documents_passages_scores_reviews",
+        """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            doc_key TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            source_path TEXT,
+            source_line INTEGER,
+            fields TEXT,
+            added_at TEXT NOT NULL,
+            UNIQUE (doc_key, text_hash)
+        );
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents (id),
+            idx INTEGER NOT NULL,
+            start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            UNIQUE (document_id, idx)
+        );
+        CREATE TABLE scores (
+            passage_id INTEGER NOT NULL REFERENCES passages (id),
+            model_version TEXT NOT NULL,
+            violence REAL NOT NULL,
+            graphic REAL NOT NULL,
+            flags TEXT NOT NULL,
+            severity INTEGER NOT NULL,
+            evidence TEXT NOT NULL,
+            scored_at TEXT NOT NULL,
+            PRIMARY KEY (passage_id, model_version)
+        );
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            passage_id INTEGER NOT NULL REFERENCES passages (id),
+            reviewer TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('confirm', 'correct', 'skip', 'undo')),
+            violence INTEGER,
+            graphic INTEGER,
+            severity INTEGER,
+            note TEXT,
+            model_version TEXT,
+            decided_at TEXT NOT NULL
+        );
+        CREATE INDEX reviews_by_passage ON reviews (passage_id);
+        CREATE TABLE claims (
+            passage_id INTEGER PRIMARY KEY REFERENCES passages (id),
+            reviewer TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        "0002_queue_priority_columns",
+        """
+        ALTER TABLE scores ADD COLUMN top REAL;
+        ALTER TABLE scores ADD COLUMN margin REAL;
+        UPDATE scores SET top = CASE WHEN violence > graphic THEN violence ELSE graphic END;
+        CREATE INDEX scores_by_top ON scores (top DESC);
+        CREATE INDEX scores_by_margin ON scores (margin);
+        """,
+    ),
+    (
+        "0003_second_looks",
+        """
+        CREATE TABLE second_looks (
+            passage_id INTEGER PRIMARY KEY REFERENCES passages (id),
+            reason TEXT NOT NULL,
+            flagged_at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        # The queue follows partial indexes of passages nobody has reviewed yet, so
+        # finding the next one does not get slower as reviews pile up at its head.
+        "0004_waiting_queue",
+        """
+        ALTER TABLE scores ADD COLUMN waiting INTEGER NOT NULL DEFAULT 1;
+        UPDATE scores SET waiting = 0
+            WHERE EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = scores.passage_id);
+        DROP INDEX scores_by_top;
+        DROP INDEX scores_by_margin;
+        CREATE INDEX waiting_by_passage ON scores (passage_id) WHERE waiting = 1;
+        CREATE INDEX waiting_by_top ON scores (top DESC) WHERE waiting = 1;
+        CREATE INDEX waiting_by_margin ON scores (margin) WHERE waiting = 1;
+        """,
+    ),
+    (
+        # A batch of documents is added set-wide and found again by its stamp.
+        "0005_documents_by_added_at",
+        "CREATE INDEX documents_by_added_at ON documents (added_at)",
+    ),
+    (
+        # A decision names the claim it was served under; a passage's queue state says
+        # labelled, waiting, skipped or junk (``labeler.store.review``), not just "waiting".
+        # Skips and undone passages of earlier versions are mended from their reviews
+        # when the store opens (``Store.migrate``).
+        "0006_claims_and_queue_states",
+        """
+        ALTER TABLE scores RENAME COLUMN waiting TO queue_state;
+        CREATE INDEX scores_by_state ON scores (queue_state, passage_id);
+        ALTER TABLE claims ADD COLUMN token TEXT;
+        ALTER TABLE claims ADD COLUMN claimed_at TEXT;
+        ALTER TABLE reviews ADD COLUMN claim TEXT;
+        CREATE TABLE document_reviews (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents (id),
+            reviewer TEXT NOT NULL,
+            level TEXT NOT NULL CHECK (level IN ('none', 'violence', 'graphic')),
+            warning TEXT,
+            decided_at TEXT NOT NULL
+        );
+        CREATE INDEX document_reviews_by_document ON document_reviews (document_id);
+        """,
+    ),
+]
+QUEUE_STATES = "0006_claims_and_queue_states"  # mended from reviews once applied
+# (table, parent table, column): rows the schema's foreign keys say must have a parent
+ORPHAN_CHECKS = (
+    ("passages", "documents", "document_id"),
+    ("scores", "passages", "passage_id"),
+    ("reviews", "passages", "passage_id"),
+    ("claims", "passages", "passage_id"),
+    ("document_reviews", "documents", "document_id"),
+)
+
+
+def apply_migrations(db: Database, stamp: str) -> list[str]:
+    """Apply every migration not yet recorded, inside the caller's write transaction (taken
+    before reading what is done, so processes opening a blank store at once apply each
+    migration once, never twice). Returns the names applied."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+    applied = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        for statement in filter(str.strip, sql.split(";")):
+            db.execute(db.ddl(statement))
+        db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, stamp))
+        applied.append(name)
+    return applied
+
+
+def integrity(db: Database) -> list[str]:
+    """Problems found by the engine's own check and by the store's invariants."""
+    problems = db.integrity()
+    for table, parent, column in ORPHAN_CHECKS:
+        count = db.execute(
+            f"SELECT COUNT(*) FROM {table} t WHERE NOT EXISTS"
+            f" (SELECT 1 FROM {parent} x WHERE x.id = t.{column})"
+        ).fetchone()[0]
+        if count:
+            problems.append(f"{count} {table} rows refer to a missing {parent} row")
+    return problems
