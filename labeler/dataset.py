@@ -2,9 +2,10 @@
 
 Every data file under the training data directory is JSONL with ``id, text,
 violence, graphic, source, group``; ``null`` means "not annotated", never 0.
-Hand-labelled seed rows carry ``source_id`` and override the public row with the
-same id. A row's split is a hash of its group, so a story, work or template is
-always on one side, and adding data never moves an existing group.
+Hand-labelled rows (seed, round 4) carry ``source_id`` and override the public
+row with that id, whichever file is read first. A row's split is a hash of its
+group, so a story, work or template is always on one side, and adding data never
+moves an existing group.
 """
 
 from __future__ import annotations
@@ -38,10 +39,8 @@ def split_of(group: str) -> str:
 
 
 REGRESSION_CASES = "regression_cases.jsonl"  # the gate's must-flag cases: never trained on
-# Files under the data directory that training does not read: the gate's cases, and the
-# round-4 labels, which wait for a retrained model that passes every existing check (the
-# first retrain on them flagged a guarded hard negative; see training/data/round4/README.md).
-NOT_TRAINING = (REGRESSION_CASES, "round4/")
+# Files under the data directory that training does not read: the gate's cases.
+NOT_TRAINING = (REGRESSION_CASES,)
 
 
 def data_files(directory: Path) -> list[Path]:
@@ -53,12 +52,21 @@ def data_files(directory: Path) -> list[Path]:
 
 
 def load_rows(directory: Path) -> list[Row]:
-    """All labelled rows, seed labels overriding public ones, sorted by id."""
+    """All labelled rows, hand labels (rows with ``source_id``) overriding public ones
+    whichever file comes first, sorted by id."""
     rows: dict[str, Row] = {}
+    hand: set[str] = set()
     for path in data_files(directory):
         with path.open(encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
-                row = _row(json.loads(line), path, n)
+                if not line.strip():
+                    continue
+                raw = json.loads(line)
+                row = _row(raw, path, n)
+                if "source_id" in raw:
+                    hand.add(row.id)
+                elif row.id in hand:
+                    continue  # a hand label already stands for this public row
                 rows[row.id] = row
     return sorted(rows.values(), key=lambda r: r.id)
 

@@ -118,11 +118,94 @@ def evaluate(model: Model, rows: list[Row]) -> dict[str, Any]:
     texts = [r.text for r in test]
     predict, base_thresholds = baseline(rows, float(model.card["target_precision"]))
     proba = {"model": model.predict_proba(texts), "baseline": predict(texts)}
+    review = model.operating_points("review") if "operating_points" in model.card else None
     return {
         "model": evaluate_scores(test, proba["model"], model.thresholds),
+        "model_review": evaluate_scores(test, proba["model"], review) if review else None,
         "baseline": evaluate_scores(test, proba["baseline"], base_thresholds),
         "_proba": proba,
         "_rows": test,
+    }
+
+
+def recall_at(y: np.ndarray, p: np.ndarray, threshold: float) -> float | None:
+    return round(float((p[y == 1] >= threshold).mean()), 4) if y.sum() else None
+
+
+def leave_one_source_out(
+    data_dir: Path, rows: list[Row], embeddings: bool = False
+) -> dict[str, Any]:
+    """Per held-out source (``LOSO_SOURCES``): train the shipped recipe without it (train
+    split of the rest; thresholds on the rest's validation split), score every row of
+    it. ``{source: {label: {n, positives, auprc, recall_flag, recall_review}}}``."""
+    from sklearn.metrics import average_precision_score
+
+    from labeler.training import loso_folds, train
+
+    out: dict[str, Any] = {}
+    for name, rest, held in loso_folds(rows):
+        model, _ = train(data_dir, rows=rest, embeddings=embeddings)
+        proba = model.predict_proba([r.text for r in held])
+        flag, review = model.operating_points("flag"), model.operating_points("review")
+        out[name] = {}
+        for j, label in enumerate(LABELS):
+            idx = [i for i, r in enumerate(held) if r.labels[label] is not None]
+            y = np.array([held[i].labels[label] for i in idx])
+            p = proba[idx, j]
+            both = 0 < y.sum() < len(y)
+            out[name][label] = {
+                "n": len(y),
+                "positives": int(y.sum()),
+                "auprc": round(float(average_precision_score(y, p)), 4) if both else None,
+                "recall_flag": recall_at(y, p, flag[label]),
+                "recall_review": recall_at(y, p, review[label]),
+            }
+    return out
+
+
+def format_loso(loso: dict[str, Any]) -> str:
+    """The leave-one-source-out table, as Markdown."""
+    lines = [
+        "| held-out source | label | n | positives | AUPRC | recall @ flag | recall @ review |",
+        "|---|---|---|---|---|---|---|",
+    ]
+
+    def f(v: float | None) -> str:
+        return "–" if v is None else f"{v:.3f}"
+
+    for source, labels in loso.items():
+        for label, m in labels.items():
+            lines.append(
+                f"| {source} | {label} | {m['n']} | {m['positives']} | {f(m['auprc'])} | "
+                f"{f(m['recall_flag'])} | {f(m['recall_review'])} |"
+            )
+    return "\n".join(lines)
+
+
+def severity_kappa(model: Model, rows: list[Row]) -> dict[str, Any]:
+    """Quadratic-weighted Cohen's kappa between predicted and labelled severity (0-3) on
+    ``rows`` that carry a severity label."""
+    from sklearn.metrics import cohen_kappa_score
+
+    from labeler.labels import decide
+
+    part = [r for r in rows if r.severity is not None]
+    if not part:
+        return {"n": 0, "kappa": None}
+    F = model.features([r.text for r in part])
+    flags, predicted = decide(
+        model.proba(F), model.thresholds, model.described_at, described=model.described(F)
+    )
+    truth = np.array([r.severity for r in part])
+    violent = truth >= 1
+    both = violent & (predicted >= 1) & (truth < 3) & (predicted < 3)
+    return {
+        "n": len(part),
+        "kappa": round(float(cohen_kappa_score(truth, predicted, weights="quadratic")), 4),
+        "accuracy_1_vs_2": round(float((predicted[both] == truth[both]).mean()), 4)
+        if both.any()
+        else None,
+        "n_1_vs_2": int(both.sum()),
     }
 
 

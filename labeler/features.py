@@ -35,18 +35,66 @@ def stop_words() -> list[str]:
     return sorted(ENGLISH_STOP_WORDS - KEPT_STOP_WORDS)
 
 
-def make_vectorizer() -> Any:
-    """The vectorizer every shipped model uses (unfitted)."""
+# Negation: a word within NEGATION_WINDOW words of a negation cue, either side, in the
+# same clause (clauses end at , ; : . ! ?), becomes its own feature, NEGATED + word ("no
+# one was injured" gives NOT_injured, not injured; "violence is never the answer" gives
+# NOT_violence), so "injured" there is not evidence of an injury. The cue words of "n't"
+# contractions are what the token pattern keeps of them (didn't -> didn). The window was
+# chosen by reading the examples of issue 11 (which are also regression cases).
+NEGATION_CUES = frozenset(
+    "no not never nobody none nothing neither nor without cannot don didn doesn isn wasn "
+    "weren aren couldn wouldn shouldn hasn haven hadn ain".split()
+)
+CLAUSE_END = ".,;:!?"
+NEGATION_WINDOW = 3
+NEGATED = "NOT_"  # upper case: no lower-cased text yields a token with it
+
+
+class NegationAnalyzer:
+    """The shipped vectorizer's analyzer: lower-cased word tokens (TOKEN_PATTERN), words
+    of negated clauses prefixed with NEGATED, stop words dropped, then unigrams and
+    bigrams. ``FastTfidf`` computes the same features in bulk.
+
+    >>> NegationAnalyzer(["was", "one"])("No one was injured. He fled.")
+    ['no', 'NOT_injured', 'he', 'fled', 'no NOT_injured', 'NOT_injured he', 'he fled']
+    """
+
+    def __init__(self, stop: list[str]) -> None:
+        self.stop = frozenset(stop)
+        self._pattern = re.compile(f"{TOKEN_PATTERN}|[{re.escape(CLAUSE_END)}]")
+
+    def __call__(self, text: str) -> list[str]:
+        words: list[str] = []
+        clause: list[str] = []
+        for token in [*self._pattern.findall(text.lower()), "."]:
+            if token not in CLAUSE_END:
+                clause.append(token)
+                continue
+            cues = [i for i, w in enumerate(clause) if w in NEGATION_CUES]
+            for i, w in enumerate(clause):
+                if w in self.stop:
+                    continue
+                near = w not in NEGATION_CUES and any(abs(i - c) <= NEGATION_WINDOW for c in cues)
+                words.append(NEGATED + w if near else w)
+            clause = []
+        return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def make_vectorizer(negation: bool = True) -> Any:
+    """The vectorizer every shipped model uses (unfitted); ``negation=False`` gives the
+    plain word 1-2-gram TF-IDF of earlier models (for comparison)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    common: dict[str, Any] = {
+        "min_df": 2,
+        "max_features": 60_000,
+        "sublinear_tf": True,
+        "dtype": np.float32,
+    }
+    if negation:
+        return TfidfVectorizer(analyzer=NegationAnalyzer(stop_words()), **common)
     return TfidfVectorizer(
-        token_pattern=TOKEN_PATTERN,
-        stop_words=stop_words(),
-        ngram_range=(1, 2),
-        min_df=2,
-        max_features=60_000,
-        sublinear_tf=True,
-        dtype=np.float32,
+        token_pattern=TOKEN_PATTERN, stop_words=stop_words(), ngram_range=(1, 2), **common
     )
 
 
@@ -140,18 +188,41 @@ class TfidfParams:
     token_pattern: str = TOKEN_PATTERN
     lowercase: bool = True
     sublinear_tf: bool = True
+    negation: bool = False  # words of negated clauses are NEGATED + word (NegationAnalyzer)
 
     @classmethod
     def from_vectorizer(cls, vectorizer: Any) -> TfidfParams:
         terms = [str(t) for t in vectorizer.get_feature_names_out()]
+        analyzer = vectorizer.analyzer
+        negation = isinstance(analyzer, NegationAnalyzer)
+        stop = analyzer.stop if negation else vectorizer.get_stop_words() or ()
         return cls(
             terms,
             np.asarray(vectorizer.idf_, dtype=np.float64),
-            sorted(vectorizer.get_stop_words() or ()),
-            vectorizer.token_pattern,
-            bool(vectorizer.lowercase),
+            sorted(stop),
+            TOKEN_PATTERN if negation else vectorizer.token_pattern,
+            True if negation else bool(vectorizer.lowercase),
             bool(vectorizer.sublinear_tf),
+            negation,
         )
+
+
+@dataclass
+class Tokens:
+    """One tokenization of a batch: every word token's id in the vocabulary, and the
+    passage it belongs to. Ids below ``FastTfidf.n_terms_tokens`` are the vectorizer's
+    tokens, then its stop words, then any other known words (an embedding model's word
+    table); -1 is a word the vocabulary does not hold."""
+
+    ids: np.ndarray
+    doc: np.ndarray
+    words: list[str]  # the token strings (lower-cased) of the joined batch, separators too
+    at: np.ndarray  # where each token of ``ids`` is in ``words``
+    n: int  # passages in the batch
+    negated: np.ndarray | None = None  # per token: in a negated clause (not a cue itself)
+
+    def word(self, i: int) -> str:
+        return self.words[int(self.at[i])]
 
 
 class FastTfidf:
@@ -161,15 +232,20 @@ class FastTfidf:
     tokenized once with the same pattern, tokens become integer ids through one
     dict lookup, and unigram and bigram features are found with array
     operations. The result equals ``vectorizer.transform`` (property-tested), and
-    scoring needs neither sklearn nor a pickled object.
+    scoring needs neither sklearn nor a pickled object. The same token ids feed the
+    embedding part of a model that has one (``extra_words`` extends the vocabulary).
     """
 
-    _STOP, _UNKNOWN, _SEP = -2, -1, -3
+    _UNKNOWN, _SEP, _CLAUSE = -1, -3, -4
 
-    def __init__(self, params: TfidfParams) -> None:
+    def __init__(self, params: TfidfParams, extra_words: list[str] | None = None) -> None:
         if not params.lowercase:
             raise ValueError("FastTfidf supports lower-casing vectorizers only")
-        self._pattern = re.compile(params.token_pattern)
+        self._negation = params.negation
+        pattern = params.token_pattern
+        if params.negation:
+            pattern = f"{pattern}|[{re.escape(CLAUSE_END)}]"
+        self._pattern = re.compile(pattern)
         self._sublinear = params.sublinear_tf
         self._idf = params.idf
         ids: dict[str, int] = {}
@@ -191,14 +267,59 @@ class FastTfidf:
         self._pairs = np.asarray(pairs, dtype=np.int64)[order]
         self._pair_features = np.asarray(pair_features, dtype=np.int64)[order]
         for word in params.stop_words:
-            ids[word] = self._STOP
+            ids.setdefault(word, len(ids))
+        self._stop_end = len(ids)  # ids in [n_tokens, stop_end) are stop words
+        extra = list(extra_words or ())
+        if params.negation:  # cues and the plain word of each negated token get ids
+            tokens = list(ids)[: self._n_tokens]
+            extra += sorted(NEGATION_CUES)
+            extra += [t[len(NEGATED) :] for t in tokens if t.startswith(NEGATED)]
+        for word in extra:
+            ids.setdefault(word, len(ids))
+        self.base_size = len(ids)
+        # a word's negated feature token, by id (last entry: any id outside the base)
+        self._negated_of = np.full(self.base_size + 1, self._UNKNOWN, dtype=np.int64)
+        self._is_cue = np.zeros(self.base_size + 1, dtype=bool)
+        if params.negation:
+            for token, i in list(ids.items())[: self._n_tokens]:
+                if token.startswith(NEGATED):
+                    self._negated_of[ids[token[len(NEGATED) :]]] = i
+            for cue in NEGATION_CUES:
+                self._is_cue[ids[cue]] = True
+            for mark in CLAUSE_END:
+                ids[mark] = self._CLAUSE
         ids[_SEPARATOR.strip()] = self._SEP
         self._ids = ids
 
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """Word -> id (the separator token aside); grows when a caller adds words."""
+        return self._ids
+
+    def words(self) -> list[str]:
+        """The base vocabulary's words in id order."""
+        out = [""] * self.base_size
+        for word, i in self._ids.items():
+            if 0 <= i < self.base_size:
+                out[i] = word
+        return out
+
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
-        ids, doc = self._token_ids(texts)
-        kept = ids != self._STOP
+        return self.transform_tokens(self.tokenize(texts))
+
+    def _base(self, ids: np.ndarray) -> np.ndarray:
+        """ids, with any outside the base vocabulary (unknown, added at run time) as the
+        sentinel index of the per-id arrays."""
+        return np.where((ids >= 0) & (ids < self.base_size), ids, self.base_size)
+
+    def transform_tokens(self, tokens: Tokens) -> sparse.csr_matrix:
+        ids, doc = tokens.ids, tokens.doc
+        kept = (ids < self._n_tokens) | (ids >= self._stop_end)
         ids, doc = ids[kept], doc[kept]
+        if tokens.negated is not None:
+            negated = tokens.negated[kept]
+            ids = np.where(negated, self._negated_of[self._base(ids)], ids)
+        ids = np.where(ids < self._n_tokens, ids, self._UNKNOWN)
         rows, cols = self._unigrams(ids, doc)
         brows, bcols = self._bigrams(ids, doc)
         X = sparse.csr_matrix(
@@ -206,19 +327,19 @@ class FastTfidf:
                 np.ones(len(rows) + len(brows)),
                 (np.concatenate([rows, brows]), np.concatenate([cols, bcols])),
             ),
-            shape=(len(texts), len(self._idf)),
+            shape=(tokens.n, len(self._idf)),
         )
         X.sum_duplicates()
         if self._sublinear:
             X.data = np.log(X.data) + 1.0
         X.data *= self._idf[X.indices]
-        row_of = np.repeat(np.arange(len(texts)), np.diff(X.indptr))
-        norms = np.sqrt(np.bincount(row_of, weights=X.data**2, minlength=len(texts)))
+        row_of = np.repeat(np.arange(tokens.n), np.diff(X.indptr))
+        norms = np.sqrt(np.bincount(row_of, weights=X.data**2, minlength=tokens.n))
         norms[norms == 0] = 1.0
         X.data /= norms[row_of]
         return X
 
-    def _token_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def tokenize(self, texts: list[str]) -> Tokens:
         """Token ids of all texts, and the text each belongs to.
 
         Lower-cased texts are joined with a separator token that no lower-cased
@@ -228,7 +349,37 @@ class FastTfidf:
         ids = np.fromiter(map(self._ids.get, flat, repeat(self._UNKNOWN)), np.int64, len(flat))
         separators = ids == self._SEP
         doc = np.cumsum(separators)
-        return ids[~separators], doc[~separators]
+        if not self._negation:
+            at = np.flatnonzero(~separators)
+            return Tokens(ids[at], doc[at], flat, at, len(texts))
+        boundary = separators | (ids == self._CLAUSE)
+        clause = np.cumsum(boundary)
+        at = np.flatnonzero(~boundary)
+        ids, doc, clause = ids[at], doc[at], clause[at]
+        return Tokens(ids, doc, flat, at, len(texts), self._negated(ids, clause))
+
+    def _negated(self, ids: np.ndarray, clause: np.ndarray) -> np.ndarray:
+        """Per word: within NEGATION_WINDOW words of a cue in its clause (not a cue)."""
+        cue = self._is_cue[self._base(ids)]
+        if not cue.any():
+            return cue
+        pos = np.arange(len(ids))
+        last = np.maximum.accumulate(np.where(cue, pos, -1))
+        after = np.minimum.accumulate(np.where(cue, pos, len(ids))[::-1])[::-1]
+        last_ok = (last >= 0) & (clause[np.maximum(last, 0)] == clause)
+        after_ok = (after < len(ids)) & (clause[np.minimum(after, len(ids) - 1)] == clause)
+        near = (last_ok & (pos - last <= NEGATION_WINDOW)) | (
+            after_ok & (after - pos <= NEGATION_WINDOW)
+        )
+        out: np.ndarray = near & ~cue
+        return out
+
+    def feature_tokens(self) -> np.ndarray:
+        """Per feature: its token id for a unigram, -1 for a bigram."""
+        out = np.full(len(self._idf), -1, dtype=np.int64)
+        have = np.flatnonzero(self._unigram >= 0)
+        out[self._unigram[have]] = have
+        return out
 
     def _unigrams(self, ids: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         feature = np.where(ids >= 0, self._unigram[np.maximum(ids, 0)], -1)

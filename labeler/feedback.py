@@ -170,8 +170,9 @@ def _at_thresholds(
 
 
 def load_cases(data_dir: Path) -> list[dict[str, Any]] | None:
-    """The must-flag / must-not-flag cases (``{"text", "violence", "graphic", "why"}``, 1
-    must flag, 0 must not, null not checked), or None when the file is missing."""
+    """The must-flag / must-not-flag cases (``{"text", "violence", "graphic", "why",
+    "point"}``, 1 must flag, 0 must not, null not checked, at operating point ``point``),
+    or None when the file is missing."""
     path = Path(data_dir) / REGRESSION_CASES
     if not path.is_file():
         return None
@@ -181,10 +182,15 @@ def load_cases(data_dir: Path) -> list[dict[str, Any]] | None:
             if not line.strip():
                 continue
             case = json.loads(line)
-            if not isinstance(case.get("text"), str) or any(
-                case.get(label) not in (0, 1, None) for label in LABELS
+            if (
+                not isinstance(case.get("text"), str)
+                or any(case.get(label) not in (0, 1, None) for label in LABELS)
+                or case.get("point", "flag") not in ("flag", "review")
             ):
-                raise ValueError(f"{path}:{n}: expected text, and violence/graphic 0, 1 or null")
+                raise ValueError(
+                    f"{path}:{n}: expected text, violence/graphic 0, 1 or null, and point "
+                    "flag or review"
+                )
             cases.append(case)
     return cases
 
@@ -192,16 +198,22 @@ def load_cases(data_dir: Path) -> list[dict[str, Any]] | None:
 def case_outcomes(
     candidate: Model, current: Model, cases: list[dict[str, Any]]
 ) -> dict[str, list[dict[str, Any]]]:
-    """Each case's outcome under both models, as ``labeler score`` flags it: ``lost`` are
-    the ones the current model gets right and the candidate gets wrong (refused),
-    ``gained`` the reverse, ``missed`` wrong under both."""
+    """Each case's outcome under both models, as ``labeler score`` flags it at the case's
+    operating point (``point``: ``flag``, the default, or ``review``, as with
+    ``--threshold LABEL=review``): ``lost`` are the ones the current model gets right and
+    the candidate gets wrong (refused), ``gained`` the reverse, ``missed`` wrong under
+    both."""
     from labeler.scoring import score_documents
 
-    docs = [(str(i), case["text"]) for i, case in enumerate(cases)]
-    flags = {
-        name: [set(r["flags"]) for r in score_documents(docs, model)]
-        for name, model in (("candidate", candidate), ("current", current))
-    }
+    flags: dict[str, list[set[str]]] = {}
+    for name, model in (("candidate", candidate), ("current", current)):
+        flags[name] = [set() for _ in cases]
+        for point in ("flag", "review"):
+            picked = [i for i, case in enumerate(cases) if case.get("point", "flag") == point]
+            docs = [(str(i), cases[i]["text"]) for i in picked]
+            at = {label: point for label in LABELS}
+            for i, record in zip(picked, score_documents(docs, model, at), strict=True):
+                flags[name][i] = set(record["flags"])
     out: dict[str, list[dict[str, Any]]] = {"lost": [], "gained": [], "missed": []}
     for i, case in enumerate(cases):
         for label in LABELS:

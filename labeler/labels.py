@@ -5,9 +5,10 @@ reviewer applying the rubric (``labeler/rubric.md``) gives the label. A label is
 flagged when its score reaches that label's threshold. Graphic content is
 violence or its aftermath, so a graphic flag always brings a violence flag.
 
-Severity (0-3): 0 none; 1 violence mentioned in passing (flagged, score below
-``described_at``); 2 violence described (score at or above ``described_at``);
-3 graphic. Every scored record gets its flags and severity from :func:`decide`.
+Severity (0-3): 0 none; 1 violence mentioned in passing; 2 violence described;
+3 graphic. "Described" comes from the model's severity classifier (``described``),
+or for older models from the violence score reaching ``described_at``. Every scored
+record gets its flags and severity from :func:`decide`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ LABELS: tuple[str, ...] = ("violence", "graphic")
 
 
 def decide(
-    proba: np.ndarray, thresholds: dict[str, float], described_at: float
+    proba: np.ndarray,
+    thresholds: dict[str, float],
+    described_at: float,
+    described: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (flags, severity) for an (n, 2) array of scores in LABELS order.
 
@@ -33,9 +37,9 @@ def decide(
     limits = np.array([thresholds[label] for label in LABELS])
     flags = proba >= limits
     flags[:, 0] |= flags[:, 1]
-    severity = np.where(
-        flags[:, 1], 3, np.where(flags[:, 0], np.where(proba[:, 0] >= described_at, 2, 1), 0)
-    )
+    if described is None:  # older models: a cut on the violence score
+        described = proba[:, 0] >= described_at
+    severity = np.where(flags[:, 1], 3, np.where(flags[:, 0], np.where(described, 2, 1), 0))
     return flags, severity
 
 

@@ -5,7 +5,8 @@ The document record (the schema every tool reads)::
     {"id", "scores": {label: p}, "flags": [...], "severity": 0-3,
      "warning": {"level": "none"|"violence"|"graphic", "text": "Contains ..." or null},
      "passages": [{"index", "start", "end", "text", "scores", "flags", "severity",
-                   "evidence": [{"label", "term", "start", "end", "weight"}]}],
+                   "evidence": [{"label", "term", "start", "end", "weight"}],
+                   "review": [labels at or above the review operating point]}],
      "model": "<model version>"}
 
 Document scores are the maximum over its passages, its flags the union, its
@@ -16,6 +17,7 @@ index the passage text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -35,11 +37,13 @@ def default_model() -> Model:
 def score_documents(
     docs: list[tuple[str, str]],
     model: Model | None = None,
-    thresholds: dict[str, float] | None = None,
+    thresholds: Mapping[str, float | str] | None = None,
 ) -> list[dict[str, Any]]:
     """Score ``(id, text)`` pairs; passages of the whole batch are scored together.
 
-    ``thresholds`` overrides the model's per-label thresholds (e.g. from the CLI).
+    ``thresholds`` overrides the model's per-label flag thresholds with a number or an
+    operating point name, ``"flag"`` or ``"review"`` (e.g. from the CLI). Each passage's
+    ``review`` lists the labels whose score reaches the review operating point.
     """
     model = model or default_model()
     if not docs:
@@ -49,12 +53,23 @@ def score_documents(
     X = model.features([p.text for p in flat])
     proba = model.proba(X)
     proba[[is_junk(p.text) for p in flat]] = 0.0
-    flags, severity = decide(proba, {**model.thresholds, **(thresholds or {})}, model.described_at)
+    flags, severity = decide(
+        proba, model.resolve_thresholds(thresholds), model.described_at, model.described(X)
+    )
+    review = proba >= np.array([model.review_thresholds[label] for label in LABELS])
     names = [flag_names(row) for row in flags]
+    reviews = [flag_names(row) for row in review]
     scores = [_scores(row) for row in np.round(proba, 4).tolist()]
     top = model.top_terms(X, flags)
     passages = [
-        _passage(p, scores[i], names[i], sev, model.evidence(p.text, top[i]) if i in top else [])
+        _passage(
+            p,
+            scores[i],
+            names[i],
+            sev,
+            model.evidence(p.text, top[i]) if i in top else [],
+            reviews[i],
+        )
         for i, (p, sev) in enumerate(zip(flat, severity.tolist(), strict=True))
     ]
     starts = np.cumsum([0] + [len(ps) for ps in split[:-1]])
@@ -77,7 +92,12 @@ def score_text(text: str, doc_id: str = "", model: Model | None = None) -> dict[
 
 
 def _passage(
-    p: Passage, scores: dict[str, float], flags: list[str], severity: int, evidence: list[Any]
+    p: Passage,
+    scores: dict[str, float],
+    flags: list[str],
+    severity: int,
+    evidence: list[Any],
+    review: list[str],
 ) -> dict[str, Any]:
     return {
         "index": p.index,
@@ -88,6 +108,7 @@ def _passage(
         "flags": flags,
         "severity": severity,
         "evidence": evidence,
+        "review": review,
     }
 
 

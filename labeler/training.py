@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,28 @@ TARGET_PRECISION = 0.80
 REVIEWED = "reviewed"  # the source name of passages labelled in the review store
 MAX_SOURCE_WEIGHT = 1500.0  # a big template set (hatecheck) must not dominate
 VAL_SOURCE_CAP = 150.0  # the same, when choosing thresholds on the validation split
+
+# Leave-one-source-out: the held-out "sources" are these groups of data sources.
+LOSO_SOURCES: dict[str, tuple[str, ...]] = {
+    "news": ("ag_news_test", "india_police_events"),
+    "fan fiction": ("trigger_warnings_passages",),
+    "Reddit": ("goemotions_reddit",),
+    "HateCheck": ("hatecheck",),
+    "ETHOS": ("ethos",),
+    "XSTest": ("xstest",),
+    "authored": ("authored",),
+}
+
+
+def loso_folds(rows: list[Row]) -> list[tuple[str, list[Row], list[Row]]]:
+    """``(name, rows of every other source, every row of this source)`` per held-out
+    source that has rows; the caller splits the first part into train and validation."""
+    folds = []
+    for name, sources in LOSO_SOURCES.items():
+        held = [r for r in rows if r.source in sources]
+        if held:
+            folds.append((name, [r for r in rows if r.source not in sources], held))
+    return folds
 
 
 def source_weights(rows: list[Row], cap: float = MAX_SOURCE_WEIGHT) -> np.ndarray:
@@ -86,38 +109,275 @@ def choose_described_at(rows: list[Row], p_violence: np.ndarray, floor: float) -
     return best
 
 
+EMB_SCALE = 1.0  # embedding columns' weight beside the TF-IDF ones, after EMB_NORM
+SHIP_EMBEDDINGS = True  # the shipped recipe: TF-IDF + folded WordLlama embeddings
+TARGET_RECALL = 0.90  # the review operating point
+
+
+def choose_review_threshold(
+    y: np.ndarray, p: np.ndarray, target: float, weights: np.ndarray | None = None
+) -> dict[str, float]:
+    """The highest threshold with (weighted) recall >= target: the fewest passages to
+    review while catching that share.
+
+    >>> choose_review_threshold(np.array([0, 1, 0, 1, 1]), np.array([.1, .4, .5, .8, .9]), 0.9)
+    {'threshold': 0.4, 'precision': 0.75, 'recall': 1.0}
+    """
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, thresholds = precision_recall_curve(y, p, sample_weight=weights)
+    ok = np.flatnonzero(recall[:-1] >= target)
+    i = int(ok[-1]) if ok.size else 0
+    return {
+        "threshold": float(thresholds[i]),
+        "precision": round(float(precision[i]), 4),
+        "recall": round(float(recall[i]), 4),
+    }
+
+
+class Featurizer:
+    """Training-time features: the word TF-IDF and, with embeddings, the passages' mean
+    WordLlama token vectors (the full vectors the shipped model scores in folded form),
+    hstacked after scaling by ``scale``.
+
+    The word table holds every word of ``table_texts`` (all labelled rows), so training
+    never meets an unknown word; the mean vectors come from the same tokenization as
+    the TF-IDF rows (:class:`labeler.features.FastTfidf`).
+    """
+
+    def __init__(
+        self, vectorizer: Any, embeddings: bool, table_texts: list[str], scale: float = EMB_SCALE
+    ) -> None:
+        from labeler.features import FastTfidf, TfidfParams
+
+        self.vectorizer = vectorizer
+        self.params = TfidfParams.from_vectorizer(vectorizer)
+        self.embeddings = embeddings
+        self.scale = scale
+        if not embeddings:
+            return
+        from labeler.embeddings import (
+            encode_words,
+            load_tokenizer,
+            token_vectors,
+            tokenizer_sha256,
+            weights_sha256,
+            word_sums,
+        )
+
+        plain = FastTfidf(self.params)
+        seen = set(plain.vocabulary)
+        tokens = plain.tokenize(table_texts)
+        words = sorted({tokens.words[i] for i in tokens.at.tolist()} - seen)
+        self.extra_words = words
+        self.fast = FastTfidf(self.params, words)
+        self.table = self.fast.words()
+        self.word_tokens, self.word_token_counts = encode_words(load_tokenizer(), self.table)
+        self.vectors = token_vectors()
+        self.word_vectors = word_sums(
+            self.vectors, self.word_tokens, self.word_token_counts
+        ).astype(np.float32)
+        self.weights_sha256, self.tokenizer_sha256 = weights_sha256(), tokenizer_sha256()
+        # a fixed normalisation: the mean vectors' typical length over the table's rows
+        means = self.mean([t for t in table_texts[:5000]])
+        norms = np.linalg.norm(means, axis=1)
+        self.norm = float(np.median(norms[norms > 0])) if (norms > 0).any() else 1.0
+        self.factor = self.scale / self.norm  # the embedding columns are factor * mean
+
+    def mean(self, texts: list[str]) -> np.ndarray:
+        from labeler.embeddings import encode_words, load_tokenizer, mean_embeddings, word_sums
+
+        tokens = self.fast.tokenize(texts)
+        vectors, counts = self.word_vectors, self.word_token_counts
+        unknown = np.flatnonzero(tokens.ids < 0)
+        if unknown.size:  # words beyond the table (texts not in the training data)
+            new = sorted({tokens.word(i) for i in unknown.tolist()})
+            flat, lengths = encode_words(load_tokenizer(), new)
+            at = {w: len(counts) + i for i, w in enumerate(new)}
+            vectors = np.vstack([vectors, word_sums(self.vectors, flat, lengths)])
+            counts = np.concatenate([counts, lengths])
+            tokens.ids[unknown] = [at[tokens.word(i)] for i in unknown.tolist()]
+        return mean_embeddings(tokens.ids, tokens.doc, len(texts), vectors, counts, tokens.negated)
+
+    def __call__(self, texts: list[str]) -> Any:
+        from scipy import sparse
+
+        X = self.vectorizer.transform(texts)
+        if not self.embeddings:
+            return X
+        E = self.mean(texts) * self.factor
+        return sparse.hstack([X, sparse.csr_matrix(E)]).tocsr()
+
+    def fold(self, weights: np.ndarray) -> np.ndarray:
+        """Embedding-column weights (columns x 256, or x 512 with a negated block) -> one
+        score per token (32000 x columns, or x 2 columns: plain, then negated):
+        ``u . (factor * mean) = mean . (factor * u)``, and the mean is over tokens."""
+        E = np.asarray(self.vectors, dtype=np.float64)
+        dim = E.shape[1]
+        blocks = [weights[:, i : i + dim] for i in range(0, weights.shape[1], dim)]
+        return np.hstack([E @ (self.factor * b.T) for b in blocks])
+
+
+def fit_severity(rows: list[Row], featurize: Any) -> Any:
+    """Described (2) vs in passing (1), on hand-labelled violent, non-graphic rows."""
+    from sklearn.linear_model import LogisticRegression
+
+    part = [r for r in rows if r.severity in (1, 2) and r.labels["graphic"] != 1]
+    if len(part) < 20 or len({r.severity for r in part}) < 2:
+        return None
+    y = np.array([r.severity == 2 for r in part])
+    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000)
+    return clf.fit(featurize([r.text for r in part]), y, sample_weight=source_weights(part))
+
+
+def proper_nouns(texts: list[str], min_seen: int = 3, share: float = 0.8) -> frozenset[str]:
+    """Words capitalised in at least ``share`` of their mid-sentence occurrences: names
+    of people and places, never evidence of violence on their own.
+
+    >>> sorted(proper_nouns(["They fled Iraq. Then in Iraq, and Iraq again to iraq."], 2, .7))
+    ['iraq']
+    """
+    import re
+
+    seen: dict[str, list[int]] = {}
+    for text in texts:
+        for m in re.finditer(r"(?<=[\w,;:] )(\w\w+)", text):
+            word = m.group(1)
+            counts = seen.setdefault(word.lower(), [0, 0])
+            counts[0] += 1
+            counts[1] += word[0].isupper()
+    return frozenset(w for w, (n, up) in seen.items() if n >= min_seen and up >= share * n)
+
+
 def train(
-    data_dir: Path, target_precision: float = TARGET_PRECISION, extra: list[Row] | None = None
+    data_dir: Path,
+    target_precision: float = TARGET_PRECISION,
+    extra: list[Row] | None = None,
+    rows: list[Row] | None = None,
+    embeddings: bool = SHIP_EMBEDDINGS,
+    target_recall: float = TARGET_RECALL,
+    table_rows: list[Row] | None = None,
 ) -> tuple[Model, list[Row]]:
-    """Fit on the train split, tune thresholds on validation; returns model and rows.
+    """Fit on the train split, tune both operating points on validation; returns model
+    and rows (:func:`fit` gives the fitted estimators too)."""
+    fitted = fit(data_dir, target_precision, extra, rows, embeddings, target_recall, table_rows)
+    return fitted.model, fitted.rows
+
+
+@dataclass
+class Fitted:
+    """A trained model, its rows, and what it was exported from: the training-time
+    featurizer and the sklearn estimators (to check the export against)."""
+
+    model: Model
+    rows: list[Row]
+    featurize: Featurizer
+    classifiers: dict[str, Any]
+    severity: Any
+
+
+def fit(
+    data_dir: Path,
+    target_precision: float = TARGET_PRECISION,
+    extra: list[Row] | None = None,
+    rows: list[Row] | None = None,
+    embeddings: bool = SHIP_EMBEDDINGS,
+    target_recall: float = TARGET_RECALL,
+    table_rows: list[Row] | None = None,
+) -> Fitted:
+    """Fit on the train split, tune both operating points on validation.
 
     ``extra`` rows (reviewed passages from the store) join the training data and
-    are split by the same grouped rule.
+    are split by the same grouped rule. ``rows`` replaces the data directory's rows
+    (leave-one-source-out, tests on a subset); ``table_rows`` (default: the rows) give
+    the word table's words, which only saves scoring from the tokenizer, never changes
+    a score.
     """
     from labeler.dataset import load_rows
+    from labeler.model import Embedding
 
-    rows = load_rows(data_dir) + list(extra or [])
+    if rows is None:
+        rows = load_rows(data_dir)
+    rows = rows + list(extra or [])
     train_rows = [r for r in rows if split_of(r.group) == "train"]
     val_rows = [r for r in rows if split_of(r.group) == "val"]
     vectorizer = make_vectorizer().fit([r.text for r in train_rows])
-    classifiers, thresholds = {}, {}
+    table = [r.text for r in (table_rows if table_rows is not None else rows)]
+    featurize = Featurizer(vectorizer, embeddings, table)
+    classifiers, thresholds, review = {}, {}, {}
     for label in LABELS:
         part = [r for r in train_rows if r.labels[label] is not None]
-        X = vectorizer.transform([r.text for r in part])
+        X = featurize([r.text for r in part])
         y = np.array([r.labels[label] for r in part])
         classifiers[label] = fit_classifier(X, y, source_weights(part))
         val = [r for r in val_rows if r.labels[label] is not None]
-        p = classifiers[label].predict_proba(vectorizer.transform([r.text for r in val]))[:, 1]
+        p = classifiers[label].predict_proba(featurize([r.text for r in val]))[:, 1]
         y_val = np.array([r.labels[label] for r in val])
         # big sources are capped, so the template set alone does not set the threshold
         weights = source_weights(val, VAL_SOURCE_CAP)
         thresholds[label] = choose_threshold(y_val, p, target_precision, weights)
-    p_val = classifiers["violence"].predict_proba(vectorizer.transform([r.text for r in val_rows]))[
-        :, 1
-    ]
-    described_at = choose_described_at(val_rows, p_val, thresholds["violence"]["threshold"])
-    card = make_card(data_dir, rows, thresholds, described_at, target_precision)
-    return Model.from_sklearn(vectorizer, classifiers, card), rows
+        review[label] = choose_review_threshold(y_val, p, target_recall, weights)
+        review[label]["threshold"] = min(review[label]["threshold"], thresholds[label]["threshold"])
+    severity = fit_severity(train_rows, featurize)
+    card = make_card(data_dir, rows, thresholds, 1.0, target_precision)
+    card["operating_points"] = {
+        "flag": {lb: {**t, "threshold": round(t["threshold"], 6)} for lb, t in thresholds.items()},
+        "review": {lb: {**t, "threshold": round(t["threshold"], 6)} for lb, t in review.items()},
+    }
+    card["target_recall"] = target_recall
+    card["severity"] = (
+        "learned: logistic regression on hand-labelled violent, non-graphic rows, "
+        "described (2) vs in passing (1)"
+        if severity is not None
+        else "no severity labels: violence score cut"
+    )
+    fitted = [classifiers[label].calibrated_classifiers_[0] for label in LABELS]
+    full = np.vstack([f.estimator.coef_[0] for f in fitted])
+    n = len(featurize.params.terms)
+    intercept = np.array([f.estimator.intercept_[0] for f in fitted])
+    calibration = np.array([[f.calibrators[0].a_, f.calibrators[0].b_] for f in fitted])
+    embedding = None
+    if embeddings:
+        columns = full[:, n:]
+        if severity is not None:
+            columns = np.vstack([columns, severity.coef_[0][n:]])
+        embedding = Embedding(
+            featurize.fold(columns),
+            featurize.extra_words,
+            featurize.word_tokens,
+            featurize.word_token_counts,
+        )
+        card["embeddings"] = {
+            "package": "wordllama",
+            "weights": "wordllama/weights/l2_supercat_256.safetensors",
+            "weights_sha256": featurize.weights_sha256,
+            "tokenizer": "wordllama/tokenizers/l2_supercat_tokenizer_config.json",
+            "tokenizer_sha256": featurize.tokenizer_sha256,
+            "dim": int(featurize.vectors.shape[1]),
+            "scale": EMB_SCALE,
+            "mean_norm": round(featurize.norm, 6),
+            "table_words": len(featurize.table),
+            "pooling": "mean over the WordLlama tokens of the passage's word tokens "
+            "(lower-cased, \\b\\w\\w+\\b, stop words included); not normalised, so "
+            "the weights fold into one score per token",
+        }
+    model = Model(
+        featurize.params,
+        full[:, :n],
+        intercept,
+        calibration,
+        card,
+        embedding=embedding,
+        severity_coef=severity.coef_[0][:n] if severity is not None else None,
+        severity_intercept=float(severity.intercept_[0]) if severity is not None else 0.0,
+        quiet_terms=proper_nouns([r.text for r in train_rows]),
+    )
+    model.card["folded_token_scores_sha256"] = (
+        hashlib.sha256(np.ascontiguousarray(embedding.token_scores).tobytes()).hexdigest()
+        if embedding is not None
+        else None
+    )
+    return Fitted(model, rows, featurize, classifiers, severity)
 
 
 def make_card(
@@ -171,31 +431,80 @@ def make_card(
     }
 
 
-def train_and_save(data_dir: Path, out_dir: Path, reports_dir: Path) -> str:
+COMPARISON_FILE = "feature_comparison.json"  # beside training/data: compare_features' output
+
+
+def feature_comparison(data_dir: Path) -> dict[str, Any] | None:
+    """The side-by-side feature table (``python -m training.compare_features``), if run."""
+    import json
+
+    path = data_dir.parent / COMPARISON_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def train_and_save(
+    data_dir: Path, out_dir: Path, reports_dir: Path, embeddings: bool = SHIP_EMBEDDINGS
+) -> str:
     """Train, evaluate on the test split, write the model and its card; return the table."""
-    from labeler.evaluation import evaluate, format_table, plot_pr_curves, pr_points, write_metrics
+    from labeler.evaluation import (
+        evaluate,
+        format_loso,
+        format_table,
+        leave_one_source_out,
+        plot_pr_curves,
+        pr_points,
+        severity_kappa,
+        write_metrics,
+    )
     from labeler.model import save_model
 
-    model, rows = train(data_dir)
+    model, rows = train(data_dir, embeddings=embeddings)
     report = evaluate(model, rows)
     model.card["metrics"] = {"test": report["model"], "baseline_test": report["baseline"]}
+    if report.get("model_review"):
+        model.card["metrics"]["test_at_review"] = report["model_review"]
+    model.card["severity_kappa_test"] = severity_kappa(model, report["_rows"])
+    model.card["leave_one_source_out"] = leave_one_source_out(data_dir, rows, embeddings)
+    model.card["feature_comparison"] = feature_comparison(data_dir)
     model.card["pr_curve"] = pr_points(report["_rows"], report["_proba"]["model"])
     save_model(model, out_dir)
-    table = format_table(report)
+    table = format_loso(model.card["leave_one_source_out"]) + "\n\n" + format_table(report)
     (out_dir / "card.md").write_text(card_markdown(model.card, table), encoding="utf-8")
     write_metrics(report, reports_dir / "metrics.json")
     plot_pr_curves(report, reports_dir)
     return table
 
 
+def format_comparison(comparison: dict[str, Any] | None) -> str:
+    """The side-by-side feature table as Markdown (rows: variant; columns: evaluation)."""
+    if not comparison:
+        return "(not run: python -m training.compare_features --minilm)"
+    table = comparison["auprc"]
+    columns = list(next(iter(table.values())))
+    head = "| variant | " + " | ".join(f"{c} V / G" for c in columns) + " |"
+    lines = [head, "|---" * (len(columns) + 1) + "|"]
+
+    def f(v: float | None) -> str:
+        return "–" if v is None else f"{v:.3f}"
+
+    for name, cells in table.items():
+        lines.append(
+            f"| {name} | "
+            + " | ".join(f"{f(cells[c]['violence'])} / {f(cells[c]['graphic'])}" for c in columns)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
 def card_markdown(card: dict[str, Any], table: str) -> str:
     """The human-readable model card."""
-    val = card["validation_at_threshold"]
-    thresholds = "\n".join(
-        f"- `{label}` ≥ {t:.4f} (validation precision {val[label]['precision']}, "
-        f"recall {val[label]['recall']})"
-        for label, t in card["thresholds"].items()
+    points = "\n".join(
+        f"- `{label}` {name} ≥ {t['threshold']:.4f} (validation precision {t['precision']}, "
+        f"recall {t['recall']})"
+        for name, labels in card.get("operating_points", {}).items()
+        for label, t in labels.items()
     )
+    comparison = format_comparison(card.get("feature_comparison"))
     files = "\n".join(
         f"- `{name}` sha256 `{digest}`" for name, digest in card["data_files"].items()
     )
@@ -208,18 +517,26 @@ def card_markdown(card: dict[str, Any], table: str) -> str:
 {card["intended_use"]}
 
 ## Model
-Word 1-2-gram TF-IDF (shared) and, per label, a class-balanced logistic regression
-calibrated with Platt scaling on 5-fold cross-validated scores. Scores are
-probabilities that a reviewer following the rubric gives the label.
+Word 1-2-gram TF-IDF (shared) beside WordLlama's mean-pooled, normalised static token
+embeddings (`{card.get("embeddings", {}).get("file", "none: not shipped, see below")}`, sha256
+`{card.get("embeddings", {}).get("sha256", "-")}`, checked at load) and, per label, one
+class-balanced logistic regression over both, calibrated with Platt scaling on 5-fold
+cross-validated scores. Scores are probabilities that a reviewer following the rubric
+gives the label. Severity 2 ("described") vs 1 ("in passing"): {card.get("severity", "-")};
+weighted kappa on the test split: {card.get("severity_kappa_test", {}).get("kappa")}.
 
-## Thresholds (target precision {card["target_precision"]}, chosen on the validation split)
-{thresholds}
-- severity 2 ("violence described") when the violence score ≥ {card["described_at"]:.4f}
+## Operating points (chosen on the validation split)
+{points}
 
-## Test-split metrics (model vs plain TF-IDF + LogisticRegression baseline)
+## Leave one source out, then the in-domain test split
+Leave one source out: trained without the source, tested on all of it. Test split: model vs
+a plain TF-IDF + LogisticRegression baseline.
 ```
 {table}
 ```
+
+## Feature comparison (AUPRC; same rows, same logistic regression)
+{comparison}
 
 ## Data (rows by source and split)
 {counts}

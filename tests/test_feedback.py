@@ -143,21 +143,12 @@ def test_the_gate_refuses_without_its_regression_cases(shipped):
     assert not report["passed"] and "regression_cases.jsonl" in format_gate(report)
 
 
-def test_the_shipped_model_passes_the_regression_cases_it_is_not_known_to_miss(shipped):
-    """Every case in the file is checked; the ones today's model misses are listed here, so
-    a new miss fails this test and a fixed one is noticed (then drop it from KNOWN_MISSES)."""
+def test_the_shipped_model_passes_every_regression_case(shipped):
+    """Every case in the file is checked at its operating point, and none is missed."""
     from labeler.feedback import case_outcomes, load_cases
 
-    known_misses = {
-        ("The court heard that he stabbed the victim four times ", "violence"),
-        ("The court heard that he stabbed the victim four times ", "graphic"),
-        ("Bodies were torn apart by the blast; one man's arm was", "graphic"),
-        ("She pulled the knife out of him, her fingers slick and", "violence"),
-        ("She pulled the knife out of him, her fingers slick and", "graphic"),
-        ("Protesters smashed shop windows and set bins on fire; ", "violence"),
-    }
     outcomes = case_outcomes(shipped, shipped, load_cases(DATA))
-    assert {(c["text"][:54], c["label"]) for c in outcomes["missed"]} == known_misses
+    assert outcomes["missed"] == []
 
 
 def poisoned(n: int = 80) -> list[str]:

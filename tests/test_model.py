@@ -22,11 +22,13 @@ def test_shipped_model_matches_its_card(model):
     assert (default_model_dir() / MODEL_FILE).stat().st_size < 4 * 1024 * 1024
 
 
-def test_scores_are_probabilities_and_zero_without_known_terms(model):
-    p = model.predict_proba(["Gunmen shot three villagers dead.", "", "§§ ¶¶ 123", "zzqx"])
+def test_scores_are_probabilities_and_zero_without_a_word(model):
+    """A passage without a word token scores 0; any word, even one no training text holds,
+    is scored (the embedding part knows its tokens)."""
+    p = model.predict_proba(["Gunmen shot three villagers dead.", "", "§§ ¶¶ 1 ...", "zzqx"])
     assert p.shape == (4, 2)
     assert ((p >= 0) & (p <= 1)).all()
-    assert np.all(p[1:] == 0)
+    assert np.all(p[1:3] == 0) and p[3, 0] > 0
 
 
 def _copy_model(tmp_path):
@@ -57,32 +59,18 @@ def test_python_objects_in_a_model_file_are_refused_even_with_a_matching_hash(tm
         load_model(target)
 
 
-def test_exported_model_scores_exactly_like_the_sklearn_estimators():
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.linear_model import LogisticRegression
+def test_exported_tfidf_only_model_scores_exactly_like_the_sklearn_estimators():
+    from labeler.dataset import load_rows
+    from labeler.training import fit
 
-    from labeler.features import make_vectorizer
-    from labeler.model import Model
+    from .conftest import DATA
 
-    texts = [
-        "troops shot the protesters",
-        "the market rallied",
-        "a mob burnt the bus",
-        "rain is expected",
-        "gunmen killed two",
-        "the team won the final",
-    ] * 5
-    y = np.array([1, 0, 1, 0, 1, 0] * 5)
-    vectorizer = make_vectorizer().fit(texts)
-    X = vectorizer.transform(texts)
-    clfs = {
-        label: CalibratedClassifierCV(LogisticRegression(), cv=3, ensemble=False).fit(X, y)
-        for label in ("violence", "graphic")
-    }
-    model = Model.from_sklearn(vectorizer, clfs, {})
-    probe = ["the mob shot two protesters", "rain in the final", "killed"]
-    expected = clfs["violence"].predict_proba(vectorizer.transform(probe))[:, 1]
-    np.testing.assert_allclose(model.predict_proba(probe)[:, 0], expected, rtol=1e-6)
+    fitted = fit(DATA, rows=load_rows(DATA)[::10], embeddings=False)
+    probe = ["the mob shot two protesters", "rain in the final", "killed", "no one was hurt"]
+    X = fitted.featurize(probe)
+    for j, label in enumerate(("violence", "graphic")):
+        expected = fitted.classifiers[label].predict_proba(X)[:, 1]
+        np.testing.assert_allclose(fitted.model.predict_proba(probe)[:, j], expected, rtol=1e-6)
 
 
 def test_missing_model_directory_is_a_clear_error(tmp_path):

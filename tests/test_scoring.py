@@ -10,7 +10,17 @@ from labeler.features import TOKEN_PATTERN
 from .conftest import EXAMPLE
 
 RECORD_KEYS = {"id", "scores", "flags", "severity", "warning", "passages", "model"}
-PASSAGE_KEYS = {"index", "start", "end", "text", "scores", "flags", "severity", "evidence"}
+PASSAGE_KEYS = {
+    "index",
+    "start",
+    "end",
+    "text",
+    "scores",
+    "flags",
+    "severity",
+    "evidence",
+    "review",
+}
 
 
 @pytest.fixture(scope="module")
