@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "trigger_warnings_passages"
 
 from labeler import score_text  # noqa: E402
-from labeler.dataset import data_files, load_rows, split_of  # noqa: E402
-from labeler.evaluation import evaluate_scores  # noqa: E402
-from labeler.feedback import gate, reviewed_rows  # noqa: E402
-from labeler.review import Labels  # noqa: E402
-from labeler.store import Store  # noqa: E402
-from labeler.training import train  # noqa: E402
+from labeler.learn.dataset import data_files, load_rows, split_of  # noqa: E402
+from labeler.learn.evaluation import evaluate_scores  # noqa: E402
+from labeler.learn.feedback import gate, reviewed_rows  # noqa: E402
+from labeler.learn.training import train  # noqa: E402
+from labeler.store.review import Labels  # noqa: E402
+from labeler.store.store import Store  # noqa: E402
 
 
 def base_data(tmp: Path) -> tuple[Path, list]:

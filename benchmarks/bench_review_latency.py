@@ -110,7 +110,7 @@ def synthetic_document(number: int, rng: random.Random) -> tuple[dict, str]:
 def build(db: str, n: int) -> None:
     """Fill a new store at ``db`` with ``n`` passages, with the ``labeler`` on sys.path (this
     runs in a child process whose path starts with the app's checkout)."""
-    from labeler.store import Store
+    from labeler.store.store import Store
 
     rng = random.Random(9)
     store = Store(db)
@@ -240,8 +240,8 @@ def measure(url: str, decisions: int, pause: float, width: int) -> list[float]:
 
 def profile(db: Path, rounds: int = 20) -> None:
     """Time the store calls behind one decision, in this process, on a copy of the store."""
-    from labeler.review import NOT_VIOLENT
-    from labeler.store import Store
+    from labeler.store.review import NOT_VIOLENT
+    from labeler.store.store import Store
 
     store = Store(db)
     reviewer = f"profile-{os.getpid()}"

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.reviewer_process import fill, run_reviewers, scratch_postgres  # noqa: E402
 from labeler import load_model  # noqa: E402
 from labeler.model import Model  # noqa: E402
-from labeler.store import Store  # noqa: E402
+from labeler.store.store import Store  # noqa: E402
 
 REVIEWERS, DECISIONS = 8, 10_000
 

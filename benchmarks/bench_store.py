@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_score import training_texts  # noqa: E402
 
 from labeler import load_model, score_documents  # noqa: E402
-from labeler.review import GRAPHIC  # noqa: E402
-from labeler.store import QueueFilter, Store  # noqa: E402
+from labeler.store.review import GRAPHIC  # noqa: E402
+from labeler.store.store import QueueFilter, Store  # noqa: E402
 
 
 def fill(store: Store, n: int) -> float:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from labeler import score_text
 from labeler.model import Model
-from labeler.review import GRAPHIC
-from labeler.store import Store
+from labeler.store.review import GRAPHIC
+from labeler.store.store import Store
 
 HERE = Path(__file__).resolve()
 

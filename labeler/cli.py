@@ -30,8 +30,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     Example: labeler score archive.jsonl.gz -o scored.jsonl --errors bad.jsonl
     """
-    from labeler.batch import Job, RunError, Settings, UsageError, run
-    from labeler.sources import ReadOptions
+    from labeler.batch.run import Job, RunError, Settings, UsageError, run
+    from labeler.batch.sources import ReadOptions
 
     if not args.inputs and sys.stdin.isatty():
         print(
@@ -86,7 +86,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     CSV cells that could start a formula are escaped. Without -o, writes to stdout.
     Example: labeler export --store review.db -o reviewed.jsonl
     """
-    from labeler.export import export
+    from labeler.store.export import export
 
     output = Path(args.output) if args.output else None
     if output is not None and output.is_dir():
@@ -107,7 +107,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
-    """Start the review dashboard (streamlit run app.py) on the configured store.
+    """Start the review dashboard (labeler/dashboard/app.py) on the configured store.
 
     It serves reviewers' text, so it listens on 127.0.0.1 only unless --all-interfaces
     is given. Options it does not know are passed on to streamlit run
@@ -116,10 +116,7 @@ def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
     """
     import subprocess
 
-    app = Path(__file__).resolve().parent.parent / "app.py"
-    if not app.is_file():
-        print(f"labeler: {app} not found: run from a checkout of the project", file=sys.stderr)
-        return EXIT_FAILED
+    app = Path(__file__).resolve().parent / "dashboard" / "app.py"
     env = {**os.environ, "LABELER_DB": config.store_target(args.store)}
     host = "0.0.0.0" if args.all_interfaces else args.host
     cmd = [
@@ -148,7 +145,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     Exit status: 0 promoted, 1 refused by the gate.
     Example: labeler retrain --store review.db
     """
-    from labeler.feedback import retrain
+    from labeler.learn.feedback import retrain
 
     outcome = retrain(existing_store(args.store), Path(args.data), args.tolerance, args.force)
     print(outcome["log"])
@@ -162,8 +159,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     """
     import sqlite3
 
-    from labeler.db import StoreError, shown
-    from labeler.store import Store
+    from labeler.store.db import StoreError, shown
+    from labeler.store.store import Store
 
     target = existing_store(args.store)
     try:
@@ -192,9 +189,9 @@ def cmd_quality(args: argparse.Namespace) -> int:
     """
     import json
 
-    from labeler.feedback import phrase_flips, reviewed_rows, suspicious_reviews
+    from labeler.learn.feedback import phrase_flips, reviewed_rows, suspicious_reviews
     from labeler.model import load_model
-    from labeler.store import Store
+    from labeler.store.store import Store
 
     target = existing_store(args.store)
     store = Store(target)
@@ -232,7 +229,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
 def existing_store(flag: str | None) -> str:
     """The store a command reads: it must exist. Only ``score --store`` and the dashboard
     create one, so a mistyped path is an error rather than a new, empty store."""
-    from labeler.db import POSTGRES_SCHEMES, StoreError
+    from labeler.store.db import POSTGRES_SCHEMES, StoreError
 
     target = config.store_target(flag)
     if not target.startswith(POSTGRES_SCHEMES) and not Path(target).is_file():
@@ -248,7 +245,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
     Example: labeler models list
     """
-    from labeler.registry import Registry
+    from labeler.learn.registry import Registry
 
     registry = Registry(config.home())
     if args.action == "promote":
@@ -279,7 +276,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     Example: labeler train --data training/data --out labeler/models/default
     """
-    from labeler.training import train_and_save
+    from labeler.learn.training import train_and_save
 
     report = train_and_save(Path(args.data), Path(args.out), Path(args.reports))
     print(report)
@@ -287,18 +284,32 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Evaluate a model on the fixed test split, beside a plain TF-IDF baseline.
+    """Evaluate a model: leave one source out first, then the in-domain test split.
 
-    Prints AUPRC, ROC-AUC and precision/recall/F1 at the thresholds per label and
-    source, and writes PR-curve PNGs and metrics.json to --reports.
+    Prints the leave-one-source-out table recorded in the model card (AUPRC and recall
+    at the flag and review operating points, per held-out source: trained without it),
+    then AUPRC, ROC-AUC and precision/recall/F1 at the thresholds per label and source
+    on the fixed test split beside a plain TF-IDF baseline, and writes PR-curve PNGs and
+    metrics.json to --reports.
     Example: labeler evaluate --data training/data --reports reports
     """
-    from labeler.dataset import load_rows
-    from labeler.evaluation import evaluate, format_table, plot_pr_curves, write_metrics
+    from labeler.learn.dataset import load_rows
+    from labeler.learn.evaluation import (
+        evaluate,
+        format_loso,
+        format_table,
+        plot_pr_curves,
+        write_metrics,
+    )
     from labeler.model import load_model
 
     model = load_model(config.model_dir(args.model))
+    loso = model.card.get("leave_one_source_out")
+    if loso:
+        print("Leave one source out (from the model card: trained without each source)")
+        print(format_loso(loso) + "\n")
     report = evaluate(model, load_rows(Path(args.data)))
+    print("In-domain test split")
     print(format_table(report))
     reports = Path(args.reports)
     write_metrics(report, reports / "metrics.json")
@@ -322,17 +333,20 @@ def _positive(value: str) -> int:
     return number
 
 
-def _threshold(value: str) -> tuple[str, float]:
+def _threshold(value: str) -> tuple[str, float | str]:
     from labeler.labels import LABELS
 
     label, _, number = value.partition("=")
+    if label in LABELS and number in ("flag", "review"):
+        return label, number  # an operating point of the model's card
     try:
         p = float(number)
     except ValueError:
         p = -1.0
     if label not in LABELS or not 0.0 <= p <= 1.0:
         raise argparse.ArgumentTypeError(
-            f"expected LABEL=P with LABEL one of {', '.join(LABELS)} and 0 <= P <= 1, got {value!r}"
+            f"expected LABEL=P or LABEL=flag|review with LABEL one of {', '.join(LABELS)} "
+            f"and 0 <= P <= 1, got {value!r}"
         )
     return label, p
 
@@ -340,7 +354,7 @@ def _threshold(value: str) -> tuple[str, float]:
 def parser() -> argparse.ArgumentParser:
     from importlib.metadata import PackageNotFoundError, version
 
-    from labeler.sources import FORMATS
+    from labeler.batch.sources import FORMATS
 
     try:
         release = version("labeler")
@@ -411,7 +425,7 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="LABEL=P",
-        help="flag LABEL at score >= P (e.g. violence=0.7)",
+        help="flag LABEL at score >= P, or at an operating point (violence=0.7, violence=review)",
     )
     s.add_argument("--only-flagged", action="store_true", help="output flagged documents only")
     s.add_argument(
@@ -509,8 +523,8 @@ def main(argv: list[str] | None = None) -> int:
     args, rest = parser().parse_known_args(argv)
     if rest and args.func is not cmd_dashboard:  # only the dashboard passes options on
         parser().parse_args(argv)  # exits 2 naming the unknown options
-    from labeler.db import StoreError
     from labeler.model import ModelError
+    from labeler.store.db import StoreError
 
     try:
         if args.func is cmd_dashboard:

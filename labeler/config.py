@@ -18,7 +18,7 @@ def model_dir(flag: str | None = None) -> Path | None:
     value = flag or os.environ.get("LABELER_MODEL")
     if value:
         return Path(value)
-    from labeler.registry import Registry
+    from labeler.learn.registry import Registry
 
     registry = Registry(home())
     current = registry.current()
@@ -49,7 +49,7 @@ def model_origin() -> str:
     """Where the model in use comes from, in words, by the same rule as ``model_dir``."""
     if os.environ.get("LABELER_MODEL"):
         return f"from LABELER_MODEL ({os.environ['LABELER_MODEL']})"
-    from labeler.registry import Registry
+    from labeler.learn.registry import Registry
 
     current = Registry(home()).current()
     return f"promoted from the registry ({current})" if current else "shipped with the package"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from labeler.review import Labels
-from labeler.store import Store
+from labeler.store.review import Labels
+from labeler.store.store import Store
 
 
 def decide(

@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from labeler import score_text
-from labeler.review import GRAPHIC, IN_PASSING, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC
-from labeler.store import Store
+from labeler.store.review import GRAPHIC, IN_PASSING, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC
+from labeler.store.store import Store
 from tests.reviewing import decide, note_box, press, press_undo, progress_line, undo_last
 
 from .conftest import ROOT
@@ -422,7 +422,7 @@ def test_an_editor_accepts_or_edits_the_documents_warning_and_export_carries_it(
     import io
     import json
 
-    from labeler.export import export
+    from labeler.store.export import export
 
     at = start()
     shown = Store(db).passage(at.session_state["current"].passage_id)

@@ -25,8 +25,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from labeler import score_text
 from labeler.passages import is_junk
-from labeler.review import GRAPHIC, NOT_VIOLENT, Review, standing
-from labeler.store import Store
+from labeler.store.review import GRAPHIC, NOT_VIOLENT, Review, standing
+from labeler.store.store import Store
 from tests.reviewing import decide
 
 from .conftest import ROOT
@@ -322,10 +322,19 @@ def history_of(page: Page, doc_key: str, typed: str) -> None:
     type ``typed`` (part of its document's name) in the passage box and pick it."""
     expect(page.get_by_role("heading", name="Review history")).to_be_visible()
     box = page.get_by_role("combobox", name="Reviewed passage")
-    box.scroll_into_view_if_needed()
-    box.click()
-    page.get_by_role("option").filter(has_text=typed).first.click()  # the callers then
-    # check the history shown is that passage's: its reviewers, notes and text
+    option = page.get_by_role("option").filter(has_text=typed).first
+    for attempt in range(4):  # a rerun still finishing under load closes an open list
+        box.scroll_into_view_if_needed()
+        box.click()
+        page.keyboard.type(typed)  # the list shows only the options that match
+        try:
+            option.click(timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    else:
+        raise AssertionError(f"no option {typed!r} in the Reviewed passage box")
+    # the callers then check the history shown is that passage's: reviewers, notes, text
 
 
 def unfocus(page: Page) -> None:

@@ -4,7 +4,7 @@ once, no passage served to two reviewers, no lock error reaching a reviewer."""
 from __future__ import annotations
 
 from benchmarks.reviewer_process import fill, run_reviewers
-from labeler.store import Store
+from labeler.store.store import Store
 
 REVIEWERS, DECISIONS = 8, 10_000
 

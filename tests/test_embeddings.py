@@ -27,8 +27,8 @@ PROBES = [
 @pytest.fixture(scope="module")
 def small():
     """A model fitted on a fixed subset (every 8th row), with its sklearn estimators."""
-    from labeler.dataset import load_rows
-    from labeler.training import fit
+    from labeler.learn.dataset import load_rows
+    from labeler.learn.training import fit
 
     return fit(DATA, rows=load_rows(DATA)[::8])
 

@@ -11,7 +11,7 @@ import sys
 import time
 
 from benchmarks.reviewer_process import fill, start
-from labeler.store import Store
+from labeler.store.store import Store
 
 from .conftest import ROOT
 

@@ -31,7 +31,7 @@ def test_spans_always_slice_to_the_term(text, terms):
 @pytest.fixture(scope="module")
 def fitted():
     """The shipped vectorizer's settings, fitted on real training text."""
-    from labeler.dataset import load_rows
+    from labeler.learn.dataset import load_rows
 
     from .conftest import DATA
 

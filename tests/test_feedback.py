@@ -9,10 +9,10 @@ import pytest
 from labeler import score_text
 from labeler.cli import main
 from labeler.config import model_dir
+from labeler.learn.registry import Registry
 from labeler.model import load_model
-from labeler.registry import Registry
-from labeler.review import Labels
-from labeler.store import Store
+from labeler.store.review import Labels
+from labeler.store.store import Store
 from tests.reviewing import decide
 
 from .conftest import DATA
@@ -119,8 +119,8 @@ def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipp
     (0.68 to 0.90, 0.31 to 0.80); the scores, so every AUPRC, stayed the same."""
     from dataclasses import replace
 
-    from labeler.dataset import load_rows
-    from labeler.feedback import FIXED, gate, load_cases
+    from labeler.learn.dataset import load_rows
+    from labeler.learn.feedback import FIXED, gate, load_cases
 
     moved = replace(shipped, card={**shipped.card, "thresholds": {"violence": 0.9, "graphic": 0.8}})
     rows = load_rows(DATA)
@@ -136,8 +136,8 @@ def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipp
 
 
 def test_the_gate_refuses_without_its_regression_cases(shipped):
-    from labeler.dataset import load_rows
-    from labeler.feedback import format_gate, gate
+    from labeler.learn.dataset import load_rows
+    from labeler.learn.feedback import format_gate, gate
 
     report = gate(shipped, shipped, load_rows(DATA), cases=None)
     assert not report["passed"] and "regression_cases.jsonl" in format_gate(report)
@@ -145,7 +145,7 @@ def test_the_gate_refuses_without_its_regression_cases(shipped):
 
 def test_the_shipped_model_passes_every_regression_case(shipped):
     """Every case in the file is checked at its operating point, and none is missed."""
-    from labeler.feedback import case_outcomes, load_cases
+    from labeler.learn.feedback import case_outcomes, load_cases
 
     outcomes = case_outcomes(shipped, shipped, load_cases(DATA))
     assert outcomes["missed"] == []
@@ -162,7 +162,7 @@ def poisoned(n: int = 80) -> list[str]:
 def test_a_batch_flipping_passages_that_share_a_phrase_goes_to_second_looks(tmp_path, shipped):
     """80 "buried alive" passages reviewed as not violent: the batch is found before
     training and queued for second looks; consistent reviews are left alone."""
-    from labeler.feedback import phrase_flips, reviewed_rows
+    from labeler.learn.feedback import phrase_flips, reviewed_rows
 
     db = tmp_path / "review.db"
     reviewed_store(db, shipped, flip=False)

@@ -25,11 +25,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
-from labeler.html_text import html_to_text
-from labeler.labels import LABELS
-from labeler.passages import Passage, is_junk, split_passages
-from labeler.scoring import score_documents, score_text
-from labeler.sources import (
+from labeler.batch.html_text import html_to_text
+from labeler.batch.sources import (
     SNIFF_BYTES,
     UTF16_BOMS,
     Document,
@@ -37,6 +34,9 @@ from labeler.sources import (
     ReadOptions,
     read_inputs,
 )
+from labeler.labels import LABELS
+from labeler.passages import Passage, is_junk, split_passages
+from labeler.scoring import score_documents, score_text
 
 from .test_batch_cli import run
 

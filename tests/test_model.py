@@ -60,8 +60,8 @@ def test_python_objects_in_a_model_file_are_refused_even_with_a_matching_hash(tm
 
 
 def test_exported_tfidf_only_model_scores_exactly_like_the_sklearn_estimators():
-    from labeler.dataset import load_rows
-    from labeler.training import fit
+    from labeler.learn.dataset import load_rows
+    from labeler.learn.training import fit
 
     from .conftest import DATA
 

@@ -27,7 +27,7 @@ def test_cases_file_is_simple_and_complete():
 
 
 def test_no_case_is_a_training_row():
-    from labeler.dataset import load_rows
+    from labeler.learn.dataset import load_rows
 
     texts = {r.text.strip() for r in load_rows(DATA)}
     assert not [c["text"] for c in CASES if c["text"].strip() in texts]
@@ -52,7 +52,7 @@ def test_shipped_model_passes_hard_case(model, case):
 
 
 def test_the_gate_sees_the_same_outcomes(model):
-    from labeler.feedback import case_outcomes
+    from labeler.learn.feedback import case_outcomes
 
     outcomes = case_outcomes(model, model, CASES)
     assert outcomes == {"lost": [], "gained": [], "missed": []}

@@ -3,7 +3,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labeler.render import context_html, highlight_html
+from labeler.dashboard.render import context_html, highlight_html
 
 
 @given(st.text(), st.text())

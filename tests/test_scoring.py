@@ -108,7 +108,7 @@ def _shingles(text, n=5):
 
 
 def test_behaviour_sentences_are_not_in_the_training_data():
-    from labeler.dataset import load_rows
+    from labeler.learn.dataset import load_rows
 
     from .conftest import DATA
 

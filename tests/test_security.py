@@ -3,7 +3,7 @@
 - Injection strings in every value that reaches SQL (store filters, reviewer names, notes,
   document ids, source paths, model versions, second-look reasons, CLI and dashboard
   inputs) are data: they match only themselves, round-trip, and every table survives.
-- No SQL in labeler/*.py or app.py is built by formatting with anything but a short list
+- No SQL in labeler/**/*.py or app.py is built by formatting with anything but a short list
   of fixed fragments (a static scan, with a self-test showing it catches the real thing).
 - The escaping used for every dashboard HTML fragment holds for any text (hypothesis).
 - The server's upload limit (.streamlit/config.toml) is the app's.
@@ -28,9 +28,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from labeler import score_text
-from labeler.db import storable
-from labeler.review import GRAPHIC, NOT_VIOLENT
-from labeler.store import QueueFilter, Store, StoreError
+from labeler.store.db import storable
+from labeler.store.review import GRAPHIC, NOT_VIOLENT
+from labeler.store.store import QueueFilter, Store, StoreError
 from tests.reviewing import decide, note_box, press, undo_last
 
 from .conftest import ROOT
@@ -188,25 +188,37 @@ SQL_WORDS = re.compile(
 EXECUTE = {"execute", "executemany", "executescript"}
 # What may be interpolated into SQL text: (file, function, expression), and why it is safe.
 FRAGMENTS = {
-    ("labeler/store.py", "where", "top"): "a column expression claim_next passes: 's.top'",
-    ("labeler/store.py", "claim_next", "where"): "QueueFilter.where: fixed clauses, values as ?",
-    ("labeler/store.py", "claim_next", "order_sql"): "looked up in a fixed dict of ORDER BYs",
-    ("labeler/store.py", "claim_next", "rank"): "looked up in the same fixed dict",
-    ("labeler/store.py", "claim_next", "state"): "SKIPPED or WAITING, labeler.review's ints",
-    ("labeler/store.py", "claim_next", "hint"): "INDEXED BY a name from QUEUE_INDEXES",
-    ("labeler/store.py", "_count_scored", "flagged"): "one fixed COUNT(CASE ...) per label",
-    ("labeler/store.py", "integrity", "table"): "from the ORPHAN_CHECKS constant",
-    ("labeler/store.py", "integrity", "parent"): "from the ORPHAN_CHECKS constant",
-    ("labeler/store.py", "integrity", "column"): "from the ORPHAN_CHECKS constant",
-    ("labeler/db.py", "integrity", "found[0]"): "the amcheck extension's schema (pg_extension)",
+    ("labeler/store/store.py", "where", "top"): "a column expression claim_next passes: 's.top'",
+    (
+        "labeler/store/store.py",
+        "claim_next",
+        "where",
+    ): "QueueFilter.where: fixed clauses, values as ?",
+    ("labeler/store/store.py", "claim_next", "order_sql"): "looked up in a fixed dict of ORDER BYs",
+    ("labeler/store/store.py", "claim_next", "rank"): "looked up in the same fixed dict",
+    (
+        "labeler/store/store.py",
+        "claim_next",
+        "state",
+    ): "SKIPPED or WAITING, labeler.store.review's ints",
+    ("labeler/store/store.py", "claim_next", "hint"): "INDEXED BY a name from QUEUE_INDEXES",
+    ("labeler/store/store.py", "_count_scored", "flagged"): "one fixed COUNT(CASE ...) per label",
+    ("labeler/store/store.py", "integrity", "table"): "from the ORPHAN_CHECKS constant",
+    ("labeler/store/store.py", "integrity", "parent"): "from the ORPHAN_CHECKS constant",
+    ("labeler/store/store.py", "integrity", "column"): "from the ORPHAN_CHECKS constant",
+    (
+        "labeler/store/db.py",
+        "integrity",
+        "found[0]",
+    ): "the amcheck extension's schema (pg_extension)",
 }
 # SQL handed to an execute call as something other than a literal, and why it is safe.
 PASSED_ON = {
-    ("labeler/db.py", "execute", "sql"): "the engine adapter passes the store's SQL on",
-    ("labeler/db.py", "executemany", "sql"): "the engine adapter passes the store's SQL on",
-    ("labeler/db.py", "execute", "_placeholders(sql)"): "the same, with ? made %s",
-    ("labeler/db.py", "executemany", "_placeholders(sql)"): "the same, with ? made %s",
-    ("labeler/store.py", "migrate", "self.db.ddl(statement)"): "the MIGRATIONS constants",
+    ("labeler/store/db.py", "execute", "sql"): "the engine adapter passes the store's SQL on",
+    ("labeler/store/db.py", "executemany", "sql"): "the engine adapter passes the store's SQL on",
+    ("labeler/store/db.py", "execute", "_placeholders(sql)"): "the same, with ? made %s",
+    ("labeler/store/db.py", "executemany", "_placeholders(sql)"): "the same, with ? made %s",
+    ("labeler/store/store.py", "migrate", "self.db.ddl(statement)"): "the MIGRATIONS constants",
 }
 
 
@@ -269,7 +281,7 @@ def sql_built_from_values(source: str, path: str) -> list[str]:
 
 
 def test_no_sql_is_built_from_values():
-    files = sorted((ROOT / "labeler").glob("*.py")) + [ROOT / "app.py"]
+    files = sorted((ROOT / "labeler").rglob("*.py")) + [ROOT / "app.py"]
     found = [
         problem
         for file in files
@@ -321,7 +333,7 @@ def test_the_sql_scan_lets_parameters_and_plain_messages_pass():
 
 @given(st.text(), st.text(), st.lists(st.text(), max_size=5))
 def test_headings_and_review_history_never_become_markup(title, detail, cells):
-    from labeler.render import HISTORY_COLUMNS, heading_html, history_html
+    from labeler.dashboard.render import HISTORY_COLUMNS, heading_html, history_html
 
     rows = [dict(zip(HISTORY_COLUMNS, cells[i:] + cells[:i], strict=False)) for i in range(2)]
     for html in (heading_html(title, detail), history_html(rows)):
@@ -333,7 +345,7 @@ def test_headings_and_review_history_never_become_markup(title, detail, cells):
 def test_the_servers_upload_limit_is_the_apps():
     config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     (server,) = re.findall(r"^maxUploadSize = (\d+)$", config, re.M)
-    app = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    app = ast.parse((ROOT / "labeler" / "dashboard" / "app.py").read_text(encoding="utf-8"))
     (limit,) = [
         node.value.value
         for node in app.body

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from labeler import score_text
-from labeler.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, Labels
-from labeler.store import MIGRATIONS, Store, StoreError
+from labeler.store.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, Labels
+from labeler.store.store import MIGRATIONS, Store, StoreError
 from tests.reviewing import decide, undo_last
 
 TABLES = ("documents", "passages", "scores")
@@ -231,7 +231,7 @@ def test_score_into_the_store_twice_then_export_csv_and_jsonl(tmp_path, store_ta
 
 
 def test_statistics_from_reviews(store, model):
-    from labeler.review import statistics
+    from labeler.store.review import statistics
 
     add(store, model, "d1", f"{VIOLENT}\n\n{CALM}")
     decide(store, 1, "ana", "confirm")  # model flagged violence: confirmed
@@ -245,7 +245,7 @@ def test_statistics_from_reviews(store, model):
 
 
 def test_queue_orders_and_filters(store, model):
-    from labeler.store import QueueFilter
+    from labeler.store.store import QueueFilter
 
     add(store, model, "d1", f"{CALM}\n\n{VIOLENT}")
     by_score = store.claim_next("ana", order="score")
@@ -268,7 +268,7 @@ def test_queue_orders_and_filters(store, model):
 
 @pytest.mark.parametrize("evil", ["x' OR '1'='1", "'; DROP TABLE reviews; --", "%", "_"])
 def test_injection_strings_in_filters_match_nothing_and_harm_nothing(store, model, evil):
-    from labeler.store import QueueFilter
+    from labeler.store.store import QueueFilter
 
     add(store, model, "d1", VIOLENT)
     assert store.claim_next("ana", queue=QueueFilter(source_path=evil)) is None
@@ -280,8 +280,8 @@ def test_injection_strings_in_filters_match_nothing_and_harm_nothing(store, mode
 
 
 def test_score_into_store_keeps_good_records_and_reports_bad_ones(store, tmp_path):
-    from labeler.batch import score_into_store
-    from labeler.sources import ReadOptions, read_inputs
+    from labeler.batch.run import score_into_store
+    from labeler.batch.sources import ReadOptions, read_inputs
 
     src = tmp_path / "upload.jsonl"
     src.write_text('{"id": "a", "text": "Gunmen shot dead two men."}\nnot json\n{"id": "b"}\n')
@@ -371,7 +371,7 @@ def test_a_write_that_meets_a_held_lock_is_retried_not_failed(store_target, mode
     import threading
     import time
 
-    from labeler.db import WRITE_LOCK
+    from labeler.store.db import WRITE_LOCK
 
     store = Store(f"{store_target}%20-clock_timeout%3D50")  # options: search_path, lock_timeout
     add(store, model, "d1", VIOLENT)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from labeler.dataset import load_rows, split_of
-from labeler.training import train
+from labeler.learn.dataset import load_rows, split_of
+from labeler.learn.training import train
 
 from .conftest import DATA
 

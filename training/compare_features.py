@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from labeler.dataset import Row, load_rows, split_of
+from labeler.learn.dataset import Row, load_rows, split_of
 from labeler.labels import LABELS
-from labeler.training import LOSO_SOURCES, Featurizer, loso_folds, source_weights
+from labeler.learn.training import LOSO_SOURCES, Featurizer, loso_folds, source_weights
 
 C = 4.0
 

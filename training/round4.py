@@ -6,6 +6,7 @@ is written by an annotator reading the passage against ``labeler/rubric.md``.
     python -m training.round4 draw ../shared/data training/labelling/round4
     python -m training.round4 draw-vivid ../shared/data training/labelling/round4
     python -m training.round4 draw-random-police ../shared/data training/labelling/round4
+    python -m training.round4 draw-vivid-reddit ../shared/data training/labelling/round4
     python -m training.round4 merge training/labelling/round4 training/data/round4/data.jsonl
 
 ``draw`` writes ``batches/batch-K.jsonl`` (id, text only: annotators never see the source or
@@ -233,17 +234,115 @@ def draw_random_police(data: Path, out: Path, n: int = 160) -> None:
     print(f"{len(rows)} random news passages", file=sys.stderr)
 
 
+# Round 4d draws with a wider net of gore words than VIVID (drawing only: it labels nothing).
+VIVID_WIDE = re.compile(
+    r"\b(blood|gore\b|gory|guts\b|gutted|brains\b|brain matter|decapitat|behead|dismember|"
+    r"mutilat|disembowel|eviscerat|entrail|intestin|severed|skull|corpse|stab|impal|maggot|"
+    r"burn(ed|t|s|ing)? alive|gouge|bleed|bled\b|slit|throat|flesh|wound|gash|charred|rotting|"
+    r"carcass|limbs?\b|broken bones?|bludgeon|splatter|gunshot|bullet|tortur|lynch|mangled|"
+    r"torn apart|ripped (off|apart|open|out)|chopp|machete|dead bod|body parts|eyeball|scalp|"
+    r"skinned)",
+    re.I,
+)
+GORY = re.compile("|".join(f"(?:{p.pattern})" for p in (VIVID_WIDE, VIVID, GORE)), re.I)
+GORY_OR_THREAT = re.compile(f"(?:{GORY.pattern})|(?:{THREAT.pattern})", re.I)
+BATCH_4D = 100
+
+
+def draw_vivid_reddit(data: Path, out: Path) -> None:
+    """Round 4d: graphic passages were still short, so every Reddit comment round 4 did not
+    read that has a gore, vivid or threat word (``GORY_OR_THREAT``), with a uniform draw from
+    the same unread comments of a third as many again (a quarter of the round's Reddit rows);
+    likewise, with gore or vivid words only (``GORY``), the passages of the police-events
+    articles no round read and the AG News items not read yet. Blind batches of 100
+    (``batches/r4d-K.jsonl``), all read by one annotator (``labels/r4d-K.jsonl``)."""
+    rng = random.Random(SEED + 3)
+    taken = list(read_jsonl(out / "candidates.jsonl"))
+    seed_rows = list(read_jsonl(Path("training/data/seed/labels.jsonl")))
+    used = {r["source_id"] for r in seed_rows} | {r["source_id"] for r in taken}
+    seen = {r["text"].strip().lower() for r in seed_rows + taken}
+    docs = {r["group"] for r in taken if r["source"] == "india_police_events"}
+
+    def fresh(rows):
+        return [r for r in rows if r["id"] not in used and r["text"].strip().lower() not in seen]
+
+    def both(rows, pattern):
+        """Every keyword hit, and a uniform draw of a third as many from the whole pool (a
+        fifth of the rows even if a batch or two stays unread)."""
+        n_keyword = sum(bool(pattern.search(r["text"])) for r in rows)
+        return _split(rows, pattern, n_keyword, -(-n_keyword // 3), rng)
+
+    comments = fresh(
+        r
+        for r in read_jsonl(data / "goemotions_reddit/goemotions_reddit.jsonl")
+        if len(r["text"].strip()) >= 15
+    )
+    rows = [
+        _row(r["id"], "goemotions_reddit", r["id"], s, r["text"].strip())
+        for r, s in both(comments, GORY_OR_THREAT)
+    ]
+    passages = []
+    for doc in sorted(
+        read_jsonl(data / "india_police_events/india_police_events_docs.jsonl"),
+        key=lambda d: d["id"],
+    ):
+        doc_id = doc["id"].rsplit("-", 1)[1]
+        if f"police-doc-{doc_id}" in docs:
+            continue
+        for p in split_passages(_demojibake(doc["text"])):
+            if len(p.text) >= 40 and not p.text.startswith("This story is from"):
+                passages.append(
+                    {
+                        "id": f"{doc['id']}-p{p.index}",
+                        "group": f"police-doc-{doc_id}",
+                        "text": p.text,
+                    }
+                )
+    rows += [
+        _row(r["id"], "india_police_events", r["group"], s, r["text"])
+        for r, s in both(fresh(passages), GORY)
+    ]
+    news = fresh(read_jsonl(data / "ag_news_test/ag_news_test.jsonl"))
+    rows += [
+        _row(r["id"], "ag_news_test", r["id"], s, r["text"].strip()) for r, s in both(news, GORY)
+    ]
+    unique = {}
+    for row in rows:
+        unique.setdefault(row["text"].lower(), row)
+    rows = list(unique.values())
+    with (out / "candidates.jsonl").open("a", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    order = rows[:]
+    rng.shuffle(order)
+    for k in range(0, len(order), BATCH_4D):
+        with (out / "batches" / f"r4d-{k // BATCH_4D}.jsonl").open("w", encoding="utf-8") as f:
+            for row in order[k : k + BATCH_4D]:
+                f.write(json.dumps({"id": row["id"], "text": row["text"]}, ensure_ascii=False))
+                f.write("\n")
+    print(
+        f"{len(rows)} round-4d candidates in {-(-len(rows) // BATCH_4D)} batches", file=sys.stderr
+    )
+
+
 LABEL_KEYS = ("violence", "graphic", "severity")
+# Who wrote ``labels/<kind>-<k>.jsonl``: rounds 4-4c had one annotator per batch; every
+# round-4d batch was read by the same one.
+ANNOTATOR = {
+    "batch": "annotator-r4-{k}",
+    "vivid": "annotator-r4b-{k}",
+    "random": "annotator-r4c-{k}",
+    "r4d": "annotator-r4d-0",
+}
 
 
 def annotations(work: Path) -> dict[str, list[tuple[str, dict]]]:
     """Each candidate's labels, by annotator (``labels/batch-K`` is annotator-r4-K,
-    ``labels/vivid-K`` annotator-r4b-K)."""
+    ``labels/vivid-K`` annotator-r4b-K, every ``labels/r4d-K`` annotator-r4d-0)."""
     out: dict[str, list[tuple[str, dict]]] = {}
     for path in sorted((work / "labels").glob("*.jsonl")):
         kind, k = path.stem.split("-")
-        who = {"batch": "annotator-r4", "vivid": "annotator-r4b", "random": "annotator-r4c"}[kind]
-        who = f"{who}-{k}"
+        who = ANNOTATOR[kind].format(k=k)
         for label in read_jsonl(path):
             out.setdefault(label["id"], []).append((who, label))
     return out
@@ -294,7 +393,7 @@ def merge(work: Path, out: Path) -> None:
             **cand,
             **{k: chosen[k] for k in LABEL_KEYS},
             "labelled_by": who,
-            "labelled_at": LABELLED_AT,
+            "labelled_at": chosen.get("labelled_at", LABELLED_AT),
         }
         for extra in ("hard_case", "note"):
             if chosen.get(extra):
@@ -309,7 +408,7 @@ def merge(work: Path, out: Path) -> None:
     print(f"{len(rows)} rows written to {out}", file=sys.stderr)
 
 
-LABELLED_AT = "2026-12-01"
+LABELLED_AT = "2026-12-01"  # rounds 4-4c; a round-4d label carries its own ``labelled_at``
 
 
 if __name__ == "__main__":
@@ -319,6 +418,8 @@ if __name__ == "__main__":
         draw_vivid(Path(sys.argv[2]), Path(sys.argv[3]))
     elif sys.argv[1] == "draw-random-police":
         draw_random_police(Path(sys.argv[2]), Path(sys.argv[3]))
+    elif sys.argv[1] == "draw-vivid-reddit":
+        draw_vivid_reddit(Path(sys.argv[2]), Path(sys.argv[3]))
     elif sys.argv[1] == "disagreements":
         for cid, given in annotations(Path(sys.argv[2])).items():
             if len(given) == 2 and any(given[0][1][k] != given[1][1][k] for k in LABEL_KEYS):

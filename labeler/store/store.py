@@ -4,7 +4,7 @@ SQLite is the embedded default (WAL mode, every write in one transaction). The
 schema is built by named, ordered migrations recorded in ``migrations``; the
 SQL is plain and parameterised only, so the same statements can serve another
 DB-API database later. Reviews are append-only: an undo or a change of mind is
-a new row, and a passage's current label is derived (``labeler.review``).
+a new row, and a passage's current label is derived (``labeler.store.review``).
 Re-scoring a document with a new model version adds a score row beside the old
 one and never touches its reviews.
 """
@@ -21,10 +21,10 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from labeler.db import Row, StoreError, connect, retrying, storable
 from labeler.labels import LABELS
 from labeler.passages import is_junk
-from labeler.review import (
+from labeler.store.db import Row, StoreError, connect, retrying, storable
+from labeler.store.review import (
     DECISIONS,
     JUNK,
     LABELLED,
@@ -138,7 +138,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ),
     (
         # A decision names the claim it was served under; a passage's queue state says
-        # labelled, waiting, skipped or junk (``labeler.review``), not just "waiting".
+        # labelled, waiting, skipped or junk (``labeler.store.review``), not just "waiting".
         # Skips and undone passages of earlier versions are mended from their reviews
         # when the store opens (``Store.migrate``).
         "0006_claims_and_queue_states",
@@ -250,7 +250,7 @@ def text_hash(text: str) -> str:
 
 
 class Store:
-    """A review store: a SQLite file path or a PostgreSQL URL (``labeler.db``).
+    """A review store: a SQLite file path or a PostgreSQL URL (``labeler.store.db``).
 
     ``now`` is injectable for tests.
     """

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from labeler.dataset import Row, data_files, split_of
 from labeler.features import make_vectorizer
 from labeler.labels import LABELS
+from labeler.learn.dataset import Row, data_files, split_of
 from labeler.model import Model, sha256_of
 
 TARGET_PRECISION = 0.80
@@ -293,7 +293,7 @@ def fit(
     the word table's words, which only saves scoring from the tokenizer, never changes
     a score.
     """
-    from labeler.dataset import load_rows
+    from labeler.learn.dataset import load_rows
     from labeler.model import Embedding
 
     if rows is None:
@@ -446,7 +446,7 @@ def train_and_save(
     data_dir: Path, out_dir: Path, reports_dir: Path, embeddings: bool = SHIP_EMBEDDINGS
 ) -> str:
     """Train, evaluate on the test split, write the model and its card; return the table."""
-    from labeler.evaluation import (
+    from labeler.learn.evaluation import (
         evaluate,
         format_loso,
         format_table,

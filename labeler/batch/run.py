@@ -29,12 +29,8 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
-from labeler import writers
-from labeler.db import POSTGRES_SCHEMES
-from labeler.labels import LABELS
-from labeler.model import Model, load_model
-from labeler.scoring import score_documents
-from labeler.sources import (
+from labeler.batch import writers
+from labeler.batch.sources import (
     KNOWN_SUFFIXES,
     Document,
     InputError,
@@ -46,6 +42,10 @@ from labeler.sources import (
     read_inputs,
     total_bytes,
 )
+from labeler.labels import LABELS
+from labeler.model import Model, load_model
+from labeler.scoring import score_documents
+from labeler.store.db import POSTGRES_SCHEMES
 
 BATCH_CHARS = 400_000
 BATCH_DOCS = 2_000
@@ -69,7 +69,7 @@ class Settings:
 
     model_dir: str | None = None
     format: str = "jsonl"
-    thresholds: dict[str, float] = field(default_factory=dict)
+    thresholds: dict[str, float | str] = field(default_factory=dict)  # number or "flag"|"review"
     only_flagged: bool = False
     min_severity: int = 0
     colour: bool = False
@@ -741,7 +741,7 @@ def _open_store(target: str | None) -> Any:
     any output is opened, not after the first batch."""
     if target is None:
         return None
-    from labeler.store import Store
+    from labeler.store.store import Store
 
     store = Store(target)
     try:

@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from labeler.dataset import REGRESSION_CASES, Row, split_of
-from labeler.evaluation import POOLED, evaluate_scores, metrics, pr_points, test_rows
 from labeler.labels import LABELS
+from labeler.learn.dataset import REGRESSION_CASES, Row, split_of
+from labeler.learn.evaluation import POOLED, evaluate_scores, metrics, pr_points, test_rows
+from labeler.learn.training import REVIEWED, choose_threshold, train
 from labeler.model import Model
-from labeler.training import REVIEWED, choose_threshold, train
 
 TOLERANCE = 0.02
 PR_TOLERANCE = 0.05  # largest drop of precision or recall at the thresholds
@@ -419,9 +419,9 @@ def retrain(
     from datetime import datetime, timezone
 
     from labeler import config
+    from labeler.learn.registry import Registry
     from labeler.model import load_model
-    from labeler.registry import Registry
-    from labeler.store import Store
+    from labeler.store.store import Store
 
     current = load_model(config.model_dir())
     cases = load_cases(data_dir)

@@ -28,7 +28,7 @@ from typing import IO, Any, NamedTuple
 
 import orjson
 
-from labeler.html_text import html_to_text
+from labeler.batch.html_text import html_to_text
 
 TEXT_SUFFIXES = {".txt", ".md", ".text", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}

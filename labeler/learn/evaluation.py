@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from labeler.dataset import Row, split_of
 from labeler.labels import LABELS
+from labeler.learn.dataset import Row, split_of
 from labeler.model import Model
 
 POOLED = "(pooled)"
@@ -92,7 +92,7 @@ def baseline(rows: list[Row], target_precision: float) -> tuple[Callable, dict[s
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from labeler.training import choose_threshold
+    from labeler.learn.training import choose_threshold
 
     train = [r for r in rows if split_of(r.group) == "train"]
     val = [r for r in rows if split_of(r.group) == "val"]
@@ -140,7 +140,7 @@ def leave_one_source_out(
     it. ``{source: {label: {n, positives, auprc, recall_flag, recall_review}}}``."""
     from sklearn.metrics import average_precision_score
 
-    from labeler.training import loso_folds, train
+    from labeler.learn.training import loso_folds, train
 
     out: dict[str, Any] = {}
     for name, rest, held in loso_folds(rows):

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from labeler.store import Store
-from labeler.writers import csv_safe, jsonl
+from labeler.batch.writers import csv_safe, jsonl
+from labeler.store.store import Store
 
 COLUMNS = [
     "id",

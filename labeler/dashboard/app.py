@@ -1,0 +1,534 @@
+"""Review dashboard: confirm or correct each flagged passage, one key per decision.
+
+    labeler dashboard             (or, in a checkout: streamlit run app.py)
+
+The store: LABELER_DB, else LABELER_HOME/labeler.db. The app only decides what to show;
+``labeler.store.review`` says what a decision means and ``labeler.store`` keeps it. Every
+text that comes from outside (passages, document keys, file names, reviewer names, notes)
+is escaped before any HTML, or shown in a code block; SQL only ever gets values as
+parameters. See README, "Threat model".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePath
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from labeler import config
+from labeler.batch.run import cached_model, score_into_store
+from labeler.batch.sources import KNOWN_SUFFIXES, ReadOptions, read_upload
+from labeler.dashboard.render import context_html, heading_html, history_html, legend_html
+from labeler.labels import rubric
+from labeler.learn.feedback import retrain
+from labeler.learn.registry import Registry
+from labeler.passages import is_junk
+from labeler.store.export import render
+from labeler.store.review import (
+    GRAPHIC,
+    IN_PASSING,
+    NOT_VIOLENT,
+    VIOLENT_NOT_GRAPHIC,
+    Labels,
+    history,
+    label_text,
+    statistics,
+)
+from labeler.store.store import Claim, QueueFilter, StaleDecision, Store, StoreError
+from labeler.warning import LEVELS, document_warning
+
+# label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own).
+# Labels stay short so that a row of buttons reads whole at 1024 px.
+ACTIONS = [
+    ("Confirm", "confirm", None, "Y"),
+    ("Not violent", "correct", NOT_VIOLENT, "N"),
+    ("In passing", "correct", IN_PASSING, "P"),
+    ("Described", "correct", VIOLENT_NOT_GRAPHIC, "V"),
+    ("Graphic", "correct", GRAPHIC, "G"),
+    ("Skip", "skip", None, "S"),
+]
+ORDERS = {
+    "Most uncertain first, varied": "active",
+    "Second looks (probable mistakes)": "second",
+    "Most uncertain first": "uncertain",
+    "Highest score first": "score",
+    "Document order": "document",
+    "Skipped passages": "skipped",
+}
+
+
+def open_store() -> Store:
+    """A connection for this run: SQLite connections must stay in one thread, and
+    Streamlit runs each rerun (and its callbacks) in whichever thread it likes."""
+    return Store(config.store_target(), min_dwell=config.min_dwell())
+
+
+def queue_filter(store: Store) -> QueueFilter:
+    """The sidebar's queue filters."""
+    with st.sidebar.expander("Filters"):
+        label = st.selectbox("Flagged", ["any", "violence", "graphic"], key="f_label")
+        severity = st.selectbox("Severity at least", [0, 1, 2, 3], key="f_severity")
+        band = st.slider("Score band", 0.0, 1.0, (0.0, 1.0), 0.05, key="f_band")
+        choices = store.choices()
+        # None for "any", so that a file or version really named "any" can be chosen too
+        source = st.selectbox(
+            "Source file", [None, *choices["source_path"]], format_func=_any, key="f_source"
+        )
+        version = st.selectbox(
+            "Model version", [None, *choices["model_version"]], format_func=_any, key="f_model"
+        )
+    return QueueFilter(
+        label=None if label == "any" else label,
+        min_severity=int(severity),
+        score_band=(float(band[0]), float(band[1])),
+        source_path=source,
+        model_version=version,
+    )
+
+
+def _any(value: str | None) -> str:
+    return "any" if value is None else value
+
+
+def auth_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all
+        return False
+
+
+def reviewer_name() -> str:
+    """The signed-in user when OIDC is configured (secrets [auth]), else a name given.
+
+    With OIDC configured there is no name box: "" until the user logs in. A typed name is
+    kept in the URL (``?reviewer=``), so a reload keeps attributing decisions to it."""
+    if st.user.get("is_logged_in", False):
+        return str(st.user.get("email") or st.user.get("name"))
+    if auth_configured():
+        st.sidebar.button("Log in", key="login", on_click=st.login)
+        return ""
+    if "reviewer" not in st.session_state:
+        st.session_state["reviewer"] = st.query_params.get("reviewer", "")
+    name = st.sidebar.text_input("Reviewer name", key="reviewer").strip()
+    if st.query_params.get("reviewer", "") != name:
+        st.query_params["reviewer"] = name
+    return name
+
+
+def decide(claim: Claim, decision: str, labels: Labels | None) -> None:
+    """Record one decision on the claimed passage, with the note typed for it alone."""
+    note = st.session_state.get(f"note-{claim.token}", "").strip() or None
+    with open_store() as store:
+        try:
+            store.record_review(claim, decision, labels, note)
+        except StaleDecision as refused:
+            st.session_state["notice"] = str(refused).capitalize() + "."
+            if store.claim_is_current(claim):
+                return  # pressed too soon: the same passage stays on screen
+    st.session_state.pop("current", None)
+
+
+def undo(reviewer: str, review_id: int) -> None:
+    """Undo the decision the reviewer last saw, and go back to its passage."""
+    with open_store() as store:
+        try:
+            passage_id = store.undo(reviewer, review_id)
+        except StaleDecision as refused:
+            st.session_state["notice"] = str(refused).capitalize() + "."
+            return
+        claim = store.claim(passage_id, reviewer)  # back to it, to decide again
+    if claim is not None:
+        st.session_state["current"] = claim
+    st.session_state["notice"] = f"Undid your last decision (passage {passage_id})."
+
+
+def main() -> None:
+    st.set_page_config(page_title="labeler review", layout="wide")
+    with open_store() as store:
+        page(store)
+
+
+PAGES = ["Review", "Statistics", "Model", "Import & export"]
+TRAINING_DATA = Path(__file__).resolve().parents[2] / "training" / "data"
+UPLOAD_TYPES = sorted(suffix.lstrip(".") for suffix in KNOWN_SUFFIXES)
+MAX_UPLOAD_MB = 50
+
+
+def page(store: Store) -> None:
+    chosen = st.sidebar.radio("Page", PAGES, key="page")
+    reviewer = reviewer_name()  # on every page: admin rights on the Model page follow it
+    if auth_configured() and not reviewer:  # OIDC configured: no page without logging in
+        st.info("Log in (button in the sidebar) to use the dashboard.")
+        return
+    if chosen == "Statistics":
+        show_statistics(store)
+        return
+    if chosen == "Import & export":
+        show_import_export(store)
+        return
+    if chosen == "Model":
+        show_model(reviewer)
+        return
+    order = ORDERS[st.sidebar.radio("Queue order", list(ORDERS), key="order")]
+    queue = queue_filter(store)
+    if st.session_state.get("queue") != (reviewer, order, queue):  # claim afresh
+        st.session_state["queue"] = (reviewer, order, queue)
+        if held := st.session_state.pop("current", None):
+            store.release(held)  # the passage goes straight back to the queue
+    with st.sidebar.expander("Labelling rubric"):
+        st.markdown(rubric())
+    st.sidebar.caption(KEYS_HELP)
+    if not reviewer:
+        st.info("Enter your name in the sidebar to start reviewing.")
+        return
+    review_pane(reviewer, order, queue)
+
+
+KEYS_HELP = (
+    "Keys: Y confirm · N not violent · P violent, in passing · V violent, described · "
+    "G graphic · S skip · U undo"
+)
+
+
+@st.fragment
+def review_pane(reviewer: str, order: str, queue: QueueFilter) -> None:
+    """The passage, its document and the decision keys. A decision reruns only this pane,
+    so the next passage is painted without redrawing the sidebar."""
+    with open_store() as store:
+        if notice := st.session_state.pop("notice", None):
+            st.toast(notice)
+        if "current" not in st.session_state:
+            claimed = (
+                store.claim_second_look(reviewer)
+                if order == "second"
+                else store.claim_next(reviewer, order=order, queue=queue)
+            )
+            st.session_state["current"] = claimed["claim"] if claimed else None
+        claim: Claim | None = st.session_state["current"]
+        progress = store.progress(reviewer)
+        show_progress(progress)
+        if claim is None:
+            undo_button(store, reviewer)
+            st.success(empty_message(progress, order))
+            return
+        show_passage(store, claim)
+        undo_button(store, reviewer)
+
+
+def show_progress(progress: dict[str, int]) -> None:
+    st.caption(
+        f"Labelled {progress['reviewed']} · waiting {progress['remaining']} · "
+        f"skipped {progress['skipped']} · labelled by you {progress['by_you']} · "
+        f"flagged and waiting: {progress['violence_waiting']} violence, "
+        f"{progress['graphic_waiting']} graphic"
+    )
+
+
+def empty_message(progress: dict[str, int], order: str) -> str:
+    """What an empty queue means: nothing waiting at all, or only skipped passages left."""
+    if order == "skipped":
+        return "No skipped passages are left: every one has a label."
+    if progress["skipped"]:
+        return (
+            f"Nothing is waiting in this queue. {progress['skipped']} skipped passages are "
+            'still unlabelled: choose the queue order "Skipped passages" to review them.'
+        )
+    return "Nothing is waiting: every passage in this queue has a label."
+
+
+def undo_button(store: Store, reviewer: str) -> None:
+    """Undo, bound to the decision the reviewer last saw: a second press undoes nothing."""
+    last = store.last_decision(reviewer)
+    st.button(
+        "Undo (U)",
+        key=f"undo-{last.id if last else 'none'}",
+        shortcut="U",
+        on_click=undo,
+        args=(reviewer, last.id if last else 0),
+        disabled=last is None,
+    )
+
+
+def show_statistics(store: Store) -> None:
+    """Agreement with the model, estimated precision of each flag, and reviewer agreement."""
+    items = store.reviewed_items()
+    stats = statistics(items)
+    st.header("Statistics")
+    st.caption(f"{stats['reviewed']} passages with a current label")
+    if not items:
+        st.info("No reviews yet.")
+        return
+    rows = stats["labels"]
+    columns = st.columns(len(rows))
+    for column, (label, s) in zip(columns, rows.items(), strict=True):
+        column.metric(
+            f"{label}: precision of flags",
+            _percent(s["precision"]),
+            help=f"{s['flagged_reviewed']} flagged passages reviewed",
+        )
+        column.metric(f"{label}: reviewer-model agreement", _percent(s["agreement"]))
+        kappa = "–" if s["kappa"] is None else f"{s['kappa']:.2f}"
+        column.metric(
+            f"{label}: Cohen's kappa",
+            kappa,
+            help=f"{s['double_reviewed']} passages reviewed by two people",
+        )
+    chart = {
+        "precision of flags": [s["precision"] or 0.0 for s in rows.values()],
+        "reviewer-model agreement": [s["agreement"] or 0.0 for s in rows.values()],
+    }
+    st.bar_chart(pd.DataFrame(chart, index=list(rows)), stack=False, y_label="share")
+    st.subheader("Passages where reviewers disagree")
+    disagreements = set(stats["disagreements"])
+    disputed = [i for i in items if i.passage_id in disagreements]
+    chosen = None
+    if not disputed:
+        st.info("No disagreements yet: no passage has two reviewers with different labels.")
+    else:
+        table = st.dataframe(
+            [
+                {
+                    "document": document_name(i.doc_key),
+                    "passage": i.idx + 1,
+                    "text": i.text,
+                    **{who: label_text(lab) for who, lab in i.by_reviewer.items()},
+                }
+                for i in disputed
+            ],
+            hide_index=True,
+            on_select="rerun",
+            selection_mode="single-row",
+            key="disputes",
+        )
+        rows = table.selection.rows
+        chosen = disputed[rows[0]].passage_id if rows else None
+        st.caption("Select a row to see its review history below.")
+    st.subheader("Review history")
+    if chosen is None:
+        names = {i.passage_id: f"{document_name(i.doc_key)} · passage {i.idx + 1}" for i in items}
+        chosen = st.selectbox(
+            "Reviewed passage", list(names), format_func=names.__getitem__, key="history_of"
+        )
+    show_history_of(store, chosen)
+
+
+def show_history_of(store: Store, passage_id: int) -> None:
+    """One passage's review history, notes included, for audit: all of it escaped."""
+    p = store.passage(passage_id)
+    text = context_html([{"idx": p["idx"], "text": p["text"]}], p["idx"], [])
+    st.markdown(heading(p) + text, unsafe_allow_html=True)  # every text inside is escaped
+    rows = history(store.reviews(passage_id))
+    if not rows:
+        st.info("No reviews of this passage yet.")
+        return
+    st.markdown(history_html(rows), unsafe_allow_html=True)
+
+
+def document_name(doc_key: str) -> str:
+    """A document's name without the folders of its path (the heading names the path)."""
+    return PurePath(doc_key).name or doc_key
+
+
+def heading(p: dict[str, Any], headline: str | None = None) -> str:
+    """A passage's document (by name, and its headline), position, model scores and
+    source, as escaped HTML."""
+    flags = ", ".join(p["flags"]) or "no flags"
+    detail = (
+        f"model {p['model_version']}: {flags} · severity {p['severity']} · "
+        f"violence {p['violence']:.2f} · graphic {p['graphic']:.2f}"
+    )
+    if p["doc_key"] != document_name(p["doc_key"]):
+        detail += f" · {p['doc_key']}"
+    if p["source_path"] and p["source_path"] != p["doc_key"]:
+        detail += f" · from {p['source_path']}"
+    title = f"{document_name(p['doc_key'])} · passage {p['idx'] + 1}"
+    if headline:
+        detail = f"{headline[:200]}\n{detail}"  # escape() makes the break a <br>
+    return heading_html(title, detail)
+
+
+def show_model(name: str) -> None:
+    """The current model, its card and last gate decision; retrain, promote, roll back."""
+    registry = Registry(config.home())
+    # cached: the page reruns on every click; version directories never change
+    card = cached_model(current_model_dir()).card
+    st.header(f"Model {card['version']}")
+    st.caption(f"{config.model_origin()}; trained {card.get('trained_at', '?')}")
+    metrics = card.get("metrics", {}).get("test", {})
+    st.dataframe(
+        [
+            {
+                "label": label,
+                "threshold": card["thresholds"][label],
+                **{f"AUPRC · {source}": m["auprc"] for source, m in metrics.get(label, {}).items()},
+            }
+            for label in card["thresholds"]
+        ],
+        hide_index=True,
+    )
+    curves = card.get("pr_curve", {})
+    columns = st.columns(len(curves)) if curves else []
+    for column, (label, curve) in zip(columns, curves.items(), strict=True):
+        column.caption(f"{label}: precision-recall on the test split")
+        column.line_chart(pd.DataFrame(curve), x="recall", y="precision", height=220)
+    gate_report = card.get("gate")
+    if gate_report:
+        verdict = "passed" if gate_report["passed"] else "refused"
+        st.subheader(f"Last gate decision: {verdict}" + (" (forced)" if card.get("forced") else ""))
+        st.dataframe(gate_report["regressions"] or [{"regressions": "none"}], hide_index=True)
+    st.subheader("Versions")
+    versions = registry.versions()
+    shipped = cached_model(None).card
+    st.dataframe(
+        [
+            {"version": shipped["version"], "where": "shipped with the package", "gate": None},
+            *(
+                {
+                    "version": c["version"],
+                    "where": f"registry ({c.get('reviewed_rows', 0)} reviewed rows)",
+                    "gate": (c.get("gate") or {}).get("passed"),
+                }
+                for c in versions
+            ),
+        ],
+        hide_index=True,
+    )
+    if name not in config.admins():
+        st.info("Retraining, promotion and rollback are for admins (LABELER_ADMINS).")
+        return
+    if st.button("Retrain with reviews", key="retrain"):
+        outcome = retrain(config.store_target(), TRAINING_DATA)
+        st.code(outcome["log"], language=None)
+    choice = st.selectbox("Version", [c["version"] for c in versions], key="promote_version")
+    if choice and st.button("Promote", key="promote"):
+        registry.promote(choice)
+        st.rerun()
+    if registry.current() and st.button("Roll back", key="rollback"):
+        registry.rollback()
+        st.rerun()
+
+
+def show_import_export(store: Store) -> None:
+    """Score uploaded files into the store; download reviewed passages."""
+    st.header("Import documents")
+    uploads = st.file_uploader(
+        f"Text, HTML, JSONL or CSV files (up to {MAX_UPLOAD_MB} MB each)",
+        type=UPLOAD_TYPES,
+        accept_multiple_files=True,
+        key="uploads",
+    )
+    if uploads and st.button("Score into the store", key="score_uploads"):
+        for upload in uploads:
+            score_upload(store, upload.name, upload.getvalue())
+    st.header("Export reviewed passages")
+    rows = list(store.reviewed())
+    st.caption(f"{len(rows)} reviewed passages")
+    for fmt, mime in (("csv", "text/csv"), ("jsonl", "application/jsonl")):
+        st.download_button(
+            f"Download {fmt.upper()}",
+            render(rows, fmt),
+            f"reviewed.{fmt}",
+            mime=mime,
+            key=f"export_{fmt}",
+        )
+
+
+def current_model_dir() -> str | None:
+    """The promoted model's directory (or LABELER_MODEL's), as the CLI scores with."""
+    return str(config.model_dir() or "") or None
+
+
+def score_upload(store: Store, name: str, data: bytes) -> None:
+    """Score one uploaded file into the store, reporting what could not be scored.
+
+    The type and size are checked here, whatever the browser let through; the file is
+    read from memory (the uploaded name never becomes a path), and its documents are
+    stored under the uploaded name. Messages never put the name in markdown: it goes
+    in a code block, as inert text.
+    """
+    suffix = Path(name).suffix.lower().lstrip(".")
+    if suffix not in UPLOAD_TYPES:
+        st.error(f"Not imported: only {', '.join('.' + t for t in UPLOAD_TYPES)} files")
+        st.code(name, language=None)
+        return
+    if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
+        st.error(f"Not imported: {len(data) / 2**20:.1f} MB is over the {MAX_UPLOAD_MB} MB limit")
+        st.code(name, language=None)
+        return
+    items = read_upload(name, data, ReadOptions())
+    stats, messages = score_into_store(items, store, current_model_dir())
+    st.success(f"Scored {stats.documents} documents ({stats.passages} passages) from one file.")
+    st.code(name, language=None)
+    if messages:
+        st.error(f"{len(messages)} records could not be scored:")
+        st.code("\n".join(messages), language=None)
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def show_passage(store: Store, claim: Claim) -> None:
+    """The claimed passage in its document, the note box and the decision buttons. Every
+    widget is keyed by the claim, so a note or a key press belongs to this passage alone."""
+    p = store.passage(claim.passage_id)
+    passages = store.document_passages(p["document_id"], p["model_version"], p["idx"])
+    headline = next((x["text"] for x in passages if not is_junk(x["text"])), None)
+    st.markdown(heading(p, headline), unsafe_allow_html=True)  # escaped inside
+    current = [x for x in passages if x["idx"] == p["idx"]]
+    st.markdown(
+        context_html(current, p["idx"], p["evidence"]) + legend_html(), unsafe_allow_html=True
+    )
+    with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
+        with st.container(height=320):
+            st.markdown(context_html(passages, p["idx"], p["evidence"]), unsafe_allow_html=True)
+    st.text_input("Note (optional, saved with this decision only)", key=f"note-{claim.token}")
+    columns = [*st.columns(3), *st.columns(3)]  # two rows: labels read whole at 1024 px
+    for column, (label, decision, labels, key) in zip(columns, ACTIONS, strict=True):
+        column.button(
+            f"{label} ({key})",
+            key=f"act-{key}-{claim.token}",
+            shortcut=key,
+            on_click=decide,
+            args=(claim, decision, labels),
+            width="stretch",
+        )
+    with st.expander("Review history of this passage"):
+        show_history_of(store, claim.passage_id)
+    with st.expander("Content warning for this document"):
+        show_warning(store, p["document_id"], passages, claim.reviewer)
+
+
+def show_warning(
+    store: Store, document_id: int, passages: list[dict[str, Any]], reviewer: str
+) -> None:
+    """The suggested warning (from the flags and evidence) and the editor's accepted or
+    edited one; saving appends a document review with the reviewer and time."""
+    suggested = document_warning(passages)
+    saved = store.document_warnings().get(document_id)
+    if saved:
+        st.caption(
+            f"Set by {saved['reviewer']} at {str(saved['decided_at'])[:19].replace('T', ' ')}"
+        )
+    current = saved or suggested
+    st.code(current["text"] or "No content warning", language=None)  # shown as inert text
+    level = st.selectbox(
+        "Warning level", LEVELS, index=LEVELS.index(current["level"]), key=f"wl-{document_id}"
+    )
+    line = st.text_input(
+        "Warning line (leave empty for level none)",
+        value=current["text"] or "",
+        key=f"wt-{document_id}",
+    )
+    if st.button("Save warning", key=f"ws-{document_id}"):
+        try:
+            store.record_document_review(document_id, reviewer, level, line)
+            st.toast("Warning saved.")
+        except StoreError as refused:
+            st.error(str(refused))
+
+
+if __name__ == "__main__":  # streamlit run labeler/dashboard/app.py
+    main()
