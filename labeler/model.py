@@ -162,13 +162,9 @@ class Model:
             [w in self._quiet or w.startswith(NEGATED) for w in words], dtype=bool
         )
         self._feature_token = self._fast.feature_tokens()
-        self._bigram_quiet = np.array(
-            [
-                " " in t and any(w in self._quiet or w.startswith(NEGATED) for w in t.split(" "))
-                for t in self.tfidf.terms
-            ],
-            dtype=bool,
-        )
+        features, first, second = self._fast.bigram_parts()
+        self._bigram_quiet = np.zeros(len(self.tfidf.terms), dtype=bool)
+        self._bigram_quiet[features] = self._base_quiet[first] | self._base_quiet[second]
         if self.embedding is not None:
             from labeler.embeddings import EmbeddingsMissing, WordScores, load_tokenizer
 
@@ -178,8 +174,10 @@ class Model:
                     f"{len(self.embedding.word_token_counts)} words, its vocabulary "
                     f"{self._fast.base_size}"
                 )
-            try:
-                tokenizer = load_tokenizer(self.card.get("embeddings", {}).get("tokenizer_sha256"))
+            try:  # the hash is checked now; the file is parsed when a word needs it
+                tokenizer = load_tokenizer(
+                    self.card.get("embeddings", {}).get("tokenizer_sha256"), lazy=True
+                )
             except EmbeddingsMissing as err:
                 raise ModelError(f"model {self.card.get('version')}: {err}") from None
             self._words = WordScores(
@@ -351,7 +349,16 @@ class Model:
             self._word_list = self._fast.words()
         return self._word_list
 
-    def evidence(self, text: str, chosen: list[tuple[str, str, float]]) -> list[dict[str, Any]]:
+    def may_negate(self, F: Features) -> np.ndarray:
+        """Per passage: could a negation's scope hold a term (a cue word, or an "n't")? Only
+        then does :meth:`evidence` look for negations' scopes."""
+        cue = self._fast.cues(F.tokens)
+        out: np.ndarray = np.bincount(F.tokens.doc[cue], minlength=F.tokens.n) > 0
+        return out
+
+    def evidence(
+        self, text: str, chosen: list[tuple[str, str, float]], negation: bool = True
+    ) -> list[dict[str, Any]]:
         """Evidence entries for one passage's ``top_terms``, with spans in its ``text``,
         grouped by label; an occurrence starting inside a negation's scope ("no one was
         injured") is never credited.
@@ -362,7 +369,7 @@ class Model:
         [{'label': 'violence', 'term': 'stabbed', 'start': 31, 'end': 38, 'weight': 1.0}]
         """
         spans = term_spans(text, {term for _, term, _ in chosen}, self._stop)
-        negated = [m.span() for m in _NEGATION.finditer(text)]
+        negated = [m.span() for m in _NEGATION.finditer(text)] if negation or "'t" in text else []
         if negated:
             spans = {
                 term: kept
@@ -462,9 +469,9 @@ def load_model(directory: Path | str | None = None) -> Model:
         raise ModelError(f"{path}: labels {config.get('labels')} are not {list(LABELS)}")
     _check_shapes(path, parts, config)
     tfidf = TfidfParams(
-        [str(t) for t in parts["terms"]],
+        parts["terms"].tolist(),
         parts["idf"],
-        [str(w) for w in parts["stop_words"]],
+        parts["stop_words"].tolist(),
         config["token_pattern"],
         config["lowercase"],
         config["sublinear_tf"],
@@ -474,7 +481,7 @@ def load_model(directory: Path | str | None = None) -> Model:
     if "token_scores" in parts:
         embedding = Embedding(
             parts["token_scores"],
-            [str(w) for w in parts["extra_words"]],
+            parts["extra_words"].tolist(),
             parts["word_tokens"].astype(np.int64),
             parts["word_token_counts"].astype(np.int64),
         )

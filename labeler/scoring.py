@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from labeler.labels import LABELS, decide, flag_names
+from labeler.labels import LABELS, decide, flag_lists
 from labeler.model import Model, load_model
 from labeler.passages import Passage, is_junk, split_passages
 from labeler.warning import document_warning
@@ -57,17 +57,17 @@ def score_documents(
         proba, model.resolve_thresholds(thresholds), model.described_at, model.described(X)
     )
     review = proba >= np.array([model.review_thresholds[label] for label in LABELS])
-    names = [flag_names(row) for row in flags]
-    reviews = [flag_names(row) for row in review]
+    names, reviews = flag_lists(flags), flag_lists(review)
     scores = [_scores(row) for row in np.round(proba, 4).tolist()]
     top = model.top_terms(X, flags)
+    negation = model.may_negate(X)
     passages = [
         _passage(
             p,
             scores[i],
             names[i],
             sev,
-            model.evidence(p.text, top[i]) if i in top else [],
+            model.evidence(p.text, top[i], bool(negation[i])) if i in top else [],
             reviews[i],
         )
         for i, (p, sev) in enumerate(zip(flat, severity.tolist(), strict=True))
@@ -128,7 +128,7 @@ def _document(
         "scores": scores,
         "flags": flags,
         "severity": severity,
-        "warning": document_warning(passages),
+        "warning": document_warning(passages) if flags else {"level": "none", "text": None},
         "passages": passages,
         "model": version,
     }

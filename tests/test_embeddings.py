@@ -36,11 +36,13 @@ def small():
 def test_folded_scores_equal_the_full_vector_model(small):
     """One score per token gives exactly the logistic regression's decision function on the
     hstacked TF-IDF and full 512-d mean-embedding features, and its calibrated scores."""
+    from labeler.learn.training import LABEL_SETTINGS, SEVERITY_SCALE
+
     model, featurize = small.model, small.featurize
-    X = featurize(PROBES)
     F = model.features(PROBES)
     z = model.logits(F)
     for j, label in enumerate(LABELS):
+        X = featurize(PROBES, LABEL_SETTINGS[label]["scale"])
         calibrated = small.classifiers[label]
         estimator = calibrated.calibrated_classifiers_[0].estimator
         np.testing.assert_allclose(z[:, j], estimator.decision_function(X), atol=1e-6)
@@ -49,7 +51,7 @@ def test_folded_scores_equal_the_full_vector_model(small):
             model.proba(F)[words, j], calibrated.predict_proba(X)[words, 1], atol=1e-6
         )
     assert X.shape[1] == len(model.tfidf.terms) + 512  # plain and negated blocks
-    severity = small.severity.decision_function(X)
+    severity = small.severity.decision_function(featurize(PROBES, SEVERITY_SCALE))
     np.testing.assert_array_equal(model.described(F), severity >= 0)
 
 
@@ -129,15 +131,15 @@ def test_the_run_time_word_table_stays_bounded_and_exact(model):
         negation=model.tfidf.negation,
     )
     texts = [f"qq{i}zz was stabbed by xx{i % 13}yy near ww{i * 7}vv" for i in range(300)]
-    for start in range(0, 300, 25):
-        batch = texts[start : start + 25]
+    for start in range(0, 300, 10):  # at most 30 new words a batch: fits the 40
+        batch = texts[start : start + 10]
         tokens = fast.tokenize(batch)
         small.resolve(tokens)
         got = small.passage_sums(tokens)
         want = model.features(batch)
         np.testing.assert_allclose(got[0], want.emb_sums, atol=1e-9)
         np.testing.assert_array_equal(got[1], want.emb_counts)
-        assert len(small.words) <= fast.base_size + 40
+        assert len(small.words) <= fast.base_size + 40 and small.capacity == 40
         assert len(fast.vocabulary) <= fast.base_size + 40 + 1 + len(CLAUSE_END)
 
 

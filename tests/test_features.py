@@ -60,3 +60,11 @@ def test_term_spans_fast_path_agrees_with_token_by_token(text, terms):
 
     stop = frozenset({"the", "of"})
     assert term_spans(text, terms, stop) == _spans_by_tokens(text, terms, stop)
+
+
+def test_the_copied_function_words_are_sklearns():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from labeler.stop_words import ENGLISH_STOP_WORDS as COPY
+
+    assert COPY == ENGLISH_STOP_WORDS

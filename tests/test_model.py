@@ -76,3 +76,65 @@ def test_exported_tfidf_only_model_scores_exactly_like_the_sklearn_estimators():
 def test_missing_model_directory_is_a_clear_error(tmp_path):
     with pytest.raises(ModelError, match="not a model directory"):
         load_model(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "text, never",
+    [
+        ("Rioters burned cars in the city, but no one was injured, police said.", "injured"),
+        ("She said the soldiers had shot her brother in Baghdad.", "said"),
+        ("She said the soldiers had shot her brother in Baghdad.", "her"),
+        ("She said the soldiers had shot her brother in Baghdad.", "baghdad"),
+        ("Troops fired on protesters to disperse them in the city.", "to"),
+        ("Troops fired on protesters to disperse them in the city.", "city"),
+        ("Militants in Iraq killed two guards and wounded a third.", "iraq"),
+    ],
+)
+def test_evidence_never_shows_function_words_places_or_negated_terms(model, text, never):
+    from labeler.scoring import score_documents
+
+    everywhere = {lb: 0.0 for lb in ("violence", "graphic")}  # every label flagged
+    passage = score_documents([("x", text)], model, everywhere)[0]["passages"][0]
+    terms = [e["term"] for e in passage["evidence"]]
+    assert terms, "flagged passage without evidence"
+    assert all(never not in t.split(" ") for t in terms), terms
+
+
+def test_evidence_is_grouped_by_label_and_credits_words_only_the_embeddings_know(model):
+    from labeler.scoring import score_documents
+
+    text = "The garrotted guard slumped and the disembowelled prisoner bled out on the floor."
+    everywhere = {lb: 0.0 for lb in ("violence", "graphic")}
+    evidence = score_documents([("x", text)], model, everywhere)[0]["passages"][0]["evidence"]
+    labels = [e["label"] for e in evidence]
+    assert labels == sorted(labels, key=("violence", "graphic").index)
+    for e in evidence:
+        assert text[e["start"] : e["end"]].lower() == e["term"] or " " in e["term"]
+    unseen = {"garrotted", "disembowelled"}  # in no training text: only the embeddings know
+    assert not unseen & set(model.tfidf.terms) and not unseen & set(model._fast.words())
+    assert unseen & {e["term"] for e in evidence}
+
+
+def test_threshold_accepts_an_operating_point_name(model):
+    from labeler.scoring import score_documents
+
+    text = "He was beaten outside the bar."
+    review = model.operating_points("review")
+    assert all(review[lb] <= model.thresholds[lb] for lb in review)
+    record = score_documents([("x", text)], model, {"violence": "review"})[0]
+    p = record["passages"][0]
+    assert ("violence" in p["flags"]) == (p["scores"]["violence"] >= review["violence"])
+    assert ("violence" in p["review"]) == (p["scores"]["violence"] >= review["violence"])
+
+
+def test_csv_carries_each_labels_evidence():
+    from labeler.batch.writers import csv_passages
+    from labeler.scoring import score_documents
+
+    text = "The mob beat him with iron rods; his skull was crushed and blood pooled."
+    record = score_documents([("x", text)], None, {"violence": 0.0, "graphic": 0.0})[0]
+    row = csv_passages(record, lambda p: True)
+    evidence = record["passages"][0]["evidence"]
+    for label in ("violence", "graphic"):
+        for term in {e["term"] for e in evidence if e["label"] == label}:
+            assert term in row

