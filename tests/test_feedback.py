@@ -116,13 +116,13 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
 
 def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipped):
     """The red team's attack: reviews on held-back documents moved the re-tuned thresholds
-    (0.68 to 0.90, 0.31 to 0.80); the scores, so every AUPRC, stayed the same."""
+    (0.54 to 0.99, 0.79 to 0.99); the scores, so every AUPRC, stayed the same."""
     from dataclasses import replace
 
     from labeler.learn.dataset import load_rows
     from labeler.learn.feedback import FIXED, gate, load_cases
 
-    moved = replace(shipped, card={**shipped.card, "thresholds": {"violence": 0.9, "graphic": 0.8}})
+    moved = replace(shipped, card={**shipped.card, "thresholds": {"violence": 0.99, "graphic": 0.99}})
     rows = load_rows(DATA)
     report = gate(moved, shipped, rows, cases=load_cases(DATA))
     assert report["regressions"] == []  # AUPRC alone would have passed it
@@ -130,7 +130,7 @@ def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipp
     dropped = {(r["label"], r["source"], r["metric"]) for r in report["pr_regressions"]}
     assert ("violence", FIXED, "recall") in dropped and ("graphic", FIXED, "recall") in dropped
     lost = {(c["text"], c["label"]) for c in report["cases"]["lost"]}
-    assert ("He was buried alive.", "violence") in lost
+    assert ("Gunmen shot dead three villagers and set their homes on fire.", "violence") in lost
     same = gate(shipped, shipped, rows, cases=load_cases(DATA))
     assert same["passed"] and same["pr_regressions"] == [] and same["cases"]["lost"] == []
 
