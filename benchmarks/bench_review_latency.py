@@ -27,14 +27,15 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.dashboard_server import start_dashboard  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -154,55 +155,6 @@ def cached_store(app: Path, n: int, cache: Path) -> Path:
     )
     partial.rename(path)
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_dashboard(app: Path, db: Path, home: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    unset = ("LABELER_MODEL", "LABELER_ADMINS", "LABELER_MIN_DWELL_MS")  # the real dwell rule
-    env = {k: v for k, v in os.environ.items() if k not in unset}
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(app / "app.py"),
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=app,
-            env={**env, "LABELER_DB": str(db), "LABELER_HOME": str(home), "PYTHONPATH": str(app)},
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"streamlit exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return server, url
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise SystemExit("streamlit not healthy after 120 s")
 
 
 # In the page: when a key went down, and, polled every animation frame, the time from it

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -28,6 +25,7 @@ from labeler import score_text
 from labeler.passages import is_junk
 from labeler.store.review import GRAPHIC, NOT_VIOLENT, Review, standing
 from labeler.store.store import Store
+from tests.dashboard_server import free_port, start_dashboard
 from tests.reviewing import decide
 
 from .conftest import ROOT
@@ -102,26 +100,6 @@ KEYS = {  # shortcut: (decision, corrected labels as violence, graphic, severity
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_healthy(url: str, server: subprocess.Popen, log, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"streamlit exited early:\n{log.read_text()}"
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"streamlit not healthy after {timeout} s:\n{log.read_text()}")
-
-
 def fill(db, model) -> None:
     """DOCS; on the payload document's first passage two disagreeing reviews, one by a
     reviewer whose name and note are the payload; on the line-break document's first
@@ -148,38 +126,8 @@ def dashboard(tmp_path_factory, model):
     tmp = tmp_path_factory.mktemp("dashboard")
     db = tmp / "review.db"
     fill(db, model)
-    port = free_port()
-    log = tmp / "streamlit.log"
-    unset = ("LABELER_MODEL", "LABELER_ADMINS", "LABELER_MIN_DWELL_MS")
-    env = {k: v for k, v in os.environ.items() if k not in unset}
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env={**env, "LABELER_DB": str(db), "LABELER_HOME": str(tmp / "home")},
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    server, url = start_dashboard(ROOT, db, tmp / "home", tmp / "streamlit.log", timeout=60)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, server, log)
         yield url, str(db)
     finally:
         server.terminate()
