@@ -536,12 +536,19 @@ def entry() -> None:
 
 
 def _wait_for_interrupt() -> None:
+    """Print the one line, then make sure nothing else reaches the terminal.
+
+    Standard error is pointed at /dev/null before the workers are listed: what this
+    process's threads still print (dask's nanny reporting a killed worker) is lost, and
+    a worker forked after that inherits the silence. Every worker forked before it is in
+    the list and killed, so none is left to read its start-up data and print EOFError.
+    """
     signal.sigwait({signal.SIGINT})
     try:
-        workers = _worker_processes()
         sys.stderr.write(INTERRUPTED[0] + "\n")
         sys.stderr.flush()
-        for pid in workers:  # last, so that nothing (dask's nanny) has time to report it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+        for pid in _worker_processes():
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
@@ -553,9 +560,8 @@ def _wait_for_interrupt() -> None:
 def _worker_processes() -> list[int]:
     """This process's children but its resource trackers (Linux; elsewhere none).
 
-    An interrupted run kills them as it ends, so that none prints after its one line:
-    a dask worker still reading its start-up data from this process would print
-    EOFError. The trackers are left to remove what the workers leave, quietly (see
+    An interrupted run kills them as it ends, so that none prints after its one line.
+    The trackers are left to remove what the workers leave, quietly (see
     labeler.batch._prepare_workers).
     """
     pids = []

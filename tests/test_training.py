@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from labeler.labels import LABELS
 from labeler.learn.dataset import load_rows, split_of
 from labeler.learn.training import train
 
@@ -17,16 +18,24 @@ def retrained():
 def test_retraining_reproduces_the_shipped_model(model, retrained):
     """Every part of the artifact and every number scoring reads from the card: the same
     vocabulary, idf, stop words, weights and calibration, thresholds and severity cut, so
-    every passage of the test split scores as the shipped model scores it."""
+    every passage of the test split scores as the shipped model scores it and gets the
+    same flags. The solver's sums are rounded as the CPU's BLAS kernels round them, so
+    weights and scores trained on another processor agree to about 1e-4, not to the
+    last bit."""
     new, rows = retrained
     assert new.tfidf.terms == model.tfidf.terms
     assert new.tfidf.stop_words == model.tfidf.stop_words
     np.testing.assert_allclose(new.tfidf.idf, model.tfidf.idf, rtol=1e-9)
     for part in ("coef", "intercept", "calibration"):
-        np.testing.assert_allclose(getattr(new, part), getattr(model, part), atol=1e-6)
+        np.testing.assert_allclose(getattr(new, part), getattr(model, part), atol=1e-3)
     test = [r.text for r in rows if split_of(r.group) == "test"]
-    np.testing.assert_allclose(new.predict_proba(test), model.predict_proba(test), atol=1e-6)
-    for key in ("thresholds", "described_at", "data_hash", "data_files", "rows_by_source"):
+    proba, shipped = new.predict_proba(test), model.predict_proba(test)
+    np.testing.assert_allclose(proba, shipped, atol=1e-3)
+    cuts = np.array([model.thresholds[label] for label in LABELS])
+    assert ((proba >= cuts) == (shipped >= cuts)).all(), "a test passage's flags changed"
+    assert new.thresholds == pytest.approx(model.thresholds, abs=1e-3)
+    assert new.described_at == pytest.approx(model.described_at, abs=1e-3)
+    for key in ("data_hash", "data_files", "rows_by_source"):
         assert new.card[key] == model.card[key], key
 
 

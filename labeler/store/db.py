@@ -212,12 +212,12 @@ def sqlite_transient(error: Exception) -> bool:
     )
 
 
-class Row(tuple):  # type: ignore[type-arg]
+class ResultRow(tuple):  # type: ignore[type-arg]
     """A result row readable by position and by column name, like ``sqlite3.Row``."""
 
     names: dict[str, int]
 
-    def __new__(cls, values: Sequence[Any], names: dict[str, int]) -> Row:
+    def __new__(cls, values: Sequence[Any], names: dict[str, int]) -> ResultRow:
         row = super().__new__(cls, values)
         row.names = names
         return row
@@ -315,9 +315,9 @@ class Postgres(Database):
         self.conn.close()
 
 
-def _rows(cursor: Any) -> Callable[[Sequence[Any]], Row]:
+def _rows(cursor: Any) -> Callable[[Sequence[Any]], ResultRow]:
     names = {column.name: i for i, column in enumerate(cursor.description or ())}
-    return lambda values: Row(values, names)
+    return lambda values: ResultRow(values, names)
 
 
 @functools.lru_cache(maxsize=256)

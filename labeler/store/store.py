@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from labeler.passages import is_junk
-from labeler.store.db import Row, StoreError, connect, retrying
+from labeler.store.db import ResultRow, StoreError, connect, retrying
 from labeler.store.ingest import Ingest, text_hash
 from labeler.store.migrations import MIGRATIONS, QUEUE_STATES, apply_migrations, integrity
 from labeler.store.queue import Claim, Queue, QueueFilter, StaleDecision
@@ -314,7 +314,7 @@ class Store(Ingest, Queue):
                 "warning": warnings.get(p["document_id"], NO_WARNING),
             }
 
-    def _labelled(self) -> Iterator[tuple[Row, list[Review], Labels]]:
+    def _labelled(self) -> Iterator[tuple[ResultRow, list[Review], Labels]]:
         """The one walk over the reviews: each passage with a current label, with its latest
         score row, its decisions still standing, and that label."""
         scored = self._reviewed_passages()
@@ -340,7 +340,7 @@ class Store(Ingest, Queue):
         for passage_id, group in groupby(map(_review, rows), key=lambda r: r.passage_id):
             yield passage_id, list(group)
 
-    def _reviewed_passages(self) -> dict[int, Row]:
+    def _reviewed_passages(self) -> dict[int, ResultRow]:
         """Each reviewed passage with its document key and latest score, in one query."""
         rows = self.db.execute(
             "SELECT p.id, p.document_id, p.idx, p.text, d.doc_key, s.model_version, s.violence,"
@@ -405,7 +405,7 @@ def _labels(labels: Labels | None) -> tuple[int | None, int | None, int | None]:
     return (labels.violence, labels.graphic, labels.severity) if labels else (None, None, None)
 
 
-def _review(row: Row) -> Review:
+def _review(row: ResultRow) -> Review:
     labels = None
     if row["violence"] is not None:
         labels = Labels(row["violence"], row["graphic"], row["severity"])
