@@ -112,6 +112,8 @@ def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
     It serves reviewers' text, so it listens on 127.0.0.1 only unless --all-interfaces
     is given. Options it does not know are passed on to streamlit run
     (e.g. --server.baseUrlPath /review).
+    Streamlit runs as a child process: a SIGTERM or SIGHUP sent to this one (a service
+    manager stopping it, a closed terminal) is passed on, so no server outlives it.
     Example: labeler dashboard --store review.db --port 8501 --headless
     """
     import subprocess
@@ -135,7 +137,10 @@ def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
         "false",
         *streamlit_args,
     ]
-    return subprocess.call(cmd, env=env)
+    server = subprocess.Popen(cmd, env=env)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda signum, _frame: server.send_signal(signum))
+    return server.wait()  # Ctrl-C: see entry()
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
@@ -519,16 +524,9 @@ def entry() -> None:
     file and the store are written so that even kill -9 loses nothing (see --resume).
     The ``labeler`` command (bin/labeler) starts Python with SIGINT blocked already, so a
     Ctrl-C while the interpreter itself starts is pending here and reported the same way.
-    The dashboard is left to streamlit, which handles Ctrl-C itself: it is unblocked.
+    The dashboard's streamlit is such a child too: it is stopped the same way.
     """
     if not hasattr(signal, "pthread_sigmask"):  # Windows: KeyboardInterrupt, caught in main
-        sys.exit(main())
-    if sys.argv[1:2] == ["dashboard"]:
-        try:  # a Ctrl-C pending since the start is raised here
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        except KeyboardInterrupt:
-            print(INTERRUPTED[0], file=sys.stderr)
-            sys.exit(EXIT_INTERRUPTED)
         sys.exit(main())
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     threading.Thread(target=_wait_for_interrupt, daemon=True).start()

@@ -93,9 +93,24 @@ def test_dashboard_listens_on_loopback_only_and_passes_streamlit_options_on(tmp_
             if line.split()[3] == "0A" and line.split()[1].endswith(f":{port:04X}")
         }
         assert listening == {f"0100007F:{port:04X}"}  # 127.0.0.1, no other interface
+        streamlit = [int(pid) for pid in Path(f"/proc/{server.pid}/task/{server.pid}/children")
+                     .read_text().split()]  # fmt: skip
+        assert streamlit, "streamlit runs as a child of the labeler process"
     finally:
-        server.terminate()
+        server.terminate()  # SIGTERM, as a service manager stops it
         server.wait(timeout=20)
+    for pid in streamlit:  # passed on: the server is gone with the command
+        deadline = time.monotonic() + 20
+        while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid):
+            assert time.monotonic() < deadline, "streamlit outlived labeler dashboard"
+            time.sleep(0.1)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
 
 
 def test_report_puts_the_warning_first_and_shows_a_near_miss(tmp_path):
