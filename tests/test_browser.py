@@ -544,6 +544,16 @@ def test_an_hour_of_reviewing_stores_exactly_what_was_pressed(dashboard, page):
     assert notes == [("described wounds",), ("after the reload",), ("third note",)]
 
 
+def test_the_toolbar_offers_reviewers_no_deploy_button(dashboard, page):
+    """The dashboard runs on the newsroom's own machine: Streamlit's Deploy button and
+    developer menu are left out (toolbarMode in the dashboard's .streamlit/config.toml)."""
+    url, _ = dashboard
+    page.goto(url)
+    expect(page.get_by_text("Enter your name in the sidebar to start reviewing.")).to_be_visible()
+    expect(page.get_by_test_id("stHeader")).to_be_attached()
+    expect(page.get_by_role("button", name="Deploy")).to_have_count(0)
+
+
 def test_passage_markup_is_shown_as_text_not_run(dashboard, page):
     url, _ = dashboard
     sign_in(page, url, "ben", "markup.txt")

@@ -374,7 +374,8 @@ def show_model(name: str) -> None:
     # cached: the page reruns on every click; version directories never change
     card = cached_model(current_model_dir()).card
     st.header(f"Model {card['version']}")
-    st.caption(f"{config.model_origin()}; trained {card.get('trained_at', '?')}")
+    trained = card.get("trained_at")  # a retrained version's; the shipped card dates its version
+    st.caption(config.model_origin() + (f"; trained {trained}" if trained else ""))
     metrics = card.get("metrics", {}).get("test", {})
     st.dataframe(
         [
