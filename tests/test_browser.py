@@ -86,6 +86,7 @@ DOCS = [  # (document id, source file, text)
     ("reload", "reload.txt", story("Reloadham", 3)),
     ("counts", "counts.txt", story("Countsby", 6)),
     ("hour", "hour.txt", story("Hourbridge", 32)),
+    ("focus", "focus.txt", story("Focusfield", 3)),
 ]
 CURRENT = "[data-testid='stMain'] p[style*='border-left: 4px solid']"  # the passage read
 DETAIL = "[data-testid='stHeadingWithActionElements'] + p"  # the line under a heading
@@ -400,6 +401,34 @@ def test_a_note_is_saved_with_one_decision_and_the_next_note_box_is_empty(dashbo
     desk.decide("Y")  # with no note typed
     desk.check()
     assert read(db, "SELECT passage_id FROM reviews WHERE note = 'Yes graphic'") == [(first,)]
+
+
+def test_keys_pressed_after_a_name_or_a_note_is_entered_are_shortcuts_not_typing(dashboard, page):
+    """A reviewer types their name, presses Enter, reads and presses G; types a note,
+    presses Enter and then N. Nobody clicks away first: the keys must decide, not be typed
+    into the box (a name "finG" would sign what follows)."""
+    url, db = dashboard
+    sign_in(page, url, "fin", "focus.txt")
+    first = passage_of(db, on_screen(page))
+    time.sleep(PAUSE)
+    page.keyboard.press("g")
+    assert reviews_by(db, "fin") == [(first, "correct", 1, 1, 3, None)]
+    expect(page.get_by_label("Reviewer name")).to_have_value("fin")
+    expect(page.locator(CURRENT).first).not_to_contain_text(text_of(db, first))
+    second = passage_of(db, on_screen(page))
+    box = note_box(page)
+    box.fill("checked the wire copy")
+    box.press("Enter")
+    time.sleep(PAUSE)
+    page.keyboard.press("n")
+    assert reviews_by(db, "fin", count=2)[1] == (
+        second,
+        "correct",
+        0,
+        0,
+        0,
+        "checked the wire copy",
+    )
 
 
 # Ten presses of a key within 200 ms, as a keyboard makes them (a key held down, or

@@ -132,10 +132,29 @@ def reviewer_name() -> str:
         return ""
     if "reviewer" not in st.session_state:
         st.session_state["reviewer"] = st.query_params.get("reviewer", "")
-    name = st.sidebar.text_input("Reviewer name", key="reviewer").strip()
+    name = st.sidebar.text_input("Reviewer name", key="reviewer", on_change=release_focus)
+    name = name.strip()
     if st.query_params.get("reviewer", "") != name:
         st.query_params["reviewer"] = name
     return name
+
+
+# Our own constant, never built from user text: the one script the dashboard runs.
+BLUR = "<script>document.activeElement && document.activeElement.blur()</script>"
+
+
+def release_focus() -> None:
+    """A text box was applied (Enter): take the focus off it, so that the next key is a
+    shortcut. Left in the box, "Y" would be typed into it, and a name "anaY" would sign
+    the decisions that follow."""
+    st.session_state["release_focus"] = True
+
+
+def blur_if_asked() -> None:
+    """Run BLUR after release_focus: in the whole page's rerun, or in the review pane's
+    (a note is entered there, and reruns only the pane)."""
+    if st.session_state.pop("release_focus", False):
+        st.html(BLUR, unsafe_allow_javascript=True)
 
 
 def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
@@ -167,6 +186,7 @@ def undo(reviewer: str, review_id: int) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="labeler review", layout="wide")
+    blur_if_asked()
     with open_store() as store:
         page(store)
 
@@ -215,6 +235,7 @@ KEYS_HELP = (
 def review_pane(reviewer: str, order: str, queue: QueueFilter) -> None:
     """The passage, its document and the decision keys. A decision reruns only this pane,
     so the next passage is painted without redrawing the sidebar."""
+    blur_if_asked()
     with open_store() as store:
         if notice := st.session_state.pop("notice", None):
             st.toast(notice)
@@ -503,7 +524,11 @@ def show_passage(store: Store, claim: Claim) -> None:
     with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
         with st.container(height=320):
             st.markdown(context_html(passages, p["idx"], p["evidence"]), unsafe_allow_html=True)
-    st.text_input("Note (optional, saved with this decision only)", key=f"note-{claim.token}")
+    st.text_input(
+        "Note (optional, saved with this decision only)",
+        key=f"note-{claim.token}",
+        on_change=release_focus,
+    )
     columns = [*st.columns(3), *st.columns(3)]  # two rows: labels read whole at 1024 px
     for column, (label, decision, labels, key) in zip(columns, ACTIONS, strict=True):
         column.button(
