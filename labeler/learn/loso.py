@@ -31,18 +31,22 @@ LOSO_SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
+Target = float | dict[str, float]  # a target precision, for every label or per label
+
+
 @dataclass
 class OutOfSource:
     """Scores of ``rows`` by models that never saw their source.
 
     ``proba[i]`` is NaN where row i's source is in no fold. ``fold[i]`` names the fold
-    that scored it; ``in_domain[fold]`` is that fold model's own thresholds, chosen on the
-    validation split of the sources it trained on (the old way)."""
+    that scored it; ``in_domain[name][fold]`` is that fold model's own thresholds at the
+    target precision named ``name``, chosen on the validation split of the sources it
+    trained on (as the shipped model's are)."""
 
     rows: list[Row]
     proba: np.ndarray
     fold: list[str | None]
-    in_domain: dict[str, dict[str, float]] = field(default_factory=dict)
+    in_domain: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
 
 def fold_of(source: str) -> str | None:
@@ -55,17 +59,18 @@ def fold_of(source: str) -> str | None:
 
 
 def out_of_source_scores(
-    pool: list[Row], rows: list[Row], target_precision: float | None = None
+    pool: list[Row], rows: list[Row], targets: dict[str, Target] | None = None
 ) -> OutOfSource:
     """Score ``rows`` fold by fold with the recipe fitted on the train split of the
     ``pool`` rows of every other source. ``pool`` and ``rows`` differ only to compare
     training sets on the same held-out rows (the old data against the new).
-    With ``target_precision``, also each fold model's in-domain thresholds."""
+    Also each fold model's in-domain thresholds at each of the named ``targets``."""
     from labeler.learn.training import fit_model, validation_thresholds
 
     proba = np.full((len(rows), len(LABELS)), np.nan)
     fold = [fold_of(r.source) for r in rows]
-    in_domain: dict[str, dict[str, float]] = {}
+    targets = targets or {}
+    in_domain: dict[str, dict[str, dict[str, float]]] = {t: {} for t in targets}
     for name in LOSO_SOURCES:
         idx = [i for i, f in enumerate(fold) if f == name]
         if not idx:
@@ -73,17 +78,17 @@ def out_of_source_scores(
         rest = [r for r in pool if fold_of(r.source) != name]
         model = fit_model([r for r in rest if split_of(r.group) == "train"])
         proba[idx] = model.predict_proba([rows[i].text for i in idx])
-        if target_precision is not None:
-            val = [r for r in rest if split_of(r.group) == "val"]
-            chosen = validation_thresholds(model, val, target_precision)
-            in_domain[name] = {label: t["threshold"] for label, t in chosen.items()}
+        val = [r for r in rest if split_of(r.group) == "val"]
+        for key, target in targets.items():
+            chosen = validation_thresholds(model, val, target)
+            in_domain[key][name] = {label: t["threshold"] for label, t in chosen.items()}
     return OutOfSource(rows, proba, fold, in_domain)
 
 
 def pooled_thresholds(
     rows: list[Row],
     proba: np.ndarray,
-    target_precision: float,
+    target_precision: Target,
     splits: tuple[str, ...] = ("val",),
     leave_out: str | None = None,
 ) -> dict[str, dict[str, float]]:
@@ -105,13 +110,14 @@ def pooled_thresholds(
             and fold_of(r.source) not in (None, leave_out)
         ]
         y = np.array([rows[i].labels[label] for i in idx])
-        weights = source_weights([rows[i] for i in idx], VAL_SOURCE_CAP)
-        out[label] = choose_threshold(y, proba[idx, j], target_precision, weights)
+        weights = source_weights([rows[i] for i in idx], VAL_SOURCE_CAP, 0.0)
+        target = target_precision if isinstance(target_precision, float) else target_precision[label]
+        out[label] = choose_threshold(y, proba[idx, j], target, weights)
     return out
 
 
 def held_out_thresholds(
-    oos: OutOfSource, target_precision: float, splits: tuple[str, ...] = ("val",)
+    oos: OutOfSource, target_precision: Target, splits: tuple[str, ...] = ("val",)
 ) -> dict[str, dict[str, float]]:
     """Per fold, the pooled out-of-source thresholds chosen without that fold's rows:
     what :func:`pooled_thresholds` would have given had the source been unseen."""
