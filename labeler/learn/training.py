@@ -17,7 +17,7 @@ import numpy as np
 from labeler.features import make_vectorizer
 from labeler.labels import LABELS
 from labeler.learn.card import card_markdown, make_card
-from labeler.learn.dataset import Row, split_of
+from labeler.learn.dataset import REVIEWED, Row, split_of
 from labeler.learn.thresholds import choose_threshold
 from labeler.model import Model
 
@@ -47,7 +47,8 @@ def source_weights(
     rows: list[Row], cap: float | None = None, floor: float | None = None
 ) -> np.ndarray:
     """Per-row weights so that no source counts for more than ``cap`` rows, nor for
-    fewer than ``floor`` (defaults: ``MAX_SOURCE_WEIGHT``, ``MIN_SOURCE_WEIGHT``).
+    fewer than ``floor`` (defaults: ``MAX_SOURCE_WEIGHT``, ``MIN_SOURCE_WEIGHT``;
+    reviewed passages only capped).
 
     >>> rows = [Row(str(i), "", "big" if i else "small", "", {}) for i in range(5)]
     >>> source_weights(rows, cap=2.0, floor=2.0).tolist()
@@ -58,7 +59,13 @@ def source_weights(
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.source] = counts.get(r.source, 0) + 1
-    return np.array([max(floor, min(float(counts[r.source]), cap)) / counts[r.source] for r in rows])
+    return np.array([_counted_as(r.source, counts[r.source], cap, floor) / counts[r.source] for r in rows])
+
+
+def _counted_as(source: str, n: int, cap: float, floor: float) -> float:
+    """How many rows a source of ``n`` rows counts for. Reviewed passages are never
+    weighted up: a batch of reviews must not outweigh the rows it is one of."""
+    return min(float(n), cap) if source == REVIEWED else max(floor, min(float(n), cap))
 
 
 def fit_classifier(X: Any, y: np.ndarray, weights: np.ndarray) -> Any:
@@ -142,7 +149,11 @@ def train(
     val_rows = [r for r in rows if split_of(r.group) == "val"]
     model = fit_model(train_rows)
     targets = label_targets(target_precision)
-    thresholds = validation_thresholds(model, val_rows, targets)
+    # the training data's own validation rows: reviews move a threshold only through
+    # labeler.learn.feedback.retune_thresholds, which may raise it, never lower it
+    thresholds = validation_thresholds(
+        model, [r for r in val_rows if r.source != REVIEWED], targets
+    )
     p_val = model.predict_proba([r.text for r in val_rows])[:, LABELS.index("violence")]
     described_at = choose_described_at(val_rows, p_val, thresholds["violence"]["threshold"])
     model.card = make_card(data_dir, rows, thresholds, described_at, target_precision)
