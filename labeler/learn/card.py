@@ -63,6 +63,9 @@ def make_card(
         "limitations": [
             "Word n-grams only: misses violence described without typical vocabulary, and "
             "can be fooled by negation or irony it has not seen.",
+            "On sources it never saw, precision and recall at the thresholds are far below "
+            "the test split's (see the leave-one-source-out table): every flag is for a "
+            "reviewer to confirm.",
             "The graphic label rests on a small hand-labelled seed set (see training/data/seed).",
             "Trained on English; 2002-2005 news, fan fiction, and synthetic threat templates.",
             "Training data includes non-commercial (AG News) and unlicensed research text "

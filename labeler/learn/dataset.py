@@ -3,8 +3,9 @@
 Every data file under the training data directory is JSONL with ``id, text,
 violence, graphic, source, group``; ``null`` means "not annotated", never 0.
 Hand-labelled rows (the seed set, round 4) carry ``source_id`` and override the
-public row with the same id, whichever file comes first. A row's split is a hash of its group, so a story, work or template is
-always on one side, and adding data never moves an existing group.
+public row with the same id, whichever file comes first. A row's split is a hash of
+its group, so a story, work or template is always on one side, and adding data never
+moves an existing group.
 """
 
 from __future__ import annotations

@@ -111,7 +111,9 @@ def pooled_thresholds(
         ]
         y = np.array([rows[i].labels[label] for i in idx])
         weights = source_weights([rows[i] for i in idx], VAL_SOURCE_CAP, 0.0)
-        target = target_precision if isinstance(target_precision, float) else target_precision[label]
+        target = (
+            target_precision if isinstance(target_precision, float) else target_precision[label]
+        )
         out[label] = choose_threshold(y, proba[idx, j], target, weights)
     return out
 
@@ -175,9 +177,7 @@ def format_loso(report: dict[str, Any]) -> str:
 
     for label, sources in report.items():
         for source, m in sources.items():
-            cells = " | ".join(
-                f"{f(m[p]['precision'])} / {f(m[p]['recall'])}" for p in points
-            )
+            cells = " | ".join(f"{f(m[p]['precision'])} / {f(m[p]['recall'])}" for p in points)
             lines.append(
                 f"| {label} | {source} ({m['fold']}) | {m['n']} | {m['positives']} | "
                 f"{f(m['auprc'])} | {cells} |"

@@ -21,7 +21,6 @@ from labeler.learn.dataset import REVIEWED, Row, split_of
 from labeler.learn.thresholds import choose_threshold
 from labeler.model import Model
 
-
 # Chosen by leave-one-source-out (training/compare_loso.py; the model card has the table):
 # - thresholds reach TARGET_PRECISION (graphic: GRAPHIC_TARGET) on the validation split.
 #   Out of source, 0.80 left violence recall at 1-16% per source; 0.60 gives 16-44% at
@@ -59,7 +58,9 @@ def source_weights(
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.source] = counts.get(r.source, 0) + 1
-    return np.array([_counted_as(r.source, counts[r.source], cap, floor) / counts[r.source] for r in rows])
+    return np.array(
+        [_counted_as(r.source, counts[r.source], cap, floor) / counts[r.source] for r in rows]
+    )
 
 
 def _counted_as(source: str, n: int, cap: float, floor: float) -> float:
@@ -120,7 +121,9 @@ def validation_thresholds(
     proba = model.predict_proba([r.text for r in val_rows])
     out = {}
     for j, label in enumerate(LABELS):
-        target = target_precision if isinstance(target_precision, float) else target_precision[label]
+        target = (
+            target_precision if isinstance(target_precision, float) else target_precision[label]
+        )
         idx = [i for i, r in enumerate(val_rows) if r.labels[label] is not None]
         y = np.array([val_rows[i].labels[label] for i in idx])
         # big sources are capped, so the template set alone does not set the threshold
@@ -170,11 +173,13 @@ def train_and_save(data_dir: Path, out_dir: Path, reports_dir: Path) -> str:
         pr_points,
         write_metrics,
     )
+    from labeler.learn.loso import (
+        format_loso,
+        held_out_thresholds,
+        loso_report,
+        out_of_source_scores,
+    )
     from labeler.model import save_model
-
-    from labeler.learn.loso import format_loso, held_out_thresholds, loso_report
-
-    from labeler.learn.loso import out_of_source_scores
 
     model, rows = train(data_dir)
     report = evaluate(model, rows)
