@@ -55,7 +55,8 @@ def test_every_data_folder_carries_its_licence_or_source_note():
 
 
 def test_round4_rows_load_and_are_attributed():
-    """Round 4 is not trained on yet, but every row must load as a training row would."""
+    """Every round-4 row loads as a training row, and training reads them with their
+    labels (not a public label of the same id from a file that sorts later)."""
     from labeler.learn.dataset import _row
 
     path = DATA / "round4" / "data.jsonl"
@@ -69,3 +70,6 @@ def test_round4_rows_load_and_are_attributed():
         assert r["violence"] in (0, 1) and r["graphic"] in (0, 1)
         assert (r["severity"] == 3) == (r["graphic"] == 1)
         assert (r["severity"] == 0) == (r["violence"] == 0)
+    trained = {r.id: r for r in load_rows(DATA)}
+    for r in raw:
+        assert trained[r["source_id"]].labels["violence"] == r["violence"], r["source_id"]
