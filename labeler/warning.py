@@ -19,6 +19,9 @@ WORDING = {
     "graphic": "Contains graphic descriptions of violence",
 }
 MAX_TERMS = 3
+# A term carrying less than this share of the strongest term's weight is left out: the line
+# names what the passages depict, not every word the model leaned on ("reports", a place).
+MIN_SHARE = 0.5
 
 
 class ContentWarning(TypedDict):
@@ -34,6 +37,10 @@ def document_warning(passages: list[dict[str, Any]]) -> ContentWarning:
     ...     {"label": "graphic", "term": "alive", "start": 14, "end": 19, "weight": 1.0}]}
     >>> document_warning([p])
     {'level': 'graphic', 'text': 'Contains graphic descriptions of violence: buried alive'}
+    >>> q = {"flags": ["violence", "graphic"], "text": "In Iraq.", "evidence": [
+    ...     {"label": "graphic", "term": "iraq", "start": 3, "end": 7, "weight": 0.6}]}
+    >>> document_warning([p, q])["text"]  # "iraq" weighs under half of "buried alive"
+    'Contains graphic descriptions of violence: buried alive'
     >>> document_warning([{"flags": [], "text": "Calm.", "evidence": []}])
     {'level': 'none', 'text': None}
     """
@@ -51,6 +58,7 @@ def document_warning(passages: list[dict[str, Any]]) -> ContentWarning:
         if longer:
             weights[max(longer, key=weights.__getitem__)] += weights.pop(phrase)
     terms = sorted(weights, key=lambda t: (-weights[t], t))[:MAX_TERMS]
+    terms = [t for t in terms if weights[t] >= MIN_SHARE * weights[terms[0]]]
     return {"level": level, "text": WORDING[level] + (": " + ", ".join(terms) if terms else "")}
 
 
