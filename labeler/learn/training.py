@@ -39,7 +39,6 @@ GRAPHIC_TARGET = 0.50
 MAX_SOURCE_WEIGHT = MIN_SOURCE_WEIGHT = 400.0
 C = 2.0  # the regressions' inverse regularisation strength
 VAL_SOURCE_CAP = 150.0  # per source, when choosing thresholds on validation scores
-THRESHOLDS_FROM = "out-of-source validation scores"
 
 
 def source_weights(
