@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from labeler.tokens import TOKEN, TOKEN_PATTERN
+from labeler.tokens import ENGLISH_STOP_WORDS, TOKEN, TOKEN_PATTERN
 
 # Words that must stay features although sklearn's English list drops them: negations
 # ("not violent"), threat cues ("I will", "they are going to", "you should"), and "fire",
@@ -29,8 +29,6 @@ KEPT_STOP_WORDS = frozenset(
 
 def stop_words() -> list[str]:
     """Function words without signal: otherwise news style itself (of, the, were) scores."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
     return sorted(ENGLISH_STOP_WORDS - KEPT_STOP_WORDS)
 
 

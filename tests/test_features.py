@@ -87,3 +87,25 @@ def test_from_vectorizer_accepts_the_shipped_recipe():
     vectorizer = make_vectorizer().set_params(min_df=1).fit(["men shot the guard", "shot"])
     params = TfidfParams.from_vectorizer(vectorizer)
     assert "shot" in params.terms and len(params.idf) == len(params.terms)
+
+
+def test_stop_word_copy_is_sklearns():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from labeler.tokens import ENGLISH_STOP_WORDS as copy
+
+    assert copy == ENGLISH_STOP_WORDS
+
+
+def test_scoring_does_not_import_sklearn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from labeler.batch.batches import Settings, score_batch\n"
+        "from labeler.batch.sources import Document\n"
+        "score_batch(Settings(), [Document('a', 'Gunmen shot dead three villagers.', 'x', 1)])\n"
+        "assert 'sklearn' not in sys.modules, 'sklearn imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
