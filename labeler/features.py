@@ -7,7 +7,6 @@ multiply scoring time for little gain on this data (see the model card).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from labeler.tokens import ENGLISH_STOP_WORDS, TOKEN, TOKEN_PATTERN
+from labeler.tokens import ENGLISH_STOP_WORDS, TOKEN, TOKEN_PATTERN, compile_tokens
 
 # Words that must stay features although sklearn's English list drops them: negations
 # ("not violent"), threat cues ("I will", "they are going to", "you should"), and "fire",
@@ -190,7 +189,7 @@ class FastTfidf:
     def __init__(self, params: TfidfParams) -> None:
         if not params.lowercase:
             raise ValueError("FastTfidf supports lower-casing vectorizers only")
-        self._pattern = re.compile(params.token_pattern)
+        self._pattern = compile_tokens(params.token_pattern)
         self._sublinear = params.sublinear_tf
         self._idf = params.idf
         ids: dict[str, int] = {}

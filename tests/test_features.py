@@ -109,3 +109,39 @@ def test_scoring_does_not_import_sklearn():
         "assert 'sklearn' not in sys.modules, 'sklearn imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+ALL_CHARACTERS = "".join(map(chr, range(0x110000)))  # surrogates included: a str may hold them
+
+
+def test_word_boundary_and_word_character_agree_on_every_code_point():
+    """The lemma behind FAST_TOKEN_PATTERN: \\b sees a word character exactly where \\w does."""
+    word = re.compile(r"\w")
+    boundary = re.compile(r"\b")
+    for c in ALL_CHARACTERS:
+        assert bool(word.match(c)) == bool(boundary.match(c)) == bool(boundary.match(c, 1)), c
+
+
+def test_fast_token_pattern_gives_sklearns_tokens_for_every_code_point():
+    from labeler.tokens import FAST_TOKEN_PATTERN, TOKEN
+
+    # each code point alone, doubled, and between letters, digits, marks and spaces
+    texts = [ALL_CHARACTERS, " ".join(ALL_CHARACTERS), "a".join(ALL_CHARACTERS)]
+    texts += [" ".join(c * 2 for c in ALL_CHARACTERS), "1 ".join(ALL_CHARACTERS)]
+    for text in texts:
+        expected = [m.span() for m in re.finditer(TOKEN_PATTERN, text)]
+        assert [m.span() for m in TOKEN.finditer(text)] == expected
+        assert re.findall(FAST_TOKEN_PATTERN, text.lower()) == re.findall(
+            TOKEN_PATTERN, text.lower()
+        )
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None), max_size=60) | passage_text)
+def test_fast_token_pattern_gives_sklearns_tokens(text):
+    from labeler.tokens import TOKEN, compile_tokens
+
+    assert compile_tokens(TOKEN_PATTERN) is TOKEN
+    assert [m.span() for m in TOKEN.finditer(text)] == [
+        m.span() for m in re.finditer(TOKEN_PATTERN, text)
+    ]
