@@ -7,7 +7,6 @@ multiply scoring time for little gain on this data (see the model card).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from labeler.ascii_tokens import AsciiTokens
 from labeler.tokens import ENGLISH_STOP_WORDS, TOKEN, TOKEN_PATTERN, compile_tokens
 
 # Words that must stay features although sklearn's English list drops them: negations
@@ -49,10 +49,6 @@ def make_vectorizer() -> Any:
 
 # Joins texts for one tokenizer call: a token no lower-cased text contains.
 _SEPARATOR = " \u0130\u0130 "
-# The same for ASCII texts split as bytes: no lower-cased text contains an upper-case letter.
-_ASCII_SEPARATOR = " ZZ "
-# An ASCII byte as the token pattern sees it: word bytes kept, every other byte a space.
-_ASCII_WORDS = bytes(b if b < 128 and re.match(r"\w", chr(b)) else 32 for b in range(256))
 
 
 def term_spans(
@@ -220,7 +216,7 @@ class FastTfidf:
         ids[_SEPARATOR.strip()] = self._SEP
         self._ids = ids
         default = params.token_pattern == TOKEN_PATTERN
-        self._byte_ids = _byte_ids(ids, self._STOP, self._SEP) if default else None
+        self._ascii = AsciiTokens(ids, self._UNKNOWN) if default else None
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         ids, doc = self._token_ids(texts)
@@ -253,14 +249,14 @@ class FastTfidf:
         token pattern of its own is all regex.
         """
         lowered = [t.lower() for t in texts]
-        if self._byte_ids is None:
+        if self._ascii is None:
             return self._regex_ids(lowered)
         ascii_rows: list[int] = []
         other_rows: list[int] = []
         for i, text in enumerate(lowered):
             (ascii_rows if text.isascii() else other_rows).append(i)
         ids, docs = [], []
-        for rows, tokenize in ((ascii_rows, self._ascii_ids), (other_rows, self._regex_ids)):
+        for rows, tokenize in ((ascii_rows, self._ascii.ids), (other_rows, self._regex_ids)):
             if rows:
                 found, doc = tokenize([lowered[i] for i in rows])
                 ids.append(found)
@@ -271,20 +267,11 @@ class FastTfidf:
 
     def _regex_ids(self, lowered: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids by the token pattern, in one call on the texts joined by a separator."""
-        return self._lookup(self._pattern.findall(_SEPARATOR.join(lowered)), self._ids)
-
-    def _ascii_ids(self, lowered: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Token ids of ASCII texts: runs of word bytes, as the default pattern finds them
-        (single word bytes, which it skips, are ids of stop words and dropped alike)."""
-        joined = _ASCII_SEPARATOR.join(lowered).encode("ascii")
-        return self._lookup(joined.translate(_ASCII_WORDS).split(), self._byte_ids or {})
-
-    def _lookup(self, tokens: list[Any], ids: dict[Any, int]) -> tuple[np.ndarray, np.ndarray]:
-        """Ids of separated tokens, and the number of separators before each."""
-        found = np.fromiter(map(ids.get, tokens, repeat(self._UNKNOWN)), np.int64, len(tokens))
-        separators = found == self._SEP
+        flat = self._pattern.findall(_SEPARATOR.join(lowered))
+        ids = np.fromiter(map(self._ids.get, flat, repeat(self._UNKNOWN)), np.int64, len(flat))
+        separators = ids == self._SEP
         doc = np.cumsum(separators)
-        return found[~separators], doc[~separators]
+        return ids[~separators], doc[~separators]
 
     def _unigrams(self, ids: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         feature = np.where(ids >= 0, self._unigram[np.maximum(ids, 0)], -1)
@@ -300,13 +287,3 @@ class FastTfidf:
         pos = np.minimum(np.searchsorted(self._pairs, codes), len(self._pairs) - 1)
         hit = self._pairs[pos] == codes
         return doc[:-1][valid][hit], self._pair_features[pos[hit]]
-
-
-def _byte_ids(ids: dict[str, int], stop: int, separator: int) -> dict[bytes, int]:
-    """``ids`` of ASCII tokens keyed by their bytes, and each single word byte a stop word:
-    the default pattern never makes it a token, so it is neither a feature nor a bigram's half."""
-    out = {token.encode(): i for token, i in ids.items() if token.isascii()}
-    for b in set(_ASCII_WORDS) - {32}:
-        out[bytes([b])] = stop
-    out[_ASCII_SEPARATOR.strip().encode()] = separator
-    return out
