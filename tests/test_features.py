@@ -182,3 +182,19 @@ def test_ascii_split_gives_the_regex_token_ids(fitted, texts):
     assert ascii_doc[kept].tolist() == regex_doc[regex_kept].tolist()
     expected = fitted.transform(texts).toarray()
     assert abs(fast.transform(texts).toarray() - expected).max(initial=0.0) < 1e-6
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sets(st.integers(1, 2**64 - 1), max_size=300),
+    st.lists(st.integers(0, 2**64 - 1), max_size=300),
+)
+def test_key_table_finds_exactly_its_keys(keys, others):
+    import numpy as np
+
+    from labeler.ascii_tokens import KeyTable
+
+    table = KeyTable(np.array(sorted(keys), np.uint64), np.arange(len(keys)), -1)
+    index = {key: i for i, key in enumerate(sorted(keys))}
+    queries = sorted(keys) + others
+    assert table.get(np.array(queries, np.uint64)).tolist() == [index.get(q, -1) for q in queries]
