@@ -114,7 +114,8 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
             origins=[Origin(d.path, d.line, d.fields) for d in docs],
         )
     )
-    out, errors, messages, stats = [], [], [], Stats()
+    done: list[DocumentRecord] = []
+    errors, messages, stats = [], [], Stats()
     stored: list[tuple[DocumentRecord, str]] = []
     for item in items:
         if isinstance(item, InputError):
@@ -127,12 +128,12 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
         stats.passages += len(record["passages"])
         for label in record["flags"]:
             stats.flagged[label] += 1
-        out.append(_format(record, settings))
+        done.append(record)
         if settings.keep_for_store:
             stored.append((record, item.text))
     digests = b"".join(map(item_digest, items))
     return BatchResult(
-        "".join(out),
+        _format(done, settings),
         "".join(errors),
         messages,
         stats,
@@ -143,14 +144,14 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
     )
 
 
-def _format(record: DocumentRecord, settings: Settings) -> str:
+def _format(records: list[DocumentRecord], settings: Settings) -> str:
+    """The output of a batch's records, those the filters keep, in the chosen format."""
     if settings.format == "csv":
-        return writers.csv_passages(record, settings.keep)
-    if not settings.keep(record):
-        return ""
+        return "".join(writers.csv_passages(record, settings.keep) for record in records)
+    kept = [record for record in records if settings.keep(record)]
     if settings.format == "report":
-        return writers.report(record, settings.colour)
-    return writers.jsonl(record)
+        return "".join(writers.report(record, settings.colour) for record in kept)
+    return writers.jsonl_lines(kept)
 
 
 def batches(items: Iterable[Item]) -> Iterator[list[Item]]:
