@@ -97,7 +97,7 @@ def test_stop_word_copy_is_sklearns():
     assert copy == ENGLISH_STOP_WORDS
 
 
-def test_scoring_does_not_import_sklearn():
+def test_scoring_does_not_import_sklearn_or_scipy():
     import subprocess
     import sys
 
@@ -107,6 +107,7 @@ def test_scoring_does_not_import_sklearn():
         "from labeler.batch.sources import Document\n"
         "score_batch(Settings(), [Document('a', 'Gunmen shot dead three villagers.', 'x', 1)])\n"
         "assert 'sklearn' not in sys.modules, 'sklearn imported'\n"
+        "assert 'scipy' not in sys.modules, 'scipy imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -198,3 +199,19 @@ def test_key_table_finds_exactly_its_keys(keys, others):
     index = {key: i for i, key in enumerate(sorted(keys))}
     queries = sorted(keys) + others
     assert table.get(np.array(queries, np.uint64)).tolist() == [index.get(q, -1) for q in queries]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(passage_text, min_size=1, max_size=8))
+def test_rows_are_scipys_csr_and_its_product(fitted, texts):
+    import numpy as np
+    from scipy import sparse
+
+    rows = FastTfidf(TfidfParams.from_vectorizer(fitted)).transform(texts)
+    csr = sparse.csr_matrix((rows.data, rows.indices, rows.indptr), shape=rows.shape)
+    expected = fitted.transform(texts)
+    expected.sort_indices()
+    assert rows.indptr.tolist() == expected.indptr.tolist()
+    assert rows.indices.tolist() == expected.indices.tolist()
+    weights = np.random.default_rng(len(texts)).normal(size=(2, rows.shape[1]))
+    assert np.array_equal(rows.dot(weights), np.asarray(csr @ weights.T))  # bit for bit
