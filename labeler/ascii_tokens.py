@@ -3,9 +3,9 @@
 Most passages are ASCII. For them the pattern's tokens (runs of two or more word bytes)
 are found with numpy over the bytes of a whole batch, and a token of up to 8 bytes is
 looked up as the 64-bit integer its bytes make (word bytes are never 0, so the zero
-padding cannot make two tokens equal): one ``searchsorted`` instead of a Python string
-and a dict lookup per token. Longer tokens, a few, go through a dict. Exact, no hashing;
-``FastTfidf`` checks it against the regex (tests/test_features.py).
+padding cannot make two tokens equal) in a hash table of such keys (``KeyTable``): a
+few gathers instead of a Python string and a dict lookup per token. Longer tokens, a
+few, go through a dict. Exact: tests/test_features.py checks the ids against the regex's.
 """
 
 from __future__ import annotations

@@ -205,10 +205,10 @@ class FastTfidf:
     """A fitted word 1-2-gram TF-IDF vectorizer's ``transform``, in bulk with numpy.
 
     sklearn builds n-grams token by token in Python; here each passage is
-    tokenized once with the same pattern, tokens become integer ids through one
-    dict lookup, and unigram and bigram features are found with array
-    operations. The result equals ``vectorizer.transform`` (property-tested), and
-    scoring needs neither sklearn nor a pickled object.
+    tokenized once with the same tokens, which become integer ids in bulk, and
+    unigram and bigram features are found with array operations. The result equals
+    ``vectorizer.transform`` (property-tested), and scoring needs neither sklearn,
+    scipy nor a pickled object.
     """
 
     _STOP, _UNKNOWN, _SEP = -2, -1, -3
@@ -267,9 +267,9 @@ class FastTfidf:
     def _token_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids of all texts, and the text each belongs to.
 
-        Lower-cased texts are tokenized in bulk. ASCII ones (most) are split as bytes,
-        several times faster than the regex, which takes the rest; a vectorizer with a
-        token pattern of its own is all regex.
+        Lower-cased texts are tokenized in bulk. ASCII ones (most) go to array
+        operations (``labeler.ascii_tokens``), several times faster than the regex, which
+        takes the rest; a vectorizer with a token pattern of its own is all regex.
         """
         lowered = [t.lower() for t in texts]
         if self._ascii is None:
