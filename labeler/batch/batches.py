@@ -114,8 +114,7 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
             origins=[Origin(d.path, d.line, d.fields) for d in docs],
         )
     )
-    done: list[DocumentRecord] = []
-    errors, messages, stats = [], [], Stats()
+    out, errors, messages, stats = [], [], [], Stats()
     stored: list[tuple[DocumentRecord, str]] = []
     for item in items:
         if isinstance(item, InputError):
@@ -128,12 +127,12 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
         stats.passages += len(record["passages"])
         for label in record["flags"]:
             stats.flagged[label] += 1
-        done.append(record)
+        out.append(_format(record, settings))
         if settings.keep_for_store:
             stored.append((record, item.text))
     digests = b"".join(map(item_digest, items))
     return BatchResult(
-        _format(done, settings),
+        "".join(out),
         "".join(errors),
         messages,
         stats,
@@ -144,14 +143,14 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
     )
 
 
-def _format(records: list[DocumentRecord], settings: Settings) -> str:
-    """The output of a batch's records, those the filters keep, in the chosen format."""
+def _format(record: DocumentRecord, settings: Settings) -> str:
     if settings.format == "csv":
-        return "".join(writers.csv_passages(record, settings.keep) for record in records)
-    kept = [record for record in records if settings.keep(record)]
+        return writers.csv_passages(record, settings.keep)
+    if not settings.keep(record):
+        return ""
     if settings.format == "report":
-        return "".join(writers.report(record, settings.colour) for record in kept)
-    return writers.jsonl_lines(kept)
+        return writers.report(record, settings.colour)
+    return writers.jsonl(record)
 
 
 def batches(items: Iterable[Item]) -> Iterator[list[Item]]:
