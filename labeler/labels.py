@@ -39,18 +39,21 @@ def decide(
     return flags, severity
 
 
-def flag_names(row: np.ndarray) -> list[str]:
-    """Names of the flagged labels in one row of ``decide``'s flags."""
-    return list(_NAMES[tuple(row.tolist())])
+def flag_names(flags: np.ndarray) -> list[list[str]]:
+    """Names of the flagged labels in each row of ``decide``'s flags (one new list a row).
+
+    >>> flag_names(np.array([[True, False], [True, True], [False, False]]))
+    [['violence'], ['violence', 'graphic'], []]
+    """
+    codes = (flags.reshape(-1, len(LABELS)) @ (1 << np.arange(len(LABELS)))).tolist()
+    return [list(_NAMES[code]) for code in codes]
 
 
-_NAMES = {
-    (violence, graphic): tuple(
-        label for label, on in zip(LABELS, (violence, graphic), strict=True) if on
-    )
-    for violence in (False, True)
-    for graphic in (False, True)
-}
+# _NAMES[code]: the labels whose bits are set in code (bit i: LABELS[i] is flagged).
+_NAMES = [
+    tuple(label for i, label in enumerate(LABELS) if code >> i & 1)
+    for code in range(1 << len(LABELS))
+]
 
 
 def rubric() -> str:

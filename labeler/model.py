@@ -22,15 +22,12 @@ import zipfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from labeler.features import FastTfidf, TfidfParams, term_spans
+from labeler.features import FastTfidf, Rows, TfidfParams, term_spans
 from labeler.labels import LABELS
-
-if TYPE_CHECKING:
-    from scipy import sparse
 
 MODEL_FILE = "model.npz"
 CARD_FILE = "card.json"
@@ -96,23 +93,21 @@ class Model:
     def described_at(self) -> float:
         return float(self.card["described_at"])
 
-    def features(self, texts: list[str]) -> sparse.csr_matrix:
+    def features(self, texts: list[str]) -> Rows:
         """TF-IDF rows, identical to the fitted vectorizer's ``transform``."""
         return self._fast.transform(texts)
 
-    def proba(self, X: sparse.csr_matrix) -> np.ndarray:
+    def proba(self, X: Rows) -> np.ndarray:
         """(n, 2) calibrated scores in LABELS order; 0 where no known term occurs."""
-        z = np.asarray(X @ self.coef.T) + self.intercept
+        z = X.dot(self.coef) + self.intercept
         out: np.ndarray = 1.0 / (1.0 + np.exp(self.calibration[:, 0] * z + self.calibration[:, 1]))
-        out[X.getnnz(axis=1) == 0] = 0.0
+        out[np.diff(X.indptr) == 0] = 0.0
         return out
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.proba(self.features(texts))
 
-    def top_terms(
-        self, X: sparse.csr_matrix, flags: np.ndarray
-    ) -> dict[int, list[tuple[str, str, float]]]:
+    def top_terms(self, X: Rows, flags: np.ndarray) -> dict[int, list[tuple[str, str, float]]]:
         """For each flagged row and label, the terms that pushed the score up most.
 
         Returns ``{row: [(label, term, weight), ...]}``; ``weight`` is the term's
@@ -121,7 +116,7 @@ class Model:
         One pass of array operations over the whole batch.
         """
         out: dict[int, list[tuple[str, str, float]]] = {}
-        row_of = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        row_of = X.row_of()
         for j, label in enumerate(LABELS):
             contrib = X.data * self.coef[j][X.indices]
             keep = (contrib > 0) & flags[row_of, j]

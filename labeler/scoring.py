@@ -63,7 +63,7 @@ def score_documents(
     proba = model.proba(X)
     proba[[is_junk(p.text) for p in flat]] = 0.0
     flags, severity = decide(proba, {**model.thresholds, **(thresholds or {})}, model.described_at)
-    names = [flag_names(row) for row in flags]
+    names = flag_names(flags)
     scores = [_scores(row) for row in np.round(proba, 4).tolist()]
     top = model.top_terms(X, flags)
     passages = [

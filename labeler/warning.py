@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from labeler.tokens import ENGLISH_STOP_WORDS
 
 LEVELS = ("none", "violence", "graphic")
 WORDING = {

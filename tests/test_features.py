@@ -87,3 +87,131 @@ def test_from_vectorizer_accepts_the_shipped_recipe():
     vectorizer = make_vectorizer().set_params(min_df=1).fit(["men shot the guard", "shot"])
     params = TfidfParams.from_vectorizer(vectorizer)
     assert "shot" in params.terms and len(params.idf) == len(params.terms)
+
+
+def test_stop_word_copy_is_sklearns():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from labeler.tokens import ENGLISH_STOP_WORDS as copy
+
+    assert copy == ENGLISH_STOP_WORDS
+
+
+def test_scoring_does_not_import_sklearn_or_scipy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from labeler.batch.batches import Settings, score_batch\n"
+        "from labeler.batch.sources import Document\n"
+        "score_batch(Settings(), [Document('a', 'Gunmen shot dead three villagers.', 'x', 1)])\n"
+        "assert 'sklearn' not in sys.modules, 'sklearn imported'\n"
+        "assert 'scipy' not in sys.modules, 'scipy imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+ALL_CHARACTERS = "".join(map(chr, range(0x110000)))  # surrogates included: a str may hold them
+
+
+def test_word_boundary_and_word_character_agree_on_every_code_point():
+    """The lemma behind FAST_TOKEN_PATTERN: \\b sees a word character exactly where \\w does."""
+    word = re.compile(r"\w")
+    boundary = re.compile(r"\b")
+    for c in ALL_CHARACTERS:
+        assert bool(word.match(c)) == bool(boundary.match(c)) == bool(boundary.match(c, 1)), c
+
+
+def test_fast_token_pattern_gives_sklearns_tokens_for_every_code_point():
+    from labeler.tokens import FAST_TOKEN_PATTERN, TOKEN
+
+    # each code point alone, doubled, and between letters, digits, marks and spaces
+    texts = [ALL_CHARACTERS, " ".join(ALL_CHARACTERS), "a".join(ALL_CHARACTERS)]
+    texts += [" ".join(c * 2 for c in ALL_CHARACTERS), "1 ".join(ALL_CHARACTERS)]
+    for text in texts:
+        expected = [m.span() for m in re.finditer(TOKEN_PATTERN, text)]
+        assert [m.span() for m in TOKEN.finditer(text)] == expected
+        assert re.findall(FAST_TOKEN_PATTERN, text.lower()) == re.findall(
+            TOKEN_PATTERN, text.lower()
+        )
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None), max_size=60) | passage_text)
+def test_fast_token_pattern_gives_sklearns_tokens(text):
+    from labeler.tokens import TOKEN, compile_tokens
+
+    assert compile_tokens(TOKEN_PATTERN) is TOKEN
+    assert [m.span() for m in TOKEN.finditer(text)] == [
+        m.span() for m in re.finditer(TOKEN_PATTERN, text)
+    ]
+
+
+ascii_text = st.lists(
+    st.one_of(
+        st.sampled_from(
+            WORDS[:9]
+            + [
+                "a",
+                "I",
+                "zz",
+                "x_1",
+                "9",
+                "burnt_alive",
+                "12345678",
+                "k" * 9,
+                "villagers",
+                "massacred",
+            ]
+        ),
+        st.text("aZ_1 .-'\n\t", max_size=12),
+    ),
+    max_size=40,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ascii_text | passage_text, min_size=1, max_size=8))
+def test_ascii_split_gives_the_regex_token_ids(fitted, texts):
+    fast = FastTfidf(TfidfParams.from_vectorizer(fitted))
+    lowered = [t.lower() for t in texts if t.lower().isascii()]
+    ascii_ids, ascii_doc = fast._ascii.ids(lowered)
+    regex_ids, regex_doc = fast._regex_ids(lowered)
+    kept, regex_kept = ascii_ids != fast._STOP, regex_ids != fast._STOP
+    assert ascii_ids[kept].tolist() == regex_ids[regex_kept].tolist()
+    assert ascii_doc[kept].tolist() == regex_doc[regex_kept].tolist()
+    expected = fitted.transform(texts).toarray()
+    assert abs(fast.transform(texts).toarray() - expected).max(initial=0.0) < 1e-6
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sets(st.integers(1, 2**64 - 1), max_size=300),
+    st.lists(st.integers(0, 2**64 - 1), max_size=300),
+)
+def test_key_table_finds_exactly_its_keys(keys, others):
+    import numpy as np
+
+    from labeler.ascii_tokens import KeyTable
+
+    table = KeyTable(np.array(sorted(keys), np.uint64), np.arange(len(keys)), -1)
+    index = {key: i for i, key in enumerate(sorted(keys))}
+    queries = sorted(keys) + others
+    assert table.get(np.array(queries, np.uint64)).tolist() == [index.get(q, -1) for q in queries]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(passage_text, min_size=1, max_size=8))
+def test_rows_are_scipys_csr_and_its_product(fitted, texts):
+    import numpy as np
+    from scipy import sparse
+
+    rows = FastTfidf(TfidfParams.from_vectorizer(fitted)).transform(texts)
+    csr = sparse.csr_matrix((rows.data, rows.indices, rows.indptr), shape=rows.shape)
+    expected = fitted.transform(texts)
+    expected.sort_indices()
+    assert rows.indptr.tolist() == expected.indptr.tolist()
+    assert rows.indices.tolist() == expected.indices.tolist()
+    weights = np.random.default_rng(len(texts)).normal(size=(2, rows.shape[1]))
+    assert np.array_equal(rows.dot(weights), np.asarray(csr @ weights.T))  # bit for bit

@@ -18,7 +18,7 @@ T = {"violence": 0.5, "graphic": 0.7}
 )
 def test_decide(scores, flags, severity):
     f, s = decide(np.array([scores]), T, described_at=0.9)
-    assert flag_names(f[0]) == flags
+    assert flag_names(f) == [flags]
     assert s.tolist() == [severity]
 
 

@@ -84,10 +84,10 @@ def item_digest(item: Item) -> bytes:
     digest = hashlib.sha256()
     fields = item.fields if isinstance(item, Document) else None
     extra = json.dumps(fields, sort_keys=True, default=str) if fields else ""
-    parts = [type(item).__name__, *map(str, item[:4]), extra]
-    for part in parts:
+    for part in (type(item).__name__, *map(str, item[:4]), extra):
         data = part.encode("utf-8", "surrogatepass")
-        digest.update(len(data).to_bytes(8, "little") + data)
+        digest.update(len(data).to_bytes(8, "little"))  # two updates: no copy of the text
+        digest.update(data)
     return digest.digest()
 
 
