@@ -113,9 +113,11 @@ def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
     is given. Options it does not know are passed on to streamlit run
     (e.g. --server.baseUrlPath /review).
     Streamlit runs as a child process: a SIGTERM or SIGHUP sent to this one (a service
-    manager stopping it, a closed terminal) is passed on, so no server outlives it.
+    manager stopping it, a closed terminal) is passed on, and kill -9 ends it too, so no
+    server outlives it.
     Example: labeler dashboard --store review.db --port 8501 --headless
     """
+    import shutil
     import subprocess
 
     app = Path(__file__).resolve().parent / "dashboard" / "app.py"
@@ -137,7 +139,10 @@ def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
         "false",
         *streamlit_args,
     ]
-    server = subprocess.Popen(cmd, env=env)
+    # and if this process is killed outright (-9), the kernel sends streamlit SIGTERM
+    # (util-linux's setpriv; without it, as on macOS, it stays)
+    orphaned = ["setpriv", "--pdeathsig", "TERM"] if shutil.which("setpriv") else []
+    server = subprocess.Popen([*orphaned, *cmd], env=env)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda signum, _frame: server.send_signal(signum))
     return server.wait()  # Ctrl-C: see entry()

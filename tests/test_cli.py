@@ -1,6 +1,7 @@
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -62,7 +63,10 @@ def test_every_command_has_help_on_every_option_ending_with_an_example(command):
     assert bare == []
 
 
-def test_dashboard_listens_on_loopback_only_and_passes_streamlit_options_on(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL])
+def test_dashboard_listens_on_loopback_only_and_passes_streamlit_options_on(tmp_path, stop):
+    """Also: however the command is stopped (a service manager's SIGTERM, or kill -9),
+    its streamlit server goes with it."""
     import socket
     import time
     import urllib.request
@@ -97,7 +101,7 @@ def test_dashboard_listens_on_loopback_only_and_passes_streamlit_options_on(tmp_
                      .read_text().split()]  # fmt: skip
         assert streamlit, "streamlit runs as a child of the labeler process"
     finally:
-        server.terminate()  # SIGTERM, as a service manager stops it
+        server.send_signal(stop)
         server.wait(timeout=20)
     for pid in streamlit:  # passed on: the server is gone with the command
         deadline = time.monotonic() + 20
