@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -40,14 +41,16 @@ def cmd_score(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     fmt = args.format or ("report" if args.output is None and sys.stdout.isatty() else "jsonl")
-    colour = fmt == "report" and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    terminal = args.output is None and sys.stdout.isatty()  # colour codes never go to a file
+    colour = terminal and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     settings = Settings(
         model_dir=str(config.model_dir(args.model) or "") or None,
         format=fmt,
         thresholds=dict(args.threshold),
         only_flagged=args.only_flagged,
         min_severity=args.min_severity,
-        colour=colour,
+        colour=fmt == "report" and colour,
+        width=shutil.get_terminal_size().columns,  # COLUMNS, else the terminal's, else 80
         keep_for_store=args.store is not None,
     )
     read = ReadOptions(args.text_field, args.id_field, args.max_chars, args.input_format)

@@ -42,6 +42,7 @@ class Settings:
     only_flagged: bool = False
     min_severity: int = 0
     colour: bool = False
+    width: int = 80  # a report's line width, in terminal columns
     keep_for_store: bool = False  # return (record, text) pairs for the review store
 
     def keep(self, item: Mapping[str, Any]) -> bool:
@@ -149,7 +150,7 @@ def _format(record: DocumentRecord, settings: Settings) -> str:
     if not settings.keep(record):
         return ""
     if settings.format == "report":
-        return writers.report(record, settings.colour)
+        return writers.report(record, settings.colour, settings.width)
     return writers.jsonl(record)
 
 

@@ -150,7 +150,9 @@ def _score_all(
     if job.output:
         run_key = {
             "inputs": [str(Path(i).resolve()) if i != "-" else i for i in job.inputs],
-            "settings": {k: v for k, v in asdict(job.settings).items() if k != "colour"},
+            "settings": {
+                k: v for k, v in asdict(job.settings).items() if k not in ("colour", "width")
+            },
             "read": asdict(job.read),
             "model": model.version,
         }
