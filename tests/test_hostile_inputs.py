@@ -23,7 +23,7 @@ import pytest
 from labeler.batch.html_text import html_to_text
 
 from .conftest import ROOT
-from .test_hostile_paths import CALM, VIOLENT, clean, docs, jsonl, labeler
+from .test_hostile_paths import CALM, VIOLENT, clean, docs, jsonl, labeler, one_line
 
 
 def records(result) -> list[dict]:
@@ -303,3 +303,16 @@ def test_a_duplicate_csv_column_is_one_error_naming_it(tmp_path):
     assert records(result) == []
     assert f"{src}:1: the header names column 'text' twice" in stderr
     assert len(errors.read_text().splitlines()) == 1
+
+
+def test_an_output_in_a_folder_reached_through_a_link_is_refused(tmp_path):
+    tree, other = tmp_path / "tree", tmp_path / "other"
+    tree.mkdir()
+    other.mkdir()
+    jsonl(tree / "a.jsonl", [{"id": "a", "text": CALM}])
+    (tree / "linkdir").symlink_to("../other")
+    errors = other / "bad.jsonl"  # reading tree would read it through linkdir
+    result = labeler("score", tree, "--errors", errors)
+    assert result.returncode == 2
+    assert f"--errors {errors} is inside the input folder {tree}" in one_line(result)
+    assert list(other.iterdir()) == []
