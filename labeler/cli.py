@@ -91,6 +91,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     """
     from labeler.store.export import export
 
+    return _export(args, export, "reviewed passages")
+
+
+def cmd_warnings(args: argparse.Namespace) -> int:
+    """Write each document's content warning as it stands, one row per document, JSONL or CSV.
+
+    The warning is the editor's (accepted, edited, or no warning needed), else the one
+    suggested from the passages' current labels (a reviewer's decision stands for the
+    model's flag), with status "suggested". Columns: id, path, level, categories, warning,
+    status, decided_by, decided_at, needs_decision, suggested (the suggestion now), and
+    passage counts: passages, reviewed, waiting, skipped. Without -o, writes to stdout.
+    Example: labeler warnings --store review.db -o warnings.csv
+    """
+    from labeler.store.export import export_warnings
+
+    return _export(args, export_warnings, "document warnings")
+
+
+def _export(args: argparse.Namespace, export, what: str) -> int:  # type: ignore[no-untyped-def]
+    """Run an export of the store to -o (or stdout) and say how many rows it wrote."""
     output = Path(args.output) if args.output else None
     if output is not None and output.is_dir():
         print(f"labeler: -o {output} is a folder: name a file to write", file=sys.stderr)
@@ -105,7 +125,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"labeler: cannot write {output}: {err.strerror or err}", file=sys.stderr)
         return EXIT_FAILED
     where = args.output or "stdout"
-    print(f"labeler: exported {count:,} reviewed passages to {where}", file=sys.stderr)
+    print(f"labeler: exported {count:,} {what} to {where}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -438,6 +458,10 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     x.add_argument("-o", "--output", help="file to write (atomically); default: stdout")
     x.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file extension")
+    w = add("warnings", cmd_warnings, "export each document's content warning and its status")
+    w.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    w.add_argument("-o", "--output", help="file to write (atomically); default: stdout")
+    w.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file extension")
     d = add("dashboard", cmd_dashboard, "start the review dashboard")
     d.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     d.add_argument("--port", type=int, default=8501, help="port to serve on (default: 8501)")

@@ -55,7 +55,9 @@ SCHEMA = {
         "model_version", "decided_at", "claim",
     ],
     "claims": ["passage_id", "reviewer", "expires_at", "token", "claimed_at"],
-    "document_reviews": ["id", "document_id", "reviewer", "level", "warning", "decided_at"],
+    "document_reviews": [
+        "id", "document_id", "reviewer", "level", "warning", "decided_at", "decision", "categories",
+    ],
     "document_reviews_by_document": [],
     "scores_by_state": [],
     "second_looks": ["passage_id", "reason", "flagged_at"],

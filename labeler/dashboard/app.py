@@ -12,7 +12,6 @@ parameters. See README, "Threat model".
 from __future__ import annotations
 
 import sqlite3
-from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
@@ -21,7 +20,14 @@ import streamlit as st
 from labeler import config
 from labeler.batch.ingest import score_into_store
 from labeler.batch.sources import UPLOAD_TYPES, ReadOptions, is_upload_type, read_upload
-from labeler.dashboard.render import context_html, heading_html, history_html, legend_html
+from labeler.dashboard.documents import show_documents, warning_editor
+from labeler.dashboard.render import (
+    context_html,
+    document_name,
+    heading_html,
+    history_html,
+    legend_html,
+)
 from labeler.labels import rubric
 from labeler.learn.feedback import retrain
 from labeler.learn.registry import Registry
@@ -39,8 +45,7 @@ from labeler.store.review import (
     label_text,
     statistics,
 )
-from labeler.store.store import Claim, QueueFilter, StaleDecision, Store, StoreError
-from labeler.warning import LEVELS, document_warning
+from labeler.store.store import Claim, QueueFilter, StaleDecision, Store
 
 # label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own).
 # Labels stay short so that a row of buttons reads whole at 1024 px.
@@ -191,7 +196,7 @@ def main() -> None:
         page(store)
 
 
-PAGES = ["Review", "Statistics", "Model", "Import & export"]
+PAGES = ["Review", "Documents", "Statistics", "Model", "Import & export"]
 MAX_UPLOAD_MB = 50
 
 
@@ -200,6 +205,9 @@ def page(store: Store) -> None:
     reviewer = reviewer_name()  # on every page: admin rights on the Model page follow it
     if auth_configured() and not reviewer:  # OIDC configured: no page without logging in
         st.info("Log in (button in the sidebar) to use the dashboard.")
+        return
+    if chosen == "Documents":
+        show_documents(store, reviewer)
         return
     if chosen == "Statistics":
         show_statistics(store)
@@ -364,11 +372,6 @@ def show_history_of(store: Store, passage_id: int) -> None:
         st.info("No reviews of this passage yet.")
         return
     st.markdown(history_html(rows), unsafe_allow_html=True)
-
-
-def document_name(doc_key: str) -> str:
-    """A document's name without the folders of its path (the heading names the path)."""
-    return PurePath(doc_key).name or doc_key
 
 
 def heading(p: dict[str, Any], headline: str | None = None) -> str:
@@ -542,36 +545,8 @@ def show_passage(store: Store, claim: Claim) -> None:
     with st.expander("Review history of this passage"):
         show_history_of(store, claim.passage_id)
     with st.expander("Content warning for this document"):
-        show_warning(store, p["document_id"], passages, claim.reviewer)
-
-
-def show_warning(
-    store: Store, document_id: int, passages: list[dict[str, Any]], reviewer: str
-) -> None:
-    """The suggested warning (from the flags and evidence) and the editor's accepted or
-    edited one; saving appends a document review with the reviewer and time."""
-    suggested = document_warning(passages)
-    saved = store.document_warnings().get(document_id)
-    if saved:
-        st.caption(
-            f"Set by {saved['reviewer']} at {str(saved['decided_at'])[:19].replace('T', ' ')}"
-        )
-    current = saved or suggested
-    st.code(current["text"] or "No content warning", language=None)  # shown as inert text
-    level = st.selectbox(
-        "Warning level", LEVELS, index=LEVELS.index(current["level"]), key=f"wl-{document_id}"
-    )
-    line = st.text_input(
-        "Warning line (leave empty for level none)",
-        value=current["text"] or "",
-        key=f"wt-{document_id}",
-    )
-    if st.button("Save warning", key=f"ws-{document_id}"):
-        try:
-            store.record_document_review(document_id, reviewer, level, line)
-            st.toast("Warning saved.")
-        except StoreError as refused:
-            st.error(str(refused))
+        view, _ = store.document_view(p["document_id"])  # the whole document, labels as they stand
+        warning_editor(view, claim.reviewer, shortcut=False)
 
 
 if __name__ == "__main__":  # streamlit run labeler/dashboard/app.py

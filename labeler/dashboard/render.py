@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from html import escape as _escape_html
+from pathlib import PurePath
 from typing import Any
 
 # Every line break a markdown parser may honour: CR LF, a bare CR (two of them end an HTML
@@ -111,3 +112,61 @@ def history_html(rows: list[dict[str, str]]) -> str:
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def document_name(doc_key: str) -> str:
+    """A document's name without the folders of its path (the heading names the path)."""
+    return PurePath(doc_key).name or doc_key
+
+
+LEVEL_BORDERS = {"violence": "#f08c00", "graphic": "#d33"}
+
+
+def document_html(passages: list[dict[str, Any]]) -> str:
+    """A whole document as an editor reads it: every passage numbered from 1 (its element
+    id ``passage-N``), the flagged ones (as their labels stand) marked in their level's
+    colour with their evidence highlighted, and a note where a reviewer's label stands
+    for the model's. One line of markup, every text escaped."""
+    parts = []
+    for p in passages:
+        number = f'<sup style="opacity:0.5">{p["idx"] + 1}</sup> '
+        note = _review_note(p)
+        if p["flags"]:
+            level = "graphic" if "graphic" in p["flags"] else "violence"
+            body = highlight_html(p["text"], p["evidence"])
+            parts.append(
+                f'<p id="passage-{p["idx"] + 1}" data-level="{level}" style="border-left:4px'
+                f' solid {LEVEL_BORDERS[level]};padding-left:8px">{number}{body}{note}</p>'
+            )
+        else:
+            parts.append(
+                f'<p id="passage-{p["idx"] + 1}" style="opacity:0.6">{number}'
+                f"{escape(p['text'])}{note}</p>"
+            )
+    return "".join(parts)
+
+
+def _review_note(p: dict[str, Any]) -> str:
+    """What a reviewer decided, where a decision stands for the model's flags."""
+    labels = p["labels"]
+    if labels is None:
+        return ""
+    said = "graphic" if labels.graphic else "violent" if labels.violence else "not violent"
+    model = ", ".join(p["model_flags"]) or "no flags"
+    return (
+        f' <small style="opacity:0.7;font-style:italic">(reviewed: {said}; model: {model})</small>'
+    )
+
+
+def scroll_script(idx: int) -> str:
+    """Our own script, given only a passage's index: scroll the whole-document box (not
+    the page) so that passage ``idx`` is in view, once the box is drawn."""
+    return (
+        "<script>(function(){let n=0;const t=setInterval(function(){"
+        f"const el=document.getElementById('passage-{int(idx) + 1}');"
+        "if(el){let box=el.parentElement;while(box&&!(box.scrollHeight>box.clientHeight"
+        "&&/auto|scroll/.test(getComputedStyle(box).overflowY)))box=box.parentElement;"
+        "if(box){box.scrollTop+=el.getBoundingClientRect().top-box.getBoundingClientRect().top"
+        "-box.clientHeight/3;}clearInterval(t);}else if(++n>100){clearInterval(t);}},50);})();"
+        "</script>"
+    )

@@ -1,11 +1,12 @@
-"""Export reviewed passages from the review store, for training and for audit."""
+"""Export from the review store: reviewed passages (for training and audit), and each
+document's warning (for the newsroom)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,29 +27,71 @@ COLUMNS = [
     "model_graphic",
     "warning_level",
     "warning",
+    "warning_categories",
+    "warning_status",
+]
+WARNING_COLUMNS = [
+    "id",
+    "path",
+    "level",
+    "categories",
+    "warning",
+    "status",
+    "decided_by",
+    "decided_at",
+    "needs_decision",
+    "suggested",
+    "passages",
+    "reviewed",
+    "waiting",
+    "skipped",
 ]
 
 
 def write(rows: Iterable[dict[str, Any]], f: TextIO, fmt: str) -> int:
     """Write reviewed rows to ``f`` as JSONL or CSV (cells escaped against formulas);
     returns how many rows were written."""
+    return _write(rows, f, fmt, COLUMNS, _flat_reviewed)
+
+
+def _flat_reviewed(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **row,
+        "model_violence": row["model_scores"]["violence"],
+        "model_graphic": row["model_scores"]["graphic"],
+        "warning_level": row["warning"]["level"],
+        "warning": row["warning"]["text"],
+        "warning_categories": " ".join(row["warning"]["categories"]),
+        "warning_status": row["warning"]["status"],
+    }
+
+
+def write_warnings(rows: Iterable[dict[str, Any]], f: TextIO, fmt: str) -> int:
+    """Write document warning rows (``DocumentWarning.row``) to ``f`` as JSONL or CSV."""
+    return _write(
+        rows, f, fmt, WARNING_COLUMNS, lambda r: {**r, "categories": " ".join(r["categories"])}
+    )
+
+
+def _write(
+    rows: Iterable[dict[str, Any]],
+    f: TextIO,
+    fmt: str,
+    columns: list[str],
+    flat: Callable[[dict[str, Any]], dict[str, Any]],
+) -> int:
+    """Rows as JSONL, or as CSV with ``columns`` of each row made ``flat``."""
     writer = csv.writer(f) if fmt == "csv" else None
     if writer:
-        writer.writerow(COLUMNS)
+        writer.writerow(columns)
     count = 0
     for row in rows:
         count += 1
         if writer is None:
             f.write(jsonl(row))
-            continue
-        flat = {
-            **row,
-            "model_violence": row["model_scores"]["violence"],
-            "model_graphic": row["model_scores"]["graphic"],
-            "warning_level": row["warning"]["level"],
-            "warning": row["warning"]["text"],
-        }
-        writer.writerow([csv_safe(flat[c]) for c in COLUMNS])
+        else:
+            cells = flat(row)
+            writer.writerow([csv_safe(cells[c]) for c in columns])
     return count
 
 
@@ -62,15 +105,33 @@ def render(rows: list[dict], fmt: str) -> str:
 def export(target: str | Path, output: Path | None, fmt: str | None, stdout: TextIO) -> int:
     """Write every reviewed passage to ``output`` (temp file, then rename), or to ``stdout``
     when ``output`` is None; returns the count."""
-    fmt = fmt or ("csv" if output is not None and output.suffix.lower() == ".csv" else "jsonl")
     with Store(target) as store:
-        if output is None:
-            return write(store.reviewed(), stdout, fmt)
-        tmp = output.with_name(output.name + ".partial")
-        try:
-            with tmp.open("w", encoding="utf-8", newline="") as f:
-                count = write(store.reviewed(), f, fmt)
-            os.replace(tmp, output)
-        finally:
-            tmp.unlink(missing_ok=True)
+        return _to(output, fmt, stdout, lambda f, fmt: write(store.reviewed(), f, fmt))
+
+
+def export_warnings(
+    target: str | Path, output: Path | None, fmt: str | None, stdout: TextIO
+) -> int:
+    """Write every document's warning as it stands to ``output`` (temp file, then rename),
+    or to ``stdout``; returns the count."""
+    with Store(target) as store:
+        rows = (w.row() for w in store.document_warnings())
+        return _to(output, fmt, stdout, lambda f, fmt: write_warnings(rows, f, fmt))
+
+
+def _to(
+    output: Path | None, fmt: str | None, stdout: TextIO, writing: Callable[[TextIO, str], int]
+) -> int:
+    """Run ``writing`` on ``output`` (written beside it, then renamed into place) or on
+    ``stdout``, in ``fmt`` (default: CSV for a .csv file, else JSONL)."""
+    fmt = fmt or ("csv" if output is not None and output.suffix.lower() == ".csv" else "jsonl")
+    if output is None:
+        return writing(stdout, fmt)
+    tmp = output.with_name(output.name + ".partial")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            count = writing(f, fmt)
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
     return count

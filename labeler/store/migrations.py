@@ -126,6 +126,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX document_reviews_by_document ON document_reviews (document_id);
         """,
     ),
+    (
+        # An editor's decision on a warning says what it was (accept the suggestion, edit
+        # it, no warning needed) and keeps the categories of the warning decided.
+        "0007_warning_decisions",
+        """
+        ALTER TABLE document_reviews ADD COLUMN decision TEXT;
+        ALTER TABLE document_reviews ADD COLUMN categories TEXT;
+        """,
+    ),
 ]
 QUEUE_STATES = "0006_claims_and_queue_states"  # mended from reviews once applied
 # (table, parent table, column): rows the schema's foreign keys say must have a parent

@@ -37,7 +37,7 @@ from labeler.store.review import (
     queue_state,
     standing,
 )
-from labeler.warning import LEVELS
+from labeler.store.warnings import Warnings
 
 __all__ = [
     "MIGRATIONS",
@@ -53,14 +53,13 @@ SELECT_REVIEWS = (
     "SELECT id, passage_id, reviewer, decision, violence, graphic, severity, decided_at, note"
     " FROM reviews"
 )
-NO_WARNING: dict[str, Any] = {"level": "none", "text": None}  # no editor has set one
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Store(Ingest, Queue):
+class Store(Ingest, Queue, Warnings):
     """A review store: a SQLite file path or a PostgreSQL URL (``labeler.store.db``).
 
     ``now`` is injectable for tests.
@@ -296,8 +295,10 @@ class Store(Ingest, Queue):
 
     def reviewed(self) -> Iterator[dict[str, Any]]:
         """Every passage with a current label, in the training-data schema, with the note of
-        the decision that gave it and its document's warning as an editor last set it."""
-        warnings = self.document_warnings()
+        the decision that gave it and its document's warning as it stands (an editor's,
+        else the suggestion from the current labels) and its status."""
+        documents = {row["document_id"] for row in self._reviewed_passages().values()}
+        warnings = {w.document_id: w for w in self.document_warnings(documents)}
         for p, kept, labels in self._labelled():
             last = [r for r in kept if r.labels == labels][-1]
             yield {
@@ -311,7 +312,10 @@ class Store(Ingest, Queue):
                 "note": last.note,
                 "model": p["model_version"],
                 "model_scores": {"violence": p["violence"], "graphic": p["graphic"]},
-                "warning": warnings.get(p["document_id"], NO_WARNING),
+                "warning": {
+                    **warnings[p["document_id"]].warning,
+                    "status": warnings[p["document_id"]].status,
+                },
             }
 
     def _labelled(self) -> Iterator[tuple[ResultRow, list[Review], Labels]]:
@@ -350,43 +354,6 @@ class Store(Ingest, Queue):
             " ORDER BY p.id, s.scored_at"
         )
         return {row["id"]: row for row in rows}  # the last row of each passage: its latest score
-
-    @retrying
-    def record_document_review(
-        self, document_id: int, reviewer: str, level: str, warning: str | None
-    ) -> int:
-        """Append an editor's decision on a document's warning (accepted or edited);
-        append-only like passage reviews, the latest one stands."""
-        if level not in LEVELS:
-            raise StoreError(f"warning level must be one of {', '.join(LEVELS)}, not {level!r}")
-        if not reviewer.strip():
-            raise StoreError("a review needs a reviewer")
-        text = (warning or "").strip() or None
-        if (level == "none") != (text is None):
-            raise StoreError("a warning line goes with level violence or graphic, and only then")
-        with self.db.write():
-            cursor = self.db.execute(
-                "INSERT INTO document_reviews (document_id, reviewer, level, warning, decided_at)"
-                " VALUES (?, ?, ?, ?, ?) RETURNING id",
-                (document_id, reviewer, level, text, self._stamp()),
-            )
-            return int(cursor.fetchone()[0])
-
-    def document_warnings(self) -> dict[int, dict[str, Any]]:
-        """Each reviewed document's latest warning decision."""
-        rows = self.db.execute(
-            "SELECT document_id, level, warning, reviewer, decided_at FROM document_reviews"
-            " ORDER BY id"
-        )
-        return {
-            r["document_id"]: {
-                "level": r["level"],
-                "text": r["warning"],
-                "reviewer": r["reviewer"],
-                "decided_at": r["decided_at"],
-            }
-            for r in rows
-        }
 
     def counts(self) -> dict[str, int]:
         """How many documents, passages and reviews the store holds."""
