@@ -76,7 +76,8 @@ def show_documents(store: Store, editor: str) -> None:
         st.info("Select a row to read the document and decide its warning.")
         return
     view, passages = store.document_view(opened)
-    show_document(view, passages, editor)
+    with st.container(key="document_view"):
+        show_document(view, passages, editor)
 
 
 def _filtered(rows: list[DocumentWarning]) -> list[DocumentWarning]:
@@ -164,7 +165,7 @@ def show_document(view: DocumentWarning, passages: list[dict[str, Any]], editor:
             format_func=lambda idx: f"passage {idx + 1}",
             key=f"goto-{view.document_id}",
         )
-        st.html(scroll_script(goto), unsafe_allow_javascript=True)
+        st.html(scroll_script(goto, "document_view"), unsafe_allow_javascript=True)
     st.markdown(legend_html(), unsafe_allow_html=True)
     with st.container(height=DOCUMENT_HEIGHT, key="whole_document"):
         st.markdown(document_html(passages), unsafe_allow_html=True)  # escaped inside

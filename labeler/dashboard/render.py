@@ -158,13 +158,16 @@ def _review_note(p: dict[str, Any]) -> str:
     )
 
 
-def scroll_script(idx: int) -> str:
-    """Our own script, given only a passage's index: scroll the whole-document box (not
-    the page) so that passage ``idx`` is in view, once the box is drawn."""
+def scroll_script(idx: int, view: str) -> str:
+    """Our own script, given only a passage's index and our own container key: bring the
+    container ``view`` to the top of the page, and scroll the whole-document box inside it
+    so that passage ``idx`` is in view in place, once both are drawn."""
     return (
         "<script>(function(){let n=0;const t=setInterval(function(){"
         f"const el=document.getElementById('passage-{int(idx) + 1}');"
-        "if(el){let box=el.parentElement;while(box&&!(box.scrollHeight>box.clientHeight"
+        f"const view=document.querySelector('.st-key-{view}');"
+        "if(el&&view){view.scrollIntoView({block:'start'});let box=el.parentElement;"
+        "while(box&&!(box.scrollHeight>box.clientHeight"
         "&&/auto|scroll/.test(getComputedStyle(box).overflowY)))box=box.parentElement;"
         "if(box){box.scrollTop+=el.getBoundingClientRect().top-box.getBoundingClientRect().top"
         "-box.clientHeight/3;}clearInterval(t);}else if(++n>100){clearInterval(t);}},50);})();"
