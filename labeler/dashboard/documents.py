@@ -181,10 +181,10 @@ def warning_editor(view: DocumentWarning, editor: str, shortcut: bool) -> None:
         when = view.decision.decided_at[:19].replace("T", " ")
         line += f" · set by {view.decision.editor} at {when}"
     st.caption(line)  # names are plain text in a caption: no markdown is made of them
-    st.code(view.warning["text"] or "No content warning", language=None)  # inert text
+    st.code(view.warning["text"] or "No content warning", language=None, wrap_lines=True)
     if view.status != SUGGESTED and view.warning != suggested:
         st.caption("Suggested now, from the current labels:")
-        st.code(suggested["text"] or "No content warning", language=None)
+        st.code(suggested["text"] or "No content warning", language=None, wrap_lines=True)
     if not editor:
         st.info("Enter your name in the sidebar to decide warnings.")
         return
