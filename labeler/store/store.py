@@ -53,7 +53,8 @@ SELECT_REVIEWS = (
     "SELECT id, passage_id, reviewer, decision, violence, graphic, severity, decided_at, note"
     " FROM reviews"
 )
-NO_WARNING: dict[str, Any] = {"level": "none", "text": None}  # no editor has set one
+# no editor has decided the document's warning ("none" is a decision: no warning needed)
+NO_WARNING: dict[str, Any] = {"level": "undecided", "text": None}
 
 
 def utc_now() -> datetime:
@@ -296,12 +297,20 @@ class Store(Ingest, Queue):
 
     def reviewed(self) -> Iterator[dict[str, Any]]:
         """Every passage with a current label, in the training-data schema, with the note of
-        the decision that gave it and its document's warning as an editor last set it."""
+        the decision that gave it and its document's warning as an editor last set it
+        (level "undecided" where no editor has).
+
+        Its id is ``DOCUMENT#INDEX``; a document whose id an earlier one in the store
+        already has (ids in a JSONL need not be unique) adds ``@`` and the start of its
+        text's hash, so no two rows share an id and an earlier row's id never changes.
+        """
         warnings = self.document_warnings()
+        tags = self._later_namesakes()
         for p, kept, labels in self._labelled():
             last = [r for r in kept if r.labels == labels][-1]
+            tag = tags.get(p["document_id"])
             yield {
-                "id": f"{p['doc_key']}#{p['idx']}",
+                "id": f"{p['doc_key']}#{p['idx']}" + (f"@{tag}" if tag else ""),
                 "text": p["text"],
                 "violence": labels.violence,
                 "graphic": labels.graphic,
@@ -313,6 +322,21 @@ class Store(Ingest, Queue):
                 "model_scores": {"violence": p["violence"], "graphic": p["graphic"]},
                 "warning": warnings.get(p["document_id"], NO_WARNING),
             }
+
+    def _later_namesakes(self) -> dict[int, str]:
+        """Documents with the id of an earlier document, each with the start of its text
+        hash, which sets its exported rows apart."""
+        rows = self.db.execute(
+            "SELECT id, doc_key, text_hash FROM documents WHERE doc_key IN"
+            " (SELECT doc_key FROM documents GROUP BY doc_key HAVING COUNT(*) > 1)"
+            " ORDER BY doc_key, id"
+        )
+        tags, seen = {}, set()
+        for row in rows:
+            if row["doc_key"] in seen:
+                tags[row["id"]] = row["text_hash"][:16]
+            seen.add(row["doc_key"])
+        return tags
 
     def _labelled(self) -> Iterator[tuple[ResultRow, list[Review], Labels]]:
         """The one walk over the reviews: each passage with a current label, with its latest
