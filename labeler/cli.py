@@ -34,6 +34,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     """
     from labeler.batch.run import Job, RunError, Settings, UsageError, run
     from labeler.batch.sources import ReadOptions
+    from labeler.outputs import written_in_place
 
     if not args.inputs and sys.stdin.isatty():
         print(
@@ -67,7 +68,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         args.backend,
         args.scheduler,
     )
-    if args.output is not None:
+    if args.output is not None and not written_in_place(args.output):  # a file, resumable
         INTERRUPTED[0] = "labeler: interrupted; run again with --resume to continue"
     try:
         stats = run(job, sys.stdout, sys.stderr)
@@ -554,9 +555,9 @@ def main(argv: list[str] | None = None) -> int:
     from labeler.store.db import StoreError
 
     try:
-        if args.func is cmd_dashboard:
-            return cmd_dashboard(args, rest)
-        return int(args.func(args))
+        status = cmd_dashboard(args, rest) if args.func is cmd_dashboard else int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not as an error as Python exits
+        return status
     except Refused as err:  # an output that would overwrite what it must not
         print(f"labeler: {err}", file=sys.stderr)
         return EXIT_USAGE
