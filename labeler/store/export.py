@@ -74,7 +74,9 @@ def export(target: str | Path, output: Path | None, fmt: str | None, stdout: Tex
         refuse_store_files([("-o", output)], Path(target))
     with Store(target) as store:
         if output is None:
-            return write(store.reviewed(), stdout, fmt)
+            count = write(store.reviewed(), stdout, fmt)
+            stdout.flush()  # all of it delivered before the count is reported
+            return count
         if written_in_place(output):
             with output.open("w", encoding="utf-8", newline="") as f:
                 return write(store.reviewed(), f, fmt)
