@@ -58,8 +58,12 @@ class Registry:
     def add(self, model: Model) -> Path:
         """Store a trained model as a new version (its card's ``version``)."""
         directory = self.root / model.version
-        if directory.exists():
-            raise ModelError(f"model version {model.version} already exists in {self.root}")
+        try:
+            directory.mkdir(parents=True)  # claimed at once: two retrains never share it
+        except FileExistsError:
+            raise ModelError(
+                f"model version {model.version} already exists in {self.root}"
+            ) from None
         save_model(model, directory)
         return directory
 
