@@ -161,8 +161,7 @@ def cached_store(app: Path, n: int, history: int, cache: Path) -> Path:
     """A store of ``n`` passages, ``history`` of them decided by REVIEWER, for ``app``'s
     schema, built by ``app``'s own code once (the history on a copy of the bare store)."""
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"store-{schema(app)}-{n}" + (f"-history-{history}" if history else "")
-    path = path.with_name(path.name + ".db")
+    path = cache / (f"store-{schema(app)}-{n}" + (f"-history-{history}" if history else "") + ".db")
     if path.exists():
         return path
     partial = path.with_suffix(".partial")
