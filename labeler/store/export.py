@@ -61,9 +61,9 @@ def render(rows: list[dict], fmt: str) -> str:
 
 def export(target: str | Path, output: Path | None, fmt: str | None, stdout: TextIO) -> int:
     """Write every reviewed passage to ``output`` (temp file, then rename), or to ``stdout``
-    when ``output`` is None; returns the count."""
+    when ``output`` is None; returns the count. Only reads: a read-only store exports."""
     fmt = fmt or ("csv" if output is not None and output.suffix.lower() == ".csv" else "jsonl")
-    with Store(target) as store:
+    with Store(target, reading=True) as store:
         if output is None:
             return write(store.reviewed(), stdout, fmt)
         tmp = output.with_name(output.name + ".partial")
