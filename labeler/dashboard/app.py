@@ -103,6 +103,7 @@ def store_trouble_noticed(callback: Callable[..., None]) -> Callable[..., None]:
 
 
 def trouble_line(trouble: StoreError) -> str:
+    """The one line a store error is shown as; a store out of reach says so first."""
     if isinstance(trouble, StoreUnavailable | StoreLocked):
         return f"The review store is unavailable: {trouble}"
     return str(trouble)
