@@ -175,17 +175,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     Example: labeler check --store review.db
     """
-    import sqlite3
-
-    from labeler.store.db import StoreError, shown
+    from labeler.store.db import StoreDamaged, shown
     from labeler.store.store import Store
 
     target = existing_store(args.store)
-    try:
-        with Store(target) as store:
+    try:  # only damage is "damaged": a locked or unreachable store is its own one line
+        with Store(target, reading=True) as store:
             problems = store.integrity()
             counts = store.counts()
-    except (StoreError, sqlite3.DatabaseError) as err:  # too damaged to open or to count
+            read_only = " (read-only)" if store.db.read_only else ""
+    except StoreDamaged as err:  # too damaged to open or to count
         print(f"labeler: {err}", file=sys.stderr)
         print(f"{shown(target)}: integrity FAILED: the store is damaged")
         return EXIT_FAILED
@@ -193,7 +192,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"labeler: {problem}", file=sys.stderr)
     summary = ", ".join(f"{n:,} {t}" for t, n in counts.items())
     verdict = f"{len(problems)} problems" if problems else "ok"
-    print(f"{shown(target)}: {summary}; integrity {verdict}")
+    print(f"{shown(target)}: {summary}; integrity {verdict}{read_only}")
     return EXIT_FAILED if problems else EXIT_OK
 
 

@@ -77,6 +77,12 @@ def min_dwell() -> timedelta:
     return timedelta(milliseconds=float(os.environ.get("LABELER_MIN_DWELL_MS") or 500))
 
 
+def lock_wait() -> float:
+    """LABELER_LOCK_WAIT, seconds, default 15: how long the dashboard waits for a review
+    store another process holds locked (a backup, a sqlite3 shell) before saying so."""
+    return float(os.environ.get("LABELER_LOCK_WAIT") or 15)
+
+
 def admins() -> set[str]:
     """LABELER_ADMINS, comma-separated names (or e-mails with st.login): who may retrain,
     promote and roll back. Blank entries are dropped, so "" is never an admin."""

@@ -63,7 +63,7 @@ def render(rows: list[dict], fmt: str) -> str:
 
 def export(target: str | Path, output: Path | None, fmt: str | None, stdout: TextIO) -> int:
     """Write every reviewed passage to ``output``, or to ``stdout`` when ``output`` is
-    None; returns the count.
+    None; returns the count. Only reads: a read-only store exports.
 
     A regular file is written to a temporary file beside it, then renamed into place; a
     device or FIFO is written straight into (renaming over it would replace it). An
@@ -72,7 +72,7 @@ def export(target: str | Path, output: Path | None, fmt: str | None, stdout: Tex
     fmt = fmt or ("csv" if output is not None and output.suffix.lower() == ".csv" else "jsonl")
     if output is not None and not str(target).startswith(POSTGRES_SCHEMES):
         refuse_store_files([("-o", output)], Path(target))
-    with Store(target) as store:
+    with Store(target, reading=True) as store:
         if output is None:
             count = write(store.reviewed(), stdout, fmt)
             stdout.flush()  # all of it delivered before the count is reported
