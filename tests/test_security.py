@@ -207,6 +207,7 @@ PASSED_ON = {
     ("labeler/store/db.py", "execute", "_placeholders(sql)"): "the same, with ? made %s",
     ("labeler/store/db.py", "executemany", "_placeholders(sql)"): "the same, with ? made %s",
     ("labeler/store/migrations.py", "apply_migrations", "db.ddl(statement)"): "MIGRATIONS",
+    ("labeler/store/db.py", "select_in", "sql.format(marks)"): "the store's SQL; IN (?, ?...)",
 }
 
 

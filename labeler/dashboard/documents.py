@@ -226,13 +226,14 @@ def warning_editor(view: DocumentWarning, editor: str, shortcut: bool) -> None:
 
 
 def _decide(document_id: int, editor: str, decision: str, warning: dict[str, Any]) -> None:
-    """Record one warning decision; a refusal is shown, never raised."""
-    with Store(config.store_target()) as store:
-        try:
+    """Record one warning decision; a refusal, or a store out of reach, is shown, never
+    raised. (The store is never created here: one deleted meanwhile is reported.)"""
+    try:
+        with Store(config.store_target(), create=False, lock_wait=config.lock_wait()) as store:
             store.record_warning(document_id, editor, decision, warning)
-        except StoreError as refused:
-            st.session_state["doc_notice"] = str(refused)
-            return
+    except StoreError as refused:
+        st.session_state["doc_notice"] = f"Not saved: {refused}"
+        return
     st.session_state["doc_notice"] = f"Warning {DONE[decision]}."
 
 

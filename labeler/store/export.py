@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from labeler.batch.writers import csv_safe, jsonl
+from labeler.outputs import final_path, refuse_store_files, temp_name, written_in_place
+from labeler.store.db import POSTGRES_SCHEMES
 from labeler.store.store import Store
 
 COLUMNS = [
@@ -103,35 +105,58 @@ def render(rows: list[dict], fmt: str) -> str:
 
 
 def export(target: str | Path, output: Path | None, fmt: str | None, stdout: TextIO) -> int:
-    """Write every reviewed passage to ``output`` (temp file, then rename), or to ``stdout``
-    when ``output`` is None; returns the count."""
-    with Store(target) as store:
-        return _to(output, fmt, stdout, lambda f, fmt: write(store.reviewed(), f, fmt))
+    """Write every reviewed passage to ``output``, or to ``stdout`` when ``output`` is
+    None; returns the count (``_export`` says how)."""
+    return _export(
+        target, output, fmt, stdout, lambda store, f, fmt: write(store.reviewed(), f, fmt)
+    )
 
 
 def export_warnings(
     target: str | Path, output: Path | None, fmt: str | None, stdout: TextIO
 ) -> int:
-    """Write every document's warning as it stands to ``output`` (temp file, then rename),
-    or to ``stdout``; returns the count."""
-    with Store(target) as store:
-        rows = (w.row() for w in store.document_warnings())
-        return _to(output, fmt, stdout, lambda f, fmt: write_warnings(rows, f, fmt))
+    """Write every document's warning as it stands to ``output``, or to ``stdout``;
+    returns the count (``_export`` says how)."""
+    return _export(
+        target,
+        output,
+        fmt,
+        stdout,
+        lambda store, f, fmt: write_warnings((w.row() for w in store.document_warnings()), f, fmt),
+    )
 
 
-def _to(
-    output: Path | None, fmt: str | None, stdout: TextIO, writing: Callable[[TextIO, str], int]
+def _export(
+    target: str | Path,
+    output: Path | None,
+    fmt: str | None,
+    stdout: TextIO,
+    writing: Callable[[Store, TextIO, str], int],
 ) -> int:
-    """Run ``writing`` on ``output`` (written beside it, then renamed into place) or on
-    ``stdout``, in ``fmt`` (default: CSV for a .csv file, else JSONL)."""
+    """Run ``writing`` on the store, into ``output`` or ``stdout``, in ``fmt`` (default:
+    CSV for a .csv file, else JSONL). Only reads: a read-only store exports.
+
+    A regular file is written to a temporary file beside it, then renamed into place; a
+    device or FIFO is written straight into (renaming over it would replace it). An
+    ``output`` that is one of the store's own files is refused before anything is opened.
+    """
     fmt = fmt or ("csv" if output is not None and output.suffix.lower() == ".csv" else "jsonl")
-    if output is None:
-        return writing(stdout, fmt)
-    tmp = output.with_name(output.name + ".partial")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as f:
-            count = writing(f, fmt)
-        os.replace(tmp, output)
-    finally:
-        tmp.unlink(missing_ok=True)
+    if output is not None and not str(target).startswith(POSTGRES_SCHEMES):
+        refuse_store_files([("-o", output)], Path(target))
+    with Store(target, reading=True) as store:
+        if output is None:
+            count = writing(store, stdout, fmt)
+            stdout.flush()  # all of it delivered before the count is reported
+            return count
+        if written_in_place(output):
+            with output.open("w", encoding="utf-8", newline="") as f:
+                return writing(store, f, fmt)
+        final = final_path(output)
+        tmp = temp_name(final)
+        try:
+            with tmp.open("w", encoding="utf-8", newline="") as f:
+                count = writing(store, f, fmt)
+            os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
     return count

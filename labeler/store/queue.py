@@ -10,16 +10,17 @@ rule of ``labeler.store.review``: a passage's queue state.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from labeler.labels import LABELS
 from labeler.store.db import Database, StoreError, retrying
-from labeler.store.review import JUNK, LABELLED, SKIPPED, WAITING, Review, pick_diverse, standing
+from labeler.store.review import JUNK, LABELLED, SKIPPED, WAITING, pick_diverse
 
 ACTIVE_WINDOW = 50  # most uncertain candidates considered for diversity
+REVIEWER_LENGTH = 200  # characters of a reviewer name (a PostgreSQL index entry is bounded)
 RECENT_SEEN = 20  # a reviewer's latest reviews that candidates must not repeat
 # On SQLite, the partial index of waiting passages each order follows: without the hint the
 # planner takes scores_by_state (queue_state = 1 looks selective) and sorts every waiting
@@ -98,10 +99,6 @@ class Queue:
         def _stamp(self) -> str: ...
 
         def passage(self, passage_id: int) -> dict[str, Any]: ...
-
-        def _reviews_by_passage(
-            self, reviewer: str | None = None
-        ) -> Iterator[tuple[int, list[Review]]]: ...
 
     @retrying
     def claim_next(
@@ -193,6 +190,8 @@ class Queue:
         """The one way a claim is made, in one write transaction: drop expired claims and
         ``reviewer``'s own (a reviewer holds one passage), then claim the passage
         ``candidate`` picks, if any, until ``ttl`` from now."""
+        if len(reviewer) > REVIEWER_LENGTH:
+            raise StoreError(f"a reviewer name is at most {REVIEWER_LENGTH} characters")
         with self.db.write():
             now = self.now()
             self.db.execute(
@@ -304,16 +303,16 @@ class Queue:
             by_state[state] = self.db.execute(
                 "SELECT COUNT(DISTINCT passage_id) FROM scores WHERE queue_state = ?", (state,)
             ).fetchone()[0]
-        mine = 0
-        if reviewer:
-            for _, reviews in self._reviews_by_passage(reviewer):
-                kept = [r for r in standing(reviews) if r.reviewer == reviewer]
-                mine += any(r.labels is not None for r in kept)
+        mine = None
+        if reviewer:  # kept as decisions are recorded: never the reviewer's whole history
+            mine = self.db.execute(
+                "SELECT labelled FROM reviewer_progress WHERE reviewer = ?", (reviewer,)
+            ).fetchone()
         out = {
             "reviewed": by_state[LABELLED],
             "remaining": scored["passages"] - sum(by_state.values()),
             "skipped": by_state[SKIPPED],
-            "by_you": mine,
+            "by_you": mine[0] if mine else 0,
         }
         for label in LABELS:
             not_waiting = self.db.execute(

@@ -144,14 +144,13 @@ class Warnings:
     """The store's documents and their warnings (a part of :class:`Store`)."""
 
     db: Database
+    model_version: str | None  # the model in use: its scores are the ones shown
 
     if TYPE_CHECKING:  # the rest of the store
 
         def _stamp(self) -> str: ...
 
-        def _reviews_by_passage(
-            self, reviewer: str | None = None
-        ) -> Iterator[tuple[int, list[Review]]]: ...
+        def _reviews_by_passage(self) -> Iterator[tuple[int, list[Review]]]: ...
 
     def document_warnings(self, document_ids: Iterable[int] | None = None) -> list[DocumentWarning]:
         """Every document (or those of ``document_ids``), in the order they were added,
@@ -159,35 +158,34 @@ class Warnings:
         wanted = None if document_ids is None else sorted(set(document_ids))
         if wanted == []:
             return []
-        decisions = self.warning_decisions()
-        labels = self._current_labels()
-        documents = {
-            row["id"]: row
-            for row in self.db.execute("SELECT id, doc_key, source_path FROM documents")
-        }
-        out = []
-        for document_id, passages in self._passages_by_document(wanted, labels):
-            out.append(
-                document_warning_of(documents[document_id], passages, decisions.get(document_id))
-            )
-        return out
+        with self.db.snapshot():  # passages, labels and decisions as of one moment
+            decisions = self.warning_decisions()
+            labels = self._current_labels()
+            documents = {
+                row["id"]: row
+                for row in self.db.execute("SELECT id, doc_key, source_path FROM documents")
+            }
+            grouped = self._passages_by_document(wanted, labels)
+        return [
+            document_warning_of(documents[document_id], passages, decisions.get(document_id))
+            for document_id, passages in grouped
+        ]
 
     def document_view(self, document_id: int) -> tuple[DocumentWarning, list[dict[str, Any]]]:
         """One document's warning and all its passages, in reading order, each with its
         ``flags`` as they stand, the model's (``model_flags``), the reviewer's ``labels``
         (None if unreviewed) and the model's evidence: the whole document, as an editor
         reads it."""
-        row = self.db.execute(
-            "SELECT id, doc_key, source_path FROM documents WHERE id = ?", (document_id,)
-        ).fetchone()
+        with self.db.snapshot():
+            row = self.db.execute(
+                "SELECT id, doc_key, source_path FROM documents WHERE id = ?", (document_id,)
+            ).fetchone()
+            found = self._passages_by_document([document_id], self._current_labels())
+            decision = self.warning_decisions().get(document_id)
         if row is None:
             raise StoreError(f"no document {document_id}")
-        found = self._passages_by_document([document_id], self._current_labels())
         passages = next((p for _, p in found), [])
-        return (
-            document_warning_of(row, passages, self.warning_decisions().get(document_id)),
-            passages,
-        )
+        return document_warning_of(row, passages, decision), passages
 
     def _current_labels(self) -> dict[int, Labels]:
         return {
@@ -198,24 +196,30 @@ class Warnings:
 
     def _passages_by_document(
         self, document_ids: list[int] | None, labels: dict[int, Labels]
-    ) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-        """Each document's passages with their latest score, in one query per chunk of
-        documents (or one for the whole store)."""
-        chunks = [None] if document_ids is None else _chunks(document_ids, 500)
-        for chunk in chunks:
-            where, params = "", tuple(chunk or ())
-            if chunk is not None:
+    ) -> list[tuple[int, list[dict[str, Any]]]]:
+        """Each document's passages in reading order, with the scores shown for them (the
+        model in use's, else the newest), of ``document_ids`` or of every document."""
+        from labeler.store.store import SHOWN_LAST  # (store.py imports this module)
+
+        sql = (
+            "SELECT p.id, p.document_id, p.idx, p.text, s.flags, s.evidence, s.queue_state,"
+            " s.model_version, s.violence, s.graphic FROM passages p"
+            " LEFT JOIN scores s ON s.passage_id = p.id{}"
+            f" ORDER BY p.document_id, p.idx, {SHOWN_LAST}"
+        )
+        if document_ids is None:
+            rows = self.db.execute(sql.format(""), (self.model_version,)).fetchall()
+        else:
+            rows = []
+            for start in range(0, len(document_ids), 500):  # a few statements for any number
+                chunk = document_ids[start : start + 500]
                 where = f" WHERE p.document_id IN ({', '.join('?' * len(chunk))})"
-            rows = self.db.execute(
-                "SELECT p.id, p.document_id, p.idx, p.text, s.flags, s.evidence, s.queue_state,"
-                " s.model_version, s.violence, s.graphic FROM passages p"
-                f" LEFT JOIN scores s ON s.passage_id = p.id{where}"
-                " ORDER BY p.document_id, p.idx, s.scored_at",
-                params,
-            )
-            for document_id, group in groupby(rows, key=lambda r: r["document_id"]):
-                latest = {r["id"]: r for r in group}  # the last row of a passage: its latest score
-                yield document_id, [_passage(r, labels.get(r["id"])) for r in latest.values()]
+                rows += self.db.execute(sql.format(where), (*chunk, self.model_version)).fetchall()
+        out = []
+        for document_id, group in groupby(rows, key=lambda r: r["document_id"]):
+            shown = {r["id"]: r for r in group}  # each passage's last row: the one shown
+            out.append((document_id, [_passage(r, labels.get(r["id"])) for r in shown.values()]))
+        return out
 
     def warning_decisions(self) -> dict[int, Decision]:
         """Each decided document's latest decision."""
@@ -289,7 +293,3 @@ def _decision(row: Any) -> Decision:
         editor=row["reviewer"],
         decided_at=str(row["decided_at"]),
     )
-
-
-def _chunks(ids: list[int], size: int) -> list[list[int]]:
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
