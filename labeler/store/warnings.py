@@ -21,6 +21,18 @@ from labeler.store.db import Database, StoreError, retrying
 from labeler.store.review import JUNK, LABELLED, SKIPPED, WAITING, Labels, Review, current_labels
 from labeler.warning import LEVELS, ContentWarning, document_warning
 
+# A passage with each of its score rows, oldest first; the document ids go in "IN ({})".
+ALL_PASSAGES = (
+    "SELECT p.id, p.document_id, p.idx, p.text, s.flags, s.evidence, s.queue_state,"
+    " s.model_version, s.violence, s.graphic FROM passages p"
+    " LEFT JOIN scores s ON s.passage_id = p.id ORDER BY p.document_id, p.idx, s.scored_at"
+)
+PASSAGES_OF = (
+    "SELECT p.id, p.document_id, p.idx, p.text, s.flags, s.evidence, s.queue_state,"
+    " s.model_version, s.violence, s.graphic FROM passages p"
+    " LEFT JOIN scores s ON s.passage_id = p.id WHERE p.document_id IN ({})"
+    " ORDER BY p.document_id, p.idx, s.scored_at"
+)
 # An editor's decision: the suggestion as it stood, their own line, or none at all.
 DECISIONS = {"accept": "accepted", "edit": "edited", "none": "no warning needed"}
 SUGGESTED = "suggested"  # no editor has decided: the suggestion stands, and says so
@@ -199,27 +211,29 @@ class Warnings:
     ) -> list[tuple[int, list[dict[str, Any]]]]:
         """Each document's passages in reading order, with the scores shown for them (the
         model in use's, else the newest), of ``document_ids`` or of every document."""
-        from labeler.store.store import SHOWN_LAST  # (store.py imports this module)
-
-        sql = (
-            "SELECT p.id, p.document_id, p.idx, p.text, s.flags, s.evidence, s.queue_state,"
-            " s.model_version, s.violence, s.graphic FROM passages p"
-            " LEFT JOIN scores s ON s.passage_id = p.id{}"
-            f" ORDER BY p.document_id, p.idx, {SHOWN_LAST}"
-        )
         if document_ids is None:
-            rows = self.db.execute(sql.format(""), (self.model_version,)).fetchall()
+            rows = self.db.execute(ALL_PASSAGES).fetchall()
         else:
-            rows = []
-            for start in range(0, len(document_ids), 500):  # a few statements for any number
-                chunk = document_ids[start : start + 500]
-                where = f" WHERE p.document_id IN ({', '.join('?' * len(chunk))})"
-                rows += self.db.execute(sql.format(where), (*chunk, self.model_version)).fetchall()
+            rows = self.db.select_in(PASSAGES_OF, document_ids)
         out = []
         for document_id, group in groupby(rows, key=lambda r: r["document_id"]):
-            shown = {r["id"]: r for r in group}  # each passage's last row: the one shown
-            out.append((document_id, [_passage(r, labels.get(r["id"])) for r in shown.values()]))
+            scored: dict[int, list[Any]] = {}
+            for row in group:  # each passage's score rows, oldest first
+                scored.setdefault(row["id"], []).append(row)
+            out.append(
+                (
+                    document_id,
+                    [
+                        _passage(self._shown(rs), labels.get(passage))
+                        for passage, rs in scored.items()
+                    ],
+                )
+            )
         return out
+
+    def _shown(self, rows: list[Any]) -> Any:
+        """The score row a passage is shown with: the model in use's, else the newest."""
+        return next((r for r in rows if r["model_version"] == self.model_version), rows[-1])
 
     def warning_decisions(self) -> dict[int, Decision]:
         """Each decided document's latest decision."""
