@@ -223,17 +223,15 @@ class Store(Ingest, Queue):
             raise StoreError(f"no passage {idx} in document {doc_key!r}")
         return int(row[0])
 
-    def document_passages(
-        self, document_id: int, model_version: str, centre: int = 0, span: int = 150
-    ) -> list[dict[str, Any]]:
-        """A document's passages in reading order, the headline (passage 0) and up to
-        ``span`` either side of ``centre``, with ``model_version``'s flags and evidence:
-        what a reviewer reads around a passage, and what its warning is made from."""
+    def document_passages(self, document_id: int, model_version: str) -> list[dict[str, Any]]:
+        """All of a document's passages in reading order, with ``model_version``'s flags and
+        evidence: what a reviewer reads around a passage, and what its warning is made from
+        (the warning of `labeler score`, which reads them all)."""
         rows = self.db.execute(
             "SELECT p.id, p.idx, p.text, s.flags, s.evidence FROM passages p"
             " LEFT JOIN scores s ON s.passage_id = p.id AND s.model_version = ?"
-            " WHERE p.document_id = ? AND (p.idx = 0 OR p.idx BETWEEN ? AND ?) ORDER BY p.idx",
-            (model_version, document_id, centre - span, centre + span),
+            " WHERE p.document_id = ? ORDER BY p.idx",
+            (model_version, document_id),
         )
         return [
             {
@@ -272,8 +270,9 @@ class Store(Ingest, Queue):
             labels = None
         with self.db.write():
             self._check_claim(claim)
+            copies = self._copies(claim.passage_id)
             ids = self._append(
-                self._copies(claim.passage_id),
+                copies,
                 claim.reviewer,
                 decision,
                 labels,
@@ -281,9 +280,9 @@ class Store(Ingest, Queue):
                 current["model_version"],
                 claim.token,
             )
-            self.db.execute(
-                "DELETE FROM claims WHERE reviewer = ?", (claim.reviewer,)
-            )  # served once, decided once: the claim is spent
+            for passage_id in copies:  # served once, decided once: the claim is spent, and
+                # a claim on a copy (another tab's, another reviewer's) is of a decided passage
+                self.db.execute("DELETE FROM claims WHERE passage_id = ?", (passage_id,))
         return ids[0]
 
     def _copies(self, passage_id: int) -> list[int]:
