@@ -164,7 +164,7 @@ def test_a_long_document_opens_whole_scrolled_to_its_flagged_passage_in_place(
     page = at_width(browser, 1024)
     documents(page, url, "ida")
     open_row(page, "minutes.txt")
-    box = page.locator(".st-key-whole_document")
+    box = page.locator(".st-key-whole-document")
     expect(box.locator("#passage-1")).to_be_attached()  # the whole document: its first
     expect(box.locator("#passage-401")).to_be_attached()  # and its last passage
     stabbing = box.locator("#passage-302")
@@ -172,7 +172,7 @@ def test_a_long_document_opens_whole_scrolled_to_its_flagged_passage_in_place(
     expect(stabbing).to_be_in_viewport()
     inside = page.evaluate(
         """() => { const p = document.getElementById('passage-302').getBoundingClientRect();
-        const b = document.querySelector('.st-key-whole_document').getBoundingClientRect();
+        const b = document.querySelector('.st-key-whole-document').getBoundingClientRect();
         return p.top >= b.top && p.bottom <= b.bottom; }"""
     )
     assert inside  # scrolled to inside its box, in place

@@ -72,7 +72,7 @@ SCHEMA = {
     "documents_by_added_at": [],
     "documents_by_key_hash": [],
     "reviews_by_reviewer": [],
-    "reviewer_progress": ["reviewer", "labelled"],
+    "reviewer_progress": ["reviewer_hash", "reviewer", "labelled"],
 }  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from labeler.dashboard.render import (
     heading_html,
     history_html,
     legend_html,
+    scroll_script,
 )
 from labeler.labels import rubric
 from labeler.learn.feedback import retrain
@@ -226,6 +227,8 @@ def undo(reviewer: str, review_id: int) -> None:
             st.session_state["notice"] = str(refused).capitalize() + "."
             return
         claim = store.claim(passage_id, reviewer)  # back to it, to decide again
+        if held := st.session_state.pop("current", None):
+            store.release(held)  # the passage this tab showed goes back to the queue
     if claim is not None:
         st.session_state["current"] = claim
     st.session_state["notice"] = f"Undid your last decision (passage {passage_id})."
@@ -289,22 +292,35 @@ def review_pane(reviewer: str, order: str, queue: QueueFilter) -> None:
     with store_trouble_shown(), open_store() as store:
         if notice := st.session_state.pop("notice", None):
             st.toast(notice)
-        if "current" not in st.session_state:
-            claimed = (
-                store.claim_second_look(reviewer)
-                if order == "second"
-                else store.claim_next(reviewer, order=order, queue=queue)
-            )
-            st.session_state["current"] = claimed["claim"] if claimed else None
+        if st.session_state.get("current") is None:  # an empty queue is looked at again
+            st.session_state["current"] = serve(store, reviewer, order, queue)
         claim: Claim | None = st.session_state["current"]
         progress = store.progress(reviewer)
         show_progress(progress)
         if claim is None:
             undo_button(store, reviewer)
-            st.success(empty_message(progress, order))
+            claimed = 0 if order == "second" else store.claimed_in_queue(order, queue)
+            st.success(empty_message(progress, order, claimed))
             return
         show_passage(store, claim)
         undo_button(store, reviewer)
+
+
+def serve(store: Store, reviewer: str, order: str, queue: QueueFilter) -> Claim | None:
+    """The passage this tab shows next. A tab's first (a reload, a new tab) is the one its
+    reviewer already holds, if any: a reload gets its passage back, and a second tab shares
+    the first's until one decides it. After that each tab holds its own passage, so two
+    tabs of one reviewer both keep working."""
+    if st.session_state.get("served") != reviewer:
+        st.session_state["served"] = reviewer
+        if held := store.held_claim(reviewer):
+            return held
+    claimed = (
+        store.claim_second_look(reviewer)
+        if order == "second"
+        else store.claim_next(reviewer, order=order, queue=queue)
+    )
+    return claimed["claim"] if claimed else None
 
 
 def show_progress(progress: dict[str, int]) -> None:
@@ -316,8 +332,18 @@ def show_progress(progress: dict[str, int]) -> None:
     )
 
 
-def empty_message(progress: dict[str, int], order: str) -> str:
-    """What an empty queue means: nothing waiting at all, or only skipped passages left."""
+def empty_message(progress: dict[str, int], order: str, claimed: int) -> str:
+    """What an empty queue means: its passages are being reviewed (``claimed`` of them, by
+    others or in another tab), only skipped passages are left, or nothing is waiting."""
+    if order == "second":
+        return "No second looks are waiting for you."
+    if claimed:
+        which = "1 passage is" if claimed == 1 else f"{claimed} passages are"
+        return (
+            f"Nothing is waiting for you: {which} being reviewed in this queue, by another"
+            " reviewer or in another tab, and not decided yet. One left open comes back when"
+            " its claim expires: press R to look again."
+        )
     if order == "skipped":
         return "No skipped passages are left: every one has a label."
     if progress["skipped"]:
@@ -383,7 +409,8 @@ def show_statistics(store: Store) -> None:
                     "document": document_name(i.doc_key),
                     "passage": i.idx + 1,
                     "text": i.text,
-                    **{who: label_text(lab) for who, lab in i.by_reviewer.items()},
+                    # "by ": a reviewer named "text" must not overwrite the text column
+                    **{f"by {who}": label_text(lab) for who, lab in i.by_reviewer.items()},
                 }
                 for i in disputed
             ],
@@ -559,7 +586,7 @@ def show_passage(store: Store, claim: Claim) -> None:
     """The claimed passage in its document, the note box and the decision buttons. Every
     widget is keyed by the claim, so a note or a key press belongs to this passage alone."""
     p = store.passage(claim.passage_id)
-    passages = store.document_passages(p["document_id"], p["model_version"], p["idx"])
+    passages = store.document_passages(p["document_id"], p["model_version"])
     headline = next((x["text"] for x in passages if not is_junk(x["text"])), None)
     st.markdown(heading(p, headline), unsafe_allow_html=True)  # escaped inside
     current = [x for x in passages if x["idx"] == p["idx"]]
@@ -567,8 +594,9 @@ def show_passage(store: Store, claim: Claim) -> None:
         context_html(current, p["idx"], p["evidence"]) + legend_html(), unsafe_allow_html=True
     )
     with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
-        with st.container(height=320):
+        with st.container(height=320, key="whole-document"):
             st.markdown(context_html(passages, p["idx"], p["evidence"]), unsafe_allow_html=True)
+    scroll_to_passage(claim)
     st.text_input(
         "Note (optional, saved with this decision only)",
         key=f"note-{claim.token}",
@@ -589,6 +617,17 @@ def show_passage(store: Store, claim: Claim) -> None:
     with st.expander("Content warning for this document"):
         view, _ = store.document_view(p["document_id"])  # the whole document, labels as they stand
         warning_editor(view, claim.reviewer, shortcut=False)
+
+
+def scroll_to_passage(claim: Claim) -> None:
+    """Open the whole document at the passage being reviewed, once per passage served: a
+    rerun for the same passage (a note entered) leaves the reader's own scrolling alone.
+    The claim's token (a hex string of ours) makes each passage's script new to the page,
+    which runs a script only when it changes."""
+    if st.session_state.get("scrolled_to") != claim.token:
+        st.session_state["scrolled_to"] = claim.token
+        script = scroll_script("whole-document", "current-passage", claim.token)
+        st.html(script, unsafe_allow_javascript=True)
 
 
 if __name__ == "__main__":  # streamlit run labeler/dashboard/app.py

@@ -15,6 +15,7 @@ import streamlit as st
 
 from labeler import config
 from labeler.dashboard.render import (
+    caption_html,
     document_html,
     document_name,
     heading_html,
@@ -76,7 +77,7 @@ def show_documents(store: Store, editor: str) -> None:
         st.info("Select a row to read the document and decide its warning.")
         return
     view, passages = store.document_view(opened)
-    with st.container(key="document_view"):
+    with st.container(key="document-view"):
         show_document(view, passages, editor)
 
 
@@ -165,9 +166,12 @@ def show_document(view: DocumentWarning, passages: list[dict[str, Any]], editor:
             format_func=lambda idx: f"passage {idx + 1}",
             key=f"goto-{view.document_id}",
         )
-        st.html(scroll_script(goto, "document_view"), unsafe_allow_javascript=True)
+        script = scroll_script(
+            "whole-document", f"passage-{goto + 1}", f"{view.document_id}-{goto}", "document-view"
+        )
+        st.html(script, unsafe_allow_javascript=True)
     st.markdown(legend_html(), unsafe_allow_html=True)
-    with st.container(height=DOCUMENT_HEIGHT, key="whole_document"):
+    with st.container(height=DOCUMENT_HEIGHT, key="whole-document"):
         st.markdown(document_html(passages), unsafe_allow_html=True)  # escaped inside
 
 
@@ -180,7 +184,7 @@ def warning_editor(view: DocumentWarning, editor: str, shortcut: bool) -> None:
     if view.decision:
         when = view.decision.decided_at[:19].replace("T", " ")
         line += f" · set by {view.decision.editor} at {when}"
-    st.caption(line)  # names are plain text in a caption: no markdown is made of them
+    st.markdown(caption_html(line), unsafe_allow_html=True)  # an editor's name, escaped
     st.code(view.warning["text"] or "No content warning", language=None, wrap_lines=True)
     if view.status != SUGGESTED and view.warning != suggested:
         st.caption("Suggested now, from the current labels:")

@@ -91,10 +91,17 @@ def context_html(
 def heading_html(title: str, detail: str) -> str:
     """A heading and a line of detail under it, both escaped: a document key or a file
     name is as untrusted as the passage it names."""
-    return (
-        f'<h3 style="margin-bottom:0">{escape(title)}</h3>'
-        f'<p style="opacity:0.6;font-size:0.875rem">{escape(detail)}</p>'
-    )
+    return f'<h3 style="margin-bottom:0">{escape(title)}</h3>' + caption_html(detail)
+
+
+def caption_html(text: str) -> str:
+    """A small dimmed line, escaped: what ``st.caption`` shows, for text that holds a name
+    or anything else from outside (``st.caption`` would run its markdown: an image, a link).
+
+    >>> caption_html("Set by ![x](http://h/p.png) <b>")
+    '<p style="opacity:0.6;font-size:0.875rem">Set by ![x](http://h/p.png) &lt;b&gt;</p>'
+    """
+    return f'<p style="opacity:0.6;font-size:0.875rem">{escape(text)}</p>'
 
 
 HISTORY_COLUMNS = ("when", "reviewer", "decision", "labels", "note")
@@ -158,18 +165,30 @@ def _review_note(p: dict[str, Any]) -> str:
     )
 
 
-def scroll_script(idx: int, view: str) -> str:
-    """Our own script, given only a passage's index and our own container key: bring the
-    container ``view`` to the top of the page, and scroll the whole-document box inside it
-    so that passage ``idx`` is in view in place, once both are drawn."""
-    return (
-        "<script>(function(){let n=0;const t=setInterval(function(){"
-        f"const el=document.getElementById('passage-{int(idx) + 1}');"
-        f"const view=document.querySelector('.st-key-{view}');"
-        "if(el&&view){view.scrollIntoView({block:'start'});let box=el.parentElement;"
-        "while(box&&!(box.scrollHeight>box.clientHeight"
-        "&&/auto|scroll/.test(getComputedStyle(box).overflowY)))box=box.parentElement;"
-        "if(box){box.scrollTop+=el.getBoundingClientRect().top-box.getBoundingClientRect().top"
-        "-box.clientHeight/3;}clearInterval(t);}else if(++n>100){clearInterval(t);}},50);})();"
-        "</script>"
-    )
+# Our own script, never built from user text: scrolls a whole-document box to a passage in
+# it, trying again while it is not drawn yet; with a view, first brings that view to the top
+# of the page. The nonce makes each script new to the page, which runs one only when it changes.
+SCROLL_TO = """<script data-nonce="{nonce}">(function scroll(tries) {{
+  const box = document.querySelector(".st-key-{box}");
+  const p = box && box.querySelector("#{target}");
+  if (p) {{
+    {bring}box.scrollTop += p.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  }} else if (tries) requestAnimationFrame(() => scroll(tries - 1));
+}})(60)</script>"""
+BRING = 'document.querySelector(".st-key-{view}").scrollIntoView({{block: "start"}});\n    '
+_OURS = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def scroll_script(box: str, target: str, nonce: str, view: str | None = None) -> str:
+    """SCROLL_TO for the container keyed ``box`` and the element ``target`` in it (and the
+    container keyed ``view`` brought to the top). Every argument is a key, an element id or
+    a token of ours: anything else is refused.
+
+    >>> scroll_script("whole-document", "passage-3", "7", view="x").count("scrollIntoView")
+    1
+    """
+    for value in (box, target, nonce, view or "x"):
+        if not _OURS.fullmatch(value):
+            raise ValueError(f"not a key, id or token of ours: {value!r}")
+    bring = BRING.format(view=view) if view else ""
+    return SCROLL_TO.format(box=box, target=target, nonce=nonce, bring=bring)

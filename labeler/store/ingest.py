@@ -22,6 +22,12 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def key_hash(key: str) -> str:
+    """What a stored key of any length (a document id, a reviewer name) is indexed by: the
+    hash of the text as stored (``storable``)."""
+    return text_hash(storable(key))
+
+
 class Ingest:
     """Adding documents, passages and scores (a part of :class:`Store`)."""
 
@@ -63,7 +69,7 @@ class Ingest:
         (on a PostgreSQL server each statement is a round trip), whether they are new or
         stored before (an archive re-scored). Returns their row ids."""
         keys = [(storable(str(record["id"])), text_hash(text)) for record, text in pairs]
-        hashed = [(text_hash(key), digest) for key, digest in keys]  # the index's keys
+        hashed = [(key_hash(key), digest) for key, digest in keys]  # the index's keys
         self.db.executemany(
             "INSERT INTO documents (doc_key, key_hash, text_hash, source_path, source_line,"
             " fields, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)"

@@ -144,12 +144,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         # A reviewer's latest decision and the count of passages their decisions label are
         # read on every key press: the first from the newest end of their reviews, the
         # second kept as it changes (filled in from the reviews by ``Store.migrate``), so
-        # neither reads a reviewer's whole history.
+        # neither reads a reviewer's whole history. A name is any length, a PostgreSQL
+        # index entry at most about 2.7 KB: reviews are indexed by a name's first 100
+        # characters (``REVIEWER_IS``), the counts by the name's hash.
         "0008_reviewer_progress",
         """
-        CREATE INDEX reviews_by_reviewer ON reviews (reviewer, id);
+        CREATE INDEX reviews_by_reviewer ON reviews (substr(reviewer, 1, 100), id);
         CREATE TABLE reviewer_progress (
-            reviewer TEXT PRIMARY KEY,
+            reviewer_hash TEXT PRIMARY KEY,
+            reviewer TEXT NOT NULL,
             labelled INTEGER NOT NULL
         );
         """,

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from labeler.passages import is_junk
-from labeler.store.db import LOCK_WAIT, ResultRow, StoreError, connect, retrying, storable
-from labeler.store.ingest import Ingest, text_hash
+from labeler.store.db import LOCK_WAIT, ResultRow, StoreError, connect, retrying
+from labeler.store.ingest import Ingest, key_hash, text_hash
 from labeler.store.migrations import (
     KEY_HASHES,
     MIGRATIONS,
@@ -35,7 +35,7 @@ from labeler.store.migrations import (
     integrity,
     pending,
 )
-from labeler.store.queue import Claim, Queue, QueueFilter, StaleDecision
+from labeler.store.queue import REVIEWER_IS, Claim, Queue, QueueFilter, StaleDecision
 from labeler.store.review import (
     DECISIONS,
     Labels,
@@ -68,7 +68,7 @@ SELECT_REVIEWS = (
 # in use's (the parameter), else the newest.
 SHOWN_FIRST = "CASE WHEN s.model_version = ? THEN 0 ELSE 1 END, s.scored_at DESC"
 SHOWN_LAST = "CASE WHEN s.model_version = ? THEN 1 ELSE 0 END, s.scored_at"
-NEWEST_PAGE = 64  # a reviewer's decisions read newest first, this many at a time
+NEWEST_PAGE = 8  # a reviewer's decisions read newest first: this many, then twice as many...
 
 
 def utc_now() -> datetime:
@@ -157,7 +157,7 @@ class Store(Ingest, Queue, Warnings):
         rows = self.db.execute("SELECT id, doc_key FROM documents").fetchall()
         self.db.executemany(
             "UPDATE documents SET key_hash = ? WHERE id = ?",
-            [(text_hash(doc_key), doc_id) for doc_id, doc_key in rows],
+            [(key_hash(doc_key), doc_id) for doc_id, doc_key in rows],
         )
         if self.db.dialect == "postgresql":  # its index of whole ids, which long ids break
             self.db.execute("ALTER TABLE documents DROP CONSTRAINT documents_doc_key_text_hash_key")
@@ -168,8 +168,8 @@ class Store(Ingest, Queue, Warnings):
             for reviewer in {r.reviewer for r in reviews}:
                 counts[reviewer] = counts.get(reviewer, 0) + labels_standing(reviews, reviewer)
         self.db.executemany(
-            "INSERT INTO reviewer_progress (reviewer, labelled) VALUES (?, ?)",
-            sorted(counts.items()),
+            "INSERT INTO reviewer_progress (reviewer_hash, reviewer, labelled) VALUES (?, ?, ?)",
+            [(key_hash(name), name, count) for name, count in sorted(counts.items())],
         )
 
     def _refresh_states(self, passage_ids: list[int]) -> dict[int, list[Review]]:
@@ -215,23 +215,21 @@ class Store(Ingest, Queue, Warnings):
         row = self.db.execute(
             "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id"
             " WHERE d.key_hash = ? AND d.doc_key = ? AND p.idx = ?",
-            (text_hash(storable(doc_key)), doc_key, idx),
+            (key_hash(doc_key), doc_key, idx),
         ).fetchone()
         if row is None:
             raise StoreError(f"no passage {idx} in document {doc_key!r}")
         return int(row[0])
 
-    def document_passages(
-        self, document_id: int, model_version: str, centre: int = 0, span: int = 150
-    ) -> list[dict[str, Any]]:
-        """A document's passages in reading order, the headline (passage 0) and up to
-        ``span`` either side of ``centre``, with ``model_version``'s flags and evidence:
-        what a reviewer reads around a passage, and what its warning is made from."""
+    def document_passages(self, document_id: int, model_version: str) -> list[dict[str, Any]]:
+        """All of a document's passages in reading order, with ``model_version``'s flags and
+        evidence: what a reviewer reads around a passage, and what its warning is made from
+        (the warning of `labeler score`, which reads them all)."""
         rows = self.db.execute(
             "SELECT p.id, p.idx, p.text, s.flags, s.evidence FROM passages p"
             " LEFT JOIN scores s ON s.passage_id = p.id AND s.model_version = ?"
-            " WHERE p.document_id = ? AND (p.idx = 0 OR p.idx BETWEEN ? AND ?) ORDER BY p.idx",
-            (model_version, document_id, centre - span, centre + span),
+            " WHERE p.document_id = ? ORDER BY p.idx",
+            (model_version, document_id),
         )
         return [
             {
@@ -270,8 +268,9 @@ class Store(Ingest, Queue, Warnings):
             labels = None
         with self.db.write():
             self._check_claim(claim)
+            copies = self._copies(claim.passage_id)
             ids = self._append(
-                self._copies(claim.passage_id),
+                copies,
                 claim.reviewer,
                 decision,
                 labels,
@@ -279,9 +278,9 @@ class Store(Ingest, Queue, Warnings):
                 current["model_version"],
                 claim.token,
             )
-            self.db.execute(
-                "DELETE FROM claims WHERE reviewer = ?", (claim.reviewer,)
-            )  # served once, decided once: the claim is spent
+            for passage_id in copies:  # served once, decided once: the claim is spent, and
+                # a claim on a copy (another tab's, another reviewer's) is of a decided passage
+                self.db.execute("DELETE FROM claims WHERE passage_id = ?", (passage_id,))
         return ids[0]
 
     def _copies(self, passage_id: int) -> list[int]:
@@ -333,10 +332,10 @@ class Store(Ingest, Queue, Warnings):
         )
         if change:
             self.db.execute(
-                "INSERT INTO reviewer_progress (reviewer, labelled) VALUES (?, ?)"
-                " ON CONFLICT (reviewer) DO UPDATE"
+                "INSERT INTO reviewer_progress (reviewer_hash, reviewer, labelled)"
+                " VALUES (?, ?, ?) ON CONFLICT (reviewer_hash) DO UPDATE"
                 " SET labelled = reviewer_progress.labelled + excluded.labelled",
-                (reviewer, change),
+                (key_hash(reviewer), reviewer, change),
             )
         return ids
 
@@ -368,18 +367,21 @@ class Store(Ingest, Queue, Warnings):
         return latest_standing(self._newest_first(reviewer))
 
     def _newest_first(self, reviewer: str) -> Iterator[Review]:
-        """``reviewer``'s decisions, newest first, a page at a time as they are consumed."""
+        """``reviewer``'s decisions, newest first, a page at a time as they are consumed
+        (pages that double: most reads need the first few)."""
+        page = NEWEST_PAGE
         rows = self.db.execute(
-            f"{SELECT_REVIEWS} WHERE reviewer = ? ORDER BY id DESC LIMIT ?",
-            (reviewer, NEWEST_PAGE),
+            f"{SELECT_REVIEWS} WHERE {REVIEWER_IS} ORDER BY id DESC LIMIT ?",
+            (reviewer, reviewer, page),
         ).fetchall()
         while rows:
             yield from map(_review, rows)
-            if len(rows) < NEWEST_PAGE:
+            if len(rows) < page:
                 return
+            page *= 2
             rows = self.db.execute(
-                f"{SELECT_REVIEWS} WHERE reviewer = ? AND id < ? ORDER BY id DESC LIMIT ?",
-                (reviewer, rows[-1]["id"], NEWEST_PAGE),
+                f"{SELECT_REVIEWS} WHERE {REVIEWER_IS} AND id < ? ORDER BY id DESC LIMIT ?",
+                (reviewer, reviewer, rows[-1]["id"], page),
             ).fetchall()
 
     def reviews(self, passage_id: int) -> list[Review]:
