@@ -102,12 +102,12 @@ def test_a_reviewer_name_from_the_url_is_shown_as_text_to_other_reviewers(dashbo
         eve.goto(f"{url}/?reviewer={urllib.parse.quote(name)}")
         expect(eve.get_by_label("Reviewer name")).to_have_value(name)
         choose_queue(eve, "signed.txt")
-        warning_pane(eve).get_by_role("button", name="Save warning").click()
-        expect(eve.get_by_text("Warning saved.")).to_be_visible()
+        warning_pane(eve).get_by_role("button", name="Accept warning").click()
+        expect(eve.get_by_text("Warning accepted.")).to_be_visible()
     finally:
         eve.context.close()
     sign_in(page, url, "zoe", "signed.txt")
-    expect(warning_pane(page).get_by_text(f"Set by {name} at ")).to_be_visible()
+    expect(warning_pane(page).get_by_text(f"set by {name} at ")).to_be_visible()
     assert_inert(page)
 
 

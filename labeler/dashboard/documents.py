@@ -64,8 +64,6 @@ def short_warning(warning: ContentWarning) -> str:
 def show_documents(store: Store, editor: str) -> None:
     """The documents table, its filters, and the document opened from it."""
     st.header("Documents")
-    if notice := st.session_state.pop("doc_notice", None):
-        st.toast(notice)
     everything = store.document_warnings()
     shown = sorted(_filtered(everything), key=SORTS[st.session_state.get("doc_sort", "Name")])
     st.caption(
@@ -179,6 +177,8 @@ def warning_editor(view: DocumentWarning, editor: str, shortcut: bool) -> None:
     """The suggested warning, its status, and the editor's decisions: accept it (one key,
     with ``shortcut``), no warning needed, or an edited line. Each is appended with the
     editor's name and time."""
+    if notice := st.session_state.pop("doc_notice", None):
+        st.toast(notice)  # the decision just made, on either page
     suggested = view.suggested
     line = f"Status: {view.status}" + (" · needs a decision" if view.needs_decision else "")
     if view.decision:
