@@ -345,7 +345,11 @@ _CHILD = re.compile(
     r"|school(?:boy|girl)s?|minors?|boys?|girls?"
     r"|(\d+|" + "|".join(_NUMBER_WORDS) + r")[- ](?:year|month)s?[- ]old)\b"
 )
-_CHILD_STEMS = "child kid bab infant toddler newborn school minor boy girl old".split()
+_CHILD_STEMS = set("child kid bab infant toddler newborn school minor boy girl old".split())
+_ANIMAL_STEMS = set(
+    "dog pupp cat kitten horse donkey cow cattle sheep goat pig animal pet bird chicken monkey"
+    " elephant rhino".split()
+)
 # A child named as someone's family or as a witness, not as who was harmed.
 _NOT_VICTIM = re.compile(
     r"\b(?:(?:father|mother|parents?|dad|mum|mom)\ of|in\ front\ of|survived\ by"
@@ -366,6 +370,7 @@ class Depiction(NamedTuple):
 
 
 class _Phrase(NamedTuple):
+    order: int  # its place in the vocabulary: phrases are tried in this order
     stem: str  # the literal start every match has: tried only where it occurs
     pattern: re.Pattern[str]
     key: str
@@ -386,16 +391,23 @@ def depicted(text: str) -> list[Depiction]:
     """
     text = " ".join(text.split()).replace("\u2019", "'").lower()  # one space, one apostrophe
     stems = set(_STEMS.findall(text))
-    if not stems:
+    threats, acts = [], []
+    for match, phrase in _matches(text, stems):
+        if phrase.key != THREATS:
+            acts.append((match, phrase))
+        elif not _NEGATED.search(match[0]):
+            threats.append(match.start())
+    if not threats and not acts:
         return []
-    ends = [m.end() for m in _SENTENCE.finditer(text)]  # sentence i ends at ends[i]
+    child, animal = not stems.isdisjoint(_CHILD_STEMS), not stems.isdisjoint(_ANIMAL_STEMS)
+    # sentence i ends at ends[i]; needed only by the threats and victims rules
+    ends = [m.end() for m in _SENTENCE.finditer(text)] if threats or child or animal else []
     threatened: dict[int, int] = {}  # sentence -> where its first threat starts
-    for m in _matches(text, stems, _THREATS):
-        if not _NEGATED.search(m[0].group()):
-            threatened.setdefault(bisect_right(ends, m[0].start()), m[0].start())
+    for start in threats:
+        threatened.setdefault(bisect_right(ends, start), start)
     found: dict[str, str] = {THREATS: BY_KEY[THREATS].wording} if threatened else {}
     acting: set[int] = set()  # sentences that depict an act
-    for match, phrase in _matches(text, stems, _PHRASES):
+    for match, phrase in acts:
         sentence = bisect_right(ends, match.start())
         if match.start() >= threatened.get(sentence, len(text)):
             continue  # threatened, not depicted
@@ -407,20 +419,19 @@ def depicted(text: str) -> list[Depiction]:
     for sentence in acting:
         end = ends[sentence] if sentence < len(ends) else len(text)
         words = text[ends[sentence - 1] if sentence else 0 : threatened.get(sentence, end)]
-        if CHILDREN not in found and _names_a_child(words):
+        if child and CHILDREN not in found and _names_a_child(words):
             found[CHILDREN] = BY_KEY[CHILDREN].wording
-        if ANIMALS not in found and _ANIMAL.search(words):
+        if animal and ANIMALS not in found and _ANIMAL.search(words):
             found[ANIMALS] = BY_KEY[ANIMALS].wording
     return [Depiction(c.key, found[c.key]) for c in CATEGORIES if c.key in found]
 
 
-def _matches(
-    text: str, stems: set[str], phrases: dict[str, list[_Phrase]]
-) -> list[tuple[re.Match[str], _Phrase]]:
-    """Every match in ``text`` of the ``phrases`` whose stems start its words (``stems``:
-    the longest stem at each word start, which holds the shorter ones)."""
+def _matches(text: str, stems: set[str]) -> list[tuple[re.Match[str], _Phrase]]:
+    """Every match in ``text`` of the phrases whose stems start its words (``stems``: the
+    longest stem at each word start, which holds the shorter ones), in vocabulary order."""
     out = []
-    for phrase in {p for stem in stems for p in phrases.get(stem, ())}:
+    for order in sorted({n for stem in stems for n in _BY_STEM.get(stem, ())}):
+        phrase = _PHRASES[order]
         for m in phrase.pattern.finditer(text):
             if m.start() == 0 or not _WORD_CHAR.match(text, m.start() - 1):
                 out.append((m, phrase))
@@ -447,17 +458,15 @@ def _stem_trie(stems: set[str]) -> str:
     return emit(trie)
 
 
-def _by_stem(phrases: list[_Phrase], stems: set[str]) -> dict[str, list[_Phrase]]:
-    """For each stem, the phrases to try where it starts a word: those whose stems it
-    begins with ("warfare" starts with "war": both phrases are tried)."""
-    return {s: [p for p in phrases if s.startswith(p.stem)] for s in stems}
+def _by_stem(phrases: list[_Phrase], stems: set[str]) -> dict[str, tuple[int, ...]]:
+    """For each stem, the phrases (by order) to try where it starts a word: those whose
+    stems it begins with ("warfare" starts with "war": both phrases are tried)."""
+    return {s: tuple(p.order for p in phrases if s.startswith(p.stem)) for s in stems}
 
 
 def _names_a_child(sentence: str) -> bool:
     """A child is named as a person in the sentence, not as someone's family or a
     witness, and not by an age of 18 or more."""
-    if not any(stem in sentence for stem in _CHILD_STEMS):
-        return False
     for m in _CHILD.finditer(sentence):
         if _NOT_VICTIM.search(sentence[: m.start()]):
             continue
@@ -520,18 +529,23 @@ def _stem(regex: str) -> str:
     return stem
 
 
-def _compile(regex: str, key: str, wording: str | None) -> list[_Phrase]:
-    return [_Phrase(_stem(x), re.compile(x + r"\b"), key, wording) for x in _expand(regex)]
+def _compile(phrases: list[tuple[str, str, str | None]]) -> list[_Phrase]:
+    """(regex, key, wording) triples as phrases, in order, each alternative its own."""
+    alternatives = [(x, key, wording) for regex, key, wording in phrases for x in _expand(regex)]
+    return [
+        _Phrase(order, _stem(x), re.compile(x + r"\b"), key, wording)
+        for order, (x, key, wording) in enumerate(alternatives)
+    ]
 
 
-_ACTS = [
-    phrase
-    for c in CATEGORIES
-    for regex, wording in [*((p, None) for p in c.phrases), *c.named]
-    for phrase in _compile(regex, c.key, wording)
-]
-_THREAT_LIST = [p for regex in THREAT_PHRASES for p in _compile(regex, THREATS, None)]
-_ALL_STEMS = {p.stem for p in _ACTS + _THREAT_LIST}
+_PHRASES = _compile(
+    [(regex, THREATS, None) for regex in THREAT_PHRASES]
+    + [
+        (regex, c.key, wording)
+        for c in CATEGORIES
+        for regex, wording in [*((p, None) for p in c.phrases), *c.named]
+    ]
+)
+_ALL_STEMS = {p.stem for p in _PHRASES} | _CHILD_STEMS | _ANIMAL_STEMS
 _STEMS = re.compile(r"\b(" + _stem_trie(_ALL_STEMS) + ")")
-_PHRASES = _by_stem(_ACTS, _ALL_STEMS)
-_THREATS = _by_stem(_THREAT_LIST, _ALL_STEMS)
+_BY_STEM = _by_stem(_PHRASES, _ALL_STEMS)
