@@ -240,8 +240,7 @@ def profile(db: Path, rounds: int = 20) -> None:
         claim = timed("claim_next (active order)", store.claim_next, reviewer, order="active")
         claim = claim["claim"]
         p = timed("passage", store.passage, claim.passage_id)
-        where = (p["document_id"], p["model_version"], p["idx"])
-        timed("document_passages", store.document_passages, *where)
+        timed("document_passages", store.document_passages, p["document_id"], p["model_version"])
         timed("progress", store.progress, reviewer)
         timed("last_decision", store.last_decision, reviewer)
         timed("reviews (history)", store.reviews, claim.passage_id)

@@ -24,7 +24,13 @@ import streamlit as st
 from labeler import config
 from labeler.batch.ingest import score_into_store
 from labeler.batch.sources import UPLOAD_TYPES, ReadOptions, is_upload_type, read_upload
-from labeler.dashboard.render import context_html, heading_html, history_html, legend_html
+from labeler.dashboard.render import (
+    caption_html,
+    context_html,
+    heading_html,
+    history_html,
+    legend_html,
+)
 from labeler.labels import rubric
 from labeler.learn.feedback import retrain
 from labeler.learn.registry import Registry
@@ -221,6 +227,8 @@ def undo(reviewer: str, review_id: int) -> None:
             st.session_state["notice"] = str(refused).capitalize() + "."
             return
         claim = store.claim(passage_id, reviewer)  # back to it, to decide again
+        if held := st.session_state.pop("current", None):
+            store.release(held)  # the passage this tab showed goes back to the queue
     if claim is not None:
         st.session_state["current"] = claim
     st.session_state["notice"] = f"Undid your last decision (passage {passage_id})."
@@ -281,22 +289,35 @@ def review_pane(reviewer: str, order: str, queue: QueueFilter) -> None:
     with store_trouble_shown(), open_store() as store:
         if notice := st.session_state.pop("notice", None):
             st.toast(notice)
-        if "current" not in st.session_state:
-            claimed = (
-                store.claim_second_look(reviewer)
-                if order == "second"
-                else store.claim_next(reviewer, order=order, queue=queue)
-            )
-            st.session_state["current"] = claimed["claim"] if claimed else None
+        if st.session_state.get("current") is None:  # an empty queue is looked at again
+            st.session_state["current"] = serve(store, reviewer, order, queue)
         claim: Claim | None = st.session_state["current"]
         progress = store.progress(reviewer)
         show_progress(progress)
         if claim is None:
             undo_button(store, reviewer)
-            st.success(empty_message(progress, order))
+            claimed = 0 if order == "second" else store.claimed_in_queue(order, queue)
+            st.success(empty_message(progress, order, claimed))
             return
         show_passage(store, claim)
         undo_button(store, reviewer)
+
+
+def serve(store: Store, reviewer: str, order: str, queue: QueueFilter) -> Claim | None:
+    """The passage this tab shows next. A tab's first (a reload, a new tab) is the one its
+    reviewer already holds, if any: a reload gets its passage back, and a second tab shares
+    the first's until one decides it. After that each tab holds its own passage, so two
+    tabs of one reviewer both keep working."""
+    if st.session_state.get("served") != reviewer:
+        st.session_state["served"] = reviewer
+        if held := store.held_claim(reviewer):
+            return held
+    claimed = (
+        store.claim_second_look(reviewer)
+        if order == "second"
+        else store.claim_next(reviewer, order=order, queue=queue)
+    )
+    return claimed["claim"] if claimed else None
 
 
 def show_progress(progress: dict[str, int]) -> None:
@@ -308,8 +329,18 @@ def show_progress(progress: dict[str, int]) -> None:
     )
 
 
-def empty_message(progress: dict[str, int], order: str) -> str:
-    """What an empty queue means: nothing waiting at all, or only skipped passages left."""
+def empty_message(progress: dict[str, int], order: str, claimed: int) -> str:
+    """What an empty queue means: its passages are being reviewed (``claimed`` of them, by
+    others or in another tab), only skipped passages are left, or nothing is waiting."""
+    if order == "second":
+        return "No second looks are waiting for you."
+    if claimed:
+        which = "1 passage is" if claimed == 1 else f"{claimed} passages are"
+        return (
+            f"Nothing is waiting for you: {which} being reviewed in this queue, by another"
+            " reviewer or in another tab, and not decided yet. One left open comes back when"
+            " its claim expires: press R to look again."
+        )
     if order == "skipped":
         return "No skipped passages are left: every one has a label."
     if progress["skipped"]:
@@ -375,7 +406,8 @@ def show_statistics(store: Store) -> None:
                     "document": document_name(i.doc_key),
                     "passage": i.idx + 1,
                     "text": i.text,
-                    **{who: label_text(lab) for who, lab in i.by_reviewer.items()},
+                    # "by ": a reviewer named "text" must not overwrite the text column
+                    **{f"by {who}": label_text(lab) for who, lab in i.by_reviewer.items()},
                 }
                 for i in disputed
             ],
@@ -556,7 +588,7 @@ def show_passage(store: Store, claim: Claim) -> None:
     """The claimed passage in its document, the note box and the decision buttons. Every
     widget is keyed by the claim, so a note or a key press belongs to this passage alone."""
     p = store.passage(claim.passage_id)
-    passages = store.document_passages(p["document_id"], p["model_version"], p["idx"])
+    passages = store.document_passages(p["document_id"], p["model_version"])
     headline = next((x["text"] for x in passages if not is_junk(x["text"])), None)
     st.markdown(heading(p, headline), unsafe_allow_html=True)  # escaped inside
     current = [x for x in passages if x["idx"] == p["idx"]]
@@ -564,8 +596,9 @@ def show_passage(store: Store, claim: Claim) -> None:
         context_html(current, p["idx"], p["evidence"]) + legend_html(), unsafe_allow_html=True
     )
     with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
-        with st.container(height=320):
+        with st.container(height=320, key="whole-document"):
             st.markdown(context_html(passages, p["idx"], p["evidence"]), unsafe_allow_html=True)
+    scroll_to_passage(claim)
     st.text_input(
         "Note (optional, saved with this decision only)",
         key=f"note-{claim.token}",
@@ -587,6 +620,26 @@ def show_passage(store: Store, claim: Claim) -> None:
         show_warning(store, p["document_id"], passages, claim.reviewer)
 
 
+# Our own constant, never built from user text: scrolls the whole document's box to the
+# passage under review (context_html marks it), trying again while it is not drawn yet.
+SCROLL_TO_PASSAGE = """<script data-claim="{token}">(function scroll(tries) {{
+  const box = document.querySelector(".st-key-whole-document");
+  const p = box && box.querySelector("#current-passage");
+  if (p) box.scrollTop += p.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  else if (tries) requestAnimationFrame(() => scroll(tries - 1));
+}})(60)</script>"""
+
+
+def scroll_to_passage(claim: Claim) -> None:
+    """Open the whole document at the passage being reviewed, once per passage served: a
+    rerun for the same passage (a note entered) leaves the reader's own scrolling alone.
+    The claim's token (a hex string of ours) makes each passage's script new to the page,
+    which runs a script only when it changes."""
+    if st.session_state.get("scrolled_to") != claim.token:
+        st.session_state["scrolled_to"] = claim.token
+        st.html(SCROLL_TO_PASSAGE.format(token=claim.token), unsafe_allow_javascript=True)
+
+
 def show_warning(
     store: Store, document_id: int, passages: list[dict[str, Any]], reviewer: str
 ) -> None:
@@ -595,9 +648,8 @@ def show_warning(
     suggested = document_warning(passages)
     saved = store.document_warnings().get(document_id)
     if saved:
-        st.caption(
-            f"Set by {saved['reviewer']} at {str(saved['decided_at'])[:19].replace('T', ' ')}"
-        )
+        when = str(saved["decided_at"])[:19].replace("T", " ")
+        st.markdown(caption_html(f"Set by {saved['reviewer']} at {when}"), unsafe_allow_html=True)
     current = saved or suggested
     st.code(current["text"] or "No content warning", language=None)  # shown as inert text
     level = st.selectbox(

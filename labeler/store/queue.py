@@ -3,8 +3,10 @@ must name.
 
 Each order follows a partial index of the passages still waiting, so the next one is
 found without sorting; a claim expires after its ``ttl``, so a passage left open goes back
-to the queue, and two reviewers never hold the same one. Progress is counted from the one
-rule of ``labeler.store.review``: a passage's queue state.
+to the queue, and two reviewers never hold the same one. A claim is one screen's: a
+reviewer with two tabs holds one passage in each, and a claim ends when it is decided,
+released or expired, never because the same reviewer claimed again elsewhere. Progress is
+counted from the one rule of ``labeler.store.review``: a passage's queue state.
 """
 
 from __future__ import annotations
@@ -119,7 +121,8 @@ class Queue:
         "uncertain" (closest to its model's threshold first), or "skipped" (passages
         everyone so far skipped, in reading order). Claims
         expire after ``ttl``, so a passage left open by a reviewer who walked
-        away goes back to the queue; two reviewers never hold the same one.
+        away goes back to the queue; two reviewers never hold the same one. The
+        reviewer's other claims (another tab's passage) stay theirs.
         """
         queue = queue or QueueFilter()
         # each order follows a partial index of waiting passages, so the next item is found
@@ -173,10 +176,14 @@ class Queue:
         self, passage_id: int, reviewer: str, ttl: timedelta = timedelta(minutes=10)
     ) -> Claim | None:
         """Claim one given passage (after an undo, to decide it again); None if another
-        reviewer holds it. Releases the reviewer's previous claim."""
+        reviewer holds it. If ``reviewer`` holds it already (in another tab), this claim
+        takes its place."""
         self.passage(passage_id)  # a clear StoreError for a passage that does not exist
 
         def unless_held() -> int | None:
+            self.db.execute(
+                "DELETE FROM claims WHERE passage_id = ? AND reviewer = ?", (passage_id, reviewer)
+            )
             held = self.db.execute(
                 "SELECT 1 FROM claims WHERE passage_id = ?", (passage_id,)
             ).fetchone()
@@ -193,14 +200,15 @@ class Queue:
     def _take(
         self, reviewer: str, ttl: timedelta, candidate: Callable[[], int | None]
     ) -> Claim | None:
-        """The one way a claim is made, in one write transaction: drop expired claims and
-        ``reviewer``'s own (a reviewer holds one passage), then claim the passage
-        ``candidate`` picks, if any, until ``ttl`` from now."""
+        """The one way a claim is made, in one write transaction: drop expired claims, then
+        claim the passage ``candidate`` picks, if any, until ``ttl`` from now. The
+        reviewer's other claims stand: each is another tab's (the app releases a tab's
+        claim when it moves on)."""
         with self.db.write():
             now = self.now()
             self.db.execute(
-                "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?",
-                (now.isoformat(timespec="microseconds"), reviewer),
+                "DELETE FROM claims WHERE expires_at <= ?",
+                (now.isoformat(timespec="microseconds"),),
             )
             passage_id = candidate()
             if passage_id is None:
@@ -251,6 +259,29 @@ class Queue:
 
         claim = self._take(reviewer, ttl, oldest)
         return None if claim is None else {**self.passage(claim.passage_id), "claim": claim}
+
+    def held_claim(self, reviewer: str) -> Claim | None:
+        """``reviewer``'s newest claim still in force: what a reload, or a new tab, takes
+        up (the passage a reviewer had open, rather than a new one and a claim left idle)."""
+        row = self.db.execute(
+            "SELECT passage_id, token FROM claims WHERE reviewer = ? AND expires_at > ?"
+            " AND token IS NOT NULL ORDER BY claimed_at DESC LIMIT 1",
+            (reviewer, self._stamp()),
+        ).fetchone()
+        return None if row is None else Claim(int(row[0]), reviewer, row[1])
+
+    def claimed_in_queue(self, order: str, queue: QueueFilter) -> int:
+        """How many passages ``order`` and ``queue`` would serve but for a claim in force:
+        being reviewed (by another reviewer, or in another tab), not yet decided."""
+        where, params = queue.where("s.top")
+        state = SKIPPED if order == "skipped" else WAITING  # an int constant, not user input
+        row = self.db.execute(
+            "SELECT COUNT(DISTINCT s.passage_id) FROM scores s"
+            " JOIN claims c ON c.passage_id = s.passage_id"
+            f" WHERE s.queue_state = {state} AND c.expires_at > ?{where}",
+            (self._stamp(), *params),
+        ).fetchone()
+        return int(row[0])
 
     def claim_is_current(self, claim: Claim) -> bool:
         """Whether ``claim`` is still its reviewer's claim (nothing decided it since)."""

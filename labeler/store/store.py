@@ -64,7 +64,8 @@ SELECT_REVIEWS = (
     "SELECT id, passage_id, reviewer, decision, violence, graphic, severity, decided_at, note"
     " FROM reviews"
 )
-NO_WARNING: dict[str, Any] = {"level": "none", "text": None}  # no editor has set one
+# no editor has decided the document's warning ("none" is a decision: no warning needed)
+NO_WARNING: dict[str, Any] = {"level": "undecided", "text": None}
 # A passage's score rows in the order that puts the one shown first (or last): the model
 # in use's (the parameter), else the newest.
 SHOWN_FIRST = "CASE WHEN s.model_version = ? THEN 0 ELSE 1 END, s.scored_at DESC"
@@ -222,17 +223,15 @@ class Store(Ingest, Queue):
             raise StoreError(f"no passage {idx} in document {doc_key!r}")
         return int(row[0])
 
-    def document_passages(
-        self, document_id: int, model_version: str, centre: int = 0, span: int = 150
-    ) -> list[dict[str, Any]]:
-        """A document's passages in reading order, the headline (passage 0) and up to
-        ``span`` either side of ``centre``, with ``model_version``'s flags and evidence:
-        what a reviewer reads around a passage, and what its warning is made from."""
+    def document_passages(self, document_id: int, model_version: str) -> list[dict[str, Any]]:
+        """All of a document's passages in reading order, with ``model_version``'s flags and
+        evidence: what a reviewer reads around a passage, and what its warning is made from
+        (the warning of `labeler score`, which reads them all)."""
         rows = self.db.execute(
             "SELECT p.id, p.idx, p.text, s.flags, s.evidence FROM passages p"
             " LEFT JOIN scores s ON s.passage_id = p.id AND s.model_version = ?"
-            " WHERE p.document_id = ? AND (p.idx = 0 OR p.idx BETWEEN ? AND ?) ORDER BY p.idx",
-            (model_version, document_id, centre - span, centre + span),
+            " WHERE p.document_id = ? ORDER BY p.idx",
+            (model_version, document_id),
         )
         return [
             {
@@ -271,8 +270,9 @@ class Store(Ingest, Queue):
             labels = None
         with self.db.write():
             self._check_claim(claim)
+            copies = self._copies(claim.passage_id)
             ids = self._append(
-                self._copies(claim.passage_id),
+                copies,
                 claim.reviewer,
                 decision,
                 labels,
@@ -280,9 +280,9 @@ class Store(Ingest, Queue):
                 current["model_version"],
                 claim.token,
             )
-            self.db.execute(
-                "DELETE FROM claims WHERE reviewer = ?", (claim.reviewer,)
-            )  # served once, decided once: the claim is spent
+            for passage_id in copies:  # served once, decided once: the claim is spent, and
+                # a claim on a copy (another tab's, another reviewer's) is of a decided passage
+                self.db.execute("DELETE FROM claims WHERE passage_id = ?", (passage_id,))
         return ids[0]
 
     def _copies(self, passage_id: int) -> list[int]:
@@ -410,12 +410,20 @@ class Store(Ingest, Queue):
 
     def reviewed(self) -> Iterator[dict[str, Any]]:
         """Every passage with a current label, in the training-data schema, with the note of
-        the decision that gave it and its document's warning as an editor last set it."""
+        the decision that gave it and its document's warning as an editor last set it
+        (level "undecided" where no editor has).
+
+        Its id is ``DOCUMENT#INDEX``; a document whose id an earlier one in the store
+        already has (ids in a JSONL need not be unique) adds ``@`` and the start of its
+        text's hash, so no two rows share an id and an earlier row's id never changes.
+        """
         warnings = self.document_warnings()
+        tags = self._later_namesakes()
         for p, kept, labels in self._labelled():
             last = [r for r in kept if r.labels == labels][-1]
+            tag = tags.get(p["document_id"])
             yield {
-                "id": f"{p['doc_key']}#{p['idx']}",
+                "id": f"{p['doc_key']}#{p['idx']}" + (f"@{tag}" if tag else ""),
                 "text": p["text"],
                 "violence": labels.violence,
                 "graphic": labels.graphic,
@@ -427,6 +435,21 @@ class Store(Ingest, Queue):
                 "model_scores": {"violence": p["violence"], "graphic": p["graphic"]},
                 "warning": warnings.get(p["document_id"], NO_WARNING),
             }
+
+    def _later_namesakes(self) -> dict[int, str]:
+        """Documents with the id of an earlier document, each with the start of its text
+        hash, which sets its exported rows apart."""
+        rows = self.db.execute(
+            "SELECT id, doc_key, text_hash FROM documents WHERE doc_key IN"
+            " (SELECT doc_key FROM documents GROUP BY doc_key HAVING COUNT(*) > 1)"
+            " ORDER BY doc_key, id"
+        )
+        tags, seen = {}, set()
+        for row in rows:
+            if row["doc_key"] in seen:
+                tags[row["id"]] = row["text_hash"][:16]
+            seen.add(row["doc_key"])
+        return tags
 
     def _labelled(self) -> Iterator[tuple[ResultRow, list[Review], Labels]]:
         """The one walk over the reviews: each passage with a current label, with its
