@@ -198,6 +198,9 @@ FRAGMENTS = {
     ("labeler/store/queue.py", "claimed_in_queue", "where"): "QueueFilter.where, as for first",
     ("labeler/store/queue.py", "claimed_in_queue", "state"): "SKIPPED or WAITING, as for first",
     ("labeler/store/queue.py", "_count_scored", "flagged"): "one fixed COUNT(CASE ...) per label",
+    ("labeler/store/queue.py", "first", "REVIEWER_IS"): "a fixed clause, the name as ?",
+    ("labeler/store/store.py", "_newest_first", "REVIEWER_IS"): "the same fixed clause",
+    ("labeler/store/store.py", "_newest_first", "SELECT_REVIEWS"): "a fixed SELECT constant",
     ("labeler/store/migrations.py", "integrity", "table"): "from the ORPHAN_CHECKS constant",
     ("labeler/store/migrations.py", "integrity", "parent"): "from the ORPHAN_CHECKS constant",
     ("labeler/store/migrations.py", "integrity", "column"): "from the ORPHAN_CHECKS constant",
@@ -210,6 +213,7 @@ PASSED_ON = {
     ("labeler/store/db.py", "execute", "_placeholders(sql)"): "the same, with ? made %s",
     ("labeler/store/db.py", "executemany", "_placeholders(sql)"): "the same, with ? made %s",
     ("labeler/store/migrations.py", "apply_migrations", "db.ddl(statement)"): "MIGRATIONS",
+    ("labeler/store/db.py", "select_in", "sql.format(marks)"): "the store's SQL; IN (?, ?...)",
 }
 
 

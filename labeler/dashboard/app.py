@@ -11,7 +11,10 @@ parameters. See README, "Threat model".
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import PurePath
 from typing import Any
 
@@ -33,7 +36,7 @@ from labeler.learn.feedback import retrain
 from labeler.learn.registry import Registry
 from labeler.passages import is_junk
 from labeler.scoring import cached_model
-from labeler.store.db import POSTGRES_SCHEMES
+from labeler.store.db import POSTGRES_SCHEMES, StoreLocked, StoreUnavailable
 from labeler.store.export import render
 from labeler.store.review import (
     GRAPHIC,
@@ -70,21 +73,58 @@ ORDERS = {
 
 def open_store() -> Store:
     """A connection for this run: SQLite connections must stay in one thread, and
-    Streamlit runs each rerun (and its callbacks) in whichever thread it likes."""
+    Streamlit runs each rerun (and its callbacks) in whichever thread it likes. Only the
+    server's first run creates the store: one deleted later is reported, not replaced."""
     target = config.store_target()
-    store = Store(target, min_dwell=config.min_dwell())
     keep_sqlite_open(target)
-    return store
+    return Store(
+        target,
+        min_dwell=config.min_dwell(),
+        model_version=cached_model(current_model_dir()).version,  # its scores are shown
+        create=False,
+        lock_wait=config.lock_wait(),
+    )
+
+
+@contextmanager
+def store_trouble_shown() -> Iterator[None]:
+    """A store that is gone, unreachable or locked is one line on the page, no traceback."""
+    try:
+        yield
+    except StoreError as trouble:
+        st.error(trouble_line(trouble))
+
+
+def store_trouble_noticed(callback: Callable[..., None]) -> Callable[..., None]:
+    """A callback whose store trouble becomes the notice shown next, no traceback."""
+
+    @functools.wraps(callback)
+    def wrapper(*args: Any) -> None:
+        try:
+            callback(*args)
+        except StoreError as trouble:
+            st.session_state["notice"] = trouble_line(trouble)
+
+    return wrapper
+
+
+def trouble_line(trouble: StoreError) -> str:
+    """The one line a store error is shown as; a store out of reach says so first."""
+    if isinstance(trouble, StoreUnavailable | StoreLocked):
+        return f"The review store is unavailable: {trouble}"
+    return str(trouble)
 
 
 @st.cache_resource(show_spinner=False)
 def keep_sqlite_open(target: str) -> sqlite3.Connection | None:
-    """An idle connection to a SQLite store, held for the server's life and never used.
+    """The store, made if new (once: the server's later runs only open it), and an idle
+    connection to a SQLite store, held for the server's life and never used.
 
     Each run opens and closes its own connection; when the one closing is the file's last,
     SQLite checkpoints the WAL into the database and deletes it, and the next run's open
     rebuilds it: 10-30 ms a decision (twice: its callback, then the pane's rerun). With
     this one held open, closing is cheap, and SQLite still checkpoints as the WAL grows."""
+    Store(target, lock_wait=config.lock_wait()).close()
     if str(target).startswith(POSTGRES_SCHEMES):
         return None
     held = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
@@ -163,6 +203,7 @@ def blur_if_asked() -> None:
         st.html(BLUR, unsafe_allow_javascript=True)
 
 
+@store_trouble_noticed
 def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
     """Record one decision on the claimed passage, with the note typed for it alone."""
     note = st.session_state.get(f"note-{claim.token}", "").strip() or None
@@ -176,6 +217,7 @@ def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
     st.session_state.pop("current", None)
 
 
+@store_trouble_noticed
 def undo(reviewer: str, review_id: int) -> None:
     """Undo the decision the reviewer last saw, and go back to its passage."""
     with open_store() as store:
@@ -195,7 +237,7 @@ def undo(reviewer: str, review_id: int) -> None:
 def main() -> None:
     st.set_page_config(page_title="labeler review", layout="wide")
     blur_if_asked()
-    with open_store() as store:
+    with store_trouble_shown(), open_store() as store:
         page(store)
 
 
@@ -244,7 +286,7 @@ def review_pane(reviewer: str, order: str, queue: QueueFilter) -> None:
     """The passage, its document and the decision keys. A decision reruns only this pane,
     so the next passage is painted without redrawing the sidebar."""
     blur_if_asked()
-    with open_store() as store:
+    with store_trouble_shown(), open_store() as store:
         if notice := st.session_state.pop("notice", None):
             st.toast(notice)
         if st.session_state.get("current") is None:  # an empty queue is looked at again
