@@ -230,7 +230,7 @@ class Sqlite(Database):
 
     def _open(self, path: Path, mode: str, immutable: bool = False) -> sqlite3.Connection:
         """A connection in URI ``mode``: "rw" never creates a file that went missing."""
-        uri = f"file:{quote(str(path.absolute()))}?mode={mode}" + (
+        uri = f"file:{quote(os.fsencode(path.absolute()))}?mode={mode}" + (
             "&immutable=1" if immutable else ""
         )
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=self.lock_wait)
