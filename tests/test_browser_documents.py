@@ -74,7 +74,9 @@ def open_row(page: Page, name: str) -> None:
     """Click the row of document ``name`` (its selection box) and wait for the document."""
     names = [cells[0] for cells in table(page)]
     row = names.index(name)
-    box = page.locator("[data-testid='stDataFrame'] canvas").first.bounding_box()
+    grid = page.locator("[data-testid='stDataFrame'] canvas").first
+    grid.scroll_into_view_if_needed()  # an opened document is brought to the top, past it
+    box = grid.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + 16, box["y"] + ROW_HEIGHT * (row + 1) + ROW_HEIGHT / 2)
     expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()

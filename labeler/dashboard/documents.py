@@ -148,7 +148,7 @@ def _table(rows: list[DocumentWarning]) -> int | None:
 def show_document(view: DocumentWarning, passages: list[dict[str, Any]], editor: str) -> None:
     """A document: its heading, the warning editor, and the whole text scrolled to its
     first flagged passage."""
-    detail = f"{view.headline or ''}\n{view.reviewed} passages reviewed · {view.waiting} waiting"
+    detail = f"{view.headline or ''}\n{_passages(view.reviewed)} reviewed · {view.waiting} waiting"
     if view.path and view.path != view.id:
         detail += f" · from {view.path}"
     st.markdown(
@@ -171,6 +171,10 @@ def show_document(view: DocumentWarning, passages: list[dict[str, Any]], editor:
     st.markdown(legend_html(), unsafe_allow_html=True)
     with st.container(height=DOCUMENT_HEIGHT, key="whole-document"):
         st.markdown(document_html(passages), unsafe_allow_html=True)  # escaped inside
+
+
+def _passages(count: int) -> str:
+    return f"{count} passage" + ("" if count == 1 else "s")
 
 
 def warning_editor(view: DocumentWarning, editor: str, shortcut: bool) -> None:
