@@ -150,18 +150,91 @@ def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
 
 def cmd_retrain(args: argparse.Namespace) -> int:
     """Train a new model version on the training data plus reviewed passages; promote it
-    only if the gate passes (or --force, which the card records).
+    only if the gate passes (or --force, which the card records). With --no-promote the
+    candidate is stored for an admin to promote (labeler models promote VERSION). With no
+    reviewed passage, or the same reviews and data as a stored version, it says there is
+    nothing new to learn from and trains nothing. The store's admin log records who ran it.
 
-    Exit status: 0 promoted, 1 refused by the gate.
+    Exit status: 0 promoted (with --no-promote: the gate passed; or nothing new to learn
+    from), 1 refused by the gate.
     Example: labeler retrain --store review.db
     """
+    from labeler.jobs import finish, progress_to
     from labeler.learn.feedback import retrain
 
-    outcome = retrain(
-        existing_store(args.store), config.training_data(args.data), args.tolerance, args.force
-    )
+    status = Path(args.progress) if args.progress else None
+    try:
+        outcome = retrain(
+            existing_store(args.store),
+            config.training_data(args.data),
+            args.tolerance,
+            args.force,
+            promote=not args.no_promote,
+            actor=admin_name(args.admin),
+            progress=progress_to(status),
+        )
+    except Exception as err:
+        finish(status, None, error=str(err) or repr(err))
+        raise
+    report = outcome["report"]
+    passed = report["passed"] if report else None
+    finish(status, {k: outcome[k] for k in ("version", "promoted", "nothing_new", "log")})
     print(outcome["log"])
-    return EXIT_OK if outcome["promoted"] else EXIT_FAILED
+    if outcome["nothing_new"] or outcome["promoted"] or (args.no_promote and passed):
+        return EXIT_OK
+    return EXIT_FAILED
+
+
+def cmd_rescore(args: argparse.Namespace) -> int:
+    """Score every passage in the review store with the current model (or --model), in
+    batches, beside its old scores: every review, claim and adjudication is kept, and a
+    labelled passage stays labelled. Each batch is one transaction; stopped at any point,
+    run it again to continue where it was. The store's admin log records who ran it.
+
+    Example: labeler rescore --store review.db
+    """
+    from labeler.batch.rescore import rescore
+    from labeler.jobs import finish, progress_to
+    from labeler.model import load_model
+    from labeler.store.store import Store
+
+    status = Path(args.progress) if args.progress else None
+    shown = progress_to(status)
+    if status is None and not args.quiet and sys.stderr.isatty():
+
+        def shown(step: str, done: float) -> None:
+            print(f"\rlabeler: {step}", end="", file=sys.stderr, flush=True)
+
+    try:
+        model = load_model(config.model_dir(args.model))
+        with Store(existing_store(args.store)) as store:
+            store.db.check_writable()
+            result = rescore(store, model, args.batch, shown)
+            summary = (
+                f"re-scored {result.scored:,} passages with model {result.version}"
+                f" ({result.already:,} already had its scores)"
+            )
+            store.log_action("rescore", admin_name(args.admin), summary)
+    except Exception as err:
+        finish(status, None, error=str(err) or repr(err))
+        raise
+    finish(status, {"version": result.version, "scored": result.scored, "log": summary})
+    if status is None and not args.quiet and sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"labeler: {summary}", file=sys.stderr)
+    return EXIT_OK
+
+
+def admin_name(flag: str | None) -> str:
+    """Who the admin log names for an action run here: --admin, else the system user."""
+    import getpass
+
+    if flag and flag.strip():
+        return flag.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or password database
+        return f"uid {os.getuid()}"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -455,6 +528,25 @@ def parser() -> argparse.ArgumentParser:
         help="largest drop in AUPRC (per label and source) the gate allows (default: 0.02)",
     )
     r.add_argument("--force", action="store_true", help="promote even if the gate refuses")
+    r.add_argument(
+        "--no-promote",
+        action="store_true",
+        help="store the candidate and its report, leave promotion to an admin",
+    )
+    r.add_argument("--admin", metavar="NAME", help=ADMIN_HELP)
+    r.add_argument("--progress", metavar="FILE", help=PROGRESS_HELP)
+    rs = add("rescore", cmd_rescore, "re-score the review store with the current model")
+    rs.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    rs.add_argument("--model", help="model directory (default: the current model)")
+    rs.add_argument(
+        "--batch",
+        type=_positive,
+        default=2000,
+        help="passages scored and stored a transaction (default: 2000)",
+    )
+    rs.add_argument("--quiet", action="store_true", help="no progress line")
+    rs.add_argument("--admin", metavar="NAME", help=ADMIN_HELP)
+    rs.add_argument("--progress", metavar="FILE", help=PROGRESS_HELP)
     c = add("check", cmd_check, "check the review store's integrity (e.g. after a crash)")
     c.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     q = add("quality", cmd_quality, "find reviews that are probably mistakes")
@@ -497,6 +589,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 DATA_HELP = "training data directory (default: LABELER_DATA, else training/data)"
+ADMIN_HELP = "who the store's admin log names for this (default: the system user)"
+PROGRESS_HELP = "keep the job's progress and outcome in this JSON file (for the dashboard)"
 REPORTS_HELP = "directory for metrics and precision-recall plots (default: reports)"
 
 

@@ -195,6 +195,7 @@ FRAGMENTS = {
     ("labeler/store/queue.py", "first", "state"): "SKIPPED or WAITING, the review rules' ints",
     ("labeler/store/queue.py", "first", "hint"): "INDEXED BY a name from QUEUE_INDEXES",
     ("labeler/store/queue.py", "_count_scored", "flagged"): "one fixed COUNT(CASE ...) per label",
+    ("labeler/store/administration.py", "_double_review_due", "where"): "QueueFilter.where",
     ("labeler/store/migrations.py", "integrity", "table"): "from the ORPHAN_CHECKS constant",
     ("labeler/store/migrations.py", "integrity", "parent"): "from the ORPHAN_CHECKS constant",
     ("labeler/store/migrations.py", "integrity", "column"): "from the ORPHAN_CHECKS constant",

@@ -15,18 +15,22 @@ import sqlite3
 from pathlib import PurePath
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from labeler import config
 from labeler.batch.ingest import score_into_store
 from labeler.batch.sources import UPLOAD_TYPES, ReadOptions, is_upload_type, read_upload
+from labeler.dashboard.model_page import (
+    current_model_dir,
+    current_version,
+    marked,
+    show_model,
+    stale_passage_banner,
+)
 from labeler.dashboard.render import context_html, heading_html, history_html, legend_html
+from labeler.dashboard.statistics import show_statistics
 from labeler.labels import rubric
-from labeler.learn.feedback import retrain
-from labeler.learn.registry import Registry
 from labeler.passages import is_junk
-from labeler.scoring import cached_model
 from labeler.store.db import POSTGRES_SCHEMES
 from labeler.store.export import render
 from labeler.store.review import (
@@ -36,8 +40,6 @@ from labeler.store.review import (
     VIOLENT_NOT_GRAPHIC,
     Labels,
     history,
-    label_text,
-    statistics,
 )
 from labeler.store.store import Claim, QueueFilter, StaleDecision, Store, StoreError
 from labeler.warning import LEVELS, document_warning
@@ -97,8 +99,12 @@ def queue_filter(store: Store) -> QueueFilter:
         source = st.selectbox(
             "Source file", [None, *choices["source_path"]], format_func=_any, key="f_source"
         )
+        now = current_version()
         version = st.selectbox(
-            "Model version", [None, *choices["model_version"]], format_func=_any, key="f_model"
+            "Model version",
+            [None, *choices["model_version"]],
+            format_func=lambda v: _any(marked(v, now) or None),
+            key="f_model",
         )
     return QueueFilter(
         label=None if label == "any" else label,
@@ -202,13 +208,13 @@ def page(store: Store) -> None:
         st.info("Log in (button in the sidebar) to use the dashboard.")
         return
     if chosen == "Statistics":
-        show_statistics(store)
+        show_statistics(store, reviewer, show_history_of)
         return
     if chosen == "Import & export":
         show_import_export(store)
         return
     if chosen == "Model":
-        show_model(reviewer)
+        show_model(store, reviewer)
         return
     order = ORDERS[st.sidebar.radio("Queue order", list(ORDERS), key="order")]
     queue = queue_filter(store)
@@ -291,69 +297,6 @@ def undo_button(store: Store, reviewer: str) -> None:
     )
 
 
-def show_statistics(store: Store) -> None:
-    """Agreement with the model, estimated precision of each flag, and reviewer agreement."""
-    items = store.reviewed_items()
-    stats = statistics(items)
-    st.header("Statistics")
-    st.caption(f"{stats['reviewed']} passages with a current label")
-    if not items:
-        st.info("No reviews yet.")
-        return
-    rows = stats["labels"]
-    columns = st.columns(len(rows))
-    for column, (label, s) in zip(columns, rows.items(), strict=True):
-        column.metric(
-            f"{label}: precision of flags",
-            _percent(s["precision"]),
-            help=f"{s['flagged_reviewed']} flagged passages reviewed",
-        )
-        column.metric(f"{label}: reviewer-model agreement", _percent(s["agreement"]))
-        kappa = "–" if s["kappa"] is None else f"{s['kappa']:.2f}"
-        column.metric(
-            f"{label}: Cohen's kappa",
-            kappa,
-            help=f"{s['double_reviewed']} passages reviewed by two people",
-        )
-    chart = {
-        "precision of flags": [s["precision"] or 0.0 for s in rows.values()],
-        "reviewer-model agreement": [s["agreement"] or 0.0 for s in rows.values()],
-    }
-    st.bar_chart(pd.DataFrame(chart, index=list(rows)), stack=False, y_label="share")
-    st.subheader("Passages where reviewers disagree")
-    disagreements = set(stats["disagreements"])
-    disputed = [i for i in items if i.passage_id in disagreements]
-    chosen = None
-    if not disputed:
-        st.info("No disagreements yet: no passage has two reviewers with different labels.")
-    else:
-        table = st.dataframe(
-            [
-                {
-                    "document": document_name(i.doc_key),
-                    "passage": i.idx + 1,
-                    "text": i.text,
-                    **{who: label_text(lab) for who, lab in i.by_reviewer.items()},
-                }
-                for i in disputed
-            ],
-            hide_index=True,
-            on_select="rerun",
-            selection_mode="single-row",
-            key="disputes",
-        )
-        rows = table.selection.rows
-        chosen = disputed[rows[0]].passage_id if rows else None
-        st.caption("Select a row to see its review history below.")
-    st.subheader("Review history")
-    if chosen is None:
-        names = {i.passage_id: f"{document_name(i.doc_key)} · passage {i.idx + 1}" for i in items}
-        chosen = st.selectbox(
-            "Reviewed passage", list(names), format_func=names.__getitem__, key="history_of"
-        )
-    show_history_of(store, chosen)
-
-
 def show_history_of(store: Store, passage_id: int) -> None:
     """One passage's review history, notes included, for audit: all of it escaped."""
     p = store.passage(passage_id)
@@ -389,68 +332,6 @@ def heading(p: dict[str, Any], headline: str | None = None) -> str:
     return heading_html(title, detail)
 
 
-def show_model(name: str) -> None:
-    """The current model, its card and last gate decision; retrain, promote, roll back."""
-    registry = Registry(config.home())
-    # cached: the page reruns on every click; version directories never change
-    card = cached_model(current_model_dir()).card
-    st.header(f"Model {card['version']}")
-    trained = card.get("trained_at")  # a retrained version's; the shipped card dates its version
-    st.caption(config.model_origin() + (f"; trained {trained}" if trained else ""))
-    metrics = card.get("metrics", {}).get("test", {})
-    st.dataframe(
-        [
-            {
-                "label": label,
-                "threshold": card["thresholds"][label],
-                **{f"AUPRC · {source}": m["auprc"] for source, m in metrics.get(label, {}).items()},
-            }
-            for label in card["thresholds"]
-        ],
-        hide_index=True,
-    )
-    curves = card.get("pr_curve", {})
-    columns = st.columns(len(curves)) if curves else []
-    for column, (label, curve) in zip(columns, curves.items(), strict=True):
-        column.caption(f"{label}: precision-recall on the test split")
-        column.line_chart(pd.DataFrame(curve), x="recall", y="precision", height=220)
-    gate_report = card.get("gate")
-    if gate_report:
-        verdict = "passed" if gate_report["passed"] else "refused"
-        st.subheader(f"Last gate decision: {verdict}" + (" (forced)" if card.get("forced") else ""))
-        st.dataframe(gate_report["regressions"] or [{"regressions": "none"}], hide_index=True)
-    st.subheader("Versions")
-    versions = registry.versions()
-    shipped = cached_model(None).card
-    st.dataframe(
-        [
-            {"version": shipped["version"], "where": "shipped with the package", "gate": None},
-            *(
-                {
-                    "version": c["version"],
-                    "where": f"registry ({c.get('reviewed_rows', 0)} reviewed rows)",
-                    "gate": (c.get("gate") or {}).get("passed"),
-                }
-                for c in versions
-            ),
-        ],
-        hide_index=True,
-    )
-    if name not in config.admins():
-        st.info("Retraining, promotion and rollback are for admins (LABELER_ADMINS).")
-        return
-    if st.button("Retrain with reviews", key="retrain"):
-        outcome = retrain(config.store_target(), config.training_data())
-        st.code(outcome["log"], language=None)
-    choice = st.selectbox("Version", [c["version"] for c in versions], key="promote_version")
-    if choice and st.button("Promote", key="promote"):
-        registry.promote(choice)
-        st.rerun()
-    if registry.current() and st.button("Roll back", key="rollback"):
-        registry.rollback()
-        st.rerun()
-
-
 def show_import_export(store: Store) -> None:
     """Score uploaded files into the store; download reviewed passages."""
     st.header("Import documents")
@@ -474,11 +355,6 @@ def show_import_export(store: Store) -> None:
             mime=mime,
             key=f"export_{fmt}",
         )
-
-
-def current_model_dir() -> str | None:
-    """The promoted model's directory (or LABELER_MODEL's), as the CLI scores with."""
-    return str(config.model_dir() or "") or None
 
 
 def score_upload(store: Store, name: str, data: bytes) -> None:
@@ -506,10 +382,6 @@ def score_upload(store: Store, name: str, data: bytes) -> None:
         st.code("\n".join(messages), language=None)
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
 def show_passage(store: Store, claim: Claim) -> None:
     """The claimed passage in its document, the note box and the decision buttons. Every
     widget is keyed by the claim, so a note or a key press belongs to this passage alone."""
@@ -517,6 +389,7 @@ def show_passage(store: Store, claim: Claim) -> None:
     passages = store.document_passages(p["document_id"], p["model_version"], p["idx"])
     headline = next((x["text"] for x in passages if not is_junk(x["text"])), None)
     st.markdown(heading(p, headline), unsafe_allow_html=True)  # escaped inside
+    stale_passage_banner(p["model_version"])
     current = [x for x in passages if x["idx"] == p["idx"]]
     st.markdown(
         context_html(current, p["idx"], p["evidence"]) + legend_html(), unsafe_allow_html=True

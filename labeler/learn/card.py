@@ -30,17 +30,15 @@ def make_card(
     """The model card: what the model was trained on, with what, and how it did."""
     import sklearn
 
-    files = {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
-    reviewed = sorted(f"{r.id}:{r.labels}:{r.severity}" for r in rows if r.source == REVIEWED)
-    digest = "".join(sorted(files.values())) + "".join(reviewed)
-    data_hash = hashlib.sha256(digest.encode()).hexdigest()[:8]
+    files = data_file_hashes(data_dir)
+    digest = data_hash(data_dir, rows, files)
     counts: dict[str, dict[str, int]] = {}
     for r in rows:
         c = counts.setdefault(r.source, {"train": 0, "val": 0, "test": 0})
         c[split_of(r.group)] += 1
     return {
-        "version": f"{date.today().isoformat()}-{data_hash}",
-        "data_hash": data_hash,
+        "version": f"{date.today().isoformat()}-{digest}",
+        "data_hash": digest,
         "target_precision": target_precision,
         "thresholds": {label: round(t["threshold"], 6) for label, t in thresholds.items()},
         "validation_at_threshold": {
@@ -72,6 +70,21 @@ def make_card(
             "(IndiaPoliceEvents): check those terms before commercial use of these weights.",
         ],
     }
+
+
+def data_file_hashes(data_dir: Path) -> dict[str, str]:
+    """Each training data file (relative path) and its sha256."""
+    return {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
+
+
+def data_hash(data_dir: Path, rows: list[Row], files: dict[str, str] | None = None) -> str:
+    """What a model was trained on, in 8 hex digits: the data files' hashes and the
+    reviewed rows' ids and labels (the other rows come from the files). The same data and
+    reviews give the same hash, so a retrain can tell it has nothing new."""
+    files = data_file_hashes(data_dir) if files is None else files
+    reviewed = sorted(f"{r.id}:{r.labels}:{r.severity}" for r in rows if r.source == REVIEWED)
+    digest = "".join(sorted(files.values())) + "".join(reviewed)
+    return hashlib.sha256(digest.encode()).hexdigest()[:8]
 
 
 def card_markdown(card: dict[str, Any], table: str, loso: str = "") -> str:

@@ -64,6 +64,11 @@ class Registry:
         history = self._state()["history"]
         return history[-1] if history else None
 
+    def previous(self) -> str | None:
+        """The version a rollback returns to (None: the shipped model)."""
+        history = self._state()["history"]
+        return history[-2] if len(history) > 1 else None
+
     def path(self, version: str) -> Path:
         directory = self.root / version
         if not version or directory.parent != self.root or not (directory / CARD_FILE).is_file():

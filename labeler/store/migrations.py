@@ -126,6 +126,51 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX document_reviews_by_document ON document_reviews (document_id);
         """,
     ),
+    (
+        # Where reviewers disagree, an adjudicator picks the final label; append-only, the
+        # latest one stands (``labeler.store.adjudication``).
+        "0007_adjudications",
+        """
+        CREATE TABLE adjudications (
+            id INTEGER PRIMARY KEY,
+            passage_id INTEGER NOT NULL REFERENCES passages (id),
+            adjudicator TEXT NOT NULL,
+            violence INTEGER NOT NULL,
+            graphic INTEGER NOT NULL,
+            severity INTEGER NOT NULL,
+            note TEXT,
+            decided_at TEXT NOT NULL
+        );
+        CREATE INDEX adjudications_by_passage ON adjudications (passage_id);
+        """,
+    ),
+    (
+        # Who retrained, promoted, rolled back, re-scored, adjudicated or changed a setting,
+        # and when: append-only (``labeler.store.administration``).
+        "0008_admin_log",
+        """
+        CREATE TABLE admin_log (
+            id INTEGER PRIMARY KEY,
+            action TEXT NOT NULL CHECK (action IN
+                ('retrain', 'promote', 'rollback', 'rescore', 'adjudicate', 'setting')),
+            actor TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        # Settings that belong to the store, not to one reviewer: the double-review share.
+        "0009_store_settings",
+        """
+        CREATE TABLE store_settings (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            set_by TEXT NOT NULL,
+            set_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 QUEUE_STATES = "0006_claims_and_queue_states"  # mended from reviews once applied
 # (table, parent table, column): rows the schema's foreign keys say must have a parent
@@ -135,6 +180,7 @@ ORPHAN_CHECKS = (
     ("reviews", "passages", "passage_id"),
     ("claims", "passages", "passage_id"),
     ("document_reviews", "documents", "document_id"),
+    ("adjudications", "passages", "passage_id"),
 )
 
 

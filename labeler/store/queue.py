@@ -103,6 +103,10 @@ class Queue:
             self, reviewer: str | None = None
         ) -> Iterator[tuple[int, list[Review]]]: ...
 
+        def double_review_percent(self) -> float: ...
+
+        def _double_review_due(self, reviewer: str, queue: QueueFilter) -> int | None: ...
+
     @retrying
     def claim_next(
         self,
@@ -162,7 +166,15 @@ class Queue:
             ]
             return pick_diverse([(r[0], r[1]) for r in rows], recent)
 
-        claim = self._take(reviewer, ttl, first)
+        def double_review_first() -> int | None:
+            # a passage chosen for double review goes ahead of new ones (store setting)
+            if order != "skipped" and self.double_review_percent():
+                due = self._double_review_due(reviewer, queue)
+                if due is not None:
+                    return due
+            return first()
+
+        claim = self._take(reviewer, ttl, double_review_first)
         return None if claim is None else {**self.passage(claim.passage_id), "claim": claim}
 
     @retrying

@@ -23,10 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from labeler.passages import is_junk
+from labeler.store.adjudication import Adjudication, Adjudications
+from labeler.store.administration import Administration
 from labeler.store.db import ResultRow, StoreError, connect, retrying
 from labeler.store.ingest import Ingest, text_hash
 from labeler.store.migrations import MIGRATIONS, QUEUE_STATES, apply_migrations, integrity
 from labeler.store.queue import Claim, Queue, QueueFilter, StaleDecision
+from labeler.store.rescoring import Rescoring
 from labeler.store.review import (
     DECISIONS,
     Labels,
@@ -60,7 +63,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Store(Ingest, Queue):
+class Store(Ingest, Queue, Adjudications, Administration, Rescoring):
     """A review store: a SQLite file path or a PostgreSQL URL (``labeler.store.db``).
 
     ``now`` is injectable for tests.
@@ -194,6 +197,7 @@ class Store(Ingest, Queue):
                 current["model_version"],
                 claim.token,
             )
+            self._choose_for_double_review(claim.passage_id, claim.reviewer, labels)
             self.db.execute(
                 "DELETE FROM claims WHERE reviewer = ?", (claim.reviewer,)
             )  # served once, decided once: the claim is spent
@@ -279,50 +283,72 @@ class Store(Ingest, Queue):
         )
         return [_review(row) for row in rows]
 
+    def decisions(self) -> list[Review]:
+        """Every stored decision, oldest first: what per-reviewer figures are made from."""
+        return [_review(row) for row in self.db.execute(f"{SELECT_REVIEWS} ORDER BY id")]
+
     def current_labels(self, passage_id: int) -> Labels | None:
         return current_labels(self.reviews(passage_id))
 
     def reviewed_items(self) -> list[Reviewed]:
-        """Every passage with a standing label: model flags and each reviewer's latest labels."""
+        """Every passage with a standing label: model flags, each reviewer's latest labels,
+        and the adjudicated label where an adjudicator settled it."""
         out = []
-        for p, kept, current in self._labelled():
+        for p, kept, current, final in self._labelled():
             latest: dict[str, Labels] = {}
             for review in kept:
                 if review.labels is not None:
                     latest[review.reviewer] = review.labels
             flags = tuple(json.loads(p["flags"] or "[]"))
-            out.append(Reviewed(p["id"], flags, latest, current, p["doc_key"], p["idx"], p["text"]))
+            adjudicated = final.labels if final else None
+            out.append(
+                Reviewed(
+                    p["id"], flags, latest, current, p["doc_key"], p["idx"], p["text"], adjudicated
+                )
+            )
         return out
 
     def reviewed(self) -> Iterator[dict[str, Any]]:
         """Every passage with a current label, in the training-data schema, with the note of
-        the decision that gave it and its document's warning as an editor last set it."""
+        the decision that gave it (an adjudication, where there is one) and its document's
+        warning as an editor last set it."""
         warnings = self.document_warnings()
-        for p, kept, labels in self._labelled():
-            last = [r for r in kept if r.labels == labels][-1]
+        for p, kept, labels, final in self._labelled():
+            if final is not None:
+                who, when, note = final.adjudicator, final.decided_at, final.note
+            else:
+                last = [r for r in kept if r.labels == labels][-1]
+                who, when, note = last.reviewer, last.decided_at, last.note
             yield {
                 "id": f"{p['doc_key']}#{p['idx']}",
                 "text": p["text"],
                 "violence": labels.violence,
                 "graphic": labels.graphic,
                 "severity": labels.severity,
-                "reviewer": last.reviewer,
-                "decided_at": last.decided_at,
-                "note": last.note,
+                "reviewer": who,
+                "decided_at": when,
+                "note": note,
                 "model": p["model_version"],
                 "model_scores": {"violence": p["violence"], "graphic": p["graphic"]},
                 "warning": warnings.get(p["document_id"], NO_WARNING),
             }
 
-    def _labelled(self) -> Iterator[tuple[ResultRow, list[Review], Labels]]:
+    def _labelled(
+        self,
+    ) -> Iterator[tuple[ResultRow, list[Review], Labels, Adjudication | None]]:
         """The one walk over the reviews: each passage with a current label, with its latest
-        score row, its decisions still standing, and that label."""
+        score row, its decisions still standing, that label, and the adjudication that set
+        it (an adjudicated label stands over reviewers' own)."""
         scored = self._reviewed_passages()
+        final = self.final_labels()
         for passage_id, reviews in self._reviews_by_passage():
             kept = standing(reviews)
             labelled = [r.labels for r in kept if r.labels is not None]
-            if labelled:
-                yield scored[passage_id], kept, labelled[-1]
+            adjudication = final(passage_id)
+            if adjudication is not None:
+                yield scored[passage_id], kept, adjudication.labels, adjudication
+            elif labelled:
+                yield scored[passage_id], kept, labelled[-1], None
 
     def _reviews_by_passage(
         self, reviewer: str | None = None

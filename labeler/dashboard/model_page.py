@@ -1,0 +1,546 @@
+"""The Model page, and the admin's workflow around the model.
+
+Everyone sees the current model (marked as such wherever a version is named), its test
+figures and its leave-one-source-out table with readable source names and no figure
+resting on fewer than ``MIN_POSITIVES`` positives, which model scored the store, and every
+version. Admins (``LABELER_ADMINS``) also:
+
+- retrain: "Nothing new to learn from" is said at once; otherwise the retrain runs in the
+  background (``labeler.dashboard.jobs``) with its progress shown, and ends in a report
+  (the gate's checks; before and after per label and source, at the flag and review
+  points); nothing is promoted by it;
+- promote and roll back, each after a confirmation naming what changes;
+- re-score the store with the current model, in the background;
+- set the double-review share; read the admin log.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from labeler import config
+from labeler.dashboard import jobs
+from labeler.dashboard.render import escape
+from labeler.learn.dataset import source_name
+from labeler.learn.feedback import nothing_new, training_reviews
+from labeler.learn.gate import MIN_POSITIVES, review_thresholds
+from labeler.learn.registry import Registry
+from labeler.model import CARD_FILE, ModelError, read_card
+from labeler.scoring import cached_model
+from labeler.store.store import Store
+
+TOO_FEW = f"too few positives (under {MIN_POSITIVES})"
+
+
+def current_model_dir() -> str | None:
+    """The promoted model's directory (or LABELER_MODEL's), as the CLI scores with."""
+    return str(config.model_dir() or "") or None
+
+
+def current_version() -> str:
+    """The version of the model in use (cached: version directories never change)."""
+    return str(cached_model(current_model_dir()).card["version"])
+
+
+def marked(version: str | None, current: str) -> str:
+    """A version as every list shows it: the current one says so."""
+    return "" if version is None else version + (" (current)" if version == current else "")
+
+
+def show_model(store: Store, name: str) -> None:
+    """The page: the current model's figures for all, then the admin's tools."""
+    registry = Registry(config.home())
+    card = cached_model(current_model_dir()).card
+    st.header(f"Model {card['version']}")
+    trained = card.get("trained_at")  # a retrained version's; the shipped card dates its version
+    st.caption(config.model_origin() + (f"; trained {trained}" if trained else ""))
+    store_banner(store, card["version"])
+    st.subheader("Test split: sources it was trained on")
+    st.dataframe(test_rows(card), hide_index=True, key="test_figures")
+    st.caption(thresholds_line(card))
+    curves = card.get("pr_curve") or {}
+    columns = st.columns(len(curves)) if curves else []
+    for column, (label, curve) in zip(columns, curves.items(), strict=True):
+        column.caption(f"{label}: precision-recall on the test split")
+        column.line_chart(pd.DataFrame(curve), x="recall", y="precision", height=220)
+    st.subheader("Leave-one-source-out: sources it never saw")
+    loso = loso_rows(card.get("leave_one_source_out"))
+    if loso:
+        st.caption(
+            "Each source held out in turn: a model trained on the others scores it. This is "
+            "the realistic figure for text unlike the training data."
+        )
+        st.dataframe(loso, hide_index=True, key="loso")
+    else:
+        st.caption("This version's card has no leave-one-source-out table.")
+    gate_report = card.get("gate")
+    if gate_report:
+        verdict = "passed" if gate_report.get("passed") else "refused"
+        forced = " (forced)" if card.get("forced") else ""
+        st.subheader(f"Last gate decision: {verdict}{forced}")
+        show_report(card)
+    st.subheader("Versions")
+    st.dataframe(version_rows(registry, card["version"]), hide_index=True, key="versions")
+    if name not in config.admins():
+        st.info("Retraining, promotion and rollback are for admins (LABELER_ADMINS).")
+        return
+    retrain_section(store, name, registry)
+    promote_section(store, name, registry, card["version"])
+    rescore_section(store, name, card["version"])
+    double_review_section(store, name)
+    admin_log_section(store)
+
+
+def store_banner(store: Store, current: str) -> None:
+    """A warning when stored passages lack the current model's scores."""
+    left = store.count_unscored(current)
+    if left:
+        st.warning(
+            f"{left:,} of {store.counts()['passages']:,} stored passages were scored by an "
+            f"older model, not by the current {current}. An admin can re-score the store "
+            "below; every review is kept."
+        )
+
+
+def stale_passage_banner(scored_by: str | None) -> None:
+    """On the review page: a banner when the passage on screen was scored by a model that
+    is not the current one (its flags and scores are that model's)."""
+    current = current_version()
+    if scored_by is not None and scored_by != current:
+        st.warning(
+            f"Scored by model {scored_by}, not the current model {current}: its scores and "
+            "flags may differ from what the current model says. An admin can re-score the "
+            "store (Model page)."
+        )
+
+
+def _figure(value: Any, positives: int) -> str:
+    """A figure as shown, or why it is not: it rests on too few positives."""
+    return TOO_FEW if positives < MIN_POSITIVES else _num(value)
+
+
+def test_rows(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The card's test-split figures, one row a label and source, readable names."""
+    metrics = (card.get("metrics") or {}).get("test") or {}
+    return [
+        {
+            "label": label,
+            "source": source_name(source),
+            "passages": m.get("n"),
+            "positives": m.get("positives"),
+            "AUPRC": _figure(m.get("auprc"), m.get("positives") or 0),
+            "precision": _figure(m.get("precision"), m.get("positives") or 0),
+            "recall": _figure(m.get("recall"), m.get("positives") or 0),
+        }
+        for label, by_source in metrics.items()
+        if isinstance(by_source, dict)
+        for source, m in by_source.items()
+        if isinstance(m, dict)
+    ]
+
+
+def thresholds_line(card: dict[str, Any]) -> str:
+    """The card's flag thresholds, and its review point where it has one."""
+    flags = ", ".join(f"{k} ≥ {v:.2f}" for k, v in (card.get("thresholds") or {}).items())
+    line = f"Flag thresholds: {flags}."
+    review = review_thresholds(card)
+    if review:
+        line += " Review point: " + ", ".join(f"{k} ≥ {v:.2f}" for k, v in review.items()) + "."
+    return line
+
+
+def loso_rows(report: Any) -> list[dict[str, Any]]:
+    """The card's leave-one-source-out table, read defensively (a card of another recipe
+    may name other operating points): one row a label and held-out source, precision and
+    recall at each operating point, nothing on fewer than MIN_POSITIVES positives."""
+    if not isinstance(report, dict):
+        return []
+    rows = []
+    for label, sources in report.items():
+        if not isinstance(sources, dict):
+            continue
+        for source, m in sources.items():
+            if not isinstance(m, dict):
+                continue
+            positives = int(m.get("positives") or 0)
+            row: dict[str, Any] = {
+                "label": label,
+                "held-out source": source_name(source),
+                "passages": m.get("n"),
+                "positives": positives,
+                "AUPRC": _figure(m.get("auprc"), positives),
+            }
+            for point, at in m.items():
+                if isinstance(at, dict) and {"precision", "recall"} <= set(at):
+                    name = POINT_NAMES.get(point, point)
+                    row[f"precision @ {name}"] = _figure(at["precision"], positives)
+                    row[f"recall @ {name}"] = _figure(at["recall"], positives)
+            rows.append(row)
+    return rows
+
+
+GATE_WORDS: dict[Any, str] = {True: "passed", False: "refused"}
+POINT_NAMES = {"shipped": "flag", "pooled": "pooled thresholds", "review": "review point"}
+
+
+def version_rows(registry: Registry, current: str) -> list[dict[str, Any]]:
+    shipped = cached_model(None).card
+    rows = [
+        {
+            "version": shipped["version"],
+            "current": "✓" if shipped["version"] == current else "",
+            "where": "shipped with the package",
+            "gate": None,
+            "reviewed rows": None,
+            "trained": None,
+        }
+    ]
+    for c in registry.versions():
+        rows.append(
+            {
+                "version": c["version"],
+                "current": "✓" if c["version"] == current else "",
+                "where": "registry",
+                "gate": GATE_WORDS.get((c.get("gate") or {}).get("passed")),
+                "reviewed rows": c.get("reviewed_rows", 0),
+                "trained": c.get("trained_at"),
+            }
+        )
+    return rows
+
+
+# --- retrain ---------------------------------------------------------------------------
+
+
+def retrain_section(store: Store, name: str, registry: Registry) -> None:
+    st.subheader("Retrain with reviews")
+    job = jobs.state("retrain")
+    running = job is not None and job["state"] == "running"
+    if st.button("Retrain with reviews", key="retrain", disabled=running):
+        st.session_state["retrain_notice"] = start_retrain(store, name, registry)
+        st.rerun()  # the page shows the job that started, or why none did
+    if notice := st.session_state.pop("retrain_notice", None):
+        plain(notice, box=True)
+        return
+    if job is None:
+        st.caption(
+            "Trains a candidate on the training data and the reviews, in the background, and "
+            "reports the gate's checks; you then decide whether to promote it."
+        )
+    elif running:
+        job_progress("retrain")
+    elif job["state"] == "stopped":
+        st.error("The last retrain stopped without finishing. Its last output:")
+        st.code(job.get("log_tail") or "(none)", language=None)
+    else:
+        retrain_outcome(job, registry)
+
+
+def start_retrain(store: Store, name: str, registry: Registry) -> str | None:
+    """Say at once that there is nothing new to learn from; else start the job."""
+    current = cached_model(current_model_dir())
+    data = config.training_data()
+    reason = nothing_new(training_reviews(store, current), data, current, registry.versions())
+    if reason:
+        return reason
+    args = ["--no-promote", "--data", str(data.resolve())]
+    return jobs.start("retrain", args, name)
+
+
+@st.fragment(run_every=timedelta(seconds=1))
+def job_progress(kind: str) -> None:
+    """A running job's progress, redrawn every second; when it ends, the whole page is
+    drawn again to show its outcome. Other pages never wait for it."""
+    job = jobs.state(kind)
+    if job is None or job["state"] != "running":
+        st.rerun()
+        return
+    elapsed = int(jobs.age(job.get("started_at")))
+    st.progress(float(job.get("done") or 0.0), text=f"{job.get('step', 'starting')} · {elapsed} s")
+    plain(f"Started by {job.get('started_by')}. Other pages keep working meanwhile.")
+
+
+def retrain_outcome(job: dict[str, Any], registry: Registry) -> None:
+    outcome = job.get("outcome") or {}
+    if job.get("error"):
+        st.error(f"The last retrain failed: {job['error']}")
+        return
+    if outcome.get("nothing_new"):
+        st.info(outcome["nothing_new"])
+        return
+    version = str(outcome.get("version"))
+    try:
+        card = read_card(registry.path(version) / CARD_FILE)
+    except ModelError:
+        st.warning(f"The last retrain's candidate {version} is no longer in the registry.")
+        return
+    finished = str(job.get("finished_at"))[:19].replace("T", " ")
+    plain(f"Report on candidate {version}: retrained by {job.get('started_by')}, {finished}")
+    show_report(card)
+    if registry.current() != version:
+        st.button(
+            f"Promote {version}…", key="promote_candidate", on_click=ask, args=("promote", version)
+        )
+
+
+def show_report(card: dict[str, Any]) -> None:
+    """A candidate's gate report: its checks, then before and after per label and source,
+    at the flag and review points."""
+    gate = card.get("gate") or {}
+    versions = gate.get("versions") or {
+        "current": card.get("replaces"),
+        "candidate": card.get("version"),
+    }
+    checks = gate_checks(gate)
+    (st.success if gate.get("passed") else st.error)(
+        f"The gate {'passed' if gate.get('passed') else 'refused'} {versions['candidate']} "
+        f"against {versions['current']}."
+    )
+    st.dataframe(checks, hide_index=True, key=f"checks-{card.get('version')}")
+    rows = comparison_rows(gate.get("by_source") or {})
+    if rows:
+        st.dataframe(rows, hide_index=True, key=f"by-source-{card.get('version')}")
+        st.caption(
+            "Before → after on the test split: the current model at its thresholds, then the "
+            "candidate at its own. Review point: where the model's card has one."
+        )
+    retuned = card.get("threshold_retuning") or {}
+    if retuned:
+        st.caption(
+            "Thresholds: "
+            + "; ".join(
+                f"{label} {e['before']:.2f} → {e['after']:.2f} ({e['positives']} of {e['n']} "
+                "held-back reviewed passages positive)"
+                for label, e in retuned.items()
+            )
+        )
+
+
+def gate_checks(gate: dict[str, Any]) -> list[dict[str, Any]]:
+    """The gate's three checks, each with what failed."""
+    cases = gate.get("cases")
+    auprc = gate.get("regressions") or []
+    at_thresholds = gate.get("pr_regressions") or []
+    return [
+        {
+            "check": f"AUPRC per label and source drops by at most {gate.get('tolerance')}",
+            "result": "passed" if not auprc else "failed",
+            "detail": "; ".join(
+                f"{r['label']} {source_name(r['source'])}: {r['current']:.3f} → "
+                f"{r['candidate']:.3f}"
+                for r in auprc
+            ),
+        },
+        {
+            "check": "precision and recall at the thresholds drop by at most "
+            f"{gate.get('pr_tolerance')}",
+            "result": "passed" if not at_thresholds else "failed",
+            "detail": "; ".join(
+                f"{r['label']} {source_name(r['source'])} {r['metric']}: {r['current']:.3f} → "
+                f"{r['candidate']:.3f}"
+                for r in at_thresholds
+            ),
+        },
+        {
+            "check": "regression cases the current model gets right",
+            "result": "no cases file"
+            if cases is None
+            else "passed"
+            if not cases["lost"]
+            else "failed",
+            "detail": ""
+            if cases is None
+            else (
+                f"{len(cases['lost'])} lost, {len(cases['gained'])} gained, "
+                f"{len(cases['missed'])} missed by both"
+            ),
+        },
+    ]
+
+
+def comparison_rows(by_source: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row a label and source: before → after, figures hidden on too few positives."""
+
+    def pair(m: dict[str, Any], point: str, metric: str, positives: int) -> str:
+        before, after = (m[name].get(point) for name in ("current", "candidate"))
+        if positives < MIN_POSITIVES:
+            return TOO_FEW
+        if before is None and after is None:
+            return "–"
+        return f"{_num(before and before[metric])} → {_num(after and after[metric])}"
+
+    rows = []
+    for label, sources in by_source.items():
+        for source, m in sources.items():
+            positives = int(m.get("positives") or 0)
+            auprc = "–"
+            if positives < MIN_POSITIVES:
+                auprc = TOO_FEW
+            elif m["current"].get("auprc") is not None:
+                auprc = f"{_num(m['current']['auprc'])} → {_num(m['candidate']['auprc'])}"
+            rows.append(
+                {
+                    "label": label,
+                    "source": source_name(source),
+                    "passages": m.get("n"),
+                    "positives": positives,
+                    "AUPRC": auprc,
+                    "precision @ flag": pair(m, "flag", "precision", positives),
+                    "recall @ flag": pair(m, "flag", "recall", positives),
+                    "precision @ review": pair(m, "review", "precision", positives),
+                    "recall @ review": pair(m, "review", "recall", positives),
+                }
+            )
+    return rows
+
+
+def plain(text: str, box: bool = False) -> None:
+    """Text with names in it (admins', reviewers'), shown escaped: never markdown."""
+    style = "padding:0.75rem 1rem;border-radius:0.5rem;background:#e8f0fe" if box else ""
+    st.markdown(f'<p style="{style}">{escape(text)}</p>', unsafe_allow_html=True)
+
+
+def _num(value: Any) -> str:
+    return "–" if value is None else f"{float(value):.3f}"
+
+
+# --- promote, roll back ----------------------------------------------------------------
+
+
+def ask(action: str, version: str | None) -> None:
+    """Ask for a confirmation before ``action`` ("promote", "rollback")."""
+    st.session_state["confirm"] = (action, version)
+
+
+def promote_section(store: Store, name: str, registry: Registry, current: str) -> None:
+    st.subheader("Promote or roll back")
+    if notice := st.session_state.pop("model_notice", None):
+        st.success(notice)
+    versions = [c["version"] for c in registry.versions()]
+    choice = st.selectbox(
+        "Version", versions, format_func=lambda v: marked(v, current), key="promote_version"
+    )
+    left, right = st.columns(2)
+    left.button(
+        "Promote…", key="promote", on_click=ask, args=("promote", choice), disabled=not choice
+    )
+    if registry.current():
+        right.button("Roll back…", key="rollback", on_click=ask, args=("rollback", None))
+    pending = st.session_state.get("confirm")
+    if pending:
+        confirm(store, name, registry, current, *pending)
+
+
+def confirm(
+    store: Store, name: str, registry: Registry, current: str, action: str, version: str | None
+) -> None:
+    """The confirmation: what the action changes, then Yes or Cancel."""
+    if action == "promote":
+        gate = (read_card(registry.path(version) / CARD_FILE).get("gate") or {}) if version else {}
+        refused = " The gate refused this version." if gate.get("passed") is False else ""
+        question = (
+            f"Promote {version}? It replaces {current} for scoring new documents and for the "
+            f"review queue; stored passages keep {current}'s scores until the store is "
+            f"re-scored.{refused}"
+        )
+        yes = f"Yes, promote {version}"
+    else:
+        back_to = registry.previous() or "the shipped model"
+        question = f"Roll back from {current} to {back_to}?"
+        yes = f"Yes, roll back to {back_to}"
+    with st.container(border=True, key="confirmation"):
+        st.warning(question)
+        left, right = st.columns(2)
+        left.button(yes, key="confirm_yes", on_click=act, args=(name, action, version, current))
+        right.button("Cancel", key="confirm_no", on_click=st.session_state.pop, args=("confirm",))
+
+
+def act(name: str, action: str, version: str | None, current: str) -> None:
+    """Carry out a confirmed promote or roll back, and log it (before the page is drawn
+    again, so that it shows the new current version)."""
+    st.session_state.pop("confirm", None)
+    registry = Registry(config.home())
+    if action == "promote" and version:
+        registry.promote(version)
+        detail = f"{version}, replacing {current}"
+    else:
+        back_to = registry.rollback()
+        detail = f"from {current} to {back_to or 'the shipped model'}"
+    with Store(config.store_target()) as store:
+        store.log_action(action, name, detail)
+    st.session_state["model_notice"] = (
+        f"{'Promoted' if action == 'promote' else 'Rolled back'}: {detail}."
+    )
+
+
+# --- re-score, double review, admin log ------------------------------------------------
+
+
+def rescore_section(store: Store, name: str, current: str) -> None:
+    st.subheader("Re-score the store")
+    by_version = store.scored_by()
+    left = store.count_unscored(current)
+    st.caption(
+        "Passages scored, by model: "
+        + (", ".join(f"{marked(v, current)} {n:,}" for v, n in by_version.items()) or "none")
+    )
+    job = jobs.state("rescore")
+    running = job is not None and job["state"] == "running"
+    if st.button(
+        f"Re-score the store ({left:,} passages)", key="rescore", disabled=running or not left
+    ):
+        refused = jobs.start("rescore", [], name)
+        if refused:
+            plain(refused, box=True)
+        else:
+            st.rerun()
+    if running:
+        job_progress("rescore")
+    elif job is not None and job["state"] == "stopped":
+        st.error("The last re-score stopped before the end; run it again to continue.")
+        st.code(job.get("log_tail") or "(none)", language=None)
+    elif job is not None and job.get("error"):
+        st.error(f"The last re-score failed: {job['error']}")
+    elif job is not None and job.get("outcome"):
+        plain(f"Last re-score, by {job.get('started_by')}: {job['outcome'].get('log')}.")
+
+
+def double_review_section(store: Store, name: str) -> None:
+    st.subheader("Double review")
+    percent = store.double_review_percent()
+    share = st.number_input(
+        "Share of passages served to a second reviewer (%)",
+        min_value=0,
+        max_value=100,
+        value=int(percent),
+        step=5,
+        key="double_review",
+    )
+    if st.button("Save the share", key="double_review_save"):
+        store.set_double_review_percent(float(share), name)
+        st.toast(f"Double review: {share}% of passages.")
+
+
+def admin_log_section(store: Store) -> None:
+    st.subheader("Admin log")
+    entries = store.admin_log()
+    if not entries:
+        st.caption("No admin action yet.")
+        return
+    st.dataframe(
+        [
+            {
+                "when": e.at[:19].replace("T", " "),
+                "who": e.actor,
+                "action": e.action,
+                "what": e.detail,
+            }
+            for e in entries
+        ],
+        hide_index=True,
+        key="admin_log",
+    )
