@@ -54,6 +54,9 @@ def marked(version: str | None, current: str) -> str:
 def show_model(store: Store, name: str) -> None:
     """The page: the current model's figures for all, then the admin's tools."""
     registry = Registry(config.home())
+    # read before anything else: a job that ends while the page is drawn is still shown
+    # running, and its progress then redraws the whole page, all of it after the job
+    job = {kind: jobs.state(kind) for kind in ("retrain", "rescore")}
     card = cached_model(current_model_dir()).card
     st.header(f"Model {card['version']}")
     trained = card.get("trained_at")  # a retrained version's; the shipped card dates its version
@@ -88,9 +91,9 @@ def show_model(store: Store, name: str) -> None:
     if name not in config.admins():
         st.info("Retraining, promotion and rollback are for admins (LABELER_ADMINS).")
         return
-    retrain_section(store, name, registry)
+    retrain_section(store, name, registry, job["retrain"])
     promote_section(store, name, registry, card["version"])
-    rescore_section(store, name, card["version"])
+    rescore_section(store, name, card["version"], job["rescore"])
     double_review_section(store, name)
     admin_log_section(store)
 
@@ -216,16 +219,16 @@ def version_rows(registry: Registry, current: str) -> list[dict[str, Any]]:
 # --- retrain ---------------------------------------------------------------------------
 
 
-def retrain_section(store: Store, name: str, registry: Registry) -> None:
+def retrain_section(
+    store: Store, name: str, registry: Registry, job: dict[str, Any] | None
+) -> None:
     st.subheader("Retrain with reviews")
-    job = jobs.state("retrain")
     running = job is not None and job["state"] == "running"
     if st.button("Retrain with reviews", key="retrain", disabled=running):
         st.session_state["retrain_notice"] = start_retrain(store, name, registry)
         st.rerun()  # the page shows the job that started, or why none did
     if notice := st.session_state.pop("retrain_notice", None):
         plain(notice, box=True)
-        return
     if job is None:
         st.caption(
             "Trains a candidate on the training data and the reviews, in the background, and "
@@ -421,8 +424,12 @@ def promote_section(store: Store, name: str, registry: Registry, current: str) -
     if notice := st.session_state.pop("model_notice", None):
         st.success(notice)
     versions = [c["version"] for c in registry.versions()]
-    choice = st.selectbox(
-        "Version", versions, format_func=lambda v: marked(v, current), key="promote_version"
+    choice = st.selectbox(  # keyed by the count: a new version is a new list, newest chosen
+        "Version",
+        versions,
+        index=len(versions) - 1 if versions else None,
+        format_func=lambda v: marked(v, current),
+        key=f"promote_version-{len(versions)}",
     )
     left, right = st.columns(2)
     left.button(
@@ -480,7 +487,7 @@ def act(name: str, action: str, version: str | None, current: str) -> None:
 # --- re-score, double review, admin log ------------------------------------------------
 
 
-def rescore_section(store: Store, name: str, current: str) -> None:
+def rescore_section(store: Store, name: str, current: str, job: dict[str, Any] | None) -> None:
     st.subheader("Re-score the store")
     by_version = store.scored_by()
     left = store.count_unscored(current)
@@ -488,7 +495,6 @@ def rescore_section(store: Store, name: str, current: str) -> None:
         "Passages scored, by model: "
         + (", ".join(f"{marked(v, current)} {n:,}" for v, n in by_version.items()) or "none")
     )
-    job = jobs.state("rescore")
     running = job is not None and job["state"] == "running"
     if st.button(
         f"Re-score the store ({left:,} passages)", key="rescore", disabled=running or not left

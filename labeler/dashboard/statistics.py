@@ -155,30 +155,44 @@ def show_disagreements(
         key="disputes",
     )
     rows = table.selection.rows
-    if not rows:
-        st.caption("Select a row to see its review history below, and to resolve it.")
-        return None
-    item = disputed[rows[0]]
-    adjudicate_form(store, item, reviewer)
-    return item.passage_id
+    selected = disputed[rows[0]] if rows else None
+    st.caption("Select a row to see its review history below.")
+    adjudicate_form(store, disputed, selected, reviewer)
+    return selected.passage_id if selected else None
 
 
-def adjudicate_form(store: Store, item: Reviewed, reviewer: str) -> None:
-    """For admins: pick the final label of a disputed passage, with a note."""
+def adjudicate_form(
+    store: Store, disputed: list[Reviewed], selected: Reviewed | None, reviewer: str
+) -> None:
+    """For admins: pick the final label of a disputed passage (the selected row's, or one
+    chosen here, unresolved ones first), with a note."""
     if reviewer not in config.admins():
         st.caption("Resolving a disagreement is for admins (LABELER_ADMINS).")
         return
-    with st.form(key=f"adjudicate-{item.passage_id}", border=True):
-        st.markdown(f"**Resolve passage {item.idx + 1}**: pick the final label")
-        start = FINAL_LABELS.index(item.adjudicated) if item.adjudicated else 0
-        choice = st.radio(
-            "Final label",
-            FINAL_LABELS,
-            index=start,
-            format_func=label_text,
-            key=f"final-{item.passage_id}",
+    st.subheader("Resolve a disagreement")
+    if done := st.session_state.pop("adjudicated", None):
+        st.success(done)
+    names = {
+        i.passage_id: f"{i.doc_key} · passage {i.idx + 1}"
+        + (f" (resolved: {label_text(i.adjudicated)})" if i.adjudicated else "")
+        for i in disputed
+    }
+    if selected is not None:
+        st.session_state["resolve"] = selected.passage_id
+    chosen = st.selectbox(
+        "Disputed passage", list(names), format_func=names.__getitem__, key="resolve"
+    )
+    item = next(i for i in disputed if i.passage_id == chosen)
+    with st.form(key="adjudicate", border=True):
+        st.caption(
+            "Reviewers said: "
+            + "; ".join(
+                f"{label_text(lab)} ({n + 1})" for n, lab in enumerate(item.by_reviewer.values())
+            )
         )
-        note = st.text_input("Note (why)", key=f"final-note-{item.passage_id}")
+        start = FINAL_LABELS.index(item.adjudicated) if item.adjudicated else 0
+        choice = st.radio("Final label", FINAL_LABELS, index=start, format_func=label_text)
+        note = st.text_input("Note (why)")
         if st.form_submit_button("Record the final label"):
             try:
                 store.adjudicate(item.passage_id, reviewer, choice, note)
@@ -187,8 +201,6 @@ def adjudicate_form(store: Store, item: Reviewed, reviewer: str) -> None:
                 return
             st.session_state["adjudicated"] = f"Final label recorded: {label_text(choice)}."
             st.rerun()  # the table shows it resolved
-    if done := st.session_state.pop("adjudicated", None):
-        st.success(done)
 
 
 def show_adjudications(adjudications: list[Adjudication]) -> None:
