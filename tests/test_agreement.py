@@ -38,10 +38,13 @@ def test_below_the_minimum_there_is_no_figure_only_too_few_to_say():
     assert wilson(5, 5).value is None and not wilson(5, 5).enough  # the "100%" of 5 reviews
     assert kappa([1], [0]).value is None  # the "kappa 0.00" of one passage
     assert shown(wilson(5, 5)) == f"too few to say (n = 5, needs {MIN_SHARE})"
-    assert shown(kappa([1], [0]), percent=False) == f"too few to say (n = 1, needs {MIN_KAPPA})"
+    assert shown(kappa([1], [0]), "coefficient") == f"too few to say (n = 1, needs {MIN_KAPPA})"
     every_one_way = kappa([1] * 30, [1] * 30)  # enough passages, but kappa is undefined
     assert every_one_way.value is None and shown(every_one_way) == "undefined, n = 30"
     assert shown(wilson(30, 40)) == "75% (60–86%), n = 40"
+    assert shown(kappa([1] * 10 + [0] * 10, [1] * 9 + [0] + [1] + [0] * 9), "coefficient") == (
+        "0.80 (0.54 to 1.00), n = 20"
+    )
 
 
 def item(pid, flags, by, adjudicated=None):
@@ -82,4 +85,5 @@ def test_per_reviewer_decisions_pace_and_agreement_with_others():
     assert (ana.seconds_per_decision.value, ana.seconds_per_decision.n) == (5.0, 23)
     assert (ana.agreement.value, ana.agreement.n) == (round(8 / 12, 4), 12)
     assert (ben.decisions, ben.seconds_per_decision.n) == (2, 0)  # an hour apart: no sitting
-    assert shown(ben.seconds_per_decision).startswith("too few to say")
+    assert shown(ben.seconds_per_decision, "seconds").startswith("too few to say")
+    assert shown(ana.seconds_per_decision, "seconds") == "5.0 s (5.0–5.0 s), n = 23"

@@ -26,9 +26,7 @@ class Rescored:
     already: int  # passages that had a score of this version before it
 
 
-def rescore(
-    store: Store, model: Model, batch: int = BATCH, progress: Progress = quiet
-) -> Rescored:
+def rescore(store: Store, model: Model, batch: int = BATCH, progress: Progress = quiet) -> Rescored:
     """Score every passage of ``store`` that ``model``'s version has not scored, in batches."""
     total = store.count_unscored(model.version)
     already = store.counts()["passages"] - total

@@ -33,7 +33,8 @@ from labeler.model import CARD_FILE, ModelError, read_card
 from labeler.scoring import cached_model
 from labeler.store.store import Store
 
-TOO_FEW = f"too few positives (under {MIN_POSITIVES})"
+TOO_FEW = "too few"  # a figure on fewer than MIN_POSITIVES positives: not shown
+TOO_FEW_NOTE = f"Too few: fewer than {MIN_POSITIVES} positives, so no figure is shown."
 
 
 def current_model_dir() -> str | None:
@@ -64,7 +65,7 @@ def show_model(store: Store, name: str) -> None:
     store_banner(store, card["version"])
     st.subheader("Test split: sources it was trained on")
     st.dataframe(test_rows(card), hide_index=True, key="test_figures")
-    st.caption(thresholds_line(card))
+    st.caption(f"{thresholds_line(card)} {TOO_FEW_NOTE}")
     curves = card.get("pr_curve") or {}
     columns = st.columns(len(curves)) if curves else []
     for column, (label, curve) in zip(columns, curves.items(), strict=True):
@@ -309,7 +310,7 @@ def show_report(card: dict[str, Any]) -> None:
         st.dataframe(rows, hide_index=True, key=f"by-source-{card.get('version')}")
         st.caption(
             "Before → after on the test split: the current model at its thresholds, then the "
-            "candidate at its own. Review point: where the model's card has one."
+            f"candidate at its own. Review point: where the model's card has one. {TOO_FEW_NOTE}"
         )
     retuned = card.get("threshold_retuning") or {}
     if retuned:

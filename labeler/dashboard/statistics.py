@@ -20,9 +20,11 @@ from labeler.store.agreement import (
     MIN_KAPPA,
     MIN_SHARE,
     Estimate,
+    interval_text,
     reviewer_statistics,
     shown,
     statistics,
+    value_text,
 )
 from labeler.store.review import (
     GRAPHIC,
@@ -70,18 +72,17 @@ def show_statistics(store: Store, reviewer: str, show_history_of: Callable[[Stor
 
 
 def figure_rows(labels: dict[str, dict[str, Estimate]]) -> list[dict[str, Any]]:
-    """One row a label and figure: the figure as read, its value, interval and n."""
+    """One row a label and figure: the figure (or "too few to say"), its interval, n."""
     rows = []
     for label, figures in labels.items():
         for key, (what, measured_on) in FIGURES.items():
-            e = figures[key]
+            e, form = figures[key], "coefficient" if key == "kappa" else "percent"
             rows.append(
                 {
                     "label": label,
                     "figure": what,
-                    "estimate": shown(e, percent=key != "kappa"),
-                    "value": e.value,
-                    "95% interval": None if e.low is None else f"{e.low:.2f} to {e.high:.2f}",
+                    "estimate": value_text(e, form),
+                    "95% interval": interval_text(e, form) or None,
                     "n": e.n,
                     "n counts": measured_on,
                 }
@@ -97,9 +98,7 @@ def show_reviewers(store: Store, items: list[Reviewed]) -> None:
                 "reviewer": f.reviewer,
                 "decisions": f.decisions,
                 "labels standing": f.labelled,
-                "seconds per decision": shown(f.seconds_per_decision, percent=False).replace(
-                    " to ", "–"
-                ),
+                "seconds per decision": shown(f.seconds_per_decision, "seconds"),
                 "agreement with others": shown(f.agreement),
             }
             for f in reviewer_statistics(store.decisions(), items)
@@ -183,12 +182,11 @@ def adjudicate_form(
         "Disputed passage", list(names), format_func=names.__getitem__, key="resolve"
     )
     item = next(i for i in disputed if i.passage_id == chosen)
-    with st.form(key="adjudicate", border=True):
-        st.caption(
-            "Reviewers said: "
-            + "; ".join(
-                f"{label_text(lab)} ({n + 1})" for n, lab in enumerate(item.by_reviewer.values())
-            )
+    with st.form(key="adjudicate", border=True, clear_on_submit=True):
+        said = "; ".join(f"{who}: {label_text(lab)}" for who, lab in item.by_reviewer.items())
+        st.markdown(  # reviewer names are typed by reviewers: escaped
+            f'<p style="font-size:0.875rem;opacity:0.7">Reviewers said: {escape(said)}</p>',
+            unsafe_allow_html=True,
         )
         start = FINAL_LABELS.index(item.adjudicated) if item.adjudicated else 0
         choice = st.radio("Final label", FINAL_LABELS, index=start, format_func=label_text)

@@ -171,7 +171,32 @@ def statistics(items: list[Reviewed], labels: tuple[str, ...] = ("violence", "gr
     }
 
 
-def shown(estimate: Estimate, percent: bool = True) -> str:
+def value_text(estimate: Estimate, form: str = "percent") -> str:
+    """The figure alone: ``form`` "percent", "coefficient" or "seconds"; or why there is
+    none ("too few to say", or "undefined" when enough items cannot define it).
+
+    >>> value_text(wilson(8, 10)), value_text(wilson(3, 4))
+    ('80%', 'too few to say')
+    """
+    if estimate.enough:
+        return _number(estimate.value, form)
+    return "too few to say" if estimate.n < estimate.minimum else "undefined"
+
+
+def interval_text(estimate: Estimate, form: str = "percent") -> str:
+    """The 95% interval (for pace: the middle half of the pauses), or "" when none.
+
+    >>> interval_text(wilson(8, 10))
+    '49–94%'
+    """
+    if not estimate.enough or estimate.low is None or estimate.high is None:
+        return ""
+    low, high = _number(estimate.low, form), _number(estimate.high, form)
+    unit = {"percent": "%", "seconds": " s"}.get(form, "")
+    return f"{low.removesuffix(unit)}–{high}" if form != "coefficient" else f"{low} to {high}"
+
+
+def shown(estimate: Estimate, form: str = "percent") -> str:
     """A figure as a reader sees it: value, interval and n, or "too few to say".
 
     >>> shown(wilson(8, 10))
@@ -183,9 +208,14 @@ def shown(estimate: Estimate, percent: bool = True) -> str:
         if estimate.n >= estimate.minimum:
             return f"undefined, n = {estimate.n}"
         return f"too few to say (n = {estimate.n}, needs {estimate.minimum})"
-    assert estimate.value is not None and estimate.low is not None and estimate.high is not None
-    if percent:
-        return (
-            f"{estimate.value:.0%} ({estimate.low * 100:.0f}–{estimate.high:.0%}), n = {estimate.n}"
-        )
-    return f"{estimate.value:.2f} ({estimate.low:.2f} to {estimate.high:.2f}), n = {estimate.n}"
+    return f"{value_text(estimate, form)} ({interval_text(estimate, form)}), n = {estimate.n}"
+
+
+def _number(value: float | None, form: str) -> str:
+    if value is None:
+        return ""
+    if form == "percent":
+        return f"{value:.0%}"
+    if form == "seconds":
+        return f"{value:.1f} s"
+    return f"{value:.2f}"
