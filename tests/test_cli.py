@@ -35,8 +35,8 @@ def test_usage_error_exits_2():
     assert run("nonsense").returncode == 2
 
 
-COMMANDS = ["score", "export", "dashboard", "retrain", "check", "quality", "models", "train",
-            "evaluate", "rubric"]  # fmt: skip
+COMMANDS = ["score", "export", "dashboard", "retrain", "rescore", "check", "quality", "models",
+            "train", "evaluate", "rubric"]  # fmt: skip
 
 
 def test_help_lists_every_command_with_a_line_and_version_is_known():

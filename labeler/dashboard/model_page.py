@@ -471,6 +471,8 @@ def act(name: str, action: str, version: str | None, current: str) -> None:
     """Carry out a confirmed promote or roll back, and log it (before the page is drawn
     again, so that it shows the new current version)."""
     st.session_state.pop("confirm", None)
+    if name not in config.admins():  # the buttons are drawn for admins only; checked again
+        return
     registry = Registry(config.home())
     if action == "promote" and version:
         registry.promote(version)
