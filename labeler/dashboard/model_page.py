@@ -248,9 +248,9 @@ def start_retrain(store: Store, name: str, registry: Registry) -> str | None:
     """Say at once that there is nothing new to learn from; else start the job."""
     current = cached_model(current_model_dir())
     data = config.training_data()
-    reason = nothing_new(training_reviews(store, current), data, current, registry.versions())
-    if reason:
-        return reason
+    unchanged = nothing_new(training_reviews(store, current), data, current, registry.versions())
+    if unchanged:
+        return unchanged.message
     args = ["--no-promote", "--data", str(data.resolve())]
     return jobs.start("retrain", args, name)
 
@@ -480,7 +480,7 @@ def act(name: str, action: str, version: str | None, current: str) -> None:
     else:
         back_to = registry.rollback()
         detail = f"from {current} to {back_to or 'the shipped model'}"
-    with Store(config.store_target()) as store:
+    with Store(config.store_target(), create=False, lock_wait=config.lock_wait()) as store:
         store.log_action(action, name, detail)
     st.session_state["model_notice"] = (
         f"{'Promoted' if action == 'promote' else 'Rolled back'}: {detail}."

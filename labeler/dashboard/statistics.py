@@ -144,7 +144,8 @@ def show_disagreements(
                 "passage": i.idx + 1,
                 "final label": label_text(i.adjudicated) if i.adjudicated else "unresolved",
                 "text": i.text,
-                **{who: label_text(lab) for who, lab in i.by_reviewer.items()},
+                # "by ": a reviewer named "text" must not overwrite the text column
+                **{f"by {who}": label_text(lab) for who, lab in i.by_reviewer.items()},
             }
             for i in disputed
         ],

@@ -31,13 +31,13 @@ def make_card(
     import sklearn
 
     files = data_file_hashes(data_dir)
-    digest = data_hash(data_dir, rows, files)
+    digest = _data_hash(files, rows)
     counts: dict[str, dict[str, int]] = {}
     for r in rows:
         c = counts.setdefault(r.source, {"train": 0, "val": 0, "test": 0})
         c[split_of(r.group)] += 1
     return {
-        "version": f"{date.today().isoformat()}-{digest}",
+        "version": _version(digest),
         "data_hash": digest,
         "target_precision": target_precision,
         "thresholds": {label: round(t["threshold"], 6) for label, t in thresholds.items()},
@@ -77,14 +77,21 @@ def data_file_hashes(data_dir: Path) -> dict[str, str]:
     return {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
 
 
-def data_hash(data_dir: Path, rows: list[Row], files: dict[str, str] | None = None) -> str:
+def data_hash(data_dir: Path, rows: list[Row]) -> str:
     """What a model was trained on, in 8 hex digits: the data files' hashes and the
     reviewed rows' ids and labels (the other rows come from the files). The same data and
-    reviews give the same hash, so a retrain can tell it has nothing new."""
-    files = data_file_hashes(data_dir) if files is None else files
+    reviews give the same hash, whatever the day, so a retrain can tell it has nothing new."""
+    return _data_hash(data_file_hashes(data_dir), rows)
+
+
+def _data_hash(files: dict[str, str], rows: list[Row]) -> str:
     reviewed = sorted(f"{r.id}:{r.labels}:{r.severity}" for r in rows if r.source == REVIEWED)
     digest = "".join(sorted(files.values())) + "".join(reviewed)
     return hashlib.sha256(digest.encode()).hexdigest()[:8]
+
+
+def _version(data_hash: str) -> str:
+    return f"{date.today().isoformat()}-{data_hash}"
 
 
 def card_markdown(card: dict[str, Any], table: str, loso: str = "") -> str:

@@ -17,7 +17,7 @@ import numpy as np
 from labeler.jobs import Progress, quiet
 from labeler.labels import LABELS
 from labeler.learn.card import data_hash
-from labeler.learn.dataset import REVIEWED, PassageKey, Row, split_of
+from labeler.learn.dataset import REVIEWED, PassageKey, Row, data_files, split_of
 from labeler.learn.gate import MIN_POSITIVES, TOLERANCE, format_gate, gate, load_cases
 from labeler.learn.quality import phrase_flips
 from labeler.learn.thresholds import choose_threshold, precision_recall
@@ -118,26 +118,44 @@ def training_reviews(store: Store, current: Model) -> TrainingReviews:
     return TrainingReviews([r for r in rows if r.passage_id not in held], disputed, groups)
 
 
+@dataclass(frozen=True)
+class NothingNew:
+    """Why a retrain would learn nothing, and the version already trained on these same
+    reviews and data (None: there is no reviewed passage to train on)."""
+
+    message: str
+    version: str | None
+
+
 def nothing_new(
     reviews: TrainingReviews, data_dir: Path, current: Model, stored: list[dict[str, Any]]
-) -> str | None:
+) -> NothingNew | None:
     """Why a retrain would learn nothing, or None: no reviewed passage to train on, or the
     same training data and reviews as the current model or a stored version (``stored``:
-    the registry's cards), whose data hash it would reproduce."""
+    the registry's cards, ``current.version`` the model in use), whose data hash it would
+    reproduce."""
     if not reviews.rows:
         left = f"; {len(reviews.disputed)} disputed passages await adjudication" * bool(
             reviews.disputed
         )
-        return (
+        return NothingNew(
             "Nothing new to learn from: no reviewed passage in the store to train on"
-            f"{left} (labeler train rebuilds the model from the training data alone)."
+            f"{left} (labeler train rebuilds the model from the training data alone).",
+            None,
         )
     digest = data_hash(data_dir, reviews.rows)
     for card in [current.card, *reversed(stored)]:
         if card.get("data_hash") == digest:
-            return (
-                f"Nothing new to learn from: version {card['version']} was trained on these "
-                "same reviews and training data. Review more passages, then retrain."
+            version = str(card["version"])
+            where = (
+                "it is the current model"
+                if version == current.version
+                else f"it is stored, not current (labeler models promote {version} to use it)"
+            )
+            return NothingNew(
+                f"Nothing new to learn from: version {version} was trained on these same "
+                f"reviews and training data; {where}.",
+                version,
             )
     return None
 
@@ -157,8 +175,9 @@ def retrain(
     ``actor``, the store's admin log records who retrained and what came of it.
 
     Returns {"promoted", "version", "report", "log", "nothing_new"}: ``log`` is what to
-    show; ``nothing_new`` the reason nothing was trained (then version and report are
-    None), see :func:`nothing_new`."""
+    show; ``nothing_new`` the reason nothing was trained (:func:`nothing_new`; then there
+    is no report, ``version`` is the version already trained on these reviews, and
+    ``promoted`` whether it is the model in use)."""
     from datetime import datetime, timezone
 
     from labeler import config
@@ -168,6 +187,7 @@ def retrain(
 
     progress("reading the reviews", 0.0)
     current = load_model(config.model_dir())
+    data_files(data_dir)  # a missing or empty --data stops here, before the store is touched
     cases = load_cases(data_dir)
     registry = Registry(config.home())
     with Store(store_target) as store:
@@ -194,13 +214,13 @@ def retrain(
     unchanged = nothing_new(reviews, data_dir, current, registry.versions())
     if unchanged:
         progress("nothing new to learn from", 1.0)
-        log.append(unchanged)
-        return {
-            "promoted": False,
-            "version": None,
+        log.append(unchanged.message)
+        return {  # "promoted": whether the model in use already learnt these reviews
+            "promoted": unchanged.version == current.version,
+            "version": unchanged.version,
             "report": None,
             "log": "\n".join(log),
-            "nothing_new": unchanged,
+            "nothing_new": unchanged.message,
         }
     extra = reviews.rows
     progress(f"training a candidate on the training data and {len(extra)} reviews", 0.05)
