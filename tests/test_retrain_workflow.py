@@ -79,10 +79,11 @@ def test_a_candidate_waits_for_an_admin_and_the_same_reviews_again_are_nothing_n
     assert news["candidate"]["review"] is None  # the shipped card has no review point
     assert card["gate"]["versions"] == {"current": model.version, "candidate": card["version"]}
     again = run(*args, home=home)
-    assert again.returncode == 0 and "Traceback" not in again.stderr
+    assert again.returncode == 1 and again.stderr == ""  # 1: these reviews are not in use yet
     assert again.stdout.splitlines()[-1] == (
         f"Nothing new to learn from: version {card['version']} was trained on these same "
-        "reviews and training data. Review more passages, then retrain."
+        "reviews and training data; it is stored, not current "
+        f"(labeler models promote {card['version']} to use it)."
     )
     assert len(registry.versions()) == 1
     with Store(db) as store:
