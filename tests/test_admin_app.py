@@ -255,3 +255,17 @@ def test_the_review_page_says_when_a_passage_was_scored_by_another_model(db, tmp
     at = app("Review", name="ana")
     shipped = load_model().version
     assert f"Scored by model {shipped}, not the current model newer-model" in texts(at)
+
+
+def test_an_admin_sets_the_double_review_share(db):
+    at = app("Model")
+    at.number_input(key="double_review").set_value(10)
+    at.button(key="double_review_save").click().run()
+    assert not at.exception
+    with Store(db) as store:
+        assert store.double_review_percent() == 10.0
+        (entry,) = store.admin_log()
+        assert (entry.action, entry.actor) == ("setting", "boss")
+        assert entry.detail == "double review: 10% of passages"
+        decide(store, 1, "ana", "confirm")
+    assert "10% of passages go to a second reviewer" in texts(app("Statistics", name="ana"))
