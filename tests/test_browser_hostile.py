@@ -74,8 +74,8 @@ def test_the_whole_document_opens_at_the_passage_being_reviewed(dashboard, page)
     url, _ = dashboard
     sign_in(page, url, "wes", "long.txt")
     page.get_by_role("radiogroup", name="Queue order").get_by_text("Highest score first").click()
+    expect(page.locator(CURRENT).first).to_contain_text("bled to death")  # one of the last 20
     served = on_screen(page)
-    assert "bled to death" in served  # one of the story's last 20 passages
     whole = page.get_by_test_id("stExpander").filter(has_text="The whole document")
     expect(whole.get_by_text("The whole document (400 passages)")).to_be_visible()
     here = whole.locator("p[style*='border-left: 4px solid']")
@@ -100,7 +100,8 @@ def test_a_reviewer_name_from_the_url_is_shown_as_text_to_other_reviewers(dashbo
     eve = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     try:
         eve.goto(f"{url}/?reviewer={urllib.parse.quote(name)}")
-        expect(eve.get_by_label("Reviewer name")).to_have_value(name)
+        # a first load that draws a passage at once: slower than a sign-in page under load
+        expect(eve.get_by_label("Reviewer name")).to_have_value(name, timeout=60_000)
         choose_queue(eve, "signed.txt")
         warning_pane(eve).get_by_role("button", name="Save warning").click()
         expect(eve.get_by_text("Warning saved.")).to_be_visible()
@@ -124,7 +125,7 @@ def test_two_tabs_of_one_reviewer_take_turns_and_every_key_counts(dashboard, pag
     shared = on_screen(page)
     assert on_screen(second) == shared
     expected = []
-    for tab in tabs * 4:
+    for tab in tabs * 3:
         tab.bring_to_front()
         text = on_screen(tab)
         unfocus(tab)
@@ -136,5 +137,5 @@ def test_two_tabs_of_one_reviewer_take_turns_and_every_key_counts(dashboard, pag
             expect(tab.get_by_test_id("stToast")).to_contain_text(refusal)
         else:
             expected.append((passage_of(db, text), "correct", 0, 0, 0, None))
-    assert len(expected) == 7
+    assert len(expected) == 5
     assert reviews_by(db, "tia", len(expected)) == expected
