@@ -333,7 +333,8 @@ def test_headings_and_review_history_never_become_markup(title, detail, cells):
 def test_the_servers_upload_limit_is_the_apps():
     config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     (server,) = re.findall(r"^maxUploadSize = (\d+)$", config, re.M)
-    app = ast.parse((ROOT / "labeler" / "dashboard" / "app.py").read_text(encoding="utf-8"))
+    page = ROOT / "labeler" / "dashboard" / "import_page.py"
+    app = ast.parse(page.read_text(encoding="utf-8"))
     (limit,) = [
         node.value.value
         for node in app.body

@@ -68,6 +68,13 @@ def connect(target: str | Path) -> Database:
         raise StoreError(f"cannot open the review store {shown(target)}: {message}") from None
 
 
+def missing(target: str | Path) -> bool:
+    """Whether ``target`` names a SQLite file that does not exist (a server URL is never
+    missing here: connecting says whether it can be reached). Opening such a file would
+    create an empty store, so a caller that must not create one asks first."""
+    return not str(target).startswith(POSTGRES_SCHEMES) and not Path(target).is_file()
+
+
 _PASSWORD = re.compile(r"^(\w+://[^/?#@]*?:)([^@]*)@")
 
 
