@@ -131,8 +131,7 @@ def decision_bar(
                 key=f"act-{key}-{claim.token}",
                 shortcut=key,
                 on_click=decide,
-                args=(claim, decision, labels),
-                type="primary" if decision == "confirm" else "secondary",
+                args=(claim, decision, labels),  # all alike: agreeing is not the default
             )
         undo()
 
