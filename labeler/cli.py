@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import math
 import os
 import signal
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 from labeler import config
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program a closed pipe ended
 INTERRUPTED = ["labeler: interrupted"]  # the one line Ctrl-C prints; a command may say more
 
 
@@ -32,6 +34,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     """
     from labeler.batch.run import Job, RunError, Settings, UsageError, run
     from labeler.batch.sources import ReadOptions
+    from labeler.outputs import written_in_place
 
     if not args.inputs and sys.stdin.isatty():
         print(
@@ -51,7 +54,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         keep_for_store=args.store is not None,
     )
     read = ReadOptions(args.text_field, args.id_field, args.max_chars, args.input_format)
-    store = config.store_target(args.store or None) if args.store is not None else None
+    store = config.created_store_target(args.store or None) if args.store is not None else None
     job = Job(
         args.inputs,
         settings,
@@ -65,7 +68,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         args.backend,
         args.scheduler,
     )
-    if args.output is not None:
+    if args.output is not None and not written_in_place(args.output):  # a file, resumable
         INTERRUPTED[0] = "labeler: interrupted; run again with --resume to continue"
     try:
         stats = run(job, sys.stdout, sys.stderr)
@@ -98,8 +101,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     target = existing_store(args.store)
     try:
         count = export(target, output, args.format, sys.stdout)
+    except BrokenPipeError:
+        raise  # a reader that stopped reading: ends quietly (see main)
     except OSError as err:
-        print(f"labeler: cannot write {output}: {err.strerror or err}", file=sys.stderr)
+        where = output or "stdout"
+        print(f"labeler: cannot write {where}: {err.strerror or err}", file=sys.stderr)
         return EXIT_FAILED
     where = args.output or "stdout"
     print(f"labeler: exported {count:,} reviewed passages to {where}", file=sys.stderr)
@@ -128,7 +134,7 @@ def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
     from labeler.store.store import Store
     from labeler.store.summary import describe, summary
 
-    target = config.store_target(args.store) if args.create else existing_store(args.store)
+    target = config.created_store_target(args.store) if args.create else existing_store(args.store)
     with Store(target) as store:  # made here with --create; migrated before it is served
         held = describe(summary(store))
     app = Path(__file__).resolve().parent / "dashboard" / "app.py"
@@ -205,17 +211,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     Example: labeler check --store review.db
     """
-    import sqlite3
-
-    from labeler.store.db import StoreError, shown
+    from labeler.store.db import StoreDamaged, shown
     from labeler.store.store import Store
 
     target = existing_store(args.store)
-    try:
-        with Store(target) as store:
+    try:  # only damage is "damaged": a locked or unreachable store is its own one line
+        with Store(target, reading=True) as store:
             problems = store.integrity()
             counts = store.counts()
-    except (StoreError, sqlite3.DatabaseError) as err:  # too damaged to open or to count
+            read_only = " (read-only)" if store.db.read_only else ""
+    except StoreDamaged as err:  # too damaged to open or to count
         print(f"labeler: {err}", file=sys.stderr)
         print(f"{shown(target)}: integrity FAILED: the store is damaged")
         return EXIT_FAILED
@@ -223,7 +228,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"labeler: {problem}", file=sys.stderr)
     summary = ", ".join(f"{n:,} {t}" for t, n in counts.items())
     verdict = f"{len(problems)} problems" if problems else "ok"
-    print(f"{shown(target)}: {summary}; integrity {verdict}")
+    print(f"{shown(target)}: {summary}; integrity {verdict}{read_only}")
     return EXIT_FAILED if problems else EXIT_OK
 
 
@@ -277,6 +282,8 @@ def existing_store(flag: str | None) -> str:
 def cmd_models(args: argparse.Namespace) -> int:
     """List model versions, promote one, or roll back to the previous.
 
+    A version is promoted only if it loads. Exit status: 1 if a folder under the
+    registry is not a readable version (the others are still listed, the bad one named).
     Example: labeler models list
     """
     from labeler.learn.registry import Registry
@@ -293,7 +300,8 @@ def cmd_models(args: argparse.Namespace) -> int:
     elif args.action == "rollback":
         print(f"labeler: current model is now {registry.rollback() or 'the shipped model'}")
     current = registry.current()
-    for card in registry.versions():
+    cards, bad = registry.listing()
+    for card in cards:
         mark = "*" if card["version"] == current else " "
         gate_state = card.get("gate", {}).get("passed")
         print(
@@ -302,7 +310,9 @@ def cmd_models(args: argparse.Namespace) -> int:
         )
     if current is None:
         print("* shipped model (labeler/models/default)")
-    return EXIT_OK
+    for line in bad:
+        print(f"labeler: not a model version: {line}", file=sys.stderr)
+    return EXIT_FAILED if bad else EXIT_OK
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -347,9 +357,38 @@ def cmd_rubric(args: argparse.Namespace) -> int:
 
 
 def _positive(value: str) -> int:
+    return _at_least(1, value)
+
+
+def _folds(value: str) -> int:
+    return _at_least(2, value)
+
+
+def _at_least(low: int, value: str) -> int:
     number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if number < low:
+        raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+    return number
+
+
+def _tolerance(value: str) -> float:
+    """An AUPRC drop: a finite number from 0 to 1 (nan would switch the gate off)."""
+    return _fraction(value, "an AUPRC drop")
+
+
+def _confidence(value: str) -> float:
+    return _fraction(value, "a probability")
+
+
+def _fraction(value: str, what: str) -> float:
+    """A finite number in [0, 1]: nan and inf compare false with everything, so one
+    would silently pass or fail every test made with it."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not 0.0 <= number <= 1.0:  # false for nan
+        raise argparse.ArgumentTypeError(f"expected {what}, a number from 0 to 1, got {value!r}")
     return number
 
 
@@ -497,7 +536,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--data", help=DATA_HELP)
     r.add_argument(
         "--tolerance",
-        type=float,
+        type=_tolerance,
         default=0.02,
         help="largest drop in AUPRC (per label and source) the gate allows (default: 0.02)",
     )
@@ -509,13 +548,13 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--data", help=DATA_HELP)
     q.add_argument(
         "--folds",
-        type=int,
+        type=_folds,
         default=3,
         help="cross-validation folds for the out-of-fold scores (default: 3)",
     )
     q.add_argument(
         "--confidence",
-        type=float,
+        type=_confidence,
         default=0.9,
         help="how sure the model must be against a review to call it suspect (default: 0.9)",
     )
@@ -551,19 +590,42 @@ def main(argv: list[str] | None = None) -> int:
     args, rest = parser().parse_known_args(argv)
     if rest and args.func is not cmd_dashboard:  # only the dashboard passes options on
         parser().parse_args(argv)  # exits 2 naming the unknown options
+    closed = closed_streams()
+    if closed:
+        if sys.stderr is not None:  # else there is nowhere to say it
+            print(f"labeler: {closed}", file=sys.stderr)
+        return EXIT_USAGE
+    from labeler.learn.dataset import DataError
     from labeler.model import ModelError
+    from labeler.outputs import Refused
     from labeler.store.db import StoreError
 
     try:
-        if args.func is cmd_dashboard:
-            return cmd_dashboard(args, rest)
-        return int(args.func(args))
-    except (StoreError, ModelError) as err:  # e.g. an unreachable server, an unknown version
+        status = cmd_dashboard(args, rest) if args.func is cmd_dashboard else int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not as an error as Python exits
+        return status
+    except Refused as err:  # an output that would overwrite what it must not
+        print(f"labeler: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except (StoreError, ModelError, DataError) as err:  # e.g. an unreachable server
         print(f"labeler: {err}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
+        return EXIT_CLOSED_PIPE
     except KeyboardInterrupt:
         print(INTERRUPTED[0], file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def closed_streams() -> str | None:
+    """What is wrong when the program was started with standard input, output or error
+    closed (``>&-``), else None. Each is a usage error: the next file opened would take
+    the closed descriptor, and whatever then writes to "stdout" would write into it."""
+    for name, stream in (("input", sys.stdin), ("output", sys.stdout), ("error", sys.stderr)):
+        if stream is None:
+            return f"standard {name} is closed: give it a file, or /dev/null"
+    return None
 
 
 def entry() -> None:

@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import zipfile
 from dataclasses import dataclass, field
 from importlib import resources
@@ -236,6 +237,11 @@ def read_card(card_path: Path) -> dict[str, Any]:
     for label in LABELS:
         if label not in thresholds:
             raise ModelError(f"{card_path}: no threshold for {label}")
+    unknown = sorted(thresholds.keys() - set(LABELS))
+    if unknown:
+        raise ModelError(
+            f"{card_path}: a threshold for {unknown[0]!r}, not a label ({', '.join(LABELS)})"
+        )
     for name, value in [*thresholds.items(), ("described_at", card.get("described_at"))]:
         if not _probability(value):
             raise ModelError(f"{card_path}: {name} is {value!r}, not a number in [0, 1]")
@@ -307,3 +313,9 @@ def _check_shapes(path: Path, parts: dict[str, np.ndarray], config: dict[str, An
     for key, kind in kinds.items():
         if not isinstance(config.get(key), kind):
             raise ModelError(f"{path}: config {key} is {config.get(key)!r}, not a {kind.__name__}")
+    try:
+        re.compile(config["token_pattern"])
+    except re.error as err:
+        raise ModelError(
+            f"{path}: config token_pattern is not a regular expression: {err}"
+        ) from None

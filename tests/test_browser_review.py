@@ -182,7 +182,8 @@ def test_a_store_that_does_not_exist_is_refused_by_name(tmp_path, browser):
     try:
         page = laptop(browser)
         page.goto(url)
-        expect(page.get_by_text("This review store does not exist.")).to_be_visible()
+        refusal = page.get_by_text("The review store is unavailable: it does not exist.")
+        expect(refusal).to_be_visible()
         expect(page.locator("[data-testid='stCode']")).to_contain_text(str(typo))
         expect(page.get_by_text("Enter your name")).to_have_count(0)
         expect(page.get_by_label("Reviewer name")).to_have_count(0)

@@ -176,7 +176,7 @@ def test_a_saved_warning_is_the_one_shown_at_once(db):
     at.button(key=f"ws-{document}").click().run()
     assert at.toast[0].value == "Warning saved."
     assert at.code[0].value == "Contains an execution"  # the saved text, not the old one
-    assert any(c.value.startswith("Set by ana at ") for c in at.caption)
+    assert any("Set by ana at " in m.value for m in at.main.markdown)
 
 
 def test_the_landing_page_names_the_store_and_sums_it_up(db):
@@ -199,7 +199,7 @@ def test_a_store_that_does_not_exist_is_refused_by_name_and_not_made(tmp_path, m
     monkeypatch.setenv("LABELER_DB", str(typo))
     at = app()
     assert not at.exception
-    assert at.error[0].value.startswith("This review store does not exist.")
+    assert at.error[0].value.startswith("The review store is unavailable: it does not exist.")
     assert at.code[0].value == str(typo)
     assert not at.sidebar.text_input and not typo.exists()
 

@@ -44,7 +44,10 @@ def add(store, model, doc_id, text):
 
 
 SCHEMA = {
-    "documents": ["id", "doc_key", "text_hash", "source_path", "source_line", "fields", "added_at"],
+    "documents": [
+        "id", "doc_key", "text_hash", "source_path", "source_line", "fields", "added_at",
+        "key_hash",
+    ],
     "passages": ["id", "document_id", "idx", "start_char", "end_char", "text"],
     "scores": [
         "passage_id", "model_version", "violence", "graphic", "flags", "severity", "evidence",
@@ -65,6 +68,9 @@ SCHEMA = {
     "waiting_by_top": [],
     "waiting_by_margin": [],
     "documents_by_added_at": [],
+    "documents_by_key_hash": [],
+    "reviews_by_reviewer": [],
+    "reviewer_progress": ["reviewer_hash", "reviewer", "labelled"],
 }  # fmt: skip
 
 

@@ -106,14 +106,15 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
     """
     model = model if model is not None else cached_model(settings.model_dir)
     docs = [item for item in items if isinstance(item, Document)]
-    records = iter(
-        score_documents(
-            [(d.id, d.text) for d in docs],
-            model,
-            settings.thresholds,
-            origins=[Origin(d.path, d.line, d.fields) for d in docs],
-        )
-    )
+    texts = [(d.id, d.text) for d in docs]
+    origins = [Origin(d.path, d.line, d.fields) for d in docs]
+    scored = score_documents(texts, model, settings.thresholds, origins=origins)
+    for_store = scored
+    if settings.keep_for_store and {**model.thresholds, **settings.thresholds} != model.thresholds:
+        # thresholds given on the command line filter the output; the store keeps the
+        # model's own flags, which a reviewer's Confirm turns into training labels
+        for_store = score_documents(texts, model, origins=origins)
+    records, store_records = iter(scored), iter(for_store)
     out, errors, messages, stats = [], [], [], Stats()
     stored: list[tuple[DocumentRecord, str]] = []
     for item in items:
@@ -122,14 +123,14 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
             messages.append(item.message())
             errors.append(writers.jsonl(item._asdict()))  # path, line, reason, original
             continue
-        record = next(records)
+        record, store_record = next(records), next(store_records)
         stats.documents += 1
         stats.passages += len(record["passages"])
         for label in record["flags"]:
             stats.flagged[label] += 1
         out.append(_format(record, settings))
         if settings.keep_for_store:
-            stored.append((record, item.text))
+            stored.append((store_record, item.text))
     digests = b"".join(map(item_digest, items))
     return BatchResult(
         "".join(out),

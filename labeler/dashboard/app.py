@@ -11,7 +11,10 @@ parameters. See README, "Threat model".
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -20,14 +23,20 @@ import streamlit as st
 from labeler import config
 from labeler.dashboard import landing, review_page
 from labeler.dashboard.import_page import current_model_dir, show_import_export
-from labeler.dashboard.render import context_html, heading_html, history_html, legend_html
+from labeler.dashboard.render import (
+    caption_html,
+    context_html,
+    heading_html,
+    history_html,
+    legend_html,
+)
 from labeler.dashboard.wording import document_name, passage_name
 from labeler.labels import rubric
 from labeler.learn.feedback import retrain
 from labeler.learn.registry import Registry
 from labeler.passages import is_junk
 from labeler.scoring import cached_model
-from labeler.store.db import POSTGRES_SCHEMES, missing
+from labeler.store.db import POSTGRES_SCHEMES, StoreLocked, StoreUnavailable, missing
 from labeler.store.review import Labels, history, label_text, statistics
 from labeler.store.store import Claim, QueueFilter, StaleDecision, Store, StoreError
 from labeler.warning import LEVELS, document_warning
@@ -44,11 +53,47 @@ ORDERS = {
 
 def open_store() -> Store:
     """A connection for this run: SQLite connections must stay in one thread, and
-    Streamlit runs each rerun (and its callbacks) in whichever thread it likes."""
+    Streamlit runs each rerun (and its callbacks) in whichever thread it likes. The store
+    is never created here (``labeler dashboard --create`` makes one): one that does not
+    exist, or was deleted, is reported, not replaced."""
     target = config.store_target()
-    store = Store(target, min_dwell=config.min_dwell())
     keep_sqlite_open(target)
-    return store
+    return Store(
+        target,
+        min_dwell=config.min_dwell(),
+        model_version=cached_model(current_model_dir()).version,  # its scores are shown
+        create=False,
+        lock_wait=config.lock_wait(),
+    )
+
+
+@contextmanager
+def store_trouble_shown() -> Iterator[None]:
+    """A store that is gone, unreachable or locked is one line on the page, no traceback."""
+    try:
+        yield
+    except StoreError as trouble:
+        st.error(trouble_line(trouble))
+
+
+def store_trouble_noticed(callback: Callable[..., None]) -> Callable[..., None]:
+    """A callback whose store trouble becomes the notice shown next, no traceback."""
+
+    @functools.wraps(callback)
+    def wrapper(*args: Any) -> None:
+        try:
+            callback(*args)
+        except StoreError as trouble:
+            st.session_state["notice"] = trouble_line(trouble)
+
+    return wrapper
+
+
+def trouble_line(trouble: StoreError) -> str:
+    """The one line a store error is shown as; a store out of reach says so first."""
+    if isinstance(trouble, StoreUnavailable | StoreLocked):
+        return f"The review store is unavailable: {trouble}"
+    return str(trouble)
 
 
 @st.cache_resource(show_spinner=False)
@@ -137,6 +182,7 @@ def blur_if_asked() -> None:
         st.html(BLUR, unsafe_allow_javascript=True)
 
 
+@store_trouble_noticed
 def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
     """Record one decision on the claimed passage, with the note typed for it alone."""
     note = st.session_state.get(f"note-{claim.token}", "").strip() or None
@@ -150,6 +196,7 @@ def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
     st.session_state.pop("current", None)
 
 
+@store_trouble_noticed
 def undo(reviewer: str, review_id: int) -> None:
     """Undo the decision the reviewer last saw, and go back to its passage."""
     with open_store() as store:
@@ -159,18 +206,24 @@ def undo(reviewer: str, review_id: int) -> None:
             st.session_state["notice"] = str(refused).capitalize() + "."
             return
         claim = store.claim(passage_id, reviewer)  # back to it, to decide again
+        if held := st.session_state.pop("current", None):
+            store.release(held)  # the passage this tab showed goes back to the queue
         st.session_state["notice"] = f"Undid your decision on {named(store, passage_id)}."
     if claim is not None:
         st.session_state["current"] = claim
 
 
+@store_trouble_noticed
 def reopen(reviewer: str, passage_id: int) -> None:
     """Serve a passage the reviewer decided earlier, to decide it again: the new decision
-    becomes its label, and the earlier one stays in its history. The passage on screen
-    goes back to the queue."""
+    becomes its label, and the earlier one stays in its history. The passage this tab
+    showed goes back to the queue."""
     with open_store() as store:
         claim = store.claim(passage_id, reviewer)
         name = named(store, passage_id)
+        if claim is not None and (held := st.session_state.pop("current", None)):
+            if held.passage_id != passage_id:
+                store.release(held)
     if claim is None:
         st.session_state["notice"] = f"{name} is open for another reviewer just now."
         return
@@ -193,7 +246,7 @@ def main() -> None:
     if missing(target):  # opening it would make an empty store that looks reviewed
         landing.show_missing(target)
         return
-    with open_store() as store:
+    with store_trouble_shown(), open_store() as store:
         page(store)
 
 
@@ -237,26 +290,39 @@ def review_pane(reviewer: str, order: str, queue: QueueFilter) -> None:
     """The passage, its document and the decision keys. A decision reruns only this pane,
     so the next passage is painted without redrawing the sidebar."""
     blur_if_asked()
-    with open_store() as store:
+    with store_trouble_shown(), open_store() as store:
         if notice := st.session_state.pop("notice", None):
             st.toast(notice)
-        if "current" not in st.session_state:
-            claimed = (
-                store.claim_second_look(reviewer)
-                if order == "second"
-                else store.claim_next(reviewer, order=order, queue=queue)
-            )
-            st.session_state["current"] = claimed["claim"] if claimed else None
+        if st.session_state.get("current") is None:  # an empty queue is looked at again
+            st.session_state["current"] = serve(store, reviewer, order, queue)
         claim: Claim | None = st.session_state["current"]
         progress = store.progress(reviewer)
         show_progress(progress)
         if claim is None:
-            st.success(empty_message(progress, order))
+            claimed = 0 if order == "second" else store.claimed_in_queue(order, queue)
+            st.success(empty_message(progress, order, claimed))
             with st.container(key="decision_bar"):
                 undo_button(store, reviewer)
             recent_strip(store, reviewer)
             return
         show_passage(store, claim)
+
+
+def serve(store: Store, reviewer: str, order: str, queue: QueueFilter) -> Claim | None:
+    """The passage this tab shows next. A tab's first (a reload, a new tab) is the one its
+    reviewer already holds, if any: a reload gets its passage back, and a second tab shares
+    the first's until one decides it. After that each tab holds its own passage, so two
+    tabs of one reviewer both keep working."""
+    if st.session_state.get("served") != reviewer:
+        st.session_state["served"] = reviewer
+        if held := store.held_claim(reviewer):
+            return held
+    claimed = (
+        store.claim_second_look(reviewer)
+        if order == "second"
+        else store.claim_next(reviewer, order=order, queue=queue)
+    )
+    return claimed["claim"] if claimed else None
 
 
 def show_progress(progress: dict[str, int]) -> None:
@@ -268,8 +334,18 @@ def show_progress(progress: dict[str, int]) -> None:
     )
 
 
-def empty_message(progress: dict[str, int], order: str) -> str:
-    """What an empty queue means: nothing waiting at all, or only skipped passages left."""
+def empty_message(progress: dict[str, int], order: str, claimed: int) -> str:
+    """What an empty queue means: its passages are being reviewed (``claimed`` of them, by
+    others or in another tab), only skipped passages are left, or nothing is waiting."""
+    if order == "second":
+        return "No second looks are waiting for you."
+    if claimed:
+        which = "1 passage is" if claimed == 1 else f"{claimed} passages are"
+        return (
+            f"Nothing is waiting for you: {which} being reviewed in this queue, by another"
+            " reviewer or in another tab, and not decided yet. One left open comes back when"
+            " its claim expires: press R to look again."
+        )
     if order == "skipped":
         return "No skipped passages are left: every one has a label."
     if progress["skipped"]:
@@ -330,7 +406,8 @@ def show_statistics(store: Store) -> None:
                     "document": document_name(i.doc_key),
                     "passage": i.idx + 1,
                     "text": i.text,
-                    **{who: label_text(lab) for who, lab in i.by_reviewer.items()},
+                    # "by ": a reviewer named "text" must not overwrite the text column
+                    **{f"by {who}": label_text(lab) for who, lab in i.by_reviewer.items()},
                 }
                 for i in disputed
             ],
@@ -455,7 +532,7 @@ def show_passage(store: Store, claim: Claim) -> None:
     and its document opened at it. Every widget is keyed by the claim, so a note or a key
     press belongs to this passage alone."""
     p = store.passage(claim.passage_id)
-    passages = store.document_passages(p["document_id"], p["model_version"], p["idx"])
+    passages = store.document_passages(p["document_id"], p["model_version"])
     headline = next((x["text"] for x in passages if not is_junk(x["text"])), None)
     st.markdown(heading(p, headline), unsafe_allow_html=True)  # escaped inside
     review_page.show_claim(p)
@@ -470,11 +547,34 @@ def show_passage(store: Store, claim: Claim) -> None:
         on_change=release_focus,
     )
     recent_strip(store, claim.reviewer)
-    review_page.show_context(claim, passages, p["idx"], p["evidence"])
+    with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
+        with st.container(height=320, key="whole-document"):
+            st.markdown(context_html(passages, p["idx"], p["evidence"]), unsafe_allow_html=True)
+    scroll_to_passage(claim)
     with st.expander("Review history of this passage"):
         show_history_of(store, claim.passage_id)
     with st.expander("Content warning for this document"):
         show_warning(store, p["document_id"], passages, claim.reviewer)
+
+
+# Our own constant, never built from user text: scrolls the whole document's box to the
+# passage under review (context_html marks it), trying again while it is not drawn yet.
+SCROLL_TO_PASSAGE = """<script data-claim="{token}">(function scroll(tries) {{
+  const box = document.querySelector(".st-key-whole-document");
+  const p = box && box.querySelector("#current-passage");
+  if (p) box.scrollTop += p.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  else if (tries) requestAnimationFrame(() => scroll(tries - 1));
+}})(60)</script>"""
+
+
+def scroll_to_passage(claim: Claim) -> None:
+    """Open the whole document at the passage being reviewed, once per passage served: a
+    rerun for the same passage (a note entered) leaves the reader's own scrolling alone.
+    The claim's token (a hex string of ours) makes each passage's script new to the page,
+    which runs a script only when it changes."""
+    if st.session_state.get("scrolled_to") != claim.token:
+        st.session_state["scrolled_to"] = claim.token
+        st.html(SCROLL_TO_PASSAGE.format(token=claim.token), unsafe_allow_javascript=True)
 
 
 def show_warning(
@@ -485,9 +585,8 @@ def show_warning(
     suggested = document_warning(passages)
     saved = store.document_warnings().get(document_id)
     if saved:
-        st.caption(
-            f"Set by {saved['reviewer']} at {str(saved['decided_at'])[:19].replace('T', ' ')}"
-        )
+        when = str(saved["decided_at"])[:19].replace("T", " ")
+        st.markdown(caption_html(f"Set by {saved['reviewer']} at {when}"), unsafe_allow_html=True)
     current = saved or suggested
     st.code(current["text"] or "No content warning", language=None)  # shown as inert text
     st.selectbox(

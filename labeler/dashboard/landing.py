@@ -72,7 +72,8 @@ def show_landing(store: Store, target: str) -> None:
 def show_missing(target: str) -> None:
     """The store named does not exist: say so, by name, and serve nothing."""
     st.error(
-        "This review store does not exist. Check the path (a typo?), or start the dashboard "
-        "with labeler dashboard --store PATH --create to make a new, empty store."
+        "The review store is unavailable: it does not exist. Check its path (a typo?), or "
+        "start the dashboard with labeler dashboard --store PATH --create to make a new, "
+        "empty store."
     )
     st.code(shown(target), language=None)

@@ -90,10 +90,17 @@ def context_html(
 def heading_html(title: str, detail: str) -> str:
     """A heading and a line of detail under it, both escaped: a document key or a file
     name is as untrusted as the passage it names."""
-    return (
-        f'<h3 style="margin-bottom:0">{escape(title)}</h3>'
-        f'<p style="opacity:0.6;font-size:0.875rem">{escape(detail)}</p>'
-    )
+    return f'<h3 style="margin-bottom:0">{escape(title)}</h3>' + caption_html(detail)
+
+
+def caption_html(text: str) -> str:
+    """A small dimmed line, escaped: what ``st.caption`` shows, for text that holds a name
+    or anything else from outside (``st.caption`` would run its markdown: an image, a link).
+
+    >>> caption_html("Set by ![x](http://h/p.png) <b>")
+    '<p style="opacity:0.6;font-size:0.875rem">Set by ![x](http://h/p.png) &lt;b&gt;</p>'
+    """
+    return f'<p style="opacity:0.6;font-size:0.875rem">{escape(text)}</p>'
 
 
 HISTORY_COLUMNS = ("when", "reviewer", "decision", "labels", "note")

@@ -1,6 +1,6 @@
 """The Review page's widgets: what the model claims about the passage, the decision bar
-with its keys, the reviewer's recent decisions, and the passage's document opened at the
-passage. They draw; the callbacks they are given (``app``) change the store.
+with its keys, and the reviewer's recent decisions. They draw; the callbacks they are
+given (``app``) change the store.
 
 The decision bar stays in view at 1024x768: it sticks to the bottom of the window while
 the passage or its document runs below it. Every text from outside is escaped before it
@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 from labeler.dashboard.cards import card_of
-from labeler.dashboard.render import context_html, escape
+from labeler.dashboard.render import escape
 from labeler.dashboard.wording import (
     decision_words,
     document_name,
@@ -66,29 +66,6 @@ STYLE = """<style>
 }
 </style>"""
 BACKGROUNDS = {"light": "#ffffff", "dark": "#0e1117"}  # Streamlit's own two themes
-
-# Opens the document box at the passage: scrolls the box, not the page, once the passage
-# served under claim __CLAIM__ (a uuid hex, never user text) is drawn in it.
-SCROLL_TO_PASSAGE = """<script>
-(() => {
-  const until = performance.now() + 5000;
-  const open = () => {
-    const mark = document.querySelector('[data-claim="__CLAIM__"] #current-passage');
-    let box = mark && mark.parentElement;
-    while (box && !(box.scrollHeight > box.clientHeight
-                    && /auto|scroll/.test(getComputedStyle(box).overflowY))) {
-      box = box.parentElement;
-    }
-    if (!mark || !box) {
-      if (performance.now() < until) requestAnimationFrame(open);
-      return;
-    }
-    const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
-    box.scrollTop += offset - box.clientHeight / 4;
-  };
-  open();
-})();
-</script>"""
 
 
 def style() -> None:
@@ -166,14 +143,3 @@ def recent_strip(recent: list[Decided], reopen: Callable[[str, int], None], revi
                 icon=":material/undo:",
                 type="tertiary",
             )
-
-
-def show_context(
-    claim: Claim, passages: list[dict[str, Any]], idx: int, evidence: list[dict[str, Any]]
-) -> None:
-    """The passage's document in a box of its own, opened at the passage."""
-    with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
-        with st.container(height=320, key="context"):
-            html = context_html(passages, idx, evidence)
-            st.markdown(f'<div data-claim="{claim.token}">{html}</div>', unsafe_allow_html=True)
-    st.html(SCROLL_TO_PASSAGE.replace("__CLAIM__", claim.token), unsafe_allow_javascript=True)

@@ -31,15 +31,13 @@ def make_card(
     import sklearn
 
     files = {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
-    reviewed = sorted(f"{r.id}:{r.labels}:{r.severity}" for r in rows if r.source == REVIEWED)
-    digest = "".join(sorted(files.values())) + "".join(reviewed)
-    data_hash = hashlib.sha256(digest.encode()).hexdigest()[:8]
+    data_hash = _data_hash(files, rows)
     counts: dict[str, dict[str, int]] = {}
     for r in rows:
         c = counts.setdefault(r.source, {"train": 0, "val": 0, "test": 0})
         c[split_of(r.group)] += 1
     return {
-        "version": f"{date.today().isoformat()}-{data_hash}",
+        "version": _version(data_hash),
         "data_hash": data_hash,
         "target_precision": target_precision,
         "thresholds": {label: round(t["threshold"], 6) for label, t in thresholds.items()},
@@ -72,6 +70,24 @@ def make_card(
             "(IndiaPoliceEvents): check those terms before commercial use of these weights.",
         ],
     }
+
+
+def model_version(data_dir: Path, rows: list[Row]) -> str:
+    """The version a model trained today on ``rows`` from ``data_dir`` is given (as in its
+    card): the date and a hash of the data files and the reviewed rows' labels. Known
+    before training, so a retrain on unchanged data can say so instead of training."""
+    files = {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
+    return _version(_data_hash(files, rows))
+
+
+def _data_hash(files: dict[str, str], rows: list[Row]) -> str:
+    reviewed = sorted(f"{r.id}:{r.labels}:{r.severity}" for r in rows if r.source == REVIEWED)
+    digest = "".join(sorted(files.values())) + "".join(reviewed)
+    return hashlib.sha256(digest.encode()).hexdigest()[:8]
+
+
+def _version(data_hash: str) -> str:
+    return f"{date.today().isoformat()}-{data_hash}"
 
 
 def card_markdown(card: dict[str, Any], table: str, loso: str = "") -> str:

@@ -78,12 +78,24 @@ REGRESSION_CASES = "regression_cases.jsonl"  # the gate's must-flag cases: never
 NOT_TRAINING = (REGRESSION_CASES,)
 
 
+class DataError(ValueError):
+    """Training data that cannot be used: a missing or empty folder, a malformed row."""
+
+
 def data_files(directory: Path) -> list[Path]:
-    return sorted(
+    """The data files training reads; a missing folder, or one without any, is a
+    DataError naming it, before anything is trained or changed."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DataError(f"training data {directory}: no such folder (see --data, LABELER_DATA)")
+    files = sorted(
         p
         for p in directory.rglob("*.jsonl")
         if not p.relative_to(directory).as_posix().startswith(NOT_TRAINING)
     )
+    if not files:
+        raise DataError(f"training data {directory}: no .jsonl data files in it")
+    return files
 
 
 def load_rows(directory: Path) -> list[Row]:
@@ -97,7 +109,10 @@ def load_rows(directory: Path) -> list[Row]:
     for path in data_files(directory):
         with path.open(encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
-                raw = json.loads(line)
+                try:
+                    raw = json.loads(line)
+                except ValueError as err:
+                    raise DataError(f"{path}:{n}: not JSON ({err})") from None
                 row = _row(raw, path, n)
                 if "source_id" in raw:
                     hand.add(row.id)
@@ -121,4 +136,4 @@ def _row(raw: dict, path: Path, line: int) -> Row:
             severity=raw.get("severity"),
         )
     except KeyError as err:
-        raise ValueError(f"{path}:{line}: missing field {err}") from None
+        raise DataError(f"{path}:{line}: missing field {err}") from None

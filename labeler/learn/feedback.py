@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from labeler.labels import LABELS
-from labeler.learn.dataset import REVIEWED, PassageKey, Row, split_of
+from labeler.learn.card import model_version
+from labeler.learn.dataset import REVIEWED, PassageKey, Row, data_files, load_rows, split_of
 from labeler.learn.gate import MIN_POSITIVES, TOLERANCE, format_gate, gate, load_cases
 from labeler.learn.quality import phrase_flips
 from labeler.learn.thresholds import choose_threshold, precision_recall
@@ -102,6 +103,7 @@ def retrain(
     from labeler.store.store import Store
 
     current = load_model(config.model_dir())
+    data_files(data_dir)  # a missing or empty --data stops here, before the store is touched
     cases = load_cases(data_dir)
     with Store(store_target) as store:
         items = store.reviewed_items()
@@ -128,6 +130,10 @@ def retrain(
             f"{'/'.join(group['labels'])}: sent to second looks, not trained on"
         )
     extra = [r for r in extra if r.passage_id not in held]
+    registry = Registry(config.home())
+    version = model_version(data_dir, load_rows(data_dir) + extra)
+    if registry.stored(version):
+        return _unchanged(registry, version, log)
     candidate, rows = train(data_dir, extra=extra)
     retuned = retune_thresholds(candidate, rows, candidate.card["target_precision_by_label"])
     for label, entry in retuned.items():
@@ -150,7 +156,6 @@ def retrain(
         gate=report,
         forced=bool(force and not report["passed"]),
     )
-    registry = Registry(config.home())
     registry.add(candidate)
     log.append(format_gate(report))
     promoted = report["passed"] or force
@@ -165,6 +170,22 @@ def retrain(
         "report": report,
         "log": "\n".join(log),
     }
+
+
+def _unchanged(registry: Any, version: str, log: list[str]) -> dict[str, Any]:
+    """The outcome of a retrain on the data and reviews a stored version was trained on
+    today: training again would make that same version, so it is not done."""
+    current = registry.current() == version
+    log.append(
+        f"nothing to retrain: version {version} was trained today on this same training "
+        "data and these same reviews; "
+        + (
+            "it is the current model"
+            if current
+            else f"it is stored, not current (labeler models promote {version} to use it)"
+        )
+    )
+    return {"promoted": current, "version": version, "report": None, "log": "\n".join(log)}
 
 
 def _pr(pr: dict[str, Any]) -> str:

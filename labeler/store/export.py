@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from labeler.batch.writers import csv_safe, jsonl
+from labeler.outputs import final_path, refuse_store_files, temp_name, written_in_place
+from labeler.store.db import POSTGRES_SCHEMES
 from labeler.store.store import Store
 
 COLUMNS = [
@@ -60,17 +62,30 @@ def render(rows: list[dict], fmt: str) -> str:
 
 
 def export(target: str | Path, output: Path | None, fmt: str | None, stdout: TextIO) -> int:
-    """Write every reviewed passage to ``output`` (temp file, then rename), or to ``stdout``
-    when ``output`` is None; returns the count."""
+    """Write every reviewed passage to ``output``, or to ``stdout`` when ``output`` is
+    None; returns the count. Only reads: a read-only store exports.
+
+    A regular file is written to a temporary file beside it, then renamed into place; a
+    device or FIFO is written straight into (renaming over it would replace it). An
+    ``output`` that is one of the store's own files is refused before anything is opened.
+    """
     fmt = fmt or ("csv" if output is not None and output.suffix.lower() == ".csv" else "jsonl")
-    with Store(target) as store:
+    if output is not None and not str(target).startswith(POSTGRES_SCHEMES):
+        refuse_store_files([("-o", output)], Path(target))
+    with Store(target, reading=True) as store:
         if output is None:
-            return write(store.reviewed(), stdout, fmt)
-        tmp = output.with_name(output.name + ".partial")
+            count = write(store.reviewed(), stdout, fmt)
+            stdout.flush()  # all of it delivered before the count is reported
+            return count
+        if written_in_place(output):
+            with output.open("w", encoding="utf-8", newline="") as f:
+                return write(store.reviewed(), f, fmt)
+        final = final_path(output)
+        tmp = temp_name(final)
         try:
             with tmp.open("w", encoding="utf-8", newline="") as f:
                 count = write(store.reviewed(), f, fmt)
-            os.replace(tmp, output)
+            os.replace(tmp, final)
         finally:
             tmp.unlink(missing_ok=True)
     return count

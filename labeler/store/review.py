@@ -91,6 +91,33 @@ def standing(reviews: Iterable[Review]) -> list[Review]:
     return kept
 
 
+def latest_standing(newest_first: Iterable[Review]) -> Review | None:
+    """The newest decision still standing among one reviewer's decisions, given newest
+    first: an undo cancels that reviewer's latest standing decision on its passage, so
+    from the newest end each undo cancels the next decision on that passage. Reads no
+    further than the answer: one decision, or past a run of undos.
+
+    >>> latest_standing([Review(3, 7, "ana", "undo"), Review(2, 7, "ana", "skip"),
+    ...                  Review(1, 6, "ana", "skip")]).id
+    1
+    """
+    undone: dict[int, int] = {}
+    for review in newest_first:
+        if review.decision == "undo":
+            undone[review.passage_id] = undone.get(review.passage_id, 0) + 1
+        elif undone.get(review.passage_id):
+            undone[review.passage_id] -= 1
+        else:
+            return review
+    return None
+
+
+def labels_standing(reviews: Iterable[Review], reviewer: str) -> bool:
+    """Whether ``reviewer``'s standing decisions on a passage (``reviews``: all of its
+    reviews) include a label: what "labelled by you" counts."""
+    return any(r.reviewer == reviewer and r.labels is not None for r in standing(reviews))
+
+
 def queue_state(reviews: Iterable[Review], junk: bool = False) -> int:
     """A passage's queue state from its reviews: any standing label makes it ``LABELLED``,
     standing skips alone ``SKIPPED``; with nothing standing (never decided, or every
