@@ -152,7 +152,7 @@ def test_a_reviewer_named_like_a_column_does_not_overwrite_it(tmp_path, monkeypa
     (row,) = at.dataframe[0].value.to_dict("records")
     assert (row["document"], row["passage"], row["text"]) == ("d1", 1, text)
     labels = sorted(v for k, v in row.items() if k not in ("document", "passage", "text"))
-    assert labels == ["V0 G0 S0", "V1 G1 S3"]  # each reviewer's label, in a column of its own
+    assert labels == ["graphic", "not violent"]  # each reviewer's label, in a column of its own
     assert any(name in column for column in row if column not in ("document", "passage", "text"))
 
 

@@ -108,16 +108,18 @@ def test_toasts_name_passages_by_document_and_number_never_by_database_id(db):
     again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     again.run()
     again.sidebar.radio(key="order").set_value("Document order")
-    again.sidebar.text_input(key="reviewer").input("ana").run()  # a second tab: a new claim
-    stale = shown(at, db)
-    assert (stale["doc_key"], stale["idx"], stale["id"]) == ("wire/d1.txt", 1, 5)
-    press(at, "N")  # the first tab's passage is no longer the reviewer's
+    again.sidebar.text_input(key="reviewer").input("ana").run()  # a second tab shares it
+    shared = shown(at, db)
+    assert (shared["doc_key"], shared["idx"], shared["id"]) == ("wire/d1.txt", 1, 5)
+    assert again.session_state["current"] == at.session_state["current"]
+    press(again, "N")  # decided in the second tab...
+    press(at, "N")  # ...so the first tab's press is refused
     assert [t.value for t in at.toast] == [
         "d1.txt · passage 2: not recorded: it is no longer your current passage."
     ]
     (undo,) = [b for b in again.button if b.key.startswith("undo-")]
     undo.click().run()
-    assert [t.value for t in again.toast] == ["Undid your decision on d1.txt · passage 1."]
+    assert [t.value for t in again.toast] == ["Undid your decision on d1.txt · passage 2."]
 
 
 def test_a_decision_three_passages_back_is_one_click_to_decide_again(db):

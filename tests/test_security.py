@@ -200,6 +200,7 @@ FRAGMENTS = {
     ("labeler/store/queue.py", "_count_scored", "flagged"): "one fixed COUNT(CASE ...) per label",
     ("labeler/store/queue.py", "first", "REVIEWER_IS"): "a fixed clause, the name as ?",
     ("labeler/store/store.py", "_newest_first", "REVIEWER_IS"): "the same fixed clause",
+    ("labeler/store/store.py", "recent_decisions", "REVIEWER_IS"): "the same fixed clause",
     ("labeler/store/store.py", "_newest_first", "SELECT_REVIEWS"): "a fixed SELECT constant",
     ("labeler/store/migrations.py", "integrity", "table"): "from the ORPHAN_CHECKS constant",
     ("labeler/store/migrations.py", "integrity", "parent"): "from the ORPHAN_CHECKS constant",
