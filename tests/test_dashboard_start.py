@@ -85,13 +85,14 @@ def filled_store(path: Path, model) -> Path:
     return path
 
 
-def test_with_no_terminal_it_serves_asks_nothing_and_says_what_it_serves(home, model):
-    """No --headless, stdin /dev/null, a first run: it answers on /_stcore/health within
-    30 s, prints no prompt and no telemetry notice, opens no browser, and prints the store
-    with its counts and the address."""
+@pytest.mark.parametrize("headless", [[], ["--headless"]])
+def test_with_no_terminal_it_serves_asks_nothing_and_says_what_it_serves(home, model, headless):
+    """With or without --headless, stdin /dev/null, a first run: it answers on
+    /_stcore/health within 30 s, prints no prompt and no telemetry notice, opens no
+    browser, and prints the store with its counts and the address."""
     db = filled_store(home / "review.db", model)
     port = free_port()
-    server, out = start(home, "--store", str(db), "--port", str(port))
+    server, out = start(home, "--store", str(db), "--port", str(port), *headless)
     try:
         healthy(server, port, out)
         time.sleep(1)  # deliberate: a browser Streamlit opens at start has been asked by now
