@@ -147,14 +147,17 @@ def seed_history(db: str, decisions: int) -> None:
 
 
 def schema(app: Path) -> str:
-    """The app's store schema, as the names of its migrations: a store built by one
-    checkout serves another with the same migrations."""
+    """The app's store schema, as the names of its migrations and the text of its
+    migrations module where it has one (a migration edited under the same name makes
+    another schema): a store built by one checkout serves another with the same."""
     sources = sorted((app / "labeler").glob("store*.py")) + sorted(
         (app / "labeler" / "store").glob("*.py")
     )  # labeler/store.py before the layout step, the labeler/store/ package after it
     text = "".join(path.read_text() for path in sources)
     names = sorted(set(re.findall(r'"(\d{4}_[a-z0-9_]+)"', text)))
-    return hashlib.sha256(" ".join(names).encode()).hexdigest()[:12]
+    module = app / "labeler" / "store" / "migrations.py"
+    migrations = module.read_text() if module.exists() else ""
+    return hashlib.sha256((" ".join(names) + migrations).encode()).hexdigest()[:12]
 
 
 def cached_store(app: Path, n: int, history: int, cache: Path) -> Path:

@@ -113,21 +113,32 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
-    """Start the review dashboard (labeler/dashboard/app.py) on the configured store.
+    """Start the review dashboard (labeler/dashboard/app.py) on a review store.
 
+    The store must exist: a path that does not is refused, so a typo never looks like a
+    finished review; --create makes a new, empty one. At start it prints the store, what
+    it holds, and the address to open. It never asks anything (no first-run e-mail
+    prompt, no usage statistics), and opens a browser only with --open.
     It serves reviewers' text, so it listens on 127.0.0.1 only unless --all-interfaces
     is given. Options it does not know are passed on to streamlit run
     (e.g. --server.baseUrlPath /review).
     Streamlit runs as a child process: a SIGTERM or SIGHUP sent to this one (a service
     manager stopping it, a closed terminal) is passed on, and kill -9 ends it too, so no
     server outlives it.
-    Example: labeler dashboard --store review.db --port 8501 --headless
+    Example: labeler dashboard --store review.db --port 8501
     """
     import shutil
     import subprocess
 
+    from labeler.store.db import shown
+    from labeler.store.store import Store
+    from labeler.store.summary import describe, summary
+
+    target = config.created_store_target(args.store) if args.create else existing_store(args.store)
+    with Store(target) as store:  # made here with --create; migrated before it is served
+        held = describe(summary(store))
     app = Path(__file__).resolve().parent / "dashboard" / "app.py"
-    env = {**os.environ, "LABELER_DB": config.created_store_target(args.store)}
+    env = {**os.environ, "LABELER_DB": target}
     host = "0.0.0.0" if args.all_interfaces else args.host
     cmd = [
         sys.executable,
@@ -139,12 +150,16 @@ def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
         host,
         "--server.port",
         str(args.port),
-        "--server.headless",
-        str(args.headless).lower(),
+        "--server.headless",  # headless: no browser opened, and no e-mail prompt either
+        str(not args.open).lower(),
+        "--server.showEmailPrompt",
+        "false",
         "--browser.gatherUsageStats",
         "false",
         *streamlit_args,
     ]
+    print(f"labeler: review store {shown(target)}: {held}", flush=True)
+    print(f"labeler: dashboard at {dashboard_url(host, args.port, streamlit_args)}", flush=True)
     # and if this process is killed outright (-9), the kernel sends streamlit SIGTERM
     # (util-linux's setpriv; without it, as on macOS, it stays)
     orphaned = ["setpriv", "--pdeathsig", "TERM"] if shutil.which("setpriv") else []
@@ -152,6 +167,27 @@ def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda signum, _frame: server.send_signal(signum))
     return server.wait()  # Ctrl-C: see entry()
+
+
+def dashboard_url(host: str, port: int, streamlit_args: list[str]) -> str:
+    """The address reviewers open: this machine's name when it listens on every
+    interface, and the base path if one is passed on to streamlit.
+
+    >>> dashboard_url("127.0.0.1", 8501, ["--server.baseUrlPath", "/desk/"])
+    'http://127.0.0.1:8501/desk'
+    >>> dashboard_url("127.0.0.1", 8501, ["--server.baseUrlPath=desk", "--theme.base", "dark"])
+    'http://127.0.0.1:8501/desk'
+    """
+    import socket
+
+    base = ""
+    for i, arg in enumerate(streamlit_args):
+        option, _, value = arg.partition("=")
+        if option == "--server.baseUrlPath":
+            base = value or (streamlit_args[i + 1] if i + 1 < len(streamlit_args) else "")
+    shown_host = socket.gethostname() if host == "0.0.0.0" else host
+    path = f"/{base.strip('/')}" if base.strip("/") else ""
+    return f"http://{shown_host}:{port}{path}"
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
@@ -304,15 +340,15 @@ def cmd_quality(args: argparse.Namespace) -> int:
 
 
 def existing_store(flag: str | None) -> str:
-    """The store a command reads: it must exist. Only ``score --store`` and the dashboard
-    create one, so a mistyped path is an error rather than a new, empty store."""
-    from labeler.store.db import POSTGRES_SCHEMES, StoreError
+    """The store a command reads: it must exist. Only ``score --store`` and ``dashboard
+    --create`` create one, so a mistyped path is an error rather than a new, empty store."""
+    from labeler.store.db import StoreError, missing
 
     target = config.store_target(flag)
-    if not target.startswith(POSTGRES_SCHEMES) and not Path(target).is_file():
+    if missing(target):
         raise StoreError(
-            f"review store {target} does not exist (labeler score --store or the dashboard "
-            "creates one)"
+            f"review store {target} does not exist (labeler score --store, or labeler "
+            "dashboard --create, makes one)"
         )
     return target
 
@@ -557,7 +593,18 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="listen on every network interface (0.0.0.0): reviewers on other machines",
     )
-    d.add_argument("--headless", action="store_true", help="do not open a browser (for servers)")
+    d.add_argument(
+        "--create",
+        action="store_true",
+        help="make the store if it does not exist (without it, a missing store is an error)",
+    )
+    browser = d.add_mutually_exclusive_group()
+    browser.add_argument("--open", action="store_true", help="open a browser on the dashboard")
+    browser.add_argument(
+        "--headless",
+        action="store_true",
+        help="open no browser: the default (kept for scripts written for earlier versions)",
+    )
     r = add("retrain", cmd_retrain, "retrain with reviewed passages, behind a gate")
     r.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     r.add_argument("--data", help=DATA_HELP)

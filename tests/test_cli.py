@@ -76,7 +76,7 @@ def test_dashboard_listens_on_loopback_only_and_passes_streamlit_options_on(tmp_
         port = s.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "labeler", "dashboard", "--headless", "--port", str(port),
-         "--store", str(tmp_path / "r.db"), "--server.baseUrlPath", "desk"],
+         "--store", str(tmp_path / "r.db"), "--create", "--server.baseUrlPath", "desk"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

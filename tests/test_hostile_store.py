@@ -193,6 +193,19 @@ def test_a_store_on_a_read_only_mount_is_checked_and_exported(tmp_path, model):
     assert sorted(p.name for p in backup.iterdir()) == ["review.db"]  # nothing written there
 
 
+@pytest.mark.parametrize(
+    "name", ["a b?x=1#f%20.db", "\u00e9\U0001f600.db", os.fsdecode(b"bad\xff name.db")]
+)
+def test_a_store_named_like_a_uri_or_not_utf8_opens_as_that_file(tmp_path, name):
+    """The store is opened by URI (so that "must exist" and "read-only" are the engine's own
+    modes): a name with URI syntax or bytes that are not UTF-8 still names its file."""
+    path = tmp_path / name
+    Store(path).close()
+    with Store(path, create=False) as store, Store(path, reading=True) as reader:
+        assert store.counts() == reader.counts() == {"documents": 0, "passages": 0, "reviews": 0}
+    assert os.listdir(os.fsencode(tmp_path)) == [os.fsencode(name)]
+
+
 # 15. a held write lock ----------------------------------------------------------------
 
 HOLD = """

@@ -15,16 +15,14 @@ import functools
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import PurePath
 from typing import Any
 
 import streamlit as st
 
 from labeler import config
-from labeler.batch.ingest import score_into_store
-from labeler.batch.sources import UPLOAD_TYPES, ReadOptions, is_upload_type, read_upload
+from labeler.dashboard import landing, review_page
+from labeler.dashboard.import_page import current_model_dir, show_import_export
 from labeler.dashboard.model_page import (
-    current_model_dir,
     current_version,
     marked,
     show_model,
@@ -38,32 +36,15 @@ from labeler.dashboard.render import (
     legend_html,
 )
 from labeler.dashboard.statistics import show_statistics
+from labeler.dashboard.wording import document_name, passage_name
 from labeler.labels import rubric
 from labeler.passages import is_junk
 from labeler.scoring import cached_model
-from labeler.store.db import POSTGRES_SCHEMES, StoreLocked, StoreUnavailable
-from labeler.store.export import render
-from labeler.store.review import (
-    GRAPHIC,
-    IN_PASSING,
-    NOT_VIOLENT,
-    VIOLENT_NOT_GRAPHIC,
-    Labels,
-    history,
-)
+from labeler.store.db import POSTGRES_SCHEMES, StoreLocked, StoreUnavailable, missing
+from labeler.store.review import Labels, history
 from labeler.store.store import Claim, QueueFilter, StaleDecision, Store, StoreError
 from labeler.warning import LEVELS, document_warning
 
-# label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own).
-# Labels stay short so that a row of buttons reads whole at 1024 px.
-ACTIONS = [
-    ("Confirm", "confirm", None, "Y"),
-    ("Not violent", "correct", NOT_VIOLENT, "N"),
-    ("In passing", "correct", IN_PASSING, "P"),
-    ("Described", "correct", VIOLENT_NOT_GRAPHIC, "V"),
-    ("Graphic", "correct", GRAPHIC, "G"),
-    ("Skip", "skip", None, "S"),
-]
 ORDERS = {
     "Most uncertain first, varied": "active",
     "Second looks (probable mistakes)": "second",
@@ -76,8 +57,9 @@ ORDERS = {
 
 def open_store() -> Store:
     """A connection for this run: SQLite connections must stay in one thread, and
-    Streamlit runs each rerun (and its callbacks) in whichever thread it likes. Only the
-    server's first run creates the store: one deleted later is reported, not replaced."""
+    Streamlit runs each rerun (and its callbacks) in whichever thread it likes. The store
+    is never created here (``labeler dashboard --create`` makes one): one that does not
+    exist, or was deleted, is reported, not replaced."""
     target = config.store_target()
     keep_sqlite_open(target)
     return Store(
@@ -120,14 +102,12 @@ def trouble_line(trouble: StoreError) -> str:
 
 @st.cache_resource(show_spinner=False)
 def keep_sqlite_open(target: str) -> sqlite3.Connection | None:
-    """The store, made if new (once: the server's later runs only open it), and an idle
-    connection to a SQLite store, held for the server's life and never used.
+    """An idle connection to a SQLite store, held for the server's life and never used.
 
     Each run opens and closes its own connection; when the one closing is the file's last,
     SQLite checkpoints the WAL into the database and deletes it, and the next run's open
     rebuilds it: 10-30 ms a decision (twice: its callback, then the pane's rerun). With
     this one held open, closing is cheap, and SQLite still checkpoints as the WAL grows."""
-    Store(target, lock_wait=config.lock_wait()).close()
     if str(target).startswith(POSTGRES_SCHEMES):
         return None
     held = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
@@ -218,7 +198,7 @@ def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
         try:
             store.record_review(claim, decision, labels, note)
         except StaleDecision as refused:
-            st.session_state["notice"] = str(refused).capitalize() + "."
+            st.session_state["notice"] = f"{named(store, claim.passage_id)}: {refused}."
             if store.claim_is_current(claim):
                 return  # pressed too soon: the same passage stays on screen
     st.session_state.pop("current", None)
@@ -236,20 +216,49 @@ def undo(reviewer: str, review_id: int) -> None:
         claim = store.claim(passage_id, reviewer)  # back to it, to decide again
         if held := st.session_state.pop("current", None):
             store.release(held)  # the passage this tab showed goes back to the queue
+        st.session_state["notice"] = f"Undid your decision on {named(store, passage_id)}."
     if claim is not None:
         st.session_state["current"] = claim
-    st.session_state["notice"] = f"Undid your last decision (passage {passage_id})."
+
+
+@store_trouble_noticed
+def reopen(reviewer: str, passage_id: int) -> None:
+    """Serve a passage the reviewer decided earlier, to decide it again: the new decision
+    becomes its label, and the earlier one stays in its history. The passage this tab
+    showed goes back to the queue."""
+    with open_store() as store:
+        claim = store.claim(passage_id, reviewer)
+        name = named(store, passage_id)
+        if claim is not None and (held := st.session_state.pop("current", None)):
+            if held.passage_id != passage_id:
+                store.release(held)
+    if claim is None:
+        st.session_state["notice"] = f"{name} is open for another reviewer just now."
+        return
+    st.session_state["current"] = claim
+    st.session_state["notice"] = f"Reopened {name}: your next key decides it again."
+
+
+def named(store: Store, passage_id: int) -> str:
+    """A passage as reviewers know it (its document, its number there from 1), never by
+    its database id."""
+    p = store.passage(passage_id)
+    return passage_name(p["doc_key"], p["idx"])
 
 
 def main() -> None:
     st.set_page_config(page_title="labeler review", layout="wide")
     blur_if_asked()
+    review_page.style()
+    target = config.store_target()
+    if missing(target):  # opening it would make an empty store that looks reviewed
+        landing.show_missing(target)
+        return
     with store_trouble_shown(), open_store() as store:
         page(store)
 
 
 PAGES = ["Review", "Statistics", "Model", "Import & export"]
-MAX_UPLOAD_MB = 50
 
 
 def page(store: Store) -> None:
@@ -258,6 +267,7 @@ def page(store: Store) -> None:
     if auth_configured() and not reviewer:  # OIDC configured: no page without logging in
         st.info("Log in (button in the sidebar) to use the dashboard.")
         return
+    landing.store_caption(config.store_target())
     if chosen == "Statistics":
         show_statistics(store, reviewer, show_history_of)
         return
@@ -275,17 +285,12 @@ def page(store: Store) -> None:
             store.release(held)  # the passage goes straight back to the queue
     with st.sidebar.expander("Labelling rubric"):
         st.markdown(rubric())
-    st.sidebar.caption(KEYS_HELP)
+    st.sidebar.caption(review_page.KEYS_HELP)
     if not reviewer:
         st.info("Enter your name in the sidebar to start reviewing.")
+        landing.show_landing(store, config.store_target())
         return
     review_pane(reviewer, order, queue)
-
-
-KEYS_HELP = (
-    "Keys: Y confirm · N not violent · P violent, in passing · V violent, described · "
-    "G graphic · S skip · U undo"
-)
 
 
 @st.fragment
@@ -302,12 +307,13 @@ def review_pane(reviewer: str, order: str, queue: QueueFilter) -> None:
         progress = store.progress(reviewer)
         show_progress(progress)
         if claim is None:
-            undo_button(store, reviewer)
             claimed = 0 if order == "second" else store.claimed_in_queue(order, queue)
             st.success(empty_message(progress, order, claimed))
+            with st.container(key="decision_bar"):
+                undo_button(store, reviewer)
+            recent_strip(store, reviewer)
             return
         show_passage(store, claim)
-        undo_button(store, reviewer)
 
 
 def serve(store: Store, reviewer: str, order: str, queue: QueueFilter) -> Claim | None:
@@ -359,16 +365,11 @@ def empty_message(progress: dict[str, int], order: str, claimed: int) -> str:
 
 
 def undo_button(store: Store, reviewer: str) -> None:
-    """Undo, bound to the decision the reviewer last saw: a second press undoes nothing."""
-    last = store.last_decision(reviewer)
-    st.button(
-        "Undo (U)",
-        key=f"undo-{last.id if last else 'none'}",
-        shortcut="U",
-        on_click=undo,
-        args=(reviewer, last.id if last else 0),
-        disabled=last is None,
-    )
+    review_page.undo_button(store.last_decision(reviewer), undo, reviewer)
+
+
+def recent_strip(store: Store, reviewer: str) -> None:
+    review_page.recent_strip(store.recent_decisions(reviewer, review_page.RECENT), reopen, reviewer)
 
 
 def show_history_of(store: Store, passage_id: int) -> None:
@@ -383,110 +384,47 @@ def show_history_of(store: Store, passage_id: int) -> None:
     st.markdown(history_html(rows), unsafe_allow_html=True)
 
 
-def document_name(doc_key: str) -> str:
-    """A document's name without the folders of its path (the heading names the path)."""
-    return PurePath(doc_key).name or doc_key
-
-
 def heading(p: dict[str, Any], headline: str | None = None) -> str:
-    """A passage's document (by name, and its headline), position, model scores and
-    source, as escaped HTML."""
-    flags = ", ".join(p["flags"]) or "no flags"
+    """A passage's document (by name, and its headline), position, scoring model and
+    source, as escaped HTML (the model's claim is said in words below it)."""
     detail = (
-        f"model {p['model_version']}: {flags} · severity {p['severity']} · "
-        f"violence {p['violence']:.2f} · graphic {p['graphic']:.2f}"
+        f"model {p['model_version']} · violence {p['violence']:.2f} · graphic {p['graphic']:.2f}"
     )
     if p["doc_key"] != document_name(p["doc_key"]):
         detail += f" · {p['doc_key']}"
     if p["source_path"] and p["source_path"] != p["doc_key"]:
         detail += f" · from {p['source_path']}"
-    title = f"{document_name(p['doc_key'])} · passage {p['idx'] + 1}"
+    title = passage_name(p["doc_key"], p["idx"])
     if headline:
         detail = f"{headline[:200]}\n{detail}"  # escape() makes the break a <br>
     return heading_html(title, detail)
 
 
-def show_import_export(store: Store) -> None:
-    """Score uploaded files into the store; download reviewed passages."""
-    st.header("Import documents")
-    uploads = st.file_uploader(
-        f"Text, HTML, JSONL or CSV files (up to {MAX_UPLOAD_MB} MB each)",
-        type=UPLOAD_TYPES,
-        accept_multiple_files=True,
-        key="uploads",
-    )
-    if uploads and st.button("Score into the store", key="score_uploads"):
-        for upload in uploads:
-            score_upload(store, upload.name, upload.getvalue())
-    st.header("Export reviewed passages")
-    rows = list(store.reviewed())
-    st.caption(f"{len(rows)} reviewed passages")
-    for fmt, mime in (("csv", "text/csv"), ("jsonl", "application/jsonl")):
-        st.download_button(
-            f"Download {fmt.upper()}",
-            render(rows, fmt),
-            f"reviewed.{fmt}",
-            mime=mime,
-            key=f"export_{fmt}",
-        )
-
-
-def score_upload(store: Store, name: str, data: bytes) -> None:
-    """Score one uploaded file into the store, reporting what could not be scored.
-
-    The type and size are checked here, whatever the browser let through; the file is
-    read from memory (the uploaded name never becomes a path), and its documents are
-    stored under the uploaded name. Messages never put the name in markdown: it goes
-    in a code block, as inert text.
-    """
-    if not is_upload_type(name):
-        st.error(f"Not imported: only {', '.join('.' + t for t in UPLOAD_TYPES)} files")
-        st.code(name, language=None)
-        return
-    if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(f"Not imported: {len(data) / 2**20:.1f} MB is over the {MAX_UPLOAD_MB} MB limit")
-        st.code(name, language=None)
-        return
-    items = read_upload(name, data, ReadOptions())
-    stats, messages = score_into_store(items, store, current_model_dir())
-    st.success(f"Scored {stats.documents} documents ({stats.passages} passages) from one file.")
-    st.code(name, language=None)
-    if messages:
-        st.error(f"{len(messages)} records could not be scored:")
-        st.code("\n".join(messages), language=None)
-
-
 def show_passage(store: Store, claim: Claim) -> None:
-    """The claimed passage in its document, the note box and the decision buttons. Every
-    widget is keyed by the claim, so a note or a key press belongs to this passage alone."""
+    """The claimed passage, what the model claims about it, the decision bar, the note box,
+    and its document opened at it. Every widget is keyed by the claim, so a note or a key
+    press belongs to this passage alone."""
     p = store.passage(claim.passage_id)
     passages = store.document_passages(p["document_id"], p["model_version"])
     headline = next((x["text"] for x in passages if not is_junk(x["text"])), None)
     st.markdown(heading(p, headline), unsafe_allow_html=True)  # escaped inside
     stale_passage_banner(p["model_version"])
+    review_page.show_claim(p)
     current = [x for x in passages if x["idx"] == p["idx"]]
     st.markdown(
         context_html(current, p["idx"], p["evidence"]) + legend_html(), unsafe_allow_html=True
     )
-    with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
-        with st.container(height=320, key="whole-document"):
-            st.markdown(context_html(passages, p["idx"], p["evidence"]), unsafe_allow_html=True)
-    scroll_to_passage(claim)
+    review_page.decision_bar(claim, p, record_decision, lambda: undo_button(store, claim.reviewer))
     st.text_input(
         "Note (optional, saved with this decision only)",
         key=f"note-{claim.token}",
         on_change=release_focus,
     )
-    columns = [*st.columns(3), *st.columns(3)]  # two rows: labels read whole at 1024 px
-    for column, (label, decision, labels, key) in zip(columns, ACTIONS, strict=True):
-        column.button(
-            f"{label} ({key})",
-            key=f"act-{key}-{claim.token}",
-            shortcut=key,
-            on_click=record_decision,
-            args=(claim, decision, labels),
-            width="stretch",
-        )
+    recent_strip(store, claim.reviewer)
+    with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
+        with st.container(height=320, key="whole-document"):
+            st.markdown(context_html(passages, p["idx"], p["evidence"]), unsafe_allow_html=True)
+    scroll_to_passage(claim)
     with st.expander("Review history of this passage"):
         show_history_of(store, claim.passage_id)
     with st.expander("Content warning for this document"):
@@ -525,20 +463,30 @@ def show_warning(
         st.markdown(caption_html(f"Set by {saved['reviewer']} at {when}"), unsafe_allow_html=True)
     current = saved or suggested
     st.code(current["text"] or "No content warning", language=None)  # shown as inert text
-    level = st.selectbox(
+    st.selectbox(
         "Warning level", LEVELS, index=LEVELS.index(current["level"]), key=f"wl-{document_id}"
     )
-    line = st.text_input(
+    st.text_input(
         "Warning line (leave empty for level none)",
         value=current["text"] or "",
         key=f"wt-{document_id}",
     )
-    if st.button("Save warning", key=f"ws-{document_id}"):
+    st.button(
+        "Save warning", key=f"ws-{document_id}", on_click=save_warning, args=(document_id, reviewer)
+    )
+
+
+def save_warning(document_id: int, reviewer: str) -> None:
+    """Save the warning as edited, before the pane is drawn again: what it shows next is
+    the saved warning."""
+    level = st.session_state[f"wl-{document_id}"]
+    line = st.session_state[f"wt-{document_id}"]
+    with open_store() as store:
         try:
             store.record_document_review(document_id, reviewer, level, line)
-            st.toast("Warning saved.")
+            st.session_state["notice"] = "Warning saved."
         except StoreError as refused:
-            st.error(str(refused))
+            st.session_state["notice"] = f"Warning not saved: {refused}."
 
 
 if __name__ == "__main__":  # streamlit run labeler/dashboard/app.py

@@ -24,6 +24,7 @@ import streamlit as st
 
 from labeler import config
 from labeler.dashboard import jobs
+from labeler.dashboard.import_page import current_model_dir
 from labeler.dashboard.model_figures import (
     TOO_FEW_NOTE,
     loso_rows,
@@ -37,11 +38,6 @@ from labeler.learn.registry import Registry
 from labeler.model import CARD_FILE, ModelError, read_card
 from labeler.scoring import cached_model
 from labeler.store.store import Store
-
-
-def current_model_dir() -> str | None:
-    """The promoted model's directory (or LABELER_MODEL's), as the CLI scores with."""
-    return str(config.model_dir() or "") or None
 
 
 def current_version() -> str:

@@ -15,6 +15,7 @@ import streamlit as st
 
 from labeler import config
 from labeler.dashboard.render import escape
+from labeler.dashboard.wording import document_name, passage_name
 from labeler.store.adjudication import Adjudication
 from labeler.store.agreement import (
     MIN_KAPPA,
@@ -63,7 +64,7 @@ def show_statistics(store: Store, reviewer: str, show_history_of: Callable[[Stor
     chosen = show_disagreements(store, items, stats, reviewer)
     st.subheader("Review history")
     if chosen is None:
-        names = {i.passage_id: f"{i.doc_key} · passage {i.idx + 1}" for i in items}
+        names = {i.passage_id: passage_name(i.doc_key, i.idx) for i in items}
         chosen = st.selectbox(
             "Reviewed passage", list(names), format_func=names.__getitem__, key="history_of"
         )
@@ -140,7 +141,7 @@ def show_disagreements(
     table = st.dataframe(
         [
             {
-                "document": i.doc_key,
+                "document": document_name(i.doc_key),
                 "passage": i.idx + 1,
                 "final label": label_text(i.adjudicated) if i.adjudicated else "unresolved",
                 "text": i.text,
@@ -173,7 +174,7 @@ def adjudicate_form(
     if done := st.session_state.pop("adjudicated", None):
         st.success(done)
     names = {
-        i.passage_id: f"{i.doc_key} · passage {i.idx + 1}"
+        i.passage_id: passage_name(i.doc_key, i.idx)
         + (f" (resolved: {label_text(i.adjudicated)})" if i.adjudicated else "")
         for i in disputed
     }

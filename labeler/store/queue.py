@@ -309,14 +309,12 @@ class Queue:
             (claim.passage_id, claim.reviewer, claim.token),
         ).fetchone()
         if row is None:
-            raise StaleDecision(
-                f"not recorded: passage {claim.passage_id} is no longer your current passage"
-            )
+            raise StaleDecision("not recorded: it is no longer your current passage")
         shown = datetime.fromisoformat(row[0])
         if self.now() - shown < self.min_dwell:
             raise StaleDecision(
-                f"not recorded: passage {claim.passage_id} was on screen for under"
-                f" {self.min_dwell.total_seconds():g} s (a key pressed twice?)"
+                f"not recorded: it was on screen for under {self.min_dwell.total_seconds():g} s"
+                " (a key pressed twice?)"
             )
 
     def choices(self) -> dict[str, list[str]]:

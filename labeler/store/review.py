@@ -60,6 +60,16 @@ class Review:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class Decided:
+    """One of a reviewer's decisions still standing, and where its passage is (the
+    document's key, the passage's index in it): what a reviewer can reopen."""
+
+    review: Review
+    doc_key: str
+    idx: int
+
+
 def model_labels(flags: Iterable[str], severity: int) -> Labels:
     """The labels a ``confirm`` stands for: the model's own flags and severity."""
     flagged = set(flags)
@@ -133,9 +143,22 @@ def current_labels(reviews: Iterable[Review]) -> Labels | None:
     return labelled[-1].labels if labelled else None
 
 
+# Every valid Labels is one of the four above: each has the words the dashboard shows.
+LABEL_WORDS = {
+    NOT_VIOLENT: "not violent",
+    IN_PASSING: "violent, in passing",
+    VIOLENT_NOT_GRAPHIC: "violent, described",
+    GRAPHIC: "graphic",
+}
+
+
 def label_text(labels: Labels) -> str:
-    """Labels in the compact form reviewers read: ``V1 G0 S2``."""
-    return f"V{labels.violence} G{labels.graphic} S{labels.severity}"
+    """Labels spelled out, as reviewers read them everywhere.
+
+    >>> label_text(Labels(1, 0, 2)), label_text(Labels(0, 0, 0))
+    ('violent, described', 'not violent')
+    """
+    return LABEL_WORDS[labels]
 
 
 def history(reviews: list[Review]) -> list[dict[str, str]]:

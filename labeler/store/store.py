@@ -41,6 +41,7 @@ from labeler.store.queue import REVIEWER_IS, Claim, Queue, QueueFilter, StaleDec
 from labeler.store.rescoring import Rescoring
 from labeler.store.review import (
     DECISIONS,
+    Decided,
     Labels,
     Review,
     Reviewed,
@@ -389,6 +390,33 @@ class Store(Ingest, Queue, Adjudications, Administration, Rescoring):
                 f"{SELECT_REVIEWS} WHERE {REVIEWER_IS} AND id < ? ORDER BY id DESC LIMIT ?",
                 (reviewer, reviewer, rows[-1]["id"], page),
             ).fetchall()
+
+    def recent_decisions(self, reviewer: str, limit: int = 5) -> list[Decided]:
+        """``reviewer``'s latest decisions still standing, newest first, one for each
+        passage served (its copies, decided with it, are not listed again).
+
+        Read from the passages of the reviewer's latest rows, with each one's whole
+        history by the reviewer, so that an undo cancels what it cancelled."""
+        rows = self.db.execute(
+            "SELECT r.id, r.passage_id, r.reviewer, r.decision, r.violence, r.graphic,"
+            " r.severity, r.decided_at, r.note, r.claim, p.idx, d.doc_key FROM reviews r"
+            " JOIN passages p ON p.id = r.passage_id JOIN documents d ON d.id = p.document_id"
+            f" WHERE {REVIEWER_IS} AND r.passage_id IN (SELECT passage_id FROM reviews"
+            f"  WHERE {REVIEWER_IS} ORDER BY id DESC LIMIT ?) ORDER BY r.passage_id, r.id",
+            (reviewer, reviewer, reviewer, reviewer, 8 * limit),
+        ).fetchall()
+        where = {row["id"]: row for row in rows}
+        kept: list[Review] = []
+        for _, reviews in groupby(map(_review, rows), key=lambda r: r.passage_id):
+            kept += standing(reviews)
+        out: list[Decided] = []
+        claims: set[str] = set()
+        for review in sorted(kept, key=lambda r: r.id):  # a copy's row comes after its own
+            row = where[review.id]
+            if row["claim"] is None or row["claim"] not in claims:
+                claims.add(row["claim"])
+                out.append(Decided(review, row["doc_key"], row["idx"]))
+        return out[::-1][:limit]
 
     def reviews(self, passage_id: int) -> list[Review]:
         rows = self.db.execute(
