@@ -20,7 +20,8 @@ from labeler.learn.registry import Registry
 from labeler.store.store import Store
 from tests.dashboard_server import start_dashboard
 from tests.test_admin_app import STORY, model_as
-from tests.test_browser import DETAIL, browser, page, pick  # noqa: F401  (fixtures)
+from tests.test_browser import DETAIL, on_screen, page, pick, sign_in  # noqa: F401  (page)
+from tests.test_browser_review import LONG, bar_in_view, browser, laptop  # noqa: F401
 
 from .conftest import ROOT
 
@@ -37,8 +38,10 @@ def build(tmp: Path, model) -> dict[str, Path]:
     registry holding one more version (the shipped model under another name)."""
     db, home = tmp / "review.db", tmp / "home"
     with Store(db) as store:
-        for key, text in (("story.txt", STORY), ("waiting.txt", WAITING)):
-            store.add_record(score_text(text, key, model), text, model.thresholds)
+        for key, text in (("story.txt", STORY), ("waiting.txt", WAITING), ("long.txt", LONG)):
+            record = score_text(text, key, model)
+            record["source"] = {"path": key, "line": None}
+            store.add_record(record, text, model.thresholds)
     model_as(Registry(home).root / NEXT, NEXT)
     return {"db": db, "home": home}
 
@@ -63,11 +66,13 @@ def admin_dashboard(tmp_path_factory, model):
 
 
 def open_page(tab: Page, url: str, name: str, page_name: str) -> None:
+    """Open ``page_name`` as ``name``: the page first, so that no passage is claimed on
+    the way (the review page serves one as soon as a name is given)."""
     tab.goto(url)
+    tab.get_by_role("radiogroup", name="Page").get_by_text(page_name, exact=True).click()
     box = tab.get_by_label("Reviewer name")
     box.fill(name)
     box.press("Enter")
-    tab.get_by_role("radiogroup", name="Page").get_by_text(page_name, exact=True).click()
 
 
 def no_traceback(tab: Page) -> None:
@@ -106,11 +111,29 @@ def test_promote_asks_for_confirmation(admin_dashboard, page):  # noqa: F811
     no_traceback(page)
 
 
-def test_the_rescore_banner(admin_dashboard, page):  # noqa: F811
-    d, version = admin_dashboard, admin_dashboard["candidate"]
+def current_is_the_candidate(d: dict) -> str:
+    """Promote the candidate, unless the promotion test before did: the store's passages
+    are then scored by a model that is not the current one."""
     registry = Registry(d["home"])
-    if registry.current() != version:  # run alone, without the promotion test before it
-        registry.promote(version)
+    if registry.current() != d["candidate"]:
+        registry.promote(d["candidate"])
+    return d["candidate"]
+
+
+def test_the_rescore_banner_leaves_the_decision_bar_in_view_at_1024x768(admin_dashboard, browser):  # noqa: F811
+    d = admin_dashboard
+    version = current_is_the_candidate(d)
+    tab = laptop(browser)
+    sign_in(tab, d["url"], "lee", "long.txt")
+    assert on_screen(tab) == LONG
+    expect(tab.get_by_text(f"not the current model {version}")).to_be_visible()
+    bar_in_view(tab)
+    tab.context.close()
+
+
+def test_the_rescore_banner(admin_dashboard, page):  # noqa: F811
+    d = admin_dashboard
+    version = current_is_the_candidate(d)
     open_page(page, d["url"], ADMIN, "Review")
     banner = page.get_by_text(f"Scored by model {d['shipped']}, not the current model {version}")
     expect(banner).to_be_visible()
@@ -124,4 +147,5 @@ def test_the_rescore_banner(admin_dashboard, page):  # noqa: F811
     expect(banner).to_have_count(0)
     no_traceback(page)
     with Store(d["db"]) as store:
-        assert store.scored_by() == {d["shipped"]: 45, version: 45}  # beside the old scores
+        passages = store.counts()["passages"]
+        assert store.scored_by() == {d["shipped"]: passages, version: passages}  # beside the old

@@ -109,14 +109,19 @@ def store_banner(store: Store, current: str) -> None:
 
 
 def stale_passage_banner(scored_by: str | None) -> None:
-    """On the review page: a banner when the passage on screen was scored by a model that
-    is not the current one (its flags and scores are that model's)."""
+    """On the review page: a one-line banner when the passage on screen was scored by a
+    model that is not the current one (its flags and scores are that model's). Small, so
+    the decision bar below it stays in view at 1024 x 768."""
     current = current_version()
     if scored_by is not None and scored_by != current:
-        st.warning(
-            f"Scored by model {scored_by}, not the current model {current}: its scores and "
-            "flags may differ from what the current model says. An admin can re-score the "
-            "store (Model page)."
+        line = (
+            f"Scored by model {scored_by}, not the current model {current}: an admin can "
+            "re-score the store (Model page)."
+        )
+        st.markdown(
+            f'<p data-testid="stale-model" style="background:#fff3cd;color:#664d03;'
+            f'padding:2px 8px;border-radius:4px;font-size:0.8rem;margin:0">{escape(line)}</p>',
+            unsafe_allow_html=True,
         )
 
 
