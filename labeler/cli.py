@@ -136,21 +136,32 @@ def _export(args: argparse.Namespace, export, what: str) -> int:  # type: ignore
 
 
 def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
-    """Start the review dashboard (labeler/dashboard/app.py) on the configured store.
+    """Start the review dashboard (labeler/dashboard/app.py) on a review store.
 
+    The store must exist: a path that does not is refused, so a typo never looks like a
+    finished review; --create makes a new, empty one. At start it prints the store, what
+    it holds, and the address to open. It never asks anything (no first-run e-mail
+    prompt, no usage statistics), and opens a browser only with --open.
     It serves reviewers' text, so it listens on 127.0.0.1 only unless --all-interfaces
     is given. Options it does not know are passed on to streamlit run
     (e.g. --server.baseUrlPath /review).
     Streamlit runs as a child process: a SIGTERM or SIGHUP sent to this one (a service
     manager stopping it, a closed terminal) is passed on, and kill -9 ends it too, so no
     server outlives it.
-    Example: labeler dashboard --store review.db --port 8501 --headless
+    Example: labeler dashboard --store review.db --port 8501
     """
     import shutil
     import subprocess
 
+    from labeler.store.db import shown
+    from labeler.store.store import Store
+    from labeler.store.summary import describe, summary
+
+    target = config.created_store_target(args.store) if args.create else existing_store(args.store)
+    with Store(target) as store:  # made here with --create; migrated before it is served
+        held = describe(summary(store))
     app = Path(__file__).resolve().parent / "dashboard" / "app.py"
-    env = {**os.environ, "LABELER_DB": config.created_store_target(args.store)}
+    env = {**os.environ, "LABELER_DB": target}
     host = "0.0.0.0" if args.all_interfaces else args.host
     cmd = [
         sys.executable,
@@ -162,12 +173,16 @@ def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
         host,
         "--server.port",
         str(args.port),
-        "--server.headless",
-        str(args.headless).lower(),
+        "--server.headless",  # headless: no browser opened, and no e-mail prompt either
+        str(not args.open).lower(),
+        "--server.showEmailPrompt",
+        "false",
         "--browser.gatherUsageStats",
         "false",
         *streamlit_args,
     ]
+    print(f"labeler: review store {shown(target)}: {held}", flush=True)
+    print(f"labeler: dashboard at {dashboard_url(host, args.port, streamlit_args)}", flush=True)
     # and if this process is killed outright (-9), the kernel sends streamlit SIGTERM
     # (util-linux's setpriv; without it, as on macOS, it stays)
     orphaned = ["setpriv", "--pdeathsig", "TERM"] if shutil.which("setpriv") else []
@@ -177,20 +192,115 @@ def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
     return server.wait()  # Ctrl-C: see entry()
 
 
+def dashboard_url(host: str, port: int, streamlit_args: list[str]) -> str:
+    """The address reviewers open: this machine's name when it listens on every
+    interface, and the base path if one is passed on to streamlit.
+
+    >>> dashboard_url("127.0.0.1", 8501, ["--server.baseUrlPath", "/desk/"])
+    'http://127.0.0.1:8501/desk'
+    >>> dashboard_url("127.0.0.1", 8501, ["--server.baseUrlPath=desk", "--theme.base", "dark"])
+    'http://127.0.0.1:8501/desk'
+    """
+    import socket
+
+    base = ""
+    for i, arg in enumerate(streamlit_args):
+        option, _, value = arg.partition("=")
+        if option == "--server.baseUrlPath":
+            base = value or (streamlit_args[i + 1] if i + 1 < len(streamlit_args) else "")
+    shown_host = socket.gethostname() if host == "0.0.0.0" else host
+    path = f"/{base.strip('/')}" if base.strip("/") else ""
+    return f"http://{shown_host}:{port}{path}"
+
+
 def cmd_retrain(args: argparse.Namespace) -> int:
     """Train a new model version on the training data plus reviewed passages; promote it
-    only if the gate passes (or --force, which the card records).
+    only if the gate passes (or --force, which the card records). With --no-promote the
+    candidate is stored for an admin to promote (labeler models promote VERSION). With no
+    reviewed passage, or the same reviews and data as a stored version, it says there is
+    nothing new to learn from and trains nothing. The store's admin log records who ran it.
 
-    Exit status: 0 promoted, 1 refused by the gate.
+    Exit status: 0 promoted (with --no-promote: the gate passed), 1 refused by the gate;
+    with nothing new, 0 if the version trained on these reviews is in use (or there are
+    none), else 1.
     Example: labeler retrain --store review.db
     """
+    from labeler.jobs import finish, progress_to
     from labeler.learn.feedback import retrain
 
-    outcome = retrain(
-        existing_store(args.store), config.training_data(args.data), args.tolerance, args.force
-    )
+    status = Path(args.progress) if args.progress else None
+    try:
+        outcome = retrain(
+            existing_store(args.store),
+            config.training_data(args.data),
+            args.tolerance,
+            args.force,
+            promote=not args.no_promote,
+            actor=admin_name(args.admin),
+            progress=progress_to(status),
+        )
+    except Exception as err:
+        finish(status, None, error=str(err) or repr(err))
+        raise
+    report = outcome["report"]
+    passed = report["passed"] if report else None
+    finish(status, {k: outcome[k] for k in ("version", "promoted", "nothing_new", "log")})
     print(outcome["log"])
-    return EXIT_OK if outcome["promoted"] else EXIT_FAILED
+    if outcome["nothing_new"]:  # 1 when the reviews are in a version that is not in use
+        return EXIT_OK if outcome["promoted"] or outcome["version"] is None else EXIT_FAILED
+    return EXIT_OK if outcome["promoted"] or (args.no_promote and passed) else EXIT_FAILED
+
+
+def cmd_rescore(args: argparse.Namespace) -> int:
+    """Score every passage in the review store with the current model (or --model), in
+    batches, beside its old scores: every review, claim and adjudication is kept, and a
+    labelled passage stays labelled. Each batch is one transaction; stopped at any point,
+    run it again to continue where it was. The store's admin log records who ran it.
+
+    Example: labeler rescore --store review.db
+    """
+    from labeler.batch.rescore import rescore
+    from labeler.jobs import finish, progress_to
+    from labeler.model import load_model
+    from labeler.store.store import Store
+
+    status = Path(args.progress) if args.progress else None
+    shown = progress_to(status)
+    if status is None and not args.quiet and sys.stderr.isatty():
+
+        def shown(step: str, done: float) -> None:
+            print(f"\rlabeler: {step}", end="", file=sys.stderr, flush=True)
+
+    try:
+        model = load_model(config.model_dir(args.model))
+        with Store(existing_store(args.store)) as store:
+            store.db.check_writable()
+            result = rescore(store, model, args.batch, shown)
+            summary = (
+                f"re-scored {result.scored:,} passages with model {result.version}"
+                f" ({result.already:,} already had its scores)"
+            )
+            store.log_action("rescore", admin_name(args.admin), summary)
+    except Exception as err:
+        finish(status, None, error=str(err) or repr(err))
+        raise
+    finish(status, {"version": result.version, "scored": result.scored, "log": summary})
+    if status is None and not args.quiet and sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"labeler: {summary}", file=sys.stderr)
+    return EXIT_OK
+
+
+def admin_name(flag: str | None) -> str:
+    """Who the admin log names for an action run here: --admin, else the system user."""
+    import getpass
+
+    if flag and flag.strip():
+        return flag.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or password database
+        return f"uid {os.getuid()}"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -253,15 +363,15 @@ def cmd_quality(args: argparse.Namespace) -> int:
 
 
 def existing_store(flag: str | None) -> str:
-    """The store a command reads: it must exist. Only ``score --store`` and the dashboard
-    create one, so a mistyped path is an error rather than a new, empty store."""
-    from labeler.store.db import POSTGRES_SCHEMES, StoreError
+    """The store a command reads: it must exist. Only ``score --store`` and ``dashboard
+    --create`` create one, so a mistyped path is an error rather than a new, empty store."""
+    from labeler.store.db import StoreError, missing
 
     target = config.store_target(flag)
-    if not target.startswith(POSTGRES_SCHEMES) and not Path(target).is_file():
+    if missing(target):
         raise StoreError(
-            f"review store {target} does not exist (labeler score --store or the dashboard "
-            "creates one)"
+            f"review store {target} does not exist (labeler score --store, or labeler "
+            "dashboard --create, makes one)"
         )
     return target
 
@@ -510,7 +620,18 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="listen on every network interface (0.0.0.0): reviewers on other machines",
     )
-    d.add_argument("--headless", action="store_true", help="do not open a browser (for servers)")
+    d.add_argument(
+        "--create",
+        action="store_true",
+        help="make the store if it does not exist (without it, a missing store is an error)",
+    )
+    browser = d.add_mutually_exclusive_group()
+    browser.add_argument("--open", action="store_true", help="open a browser on the dashboard")
+    browser.add_argument(
+        "--headless",
+        action="store_true",
+        help="open no browser: the default (kept for scripts written for earlier versions)",
+    )
     r = add("retrain", cmd_retrain, "retrain with reviewed passages, behind a gate")
     r.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     r.add_argument("--data", help=DATA_HELP)
@@ -521,6 +642,25 @@ def parser() -> argparse.ArgumentParser:
         help="largest drop in AUPRC (per label and source) the gate allows (default: 0.02)",
     )
     r.add_argument("--force", action="store_true", help="promote even if the gate refuses")
+    r.add_argument(
+        "--no-promote",
+        action="store_true",
+        help="store the candidate and its report, leave promotion to an admin",
+    )
+    r.add_argument("--admin", metavar="NAME", help=ADMIN_HELP)
+    r.add_argument("--progress", metavar="FILE", help=PROGRESS_HELP)
+    rs = add("rescore", cmd_rescore, "re-score the review store with the current model")
+    rs.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    rs.add_argument("--model", help="model directory (default: the current model)")
+    rs.add_argument(
+        "--batch",
+        type=_positive,
+        default=2000,
+        help="passages scored and stored a transaction (default: 2000)",
+    )
+    rs.add_argument("--quiet", action="store_true", help="no progress line")
+    rs.add_argument("--admin", metavar="NAME", help=ADMIN_HELP)
+    rs.add_argument("--progress", metavar="FILE", help=PROGRESS_HELP)
     c = add("check", cmd_check, "check the review store's integrity (e.g. after a crash)")
     c.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     q = add("quality", cmd_quality, "find reviews that are probably mistakes")
@@ -563,6 +703,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 DATA_HELP = "training data directory (default: LABELER_DATA, else training/data)"
+ADMIN_HELP = "who the store's admin log names for this (default: the system user)"
+PROGRESS_HELP = "keep the job's progress and outcome in this JSON file (for the dashboard)"
 REPORTS_HELP = "directory for metrics and precision-recall plots (default: reports)"
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from labeler.labels import LABELS, decide, flag_names
 from labeler.model import Model, load_model
-from labeler.passages import is_junk, split_passages
+from labeler.passages import Passage, is_junk, split_passages
 from labeler.records import (
     DocumentRecord,
     Origin,
@@ -32,7 +32,7 @@ from labeler.records import (
     passage_record,
 )
 
-__all__ = ["Origin", "cached_model", "score_documents", "score_text"]
+__all__ = ["Origin", "cached_model", "score_documents", "score_passages", "score_text"]
 
 
 @lru_cache(maxsize=2)
@@ -59,26 +59,7 @@ def score_documents(
         return []
     split = [split_passages(text) for _, text in docs]
     flat = [p for passages in split for p in passages]
-    X = model.features([p.text for p in flat])
-    proba = model.proba(X)
-    proba[[is_junk(p.text) for p in flat]] = 0.0
-    flags, severity = decide(proba, {**model.thresholds, **(thresholds or {})}, model.described_at)
-    names = flag_names(flags)
-    scores = [_scores(row) for row in np.round(proba, 4).tolist()]
-    top = model.top_terms(X, flags)
-    passages = [
-        passage_record(
-            p.index,
-            p.start,
-            p.end,
-            p.text,
-            scores[i],
-            names[i],
-            sev,
-            model.evidence(p.text, top[i]) if i in top else [],  # type: ignore[arg-type]
-        )
-        for i, (p, sev) in enumerate(zip(flat, severity.tolist(), strict=True))
-    ]
+    passages, proba = score_passages(flat, model, thresholds)
     starts = np.cumsum([0] + [len(ps) for ps in split[:-1]])
     doc_scores = np.round(np.maximum.reduceat(proba, starts), 4).tolist()
     wheres = origins if origins is not None else [None] * len(docs)
@@ -91,6 +72,35 @@ def score_documents(
         )
         row += count
     return records
+
+
+def score_passages(
+    passages: Sequence[Passage], model: Model, thresholds: dict[str, float] | None = None
+) -> tuple[list[PassageRecord], np.ndarray]:
+    """Score passages in one batch: their records (scores rounded, flags, severity,
+    evidence) and the unrounded (n, labels) scores. Junk passages keep zero scores. Used
+    for documents (above) and for passages already in the review store (re-scoring)."""
+    X = model.features([p.text for p in passages])
+    proba = model.proba(X)
+    proba[[is_junk(p.text) for p in passages]] = 0.0
+    flags, severity = decide(proba, {**model.thresholds, **(thresholds or {})}, model.described_at)
+    names = flag_names(flags)
+    scores = [_scores(row) for row in np.round(proba, 4).tolist()]
+    top = model.top_terms(X, flags)
+    records = [
+        passage_record(
+            p.index,
+            p.start,
+            p.end,
+            p.text,
+            scores[i],
+            names[i],
+            sev,
+            model.evidence(p.text, top[i]) if i in top else [],  # type: ignore[arg-type]
+        )
+        for i, (p, sev) in enumerate(zip(passages, severity.tolist(), strict=True))
+    ]
+    return records, proba
 
 
 def score_text(text: str, doc_id: str = "", model: Model | None = None) -> DocumentRecord:

@@ -26,7 +26,7 @@ from tests.test_browser import (
     sign_in,
     unfocus,
 )
-from tests.test_hostile_dashboard import LONG, STORY
+from tests.test_hostile_dashboard import LONG, STORY, named
 
 from .conftest import ROOT
 
@@ -133,7 +133,7 @@ def test_two_tabs_of_one_reviewer_take_turns_and_every_key_counts(dashboard, pag
         tab.keyboard.press("n")
         expect(tab.locator(CURRENT).first).not_to_contain_text(text)
         if tab is second and text == shared:  # decided in the first tab
-            refusal = f"passage {passage_of(db, text)} is no longer your current passage"
+            refusal = f"{named(db, passage_of(db, text))}: not recorded: it is no longer your"
             expect(tab.get_by_test_id("stToast")).to_contain_text(refusal)
         else:
             expected.append((passage_of(db, text), "correct", 0, 0, 0, None))

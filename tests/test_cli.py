@@ -35,8 +35,8 @@ def test_usage_error_exits_2():
     assert run("nonsense").returncode == 2
 
 
-COMMANDS = ["score", "export", "warnings", "dashboard", "retrain", "check", "quality", "models",
-            "train", "evaluate", "rubric"]  # fmt: skip
+COMMANDS = ["score", "export", "warnings", "dashboard", "retrain", "rescore", "check", "quality",
+            "models", "train", "evaluate", "rubric"]  # fmt: skip
 
 
 def test_help_lists_every_command_with_a_line_and_version_is_known():
@@ -76,7 +76,7 @@ def test_dashboard_listens_on_loopback_only_and_passes_streamlit_options_on(tmp_
         port = s.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "labeler", "dashboard", "--headless", "--port", str(port),
-         "--store", str(tmp_path / "r.db"), "--server.baseUrlPath", "desk"],
+         "--store", str(tmp_path / "r.db"), "--create", "--server.baseUrlPath", "desk"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from labeler import score_text
+from labeler.dashboard.wording import passage_name
 from labeler.store.review import GRAPHIC, NOT_VIOLENT
 from labeler.store.store import Store
 from tests.reviewing import decide, press
@@ -32,6 +33,13 @@ def fill(path, monkeypatch, model, docs: list[tuple[str, str]]) -> dict[str, dic
             records[doc_id] = score_text(text, doc_id, model)
             store.add_record(records[doc_id], text, model.thresholds)
     return records
+
+
+def named(path, passage_id: int) -> str:
+    """A passage as the dashboard names it: its document and its number there, from 1."""
+    with Store(path) as store:
+        p = store.passage(passage_id)
+    return passage_name(p["doc_key"], p["idx"])
 
 
 def tab(name: str | None = None, *, url_name: str | None = None) -> AppTest:
@@ -101,7 +109,10 @@ def test_two_tabs_of_one_reviewer_both_keep_working(tmp_path, monkeypatch, model
         shown = at.session_state["current"].passage_id
         press(at, "N")
         if at.toast:
-            assert f"passage {shown} is no longer your current passage" in at.toast[0].value
+            assert at.toast[0].value == (  # by its document and number, not its database id
+                f"{named(tmp_path / 'review.db', shown)}: not recorded: it is no longer your"
+                " current passage."
+            )
             refused.append(shown)
         else:
             decided.append(shown)
@@ -138,11 +149,13 @@ def test_a_reviewer_named_like_a_column_does_not_overwrite_it(tmp_path, monkeypa
     at.run()
     at.sidebar.radio(key="page").set_value("Statistics").run()
     assert not at.exception
-    (row,) = at.dataframe[0].value.to_dict("records")
+    (disputes,) = [d.value for d in at.dataframe if "passage" in d.value.columns]
+    (row,) = disputes.to_dict("records")
     assert (row["document"], row["passage"], row["text"]) == ("d1", 1, text)
-    labels = sorted(v for k, v in row.items() if k not in ("document", "passage", "text"))
-    assert labels == ["V0 G0 S0", "V1 G1 S3"]  # each reviewer's label, in a column of its own
-    assert any(name in column for column in row if column not in ("document", "passage", "text"))
+    ours = ("document", "passage", "text", "final label")
+    labels = sorted(v for k, v in row.items() if k not in ours)
+    assert labels == ["graphic", "not violent"]  # each reviewer's label, in a column of its own
+    assert any(name in column for column in row if column not in ours)
 
 
 # --- 29: an empty queue whose passages are being reviewed by others ------------------------

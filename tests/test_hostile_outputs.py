@@ -26,7 +26,7 @@ import pytest
 
 from labeler.learn.registry import Registry
 from labeler.model import CARD_FILE, MODEL_FILE, default_model_dir, sha256_of
-from labeler.store.review import Labels
+from labeler.store.review import GRAPHIC, Labels
 from labeler.store.store import Store
 
 from .conftest import DATA, ROOT
@@ -534,6 +534,8 @@ def test_retraining_twice_on_unchanged_data_says_so_before_training(tmp_path):
     with (DATA / "seed" / "labels.jsonl").open() as f:
         (data / "seed" / "labels.jsonl").write_text("".join(next(f) for _ in range(600)))
     store = _store(tmp_path)
+    with Store(store) as reviewed:  # something to learn from (no reviews: nothing new at all)
+        decide(reviewed, 1, "ana", "correct", GRAPHIC)
     env = {"LABELER_HOME": str(tmp_path / "home")}
     first = labeler("retrain", "--store", store, "--data", data, env=env, timeout=300)
     assert first.returncode in (0, 1) and "gate:" in first.stdout.decode(), first.stderr
@@ -541,6 +543,6 @@ def test_retraining_twice_on_unchanged_data_says_so_before_training(tmp_path):
     second = labeler("retrain", "--store", store, "--data", data, env=env, timeout=300)
     out = second.stdout.decode()
     assert second.stderr.decode() == "" and "gate:" not in out  # nothing was trained
-    assert f"nothing to retrain: version {version} was trained today" in out
+    assert f"Nothing new to learn from: version {version} was trained on these same" in out
     assert second.returncode == first.returncode
     assert len(Registry(tmp_path / "home").versions()) == 1

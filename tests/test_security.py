@@ -200,7 +200,9 @@ FRAGMENTS = {
     ("labeler/store/queue.py", "_count_scored", "flagged"): "one fixed COUNT(CASE ...) per label",
     ("labeler/store/queue.py", "first", "REVIEWER_IS"): "a fixed clause, the name as ?",
     ("labeler/store/store.py", "_newest_first", "REVIEWER_IS"): "the same fixed clause",
+    ("labeler/store/store.py", "recent_decisions", "REVIEWER_IS"): "the same fixed clause",
     ("labeler/store/store.py", "_newest_first", "SELECT_REVIEWS"): "a fixed SELECT constant",
+    ("labeler/store/administration.py", "_double_review_due", "where"): "QueueFilter.where",
     ("labeler/store/migrations.py", "integrity", "table"): "from the ORPHAN_CHECKS constant",
     ("labeler/store/migrations.py", "integrity", "parent"): "from the ORPHAN_CHECKS constant",
     ("labeler/store/migrations.py", "integrity", "column"): "from the ORPHAN_CHECKS constant",
@@ -340,7 +342,8 @@ def test_headings_and_review_history_never_become_markup(title, detail, cells):
 def test_the_servers_upload_limit_is_the_apps():
     config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     (server,) = re.findall(r"^maxUploadSize = (\d+)$", config, re.M)
-    app = ast.parse((ROOT / "labeler" / "dashboard" / "app.py").read_text(encoding="utf-8"))
+    page = ROOT / "labeler" / "dashboard" / "import_page.py"
+    app = ast.parse(page.read_text(encoding="utf-8"))
     (limit,) = [
         node.value.value
         for node in app.body

@@ -17,11 +17,11 @@ from labeler import config
 from labeler.dashboard.render import (
     caption_html,
     document_html,
-    document_name,
     heading_html,
     legend_html,
     scroll_script,
 )
+from labeler.dashboard.wording import document_name
 from labeler.depictions import BY_KEY, CATEGORIES
 from labeler.store.store import Store, StoreError
 from labeler.store.warnings import SUGGESTED, DocumentWarning

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from html import escape as _escape_html
-from pathlib import PurePath
 from typing import Any
 
 # Every line break a markdown parser may honour: CR LF, a bare CR (two of them end an HTML
@@ -119,11 +118,6 @@ def history_html(rows: list[dict[str, str]]) -> str:
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def document_name(doc_key: str) -> str:
-    """A document's name without the folders of its path (the heading names the path)."""
-    return PurePath(doc_key).name or doc_key
 
 
 LEVEL_BORDERS = {"violence": "#f08c00", "graphic": "#d33"}

@@ -30,15 +30,15 @@ def make_card(
     """The model card: what the model was trained on, with what, and how it did."""
     import sklearn
 
-    files = {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
-    data_hash = _data_hash(files, rows)
+    files = data_file_hashes(data_dir)
+    digest = _data_hash(files, rows)
     counts: dict[str, dict[str, int]] = {}
     for r in rows:
         c = counts.setdefault(r.source, {"train": 0, "val": 0, "test": 0})
         c[split_of(r.group)] += 1
     return {
-        "version": _version(data_hash),
-        "data_hash": data_hash,
+        "version": _version(digest),
+        "data_hash": digest,
         "target_precision": target_precision,
         "thresholds": {label: round(t["threshold"], 6) for label, t in thresholds.items()},
         "validation_at_threshold": {
@@ -72,12 +72,16 @@ def make_card(
     }
 
 
-def model_version(data_dir: Path, rows: list[Row]) -> str:
-    """The version a model trained today on ``rows`` from ``data_dir`` is given (as in its
-    card): the date and a hash of the data files and the reviewed rows' labels. Known
-    before training, so a retrain on unchanged data can say so instead of training."""
-    files = {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
-    return _version(_data_hash(files, rows))
+def data_file_hashes(data_dir: Path) -> dict[str, str]:
+    """Each training data file (relative path) and its sha256."""
+    return {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
+
+
+def data_hash(data_dir: Path, rows: list[Row]) -> str:
+    """What a model was trained on, in 8 hex digits: the data files' hashes and the
+    reviewed rows' ids and labels (the other rows come from the files). The same data and
+    reviews give the same hash, whatever the day, so a retrain can tell it has nothing new."""
+    return _data_hash(data_file_hashes(data_dir), rows)
 
 
 def _data_hash(files: dict[str, str], rows: list[Row]) -> str:

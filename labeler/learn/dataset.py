@@ -20,6 +20,33 @@ from labeler.labels import LABELS
 TEST_BUCKETS = range(0, 4)  # of 20: 20% test
 VAL_BUCKETS = range(4, 7)  # 15% validation (calibration check, thresholds)
 REVIEWED = "reviewed"  # the source name of passages labelled in the review store
+# What people call each source (data files say "source": the left-hand names).
+SOURCE_NAMES = {
+    "ag_news_test": "News (AG News)",
+    "india_police_events": "News (Indian police events)",
+    "trigger_warnings_passages": "Fan fiction (AO3)",
+    "goemotions_reddit": "Reddit comments",
+    "hatecheck": "Hate-speech tests (HateCheck)",
+    "ethos": "Hateful comments (ETHOS)",
+    "xstest": "Harmless violent words (XSTest)",
+    "authored": "Hand-written hard cases",
+    "gutenberg_books": "Public-domain books",
+    "gutenberg_reportage": "Historical reportage",
+    "stormfront_posts": "Extremist forum posts",
+    "gum_gentle": "Open news, interviews, letters",
+    REVIEWED: "Reviewed passages (this store)",
+    "(pooled)": "All sources",
+    "(fixed test split)": "Training data's test split",
+}
+
+
+def source_name(source: str) -> str:
+    """A source as people call it; an unknown one with its underscores made spaces.
+
+    >>> source_name("hatecheck"), source_name("new_pool")
+    ('Hate-speech tests (HateCheck)', 'New pool')
+    """
+    return SOURCE_NAMES.get(source) or source.replace("_", " ").strip().capitalize() or source
 
 
 @dataclass(frozen=True)

@@ -89,9 +89,10 @@ class Registry:
         history = self._state()["history"]
         return history[-1] if history else None
 
-    def stored(self, version: str) -> bool:
-        """Whether a version of this name is stored (current or not)."""
-        return (self.root / version).exists()
+    def previous(self) -> str | None:
+        """The version a rollback returns to (None: the shipped model)."""
+        history = self._state()["history"]
+        return history[-2] if len(history) > 1 else None
 
     def path(self, version: str) -> Path:
         directory = self.root / version

@@ -84,7 +84,7 @@ def connect(
         if str(target).startswith(POSTGRES_SCHEMES):
             return Postgres(str(target), lock_wait)
         path = Path(target)
-        if not create and not path.is_file():
+        if not create and missing(path):
             raise StoreUnavailable(f"review store {path} is unavailable: the file does not exist")
         return with_retries(
             lambda: Sqlite(path, create=create, reading=reading, lock_wait=lock_wait),
@@ -99,6 +99,13 @@ def connect(
     except Exception as error:  # a malformed URL, an unreachable server
         message = masked(_first_line(error), target)
         raise StoreUnavailable(f"cannot open the review store {shown(target)}: {message}") from None
+
+
+def missing(target: str | Path) -> bool:
+    """Whether ``target`` names a SQLite file that does not exist (a server URL is never
+    missing here: connecting says whether it can be reached). Opening such a file would
+    create an empty store, so a caller that must not create one asks first."""
+    return not str(target).startswith(POSTGRES_SCHEMES) and not Path(target).is_file()
 
 
 _PASSWORD = re.compile(r"^(\w+://[^/?#@]*?:)([^@]*)@")

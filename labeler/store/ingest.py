@@ -105,7 +105,7 @@ class Ingest:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (passage_id, model_version) DO NOTHING",
             [
-                _score_row(passage_ids[doc_id, p["index"]], record["model"], p, stamp, thresholds)
+                score_row(passage_ids[doc_id, p["index"]], record["model"], p, stamp, thresholds)
                 for doc_id, (record, _) in zip(ids, pairs, strict=True)
                 for p in record["passages"]
             ],
@@ -149,7 +149,7 @@ def _document_fields(record: Mapping[str, Any]) -> tuple[Any, Any, str | None]:
     return source.get("path"), source.get("line"), fields
 
 
-def _score_row(
+def score_row(
     passage_id: int, model: str, p: Mapping[str, Any], stamp: str, thresholds: dict[str, float]
 ) -> tuple[Any, ...]:
     """A passage's row in ``scores``; ``thresholds`` (the scoring model's) give its margin."""

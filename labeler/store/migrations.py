@@ -158,9 +158,54 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        # Where reviewers disagree, an adjudicator picks the final label; append-only, the
+        # latest one stands (``labeler.store.adjudication``).
+        "0009_adjudications",
+        """
+        CREATE TABLE adjudications (
+            id INTEGER PRIMARY KEY,
+            passage_id INTEGER NOT NULL REFERENCES passages (id),
+            adjudicator TEXT NOT NULL,
+            violence INTEGER NOT NULL,
+            graphic INTEGER NOT NULL,
+            severity INTEGER NOT NULL,
+            note TEXT,
+            decided_at TEXT NOT NULL
+        );
+        CREATE INDEX adjudications_by_passage ON adjudications (passage_id);
+        """,
+    ),
+    (
+        # Who retrained, promoted, rolled back, re-scored, adjudicated or changed a setting,
+        # and when: append-only (``labeler.store.administration``).
+        "0010_admin_log",
+        """
+        CREATE TABLE admin_log (
+            id INTEGER PRIMARY KEY,
+            action TEXT NOT NULL CHECK (action IN
+                ('retrain', 'promote', 'rollback', 'rescore', 'adjudicate', 'setting')),
+            actor TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        # Settings that belong to the store, not to one reviewer: the double-review share.
+        "0011_store_settings",
+        """
+        CREATE TABLE store_settings (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            set_by TEXT NOT NULL,
+            set_at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
         # An editor's decision on a warning says what it was (accept the suggestion, edit
         # it, no warning needed) and keeps the categories of the warning decided.
-        "0009_warning_decisions",
+        "0012_warning_decisions",
         """
         ALTER TABLE document_reviews ADD COLUMN decision TEXT;
         ALTER TABLE document_reviews ADD COLUMN categories TEXT;
@@ -177,6 +222,7 @@ ORPHAN_CHECKS = (
     ("reviews", "passages", "passage_id"),
     ("claims", "passages", "passage_id"),
     ("document_reviews", "documents", "document_id"),
+    ("adjudications", "passages", "passage_id"),
 )
 
 

@@ -107,6 +107,10 @@ class Queue:
 
         def passage(self, passage_id: int) -> dict[str, Any]: ...
 
+        def double_review_percent(self) -> float: ...
+
+        def _double_review_due(self, reviewer: str, queue: QueueFilter) -> int | None: ...
+
     @retrying
     def claim_next(
         self,
@@ -168,7 +172,15 @@ class Queue:
             ]
             return pick_diverse([(r[0], r[1]) for r in rows], recent)
 
-        claim = self._take(reviewer, ttl, first)
+        def double_review_first() -> int | None:
+            # a passage chosen for double review goes ahead of new ones (store setting)
+            if order != "skipped" and self.double_review_percent():
+                due = self._double_review_due(reviewer, queue)
+                if due is not None:
+                    return due
+            return first()
+
+        claim = self._take(reviewer, ttl, double_review_first)
         return None if claim is None else {**self.passage(claim.passage_id), "claim": claim}
 
     @retrying
@@ -297,14 +309,12 @@ class Queue:
             (claim.passage_id, claim.reviewer, claim.token),
         ).fetchone()
         if row is None:
-            raise StaleDecision(
-                f"not recorded: passage {claim.passage_id} is no longer your current passage"
-            )
+            raise StaleDecision("not recorded: it is no longer your current passage")
         shown = datetime.fromisoformat(row[0])
         if self.now() - shown < self.min_dwell:
             raise StaleDecision(
-                f"not recorded: passage {claim.passage_id} was on screen for under"
-                f" {self.min_dwell.total_seconds():g} s (a key pressed twice?)"
+                f"not recorded: it was on screen for under {self.min_dwell.total_seconds():g} s"
+                " (a key pressed twice?)"
             )
 
     def choices(self) -> dict[str, list[str]]:

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from labeler.passages import is_junk
+from labeler.store.adjudication import Adjudication, Adjudications
+from labeler.store.administration import Administration
 from labeler.store.db import LOCK_WAIT, ResultRow, StoreError, connect, retrying
 from labeler.store.ingest import Ingest, key_hash, text_hash
 from labeler.store.migrations import (
@@ -36,8 +38,10 @@ from labeler.store.migrations import (
     pending,
 )
 from labeler.store.queue import REVIEWER_IS, Claim, Queue, QueueFilter, StaleDecision
+from labeler.store.rescoring import Rescoring
 from labeler.store.review import (
     DECISIONS,
+    Decided,
     Labels,
     Review,
     Reviewed,
@@ -75,7 +79,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Store(Ingest, Queue, Warnings):
+class Store(Ingest, Queue, Adjudications, Administration, Rescoring, Warnings):
     """A review store: a SQLite file path or a PostgreSQL URL (``labeler.store.db``).
 
     ``model_version``: the model in use, whose scores a passage is shown and confirmed
@@ -278,6 +282,7 @@ class Store(Ingest, Queue, Warnings):
                 current["model_version"],
                 claim.token,
             )
+            self._choose_for_double_review(claim.passage_id, claim.reviewer, labels)
             for passage_id in copies:  # served once, decided once: the claim is spent, and
                 # a claim on a copy (another tab's, another reviewer's) is of a decided passage
                 self.db.execute("DELETE FROM claims WHERE passage_id = ?", (passage_id,))
@@ -384,6 +389,33 @@ class Store(Ingest, Queue, Warnings):
                 (reviewer, reviewer, rows[-1]["id"], page),
             ).fetchall()
 
+    def recent_decisions(self, reviewer: str, limit: int = 5) -> list[Decided]:
+        """``reviewer``'s latest decisions still standing, newest first, one for each
+        passage served (its copies, decided with it, are not listed again).
+
+        Read from the passages of the reviewer's latest rows, with each one's whole
+        history by the reviewer, so that an undo cancels what it cancelled."""
+        rows = self.db.execute(
+            "SELECT r.id, r.passage_id, r.reviewer, r.decision, r.violence, r.graphic,"
+            " r.severity, r.decided_at, r.note, r.claim, p.idx, d.doc_key FROM reviews r"
+            " JOIN passages p ON p.id = r.passage_id JOIN documents d ON d.id = p.document_id"
+            f" WHERE {REVIEWER_IS} AND r.passage_id IN (SELECT passage_id FROM reviews"
+            f"  WHERE {REVIEWER_IS} ORDER BY id DESC LIMIT ?) ORDER BY r.passage_id, r.id",
+            (reviewer, reviewer, reviewer, reviewer, 8 * limit),
+        ).fetchall()
+        where = {row["id"]: row for row in rows}
+        kept: list[Review] = []
+        for _, reviews in groupby(map(_review, rows), key=lambda r: r.passage_id):
+            kept += standing(reviews)
+        out: list[Decided] = []
+        claims: set[str] = set()
+        for review in sorted(kept, key=lambda r: r.id):  # a copy's row comes after its own
+            row = where[review.id]
+            if row["claim"] is None or row["claim"] not in claims:
+                claims.add(row["claim"])
+                out.append(Decided(review, row["doc_key"], row["idx"]))
+        return out[::-1][:limit]
+
     def reviews(self, passage_id: int) -> list[Review]:
         rows = self.db.execute(
             f"{SELECT_REVIEWS} WHERE passage_id = ? ORDER BY id",
@@ -391,36 +423,51 @@ class Store(Ingest, Queue, Warnings):
         )
         return [_review(row) for row in rows]
 
+    def decisions(self) -> list[Review]:
+        """Every stored decision, oldest first: what per-reviewer figures are made from."""
+        return [_review(row) for row in self.db.execute(f"{SELECT_REVIEWS} ORDER BY id")]
+
     def current_labels(self, passage_id: int) -> Labels | None:
         return current_labels(self.reviews(passage_id))
 
     def reviewed_items(self) -> list[Reviewed]:
-        """Every passage with a standing label: model flags and each reviewer's latest labels."""
+        """Every passage with a standing label: model flags, each reviewer's latest labels,
+        and the adjudicated label where an adjudicator settled it."""
         out = []
-        for p, kept, current in self._labelled():
+        for p, kept, current, final in self._labelled():
             latest: dict[str, Labels] = {}
             for review in kept:
                 if review.labels is not None:
                     latest[review.reviewer] = review.labels
             flags = tuple(json.loads(p["flags"] or "[]"))
-            out.append(Reviewed(p["id"], flags, latest, current, p["doc_key"], p["idx"], p["text"]))
+            adjudicated = final.labels if final else None
+            out.append(
+                Reviewed(
+                    p["id"], flags, latest, current, p["doc_key"], p["idx"], p["text"], adjudicated
+                )
+            )
         return out
 
     def reviewed(self) -> Iterator[dict[str, Any]]:
         """Every passage with a current label, in the training-data schema, with the note of
-        the decision that gave it and its document's warning as it stands (an editor's,
-        else the suggestion from the current labels) and its status.
+        the decision that gave it (an adjudication, where there is one) and its document's
+        warning as it stands (an editor's, else the suggestion from the current labels) and
+        its status.
 
         Its id is ``DOCUMENT#INDEX``; a document whose id an earlier one in the store
         already has (ids in a JSONL need not be unique) adds ``@`` and the start of its
         text's hash, so no two rows share an id and an earlier row's id never changes.
         """
         labelled = list(self._labelled())
-        documents = {p["document_id"] for p, _, _ in labelled}
+        documents = {p["document_id"] for p, _, _, _ in labelled}
         warnings = {w.document_id: w for w in self.document_warnings(documents)}
         tags = self._later_namesakes()
-        for p, kept, labels in labelled:
-            last = [r for r in kept if r.labels == labels][-1]
+        for p, kept, labels, final in labelled:
+            if final is not None:
+                who, when, note = final.adjudicator, final.decided_at, final.note
+            else:
+                last = [r for r in kept if r.labels == labels][-1]
+                who, when, note = last.reviewer, last.decided_at, last.note
             tag = tags.get(p["document_id"])
             yield {
                 "id": f"{p['doc_key']}#{p['idx']}" + (f"@{tag}" if tag else ""),
@@ -428,9 +475,9 @@ class Store(Ingest, Queue, Warnings):
                 "violence": labels.violence,
                 "graphic": labels.graphic,
                 "severity": labels.severity,
-                "reviewer": last.reviewer,
-                "decided_at": last.decided_at,
-                "note": last.note,
+                "reviewer": who,
+                "decided_at": when,
+                "note": note,
                 "model": p["model_version"],
                 "model_scores": {"violence": p["violence"], "graphic": p["graphic"]},
                 "warning": {
@@ -454,19 +501,26 @@ class Store(Ingest, Queue, Warnings):
             seen.add(row["doc_key"])
         return tags
 
-    def _labelled(self) -> Iterator[tuple[ResultRow, list[Review], Labels]]:
+    def _labelled(
+        self,
+    ) -> Iterator[tuple[ResultRow, list[Review], Labels, Adjudication | None]]:
         """The one walk over the reviews: each passage with a current label, with its
-        score row (``passage``'s choice), its decisions still standing, and that label.
-        Passages and reviews are read in one snapshot: a review landing meanwhile is in
-        both reads or in neither."""
+        score row (``passage``'s choice), its decisions still standing, that label, and
+        the adjudication that set it (an adjudicated label stands over reviewers' own).
+        Passages, reviews and adjudications are read in one snapshot: a review landing
+        meanwhile is in every read or in none."""
         with self.db.snapshot():
             scored = self._reviewed_passages()
             grouped = list(self._reviews_by_passage())
+            final = self.final_labels()
         for passage_id, reviews in grouped:
             kept = standing(reviews)
             labelled = [r.labels for r in kept if r.labels is not None]
-            if labelled:
-                yield scored[passage_id], kept, labelled[-1]
+            adjudication = final(passage_id)
+            if adjudication is not None:
+                yield scored[passage_id], kept, adjudication.labels, adjudication
+            elif labelled:
+                yield scored[passage_id], kept, labelled[-1], None
 
     def _reviews_by_passage(self) -> Iterator[tuple[int, list[Review]]]:
         """Every review, grouped by passage, in one query (not one per passage)."""

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 from labeler.depictions import BY_KEY
 from labeler.passages import is_junk
 from labeler.store.db import Database, StoreError, retrying
+
+if TYPE_CHECKING:
+    from labeler.store.adjudication import Adjudication
 from labeler.store.review import JUNK, LABELLED, SKIPPED, WAITING, Labels, Review, current_labels
 from labeler.warning import LEVELS, ContentWarning, document_warning
 
@@ -164,6 +167,8 @@ class Warnings:
 
         def _reviews_by_passage(self) -> Iterator[tuple[int, list[Review]]]: ...
 
+        def adjudications(self) -> dict[int, list[Adjudication]]: ...
+
     def document_warnings(self, document_ids: Iterable[int] | None = None) -> list[DocumentWarning]:
         """Every document (or those of ``document_ids``), in the order they were added,
         with its warning as it stands."""
@@ -200,11 +205,15 @@ class Warnings:
         return document_warning_of(row, passages, decision), passages
 
     def _current_labels(self) -> dict[int, Labels]:
-        return {
-            passage_id: labels
+        """Each labelled passage's label now: its standing adjudication's, else the
+        reviewers' latest standing one (``Store._labelled``'s rule)."""
+        labels = {
+            passage_id: found
             for passage_id, reviews in self._reviews_by_passage()
-            if (labels := current_labels(reviews)) is not None
+            if (found := current_labels(reviews)) is not None
         }
+        labels.update((pid, found[-1].labels) for pid, found in self.adjudications().items())
+        return labels
 
     def _passages_by_document(
         self, document_ids: list[int] | None, labels: dict[int, Labels]
