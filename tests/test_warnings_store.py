@@ -92,6 +92,16 @@ def test_a_reviewers_correction_changes_the_suggested_warning_at_once(store):
     )
 
 
+def test_an_adjudicated_label_stands_over_the_reviewers_in_the_warning(store):
+    """Two reviewers disagree on the shooting (not violent, graphic); an adjudicator settles
+    it as graphic: the warning is the adjudicated label's, whoever decided last."""
+    (shot,) = flagged_passages(store, "shooting")
+    decide(store, shot, "rita", "correct", GRAPHIC)
+    store.adjudicate(shot, "ada", GRAPHIC, "the wound is described")
+    decide(store, shot, "ron", "correct", NOT_VIOLENT)
+    assert warnings_by_key(store)["shooting"].suggested["level"] == "graphic"
+
+
 def test_an_editors_decision_stands_over_the_suggestion_and_is_kept_append_only(store):
     shooting = warnings_by_key(store)["shooting"]
     store.record_warning(shooting.document_id, "eda", "accept", shooting.suggested)
