@@ -43,6 +43,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     colour = fmt == "report" and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     settings = Settings(
         model_dir=str(config.model_dir(args.model) or "") or None,
+        fast=args.fast,
         format=fmt,
         thresholds=dict(args.threshold),
         only_flagged=args.only_flagged,
@@ -424,6 +425,12 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--model", help="model directory (default: LABELER_MODEL or the shipped model)")
     s.add_argument(
+        "--fast",
+        action="store_true",
+        help="score with the word model alone: several times faster, less accurate on text "
+        "unlike the training data (records name the model VERSION+words)",
+    )
+    s.add_argument(
         "--store",
         nargs="?",
         const="",
@@ -504,6 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     args, rest = parser().parse_known_args(argv)
     if rest and args.func is not cmd_dashboard:  # only the dashboard passes options on
         parser().parse_args(argv)  # exits 2 naming the unknown options
+    from labeler.encoder import EncoderError
     from labeler.model import ModelError
     from labeler.store.db import StoreError
 
@@ -511,7 +519,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.func is cmd_dashboard:
             return cmd_dashboard(args, rest)
         return int(args.func(args))
-    except (StoreError, ModelError) as err:  # e.g. an unreachable server, an unknown version
+    except (
+        StoreError,
+        ModelError,
+        EncoderError,
+    ) as err:  # e.g. an unreachable server, an unknown version
         print(f"labeler: {err}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

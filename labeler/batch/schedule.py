@@ -117,7 +117,9 @@ def _scored_on_dask(
     as it is: as an argument, dask would walk every field of every document
     looking for futures (1 s of this process's time per 200,000 documents).
     """
-    model = client.scatter(cached_model(settings.model_dir), broadcast=True, hash=False)
+    model = client.scatter(
+        cached_model(settings.model_dir, settings.fast), broadcast=True, hash=False
+    )
     window = WINDOW_PER_JOB * max(1, sum(client.nthreads().values()))
     pending: deque[Any] = deque()
     for batch in work:

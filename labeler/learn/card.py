@@ -17,17 +17,15 @@ from typing import Any
 import numpy as np
 
 from labeler.learn.dataset import REVIEWED, Row, data_files, split_of
+from labeler.learn.recipe import Recipe
 from labeler.model import sha256_of
 
 
-def make_card(
-    data_dir: Path,
-    rows: list[Row],
-    thresholds: dict[str, dict[str, float]],
-    described_at: float,
-    target_precision: float,
-) -> dict[str, Any]:
-    """The model card: what the model was trained on, with what, and how it did."""
+def make_card(data_dir: Path, rows: list[Row], recipe: Recipe) -> dict[str, Any]:
+    """The model card: what the model was trained on, with what recipe; ``train`` adds
+    the operating points, evaluation the metrics."""
+    from dataclasses import asdict
+
     import sklearn
 
     files = {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
@@ -41,13 +39,9 @@ def make_card(
     return {
         "version": f"{date.today().isoformat()}-{data_hash}",
         "data_hash": data_hash,
-        "target_precision": target_precision,
-        "thresholds": {label: round(t["threshold"], 6) for label, t in thresholds.items()},
-        "validation_at_threshold": {
-            label: {k: v for k, v in t.items() if k != "threshold"}
-            for label, t in thresholds.items()
-        },
-        "described_at": round(described_at, 6),
+        "recipe": {**asdict(recipe), "features": list(recipe.features)},
+        "target_precision": recipe.target_precision,
+        "target_precision_by_label": recipe.targets(),
         "data_files": files,
         "rows_by_source": counts,
         "libraries": {
