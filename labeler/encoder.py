@@ -181,11 +181,12 @@ def bert_graph(
         ("neg", -1e4),
         ("tiny", 1e-9),
         ("tiny_norm", 1e-12),
-        ("zero_f", 0.0),
-        ("levels", 255.0),
-        ("tiny_step", 1e-8),
     ):
         const(name, np.array(number, dtype=np.float32))
+
+    if quantized:
+        for name, number in (("zero_f", 0.0), ("levels", 255.0), ("tiny_step", 1e-8)):
+            const(name, np.array(number, dtype=np.float32))
 
     prefix = "embeddings"
     words = const("word_emb", weights[f"{prefix}.word_embeddings.weight"])

@@ -15,6 +15,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from labeler.learn.dataset import load_rows
@@ -34,9 +35,8 @@ RECIPES = {
     "embedding": Recipe(features=("embedding",)),
     "word+char+embedding": Recipe(features=("word", "char", "embedding")),
     "word+char+static": Recipe(features=("word", "char", "static")),
-    "shipped": SHIPPED,
-    "shipped, every source alike": Recipe(**{**SHIPPED.__dict__, "source_power": 0.0}),
-    "shipped, every row alike": Recipe(**{**SHIPPED.__dict__, "source_power": 1.0}),
+    "word+char+embedding, every source alike": replace(SHIPPED, source_power=0.0),
+    "word+char+embedding, every row alike": replace(SHIPPED, source_power=1.0),
 }
 
 

@@ -122,7 +122,7 @@ def retrain(
             f"{'/'.join(group['labels'])}: sent to second looks, not trained on"
         )
     extra = [r for r in extra if r.passage_id not in held]
-    candidate, rows = train(data_dir, extra=extra)
+    candidate, rows = train(data_dir, extra=extra, points_from=current)
     retuned = retune_thresholds(candidate, rows, float(candidate.card["target_precision"]))
     for label, entry in retuned.items():
         candidate.card["thresholds"][label] = round(entry["after"], 6)

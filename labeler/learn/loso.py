@@ -75,6 +75,7 @@ def out_of_source_scores(rows: list[Row], recipe: Recipe, inputs: Inputs) -> Out
             [r for r in rest if split_of(r.group) == "train"],
             [r for r in rest if split_of(r.group) == "val"],
             inputs,
+            severity=False,
         )
         proba[idx] = fitted.predict_proba([rows[i].text for i in idx])
     return OutOfSource(rows, proba, fold)

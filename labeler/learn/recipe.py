@@ -104,11 +104,13 @@ class Recipe:
             ]
         )
 
-    def fit(self, train: list[Row], val: list[Row], inputs: Inputs) -> Fitted:
+    def fit(
+        self, train: list[Row], val: list[Row], inputs: Inputs, severity: bool = True
+    ) -> Fitted:
         """Feature blocks fitted on ``train``; per label, a class-balanced logistic
         regression on the ``train`` rows carrying the label, Platt-calibrated on the
-        ``val`` rows carrying it; and the severity model on hand-labelled severity 1 and
-        2 rows, the same way."""
+        ``val`` rows carrying it; and (``severity``) the severity model on hand-labelled
+        severity 1 and 2 rows, the same way."""
         features = Featurizer.fit(self, inputs, [r.text for r in train])
         X = {"train": features.transform([r.text for r in train])}
         X["val"] = features.transform([r.text for r in val])
@@ -116,7 +118,8 @@ class Recipe:
         targets: dict[str, Callable[[Row], int | None]] = {
             label: partial(_label_of, label=label) for label in LABELS
         }
-        targets[DESCRIBED] = _described
+        if severity:
+            targets[DESCRIBED] = _described
         for name, target in targets.items():
             parts = {}
             for split, rows in (("train", train), ("val", val)):
