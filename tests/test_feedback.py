@@ -194,3 +194,69 @@ def test_a_batch_flipping_passages_that_share_a_phrase_goes_to_second_looks(tmp_
     (again,) = phrase_flips(rows, shipped, settled)
     assert not settled & set(again["passage_ids"])
     store.close()
+
+
+def _groups_in(split: str, n: int) -> list[str]:
+    """``n`` review-row group names that the fixed rule puts in ``split``."""
+    from labeler.learn.dataset import split_of
+
+    names = (f"doc-{i}" for i in range(10_000))
+    return [g for g in names if split_of(g) == split][:n]
+
+
+GRAPHIC_TEXTS = [
+    f"The {who} was {how}, {detail}."
+    for who in ("prisoner", "old man", "boy", "soldier", "woman")
+    for how, detail in (
+        ("hacked to death with machetes", "his limbs severed and his skull split open"),
+        ("burnt alive in the hut", "the charred body curled and blackened"),
+        ("disembowelled by the mob", "entrails spilling across the blood-soaked floor"),
+        ("beheaded before the crowd", "blood pouring from the severed neck"),
+        ("stabbed forty times", "the gaping wounds leaking blood and flesh torn open"),
+    )
+]
+
+
+def _reviewed(model, split: str, positives: int) -> list:
+    """Reviewed rows of ``split`` scoring at or above the graphic threshold: the
+    ``positives`` highest scored labelled graphic, the rest not."""
+    from labeler.learn.dataset import REVIEWED, Row
+
+    j = list(model.thresholds).index("graphic")
+    proba = model.predict_proba(GRAPHIC_TEXTS)[:, j]
+    scored = sorted(zip(proba, GRAPHIC_TEXTS, strict=True), reverse=True)
+    flagged = [t for p, t in scored if p >= model.thresholds["graphic"]][:20]
+    assert len(flagged) >= 10, "the model flags these explicit passages as graphic"
+    groups = _groups_in(split, len(flagged))
+    return [
+        Row(f"rev-{i}", text, REVIEWED, group, {"violence": 1, "graphic": int(i < positives)}, 3)
+        for i, (text, group) in enumerate(zip(flagged, groups, strict=True))
+    ]
+
+
+def test_threshold_retuning_never_looks_at_reviewed_test_rows(shipped):
+    """Issue 16.13: the gate scores the candidate on reviewed test rows, so tuning on them
+    graded the candidate on its own answers. Failed before: reviewed test rows at
+    precision 0.3 raised the graphic threshold."""
+    from labeler.learn.feedback import retune_thresholds
+
+    rows = _reviewed(shipped, "test", positives=6)
+    entry = retune_thresholds(shipped, rows, {"violence": 0.6, "graphic": 0.5})["graphic"]
+    assert entry["n"] == 0 and entry["after"] == shipped.thresholds["graphic"]
+    rows = _reviewed(shipped, "val", positives=6)
+    entry = retune_thresholds(shipped, rows, {"violence": 0.6, "graphic": 0.5})["graphic"]
+    assert entry["n"] == len(rows) and entry["after"] > shipped.thresholds["graphic"]
+
+
+def test_threshold_retuning_uses_each_labels_own_target(shipped):
+    """Issue 16.13: graphic was re-tuned to the violence target (0.6) though trained at 0.5.
+    Reviewed graphic precision between the two keeps the threshold at 0.5, raises it at 0.6."""
+    from labeler.learn.feedback import retune_thresholds
+
+    rows = _reviewed(shipped, "val", positives=0)
+    rows = _reviewed(shipped, "val", positives=len(rows) // 2 + 1)  # precision just over 0.5
+    kept = retune_thresholds(shipped, rows, {"violence": 0.6, "graphic": 0.5})["graphic"]
+    assert kept["before_pr"]["precision"] < 0.6
+    assert kept["after_pr"] == kept["before_pr"]  # every reviewed passage still flagged
+    raised = retune_thresholds(shipped, rows, {"violence": 0.6, "graphic": 0.6})["graphic"]
+    assert raised["after_pr"]["precision"] >= 0.6

@@ -4,7 +4,13 @@ A keyword search or a uniform draw only *chooses what to read* (``selected_by``)
 is written by an annotator reading the passage against ``labeler/rubric.md``.
 
     python -m training.round5 draw ../shared/data/pools training/labelling/round5
+    python -m training.round5 draw-more ../shared/data/pools training/labelling/round5
     python -m training.round5 merge training/labelling/round5 training/data/round5/data.jsonl
+
+Round 5a (``draw``) found too few threats (109) and graphic passages (356) for the issue's
+500 / 300, so round 5b (``draw-more``) read every remaining passage with threat speech or a
+gore word from the books and reportage, a fresh uniform draw beside them, and a further
+2,400 forum posts drawn uniformly (threats there are scattered: 2.4% of 5a's random posts).
 
 ``draw`` writes ``batches/batch-K.jsonl`` (id and text only: annotators never see the source
 or why a row was chosen) and ``candidates.jsonl`` (the provenance). ``DOUBLE`` rows, drawn
@@ -42,6 +48,23 @@ INCITE = re.compile(
     r"should be (shot|hanged|killed)|rope|gun|weapon|war\b|fight|blood|violen|burn)",
     re.I,
 )
+THREAT_SPEECH = re.compile(
+    r"\b(i|we|i'll|we'll|you'll|he'll|they'll)\s*(will|shall|'ll|am going to|are going to|gonna)?"
+    r"\s*(kill|shoot|hang|murder|cut your|burn|slaughter|exterminate|string|lynch|blow your|"
+    r"beat you|wipe)|\b(should|ought to|must|deserve to|needs? to) (be )?(all )?(shot|hanged|hung|"
+    r"killed|lynched|exterminated|gassed|burned|executed|die)\b|\bdeath to\b|"
+    r"\bkill (them|him|her|you|all|every)\b|\bhang (them|him|her)\b|"
+    r"\bi'?ll (kill|murder|have your)\b|\b(take up arms|race war|day of the rope|rahowa)\b|"
+    r"\bthreat(en|ened|ening|s)?\b|\bor (i|we)('ll| will| shall)\b|\byou shall (die|hang|be)\b|"
+    r"\b(blow|knock|beat) (your|his) (brains|head)",
+    re.I,
+)
+# round 5b: pool -> (uniform draw, [(pattern, at most this many hits)])
+PLAN_MORE = {
+    "gutenberg_books": (450, [(THREAT_SPEECH, 1000), (GORE, 500)]),
+    "gutenberg_reportage": (190, [(THREAT_SPEECH, 1000), (GORE, 1000)]),
+    "stormfront_posts": (2400, []),
+}
 KEYWORDS = {
     "gutenberg_books": GORE,
     "gutenberg_reportage": GORE,
@@ -67,10 +90,11 @@ def pick(rows: list[dict], pattern: re.Pattern, n: int, rng: random.Random):
     return [(r, "random") for r in randoms + fill] + [(r, "keyword") for r in keywords]
 
 
-def candidate(row: dict, selected_by: str) -> dict:
+def candidate(row: dict, selected_by: str, round_: str = "5a") -> dict:
     meta = row.get("meta") or {}
     return {
         "id": "r5-" + hashlib.sha1(f"{row['id']}\0{row['text']}".encode()).hexdigest()[:12],
+        "round": round_,
         "source_id": row["id"],
         "source": row["source"],
         "group": row["group"],
@@ -78,6 +102,19 @@ def candidate(row: dict, selected_by: str) -> dict:
         "title": meta.get("title"),
         "text": row["text"].strip(),
     }
+
+
+def pick_more(rows: list[dict], n_random: int, patterns, rng: random.Random):
+    """Round 5b from the rows 5a did not draw: a uniform draw, then each pattern's hits."""
+    randoms = rng.sample(rows, min(n_random, len(rows)))
+    taken = {r["id"] for r in randoms}
+    picked = [(r, "random") for r in randoms]
+    for pattern, most in patterns:
+        hits = [r for r in rows if r["id"] not in taken and pattern.search(r["text"])]
+        hits = rng.sample(hits, min(most, len(hits)))
+        taken |= {r["id"] for r in hits}
+        picked += [(r, "keyword") for r in hits]
+    return picked
 
 
 def draw(pools: Path, out: Path) -> None:
@@ -92,18 +129,39 @@ def draw(pools: Path, out: Path) -> None:
     doubles = rng.sample(range(len(cands)), DOUBLE)
     for j, i in enumerate(doubles):  # into another annotator's batch than its own
         batches[(i % BATCHES + 1 + j % (BATCHES - 1)) % BATCHES].append(cands[i])
+    write(out, cands, batches, "batch", rng)
+
+
+def draw_more(pools: Path, out: Path, n_batches: int = 3) -> None:
+    rng = random.Random(SEED + 1)
+    known = [json.loads(line) for line in open(out / "candidates.jsonl", encoding="utf-8")]
+    seen = {c["source_id"] for c in known if c["round"] == "5a"}
+    cands = [
+        candidate(r, how, "5b")
+        for name, (n, patterns) in PLAN_MORE.items()
+        for r, how in pick_more(
+            [r for r in read_pool(pools, name) if r["id"] not in seen], n, patterns, rng
+        )
+    ]
+    rng.shuffle(cands)
+    old = [c for c in known if c["round"] == "5a"]
+    write(out, old + cands, [cands[k::n_batches] for k in range(n_batches)], "more", rng)
+
+
+def write(out: Path, cands: list[dict], batches: list[list[dict]], name: str, rng) -> None:
+    """candidates.jsonl (every round's provenance) and the blind batches of this round."""
     (out / "batches").mkdir(parents=True, exist_ok=True)
     (out / "labels").mkdir(exist_ok=True)
     with open(out / "candidates.jsonl", "w", encoding="utf-8") as f:
         f.writelines(json.dumps(c, ensure_ascii=False) + "\n" for c in cands)
     for k, batch in enumerate(batches):
         rng.shuffle(batch)
-        with open(out / "batches" / f"batch-{k}.jsonl", "w", encoding="utf-8") as f:
+        with open(out / "batches" / f"{name}-{k}.jsonl", "w", encoding="utf-8") as f:
             f.writelines(
                 json.dumps({"id": c["id"], "text": c["text"]}, ensure_ascii=False) + "\n"
                 for c in batch
             )
-    print(f"{len(cands)} candidates, {DOUBLE} doubled, {BATCHES} batches -> {out}")
+    print(f"{len(cands)} candidates, {len(batches)} {name} batches -> {out}")
 
 
 def read_labels(folder: Path) -> dict[str, list[dict]]:
@@ -150,4 +208,4 @@ def merge(folder: Path, out: Path) -> None:
 
 if __name__ == "__main__":
     command, src, dst = sys.argv[1:4]
-    {"draw": draw, "merge": merge}[command](Path(src), Path(dst))
+    {"draw": draw, "draw-more": draw_more, "merge": merge}[command](Path(src), Path(dst))

@@ -1,13 +1,16 @@
 """Plain text from HTML: the words a reader sees, paragraphs kept apart.
 
-Script, style and other non-content elements are dropped; block elements end
-with a blank line so each becomes its own passage; entities are decoded.
-Offsets of scored passages index this extracted text.
+Script, style and other non-content elements are dropped, and the head up to
+where the body starts, as browsers parse it (``</head>`` is optional); an element
+never closed hides nothing. Block elements end with a blank line so each becomes
+its own passage; entities are decoded. Offsets of scored passages index this
+extracted text.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from html.parser import HTMLParser
 
 BLOCKS = {
@@ -40,7 +43,24 @@ BLOCKS = {
     "title",
     "hr",
 }
-HIDDEN = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
+HIDDEN = {"script", "style", "noscript", "template", "svg", "iframe", "object"}
+# What a <head> may hold; any other start tag, and any text, begins the body (HTML5 ends
+# the head there, so a page without </head>, as minifiers write it, still has a body).
+HEAD_CONTENT = {
+    "html",
+    "head",
+    "base",
+    "basefont",
+    "bgsound",
+    "link",
+    "meta",
+    "title",
+    "noscript",
+    "noframes",
+    "style",
+    "script",
+    "template",
+}
 _SPACES = re.compile(r"[^\S\n]+")
 _BREAKS = re.compile(r"\s*\n\s*\n\s*")
 # Markup whose end is more than a ">", and that end (see _escape_unclosed).
@@ -55,10 +75,22 @@ _ENDS = (
 
 
 class _Extractor(HTMLParser):
+    """Collects every piece of text, and which of them hidden elements hold.
+
+    A hidden element hides only what lies before its end tag: one never closed hides
+    nothing, so a stray ``<noscript>`` or ``<object>`` cannot swallow the rest of a page
+    (``<script>`` and ``<style>`` are the exception: the parser reads their rest as
+    code, as browsers do). The head is hidden until the body starts.
+    """
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self._hidden = 0
+        self.hidden: list[tuple[int, int]] = []  # parts[i:j] inside a closed hidden element
+        self._open: list[tuple[str, int]] = []  # hidden elements open, and their first part
+        self._open_count: Counter[str] = Counter()
+        self._head = "before"  # "before" the head, "in" it, or "after" it
+        self._title = False  # in a <title> in the head
 
     def parse_marked_section(self, i: int, report: bool = True) -> int:
         """``<![`` other than CDATA and the like is a bogus comment, as browsers read it.
@@ -72,20 +104,54 @@ class _Extractor(HTMLParser):
             return self.parse_bogus_comment(i, report)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "head" and self._head == "before":
+            self._head = "in"
+        elif tag not in HEAD_CONTENT:
+            self._head = "after"  # body content ends the head, or means none comes
+        self._title = self._title or (tag == "title" and self._head == "in")
         if tag in HIDDEN:
-            self._hidden += 1
+            self._open.append((tag, len(self.parts)))
+            self._open_count[tag] += 1
         elif tag in BLOCKS:
             self.parts.append("\n\n")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in ("head", "body", "html") and self._head == "in":
+            self._head = "after"
+        self._title = self._title and tag != "title"
         if tag in HIDDEN:
-            self._hidden = max(0, self._hidden - 1)
+            self._close(tag)
         elif tag in BLOCKS:
             self.parts.append("\n\n")
 
+    def _close(self, tag: str) -> None:
+        """Hide what the innermost open ``tag`` held; elements left open inside it end
+        with it. An end tag with nothing open to close is ignored."""
+        if not self._open_count[tag]:
+            return
+        while True:
+            name, first = self._open.pop()
+            self._open_count[name] -= 1
+            if name == tag:
+                self.hidden.append((first, len(self.parts)))
+                return
+
     def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.parts.append(data)
+        if self._head == "in" and not self._open:
+            if self._title or not data.strip():
+                return
+            self._head = "after"  # text in the head starts the body
+        elif self._head == "before" and data.strip():
+            self._head = "after"
+        self.parts.append(data)
+
+    def shown(self) -> str:
+        """The parts outside every closed hidden element."""
+        kept, position = [], 0
+        for first, end in sorted(self.hidden):
+            kept += self.parts[position:first]
+            position = max(position, end)
+        return "".join(kept + self.parts[position:])
 
 
 def html_to_text(html: str) -> str:
@@ -97,7 +163,7 @@ def html_to_text(html: str) -> str:
     parser = _Extractor()
     parser.feed(_escape_unclosed(html))
     parser.close()
-    text = _SPACES.sub(" ", "".join(parser.parts))
+    text = _SPACES.sub(" ", parser.shown())
     return _BREAKS.sub("\n\n", text).strip()
 
 

@@ -25,10 +25,11 @@ from labeler.batch.sources import (
     KNOWN_SUFFIXES,
     Progress,
     ReadOptions,
+    Walk,
     _suffix,
-    expand,
     read_inputs,
     total_bytes,
+    walk,
 )
 from labeler.model import Model
 from labeler.scoring import cached_model
@@ -98,12 +99,13 @@ def check_paths(job: Job) -> None:
         if name == "-":
             continue
         source = Path(name)
+        found = walk(source) if source.is_dir() else None
         for flag, path in outputs:
             if same_file(path, source):
                 raise UsageError(
                     f"{flag} {path} is also an input ({name}): refusing to overwrite it"
                 )
-            if source.is_dir() and _read_from_folder(path, source):
+            if found is not None and _read_from_folder(path, found):
                 raise UsageError(
                     f"{flag} {path} is inside the input folder {name}, which would read "
                     "it as an input: write it somewhere else"
@@ -120,15 +122,18 @@ def same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def _read_from_folder(path: Path, folder: Path) -> bool:
-    """Whether reading ``folder`` would read ``path``: it lies under it with a format's
-    suffix, or is the same file as one of the files it holds."""
-    resolved, top = path.resolve(), folder.resolve()
-    if top in resolved.parents and _suffix(resolved) in KNOWN_SUFFIXES:
-        return True
-    if not path.exists():
+def _read_from_folder(path: Path, found: Walk) -> bool:
+    """Whether reading a folder (``found`` by ``walk``) would read ``path``: it lies in
+    one of the folders read (links followed) with a format's suffix, or is the same file
+    as one of the files found."""
+    resolved = path.resolve()
+    try:
+        parent = resolved.parent.stat()
+    except OSError:
         return False
-    return any(same_file(path, f) for f in expand(folder))
+    if (parent.st_dev, parent.st_ino) in found.folders and _suffix(resolved) in KNOWN_SUFFIXES:
+        return True
+    return path.exists() and any(same_file(path, f) for f in found.files)
 
 
 def _run(job: Job, client: Any, stdout: IO[str], stderr: IO[str]) -> Stats:

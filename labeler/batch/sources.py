@@ -9,18 +9,24 @@ Formats, by extension (a ``.gz`` suffix is decompressed first):
 ``.txt``/``.md`` and anything unknown named explicitly: one document per file;
 ``.html``/``.htm``: one document, tags stripped (offsets index the extracted text);
 ``.jsonl``/``.ndjson``: one JSON object per line; ``.csv``: one row per document
-with a header. ``-`` is stdin: JSONL when it starts with ``{``, else one text.
+with a header. ``-`` is stdin: JSONL when its first character other than white
+space is ``{``, else one text. Folders are read at any depth, links to folders
+followed, each folder once.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import io
+import itertools
+import json
 import os
 import stat
 import sys
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +47,8 @@ FORMATS = ("auto", "text", "html", "jsonl", "csv")
 UPLOAD_TYPES = sorted(suffix.lstrip(".") for suffix in KNOWN_SUFFIXES)
 ORIGINAL_KEPT = 2000  # characters of a bad line kept in the errors file
 MAX_NESTING = 100  # levels of JSON arrays and objects in a record (the output holds ~250)
+INT64_LIMIT = 1 << 63  # orjson reads integers in [-2**63, 2**64) exactly, others as floats
+_SCALARS = frozenset({str, int, bool, type(None)})  # JSON values orjson reads exactly
 SNIFF_BYTES = 8192
 BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
@@ -111,34 +119,72 @@ def total_bytes(inputs: list[str]) -> int | None:
 
 def expand(folder: Path) -> list[Path]:
     """Files under ``folder`` of a known format, in a fixed (sorted) order."""
-    return walk(folder)[0]
+    return walk(folder).files
 
 
-def walk(folder: Path) -> tuple[list[Path], list[InputError], list[tuple[str, str]]]:
-    """Files under ``folder`` of a known format, in a fixed (sorted) order; an error for
-    each folder that cannot be listed (the top one included), sorted by path; and each
-    file passed over for its type, with why."""
-    unreadable: list[InputError] = []
+class Walk(NamedTuple):
+    """What reading a folder finds."""
 
-    def failed(err: OSError) -> None:
-        where = err.filename if err.filename is not None else folder
-        reason = f"cannot read folder: {err.strerror or err}"
-        unreadable.append(InputError(str(where), None, reason))
+    files: list[Path]  # of a known format, in sorted path order
+    unreadable: list[InputError]  # a folder that cannot be listed (the top one too), by path
+    skipped: list[tuple[str, str]]  # (path, why) of each file or link passed over, by path
+    folders: set[tuple[int, int]]  # (device, inode) of every folder met, links followed
 
-    found, skipped = [], []
-    for root, _, files in os.walk(folder, onerror=failed):
-        for name in files:
-            if _suffix(Path(name)) in KNOWN_SUFFIXES:
-                found.append(Path(root) / name)
+
+def walk(folder: Path) -> Walk:
+    """Every file under ``folder``, links to folders followed, each folder read once.
+
+    A link to a folder already read (or being read: a loop) is passed over and named.
+    Walked with a stack of its own, not recursion, so no depth of nesting overflows it.
+    """
+    files, unreadable, skipped = [], [], []
+    first_seen: dict[tuple[int, int], Path] = {}
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            info = current.stat()
+            first = first_seen.setdefault((info.st_dev, info.st_ino), current)
+            if first is not current:
+                skipped.append((shown(current), _read_already(current, first)))
+                continue
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as err:
+            reason = f"cannot read folder: {err.strerror or err}"
+            unreadable.append(InputError(shown(current), None, reason))
+            continue
+        subfolders = []
+        for entry in entries:
+            path = current / entry.name
+            if entry.is_dir():  # a link to a folder too
+                subfolders.append(path)
+            elif _suffix(path) in KNOWN_SUFFIXES:
+                files.append(path)
             else:
-                kind = _suffix(Path(name)) or "no extension"
-                skipped.append((str(Path(root) / name), f"unsupported type ({kind})"))
+                kind = _suffix(path) or "no extension"
+                skipped.append((shown(path), f"unsupported type ({kind})"))
+        stack += reversed(subfolders)  # depth first, in name order: the first way in wins
     # by path components: a.txt, b/c.md, e.jsonl
-    return (
-        sorted(found),
+    return Walk(
+        sorted(files),
         sorted(unreadable, key=lambda e: Path(e.path)),
         sorted(skipped, key=lambda s: Path(s[0])),
+        set(first_seen),
     )
+
+
+def _read_already(link: Path, first: Path) -> str:
+    """Why a folder met again through ``link`` is passed over."""
+    if first in link.parents:
+        return f"a link back to {shown(first)}, which contains it (a loop)"
+    return f"the same folder as {shown(first)}, read there"
+
+
+def shown(path: Path | str) -> str:
+    """``path`` as text that can be written anywhere: bytes of a file name that are not
+    UTF-8 (which Python keeps as lone surrogates) become ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def read_inputs(
@@ -152,10 +198,10 @@ def read_inputs(
             continue
         path = Path(name)
         if path.is_dir():
-            files, unreadable, skipped = walk(path)
-            progress.skipped += skipped
-            yield from unreadable
-            for file in files:
+            found = walk(path)
+            progress.skipped += found.skipped
+            yield from found.unreadable
+            for file in found.files:
                 yield from _read_file(file, options, progress)
         else:
             yield from _read_file(path, options, progress)
@@ -169,19 +215,21 @@ def _suffix(path: Path) -> str:
 
 
 def _read_file(path: Path, options: ReadOptions, progress: Progress) -> Iterator[Item]:
-    """A regular file's documents; anything else (a FIFO, a device, a socket) is an
-    error and is never opened: opening a FIFO would wait for a writer for ever."""
+    """A regular file's documents, named by its ``shown`` path; anything else (a FIFO, a
+    device, a socket) is an error and is never opened: opening a FIFO would wait for a
+    writer for ever."""
+    name = shown(path)
     try:
         mode = path.stat().st_mode
         if not stat.S_ISREG(mode):
-            yield InputError(str(path), None, f"not a regular file ({_file_kind(mode)}): skipped")
+            yield InputError(name, None, f"not a regular file ({_file_kind(mode)}): skipped")
             return
         raw = path.open("rb")
     except OSError as err:
-        yield InputError(str(path), None, f"cannot read: {err.strerror or err}")
+        yield InputError(name, None, f"cannot read: {err.strerror or err}")
         return
     with raw:
-        yield from _read_named(raw, str(path), options, progress)
+        yield from _read_named(raw, name, options, progress)
 
 
 def _file_kind(mode: int) -> str:
@@ -221,11 +269,26 @@ def _read_named(
 def _read_stream(
     stream: Any, name: str, options: ReadOptions, progress: Progress
 ) -> Iterator[Item]:
-    counted = _Counted(stream, None, progress)
     kind = options.input_format
     if kind == "auto":
-        kind = "jsonl" if counted.peek().lstrip().startswith(b"{") else "text"
-    yield from _read_kind(counted, name, kind, options)
+        head = _up_to_first_word(stream, options.max_bytes)
+        kind = "jsonl" if head.removeprefix(BOM).lstrip().startswith(b"{") else "text"
+        rest = iter(functools.partial(stream.read1, 1 << 16), b"")
+        stream = io.BufferedReader(_Chunks(itertools.chain([head], rest)))
+    yield from _read_kind(_Counted(stream, None, progress), name, kind, options)
+
+
+def _up_to_first_word(stream: Any, limit: int) -> bytes:
+    """A stream's first bytes, up to its first one that is not white space (or its end,
+    or ``limit`` bytes): a pipe may deliver blank lines alone, long before the first
+    record, and the format is judged by what comes after them."""
+    head = bytearray()
+    while len(head) <= limit:
+        chunk = stream.read1(SNIFF_BYTES)
+        head += chunk
+        if not chunk or (chunk.strip() and head.removeprefix(BOM).strip()):
+            break
+    return bytes(head)
 
 
 def _kind(path: Path) -> str:
@@ -246,7 +309,7 @@ def _read_kind(stream: _Counted, name: str, kind: str, options: ReadOptions) -> 
         if encoding is not None:  # UTF-16 text (e.g. saved from Windows): read as text
             stream = stream.transcoded(encoding)
             head = stream.peek()
-        not_text = _not_text(head)
+        not_text = _utf16_without_bom(head) or (None if kind == "jsonl" else _binary(head))
         if not head:
             yield InputError(name, None, "empty file: no documents")
         elif not_text:
@@ -267,14 +330,9 @@ def _read_kind(stream: _Counted, name: str, kind: str, options: ReadOptions) -> 
         yield InputError(name, None, f"not valid {err.encoding.upper()} ({err.reason})")
 
 
-def _not_text(head: bytes) -> str | None:
-    """Why a file whose first bytes are ``head`` is not text, or None if it may be.
-
-    Judged by content, not by one byte: a sample with NUL bytes is binary when it is
-    not UTF-8 or has many control bytes; one stray NUL in a text or a JSONL line does
-    not make the whole file binary (a JSONL line with one is an error of its own).
-    UTF-16 without a byte-order mark is named as such, so it can be converted.
-    """
+def _utf16_without_bom(head: bytes) -> str | None:
+    """Why a file whose first bytes are ``head`` cannot be read: it is UTF-16 without a
+    byte-order mark (every other byte a NUL), named so it can be converted."""
     if b"\0" not in head:
         return None
     even, odd = head[0::2].count(0), head[1::2].count(0)
@@ -284,6 +342,19 @@ def _not_text(head: bytes) -> str | None:
             f"UTF-16{order} text without a byte-order mark: convert it to UTF-8 "
             f"(e.g. iconv -f UTF-16{order} -t UTF-8)"
         )
+    return None
+
+
+def _binary(head: bytes) -> str | None:
+    """Why a text or CSV file whose first bytes are ``head`` is not text, or None.
+
+    Judged by content, not by one byte: a sample with NUL bytes is binary when it is
+    not UTF-8 or has many control bytes; one stray NUL in a text does not make it
+    binary. JSONL is not judged here but line by line: a line with a NUL is an error
+    of its own, wherever it lies.
+    """
+    if b"\0" not in head:
+        return None
     try:
         head.decode("utf-8")
         utf8 = True
@@ -350,6 +421,11 @@ def _json_document(raw: bytes, name: str, number: int, options: ReadOptions) -> 
     if raw.count(b"[") + raw.count(b"{") > MAX_NESTING and _nested_deeper(obj, MAX_NESTING):
         reason = f"JSON nested more than {MAX_NESTING} levels deep"
         return InputError(name, number, reason, _original(raw))
+    if not _SCALARS.issuperset(map(type, obj.values())) and any(map(_rounded, _leaves(obj))):
+        exact = _exact(raw, options)
+        if isinstance(exact, str):
+            return InputError(name, number, exact, _original(raw))
+        obj = exact
     item = _record(obj, name, number, options)
     return item._replace(original=_original(raw)) if isinstance(item, InputError) else item
 
@@ -371,6 +447,46 @@ def _nested_deeper(value: Any, limit: int) -> bool:
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, level + 1) for child in children)
     return False
+
+
+def _leaves(value: Any) -> Iterator[Any]:
+    """Every value in ``value`` that is not an array or object, at any depth."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += item.values()
+        elif isinstance(item, list):
+            stack += item
+        else:
+            yield item
+
+
+def _rounded(value: Any) -> bool:
+    """Whether ``value`` may be an integer orjson could not hold (it reads one beyond 64
+    bits as a float: distinct ids would collide); a float literal can look the same."""
+    return type(value) is float and abs(value) >= INT64_LIMIT and value.is_integer()
+
+
+def _beyond_64_bits(value: Any) -> bool:
+    return type(value) is int and not -INT64_LIMIT <= value < 2 * INT64_LIMIT
+
+
+def _exact(raw: bytes, options: ReadOptions) -> dict[str, Any] | str:
+    """A record read again keeping every integer's digits (by the standard library's
+    slower parser, for the rare record that needs it), or why it cannot be scored: an
+    integer beyond 64 bits is kept only as an id (which becomes text); in any other
+    field it could not be written back out exactly. (Integers of over ~310 digits do
+    not get here: orjson calls them malformed.)"""
+    obj = json.loads(raw)  # orjson read it: valid, nested at most MAX_NESTING deep
+    for key, value in obj.items():
+        if key not in (options.id_field, options.text_field):
+            if any(map(_beyond_64_bits, _leaves(value))):
+                return (
+                    f"field '{key}' holds an integer beyond 64 bits, which cannot be "
+                    "written out exactly: quote it as a string"
+                )
+    return obj  # type: ignore[no-any-return]
 
 
 def _original(raw: bytes) -> str:
@@ -402,19 +518,20 @@ def _read_csv(stream: _Counted, name: str, options: ReadOptions) -> Iterator[Ite
     csv.field_size_limit(options.max_chars)
     lines = _CsvLines(stream, name, options)
     reader = csv.reader(lines)
+    lines.start_record()
     header = _next_row(reader, lines)
     if isinstance(header, InputError) or header is None:
         yield header or InputError(name, None, "empty file: no documents")
         return
-    if options.text_field not in header:
-        reason = f"no '{options.text_field}' column (columns: {', '.join(header)})"
-        yield InputError(name, 1, reason)
+    wrong = _header_fault(header, options)
+    if wrong:
+        yield InputError(name, lines.first, wrong)
         return
     while True:
-        first = lines.number + 1
         lines.start_record()
         row = _next_row(reader, lines)
         yield from lines.take_errors()
+        first = lines.first  # a row is named by the line it starts on
         if row is None:
             return
         if isinstance(row, InputError):
@@ -428,7 +545,21 @@ def _read_csv(stream: _Counted, name: str, options: ReadOptions) -> Iterator[Ite
             reason = "malformed CSV: a quoted field is never closed (the row runs to the end)"
             yield InputError(name, first, reason, ",".join(row)[:ORIGINAL_KEPT])
         elif row and row != [""]:
-            yield _csv_document(header, row, name, lines.number, options)
+            yield _csv_document(header, row, name, first, options)
+
+
+def _header_fault(header: list[str], options: ReadOptions) -> str | None:
+    """Why a CSV header cannot be read by name: no text column, or a column named twice
+    (which of the two a row's value comes from would be a guess). Columns with no name
+    (trailing commas) cannot be asked for, and may repeat."""
+    if options.text_field not in header:
+        return f"no '{options.text_field}' column (columns: {', '.join(header)})"
+    counts = Counter(column for column in header if column)
+    for column, count in counts.most_common(1):
+        if count > 1:
+            times = "twice" if count == 2 else f"{count} times"
+            return f"the header names column '{column}' {times}: rename or remove one"
+    return None
 
 
 def _csv_document(
@@ -463,9 +594,10 @@ class _CsvLines:
         self._errors: list[InputError] = []
         self.ended = False  # csv.reader asked for a line after the last one
         self._quotes = 0  # quote characters in the lines of the current record
+        self.first = 0  # the line the current record starts on (0: none read yet)
 
     def start_record(self) -> None:
-        self._quotes = 0
+        self._quotes, self.first = 0, 0
 
     def in_quotes(self) -> bool:
         """Whether the lines read since ``start_record`` end inside a quoted field
@@ -497,6 +629,7 @@ class _CsvLines:
             try:
                 line = raw.decode("utf-8-sig" if self.number == 1 else "utf-8")
                 self._quotes += line.count('"')
+                self.first = self.first or self.number
                 return line
             except UnicodeDecodeError as err:
                 original = raw[:ORIGINAL_KEPT].decode("utf-8", "replace")
@@ -559,7 +692,8 @@ class _Counted:
         mark dropped) and read as UTF-8; progress still counts the file's own bytes."""
         text = io.TextIOWrapper(self._stream, encoding=encoding, newline="")
         text.read(1)  # the byte-order mark, which utf-16-le/-be keep as U+FEFF
-        return _Counted(io.BufferedReader(_Utf8(text)), self._raw, self._progress)
+        utf8 = (chunk.encode("utf-8") for chunk in iter(lambda: text.read(8192), ""))
+        return _Counted(io.BufferedReader(_Chunks(utf8, text)), self._raw, self._progress)
 
     def read(self, n: int) -> bytes:
         return self._count(self._stream.read(n))
@@ -583,21 +717,27 @@ class _Counted:
         return data
 
 
-class _Utf8(io.RawIOBase):
-    """A text stream's characters as UTF-8 bytes, for the byte-oriented readers."""
+class _Chunks(io.RawIOBase):
+    """A byte stream made of the byte strings ``chunks`` yields, in order: a text
+    stream's characters as UTF-8, or bytes read ahead and then the rest of a stream.
 
-    def __init__(self, text: IO[str]) -> None:
-        self._text, self._pending = text, b""
+    ``source``, what the chunks are read from, lives as long as this stream: a text
+    stream closes its file when it is collected, and the file's position is still
+    asked for progress after the last chunk.
+    """
+
+    def __init__(self, chunks: Iterator[bytes], source: Any = None) -> None:
+        self._chunks, self._pending, self._source = chunks, memoryview(b""), source
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
         while not self._pending:
-            chunk = self._text.read(8192)
-            if not chunk:
+            chunk = next(self._chunks, None)
+            if chunk is None:
                 return 0
-            self._pending = chunk.encode("utf-8")
+            self._pending = memoryview(chunk)
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]
         self._pending = self._pending[n:]
