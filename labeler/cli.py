@@ -290,11 +290,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     Example: labeler evaluate --data training/data --reports reports
     """
     from labeler.learn.dataset import load_rows
+    from labeler.learn.embeddings import read_through
     from labeler.learn.evaluation import evaluate, format_table, plot_pr_curves, write_metrics
     from labeler.model import load_model
 
-    model = load_model(config.model_dir(args.model))
-    report = evaluate(model, load_rows(config.training_data(args.data)))
+    data = config.training_data(args.data)
+    model = read_through(load_model(config.model_dir(args.model)), data)
+    report = evaluate(model, load_rows(data))
     print(format_table(report))
     reports = Path(args.reports)
     write_metrics(report, reports / "metrics.json")

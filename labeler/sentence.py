@@ -39,10 +39,13 @@ class SentenceHead:
     intercept: np.ndarray  # (len(OUTPUTS),)
     calibration: np.ndarray  # (len(OUTPUTS), 2): Platt (a, b)
     quantized: bool = True  # the encoder's weights in int8
+    # where embeddings come from: None, the process's encoder; training and evaluation
+    # give labeler.learn.embeddings.CachedEncoder, which reads the training rows' cache
+    encoder: Any = field(default=None, compare=False, repr=False)
     _char: Any = field(default=None, init=False, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_char": None}  # rebuilt where it is unpickled
+        return {**self.__dict__, "_char": None, "encoder": None}  # rebuilt where unpickled
 
     def scores(self, texts: list[str], words: Rows) -> tuple[np.ndarray, np.ndarray]:
         """(n, len(LABELS)) label scores and (n,) probability that violence is described,
@@ -57,12 +60,17 @@ class SentenceHead:
             elif name == "char":
                 z += np.asarray(self._char_rows(texts) @ weights.T)
             else:
-                from labeler.encoder import load_encoder
-
-                z += load_encoder(self.quantized).encode(texts).astype(np.float64) @ weights.T
+                z += self._embeddings(texts).astype(np.float64) @ weights.T
             start += width
         p = 1.0 / (1.0 + np.exp(self.calibration[:, 0] * z + self.calibration[:, 1]))
         return p[:, : len(LABELS)], p[:, len(LABELS)]
+
+    def _embeddings(self, texts: list[str]) -> np.ndarray:
+        if self.encoder is not None:
+            return self.encoder.encode(texts)  # type: ignore[no-any-return]
+        from labeler.encoder import load_encoder
+
+        return load_encoder(self.quantized).encode(texts)
 
     def _width(self, name: str, words: int) -> int:
         from labeler.encoder import DIM

@@ -13,7 +13,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -57,6 +57,42 @@ def embed(texts: list[str], encoder: Encoder, cache: Path | None) -> np.ndarray:
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
     return np.vstack([known[k] for k in keys]).astype(np.float32)
+
+
+class CachedEncoder:
+    """An encoder that reads embeddings of texts seen before from the cache: training and
+    evaluation score the training rows through it (``SentenceHead.encoder``)."""
+
+    def __init__(self, cache: Path | None, quantized: bool = True) -> None:
+        self.cache, self.quantized = cache, quantized
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return embed(texts, _Loaded(self.quantized), self.cache)
+
+
+class _Loaded:
+    """The process's encoder, loaded only when a text is not in the cache."""
+
+    def __init__(self, quantized: bool) -> None:
+        self.quantized = quantized
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        from labeler.encoder import load_encoder
+
+        return load_encoder(self.quantized).encode(texts)
+
+    def encode_ids(self, ids: list[list[int]]) -> np.ndarray:
+        from labeler.encoder import load_encoder
+
+        return load_encoder(self.quantized).encode_ids(ids)
+
+
+def read_through(model: Any, data_dir: Path) -> Any:
+    """``model`` with its sentence model reading the training rows' cached embeddings
+    (those of other texts are computed as usual): for scoring training data."""
+    if model.sentence is not None:
+        model.sentence.encoder = CachedEncoder(cache_dir(data_dir), model.sentence.quantized)
+    return model
 
 
 def static_table(encoder: Encoder, cache: Path | None) -> np.ndarray:

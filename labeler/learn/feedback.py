@@ -97,11 +97,12 @@ def retrain(
     from datetime import datetime, timezone
 
     from labeler import config
+    from labeler.learn.embeddings import read_through
     from labeler.learn.registry import Registry
     from labeler.model import load_model
     from labeler.store.store import Store
 
-    current = load_model(config.model_dir())
+    current = read_through(load_model(config.model_dir()), data_dir)
     cases = load_cases(data_dir)
     with Store(store_target) as store:
         items = store.reviewed_items()

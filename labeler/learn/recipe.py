@@ -137,7 +137,7 @@ class Recipe:
     ) -> Linear:
         from sklearn.linear_model import LogisticRegression
 
-        base = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
+        base = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000, tol=1e-3)
         base.fit(X, y, sample_weight=w)
         z = Xv @ base.coef_[0] + base.intercept_[0]
         a, b = platt(z, yv, wv)

@@ -134,7 +134,7 @@ def train(
     the current model's).
     """
     from labeler.learn.dataset import load_rows
-    from labeler.learn.embeddings import cache_dir
+    from labeler.learn.embeddings import CachedEncoder, cache_dir
 
     rows = load_rows(data_dir) + list(extra or [])
     train_rows = [r for r in rows if split_of(r.group) == "train"]
@@ -163,6 +163,8 @@ def train(
         flags, points = word_flags, word_points
     else:
         model = export(words, sentence, {"screen": screen, "words": word_points})
+        assert model.sentence is not None
+        model.sentence.encoder = CachedEncoder(cache_dir(data_dir), recipe.quantized)
         proba, described = sentence.scores(texts)
         flags = flag_thresholds(proba, val, targets)
         assert described is not None
@@ -212,6 +214,8 @@ def _review_points(
         return review, review["words"], loso
     screen = _rounded(review_thresholds(words, SCREEN_RECALL))
     both = out_of_source_scores(rows, recipe, inputs)
+    unscreened = held_out_review_thresholds(both, recipe.review_recall)
+    loso["sentence, no screen"] = loso_report(both, unscreened)
     cut = np.array([screen[label] for label in LABELS])
     cleared = np.asarray((words.proba < cut).all(axis=1))
     both.proba[cleared] = 0.0  # cleared by the screen: never flagged nor sent to review
