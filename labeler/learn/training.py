@@ -34,8 +34,11 @@ from labeler.model import Model
 from labeler.sentence import SentenceHead
 from labeler.tokens import TOKEN_PATTERN
 
-# Chosen by leave-one-source-out (training/compare_loso.py; README and card have the table).
-SHIPPED = Recipe()
+# Features and source weighting chosen by leave-one-source-out (training/compare_loso.py;
+# README and card have the table). Flags at precision 0.75 (graphic 0.5): at 0.6 the
+# violence flag sat at 0.13 and flagged "Violence is never the answer", a sports "murdered
+# them" and "kill the process"; the review point (recall) catches what a flag misses.
+SHIPPED = Recipe(target_precision=0.75)
 SCREEN_RECALL = 0.98  # balanced out-of-source recall the word screen keeps
 VAL_SOURCE_CAP = 150.0  # per source, when choosing flag thresholds on validation scores
 
