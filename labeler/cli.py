@@ -48,6 +48,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     colour = terminal and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     settings = Settings(
         model_dir=str(config.model_dir(args.model) or "") or None,
+        fast=args.fast,
         format=fmt,
         thresholds=dict(args.threshold),
         only_flagged=args.only_flagged,
@@ -432,11 +433,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     Example: labeler evaluate --data training/data --reports reports
     """
     from labeler.learn.dataset import load_rows
+    from labeler.learn.embeddings import read_through
     from labeler.learn.evaluation import evaluate, format_table, plot_pr_curves, write_metrics
     from labeler.model import load_model
 
-    model = load_model(config.model_dir(args.model))
-    report = evaluate(model, load_rows(config.training_data(args.data)))
+    data = config.training_data(args.data)
+    model = read_through(load_model(config.model_dir(args.model)), data)
+    report = evaluate(model, load_rows(data))
     print(format_table(report))
     reports = Path(args.reports)
     write_metrics(report, reports / "metrics.json")
@@ -596,6 +599,12 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--model", help="model directory (default: LABELER_MODEL or the shipped model)")
     s.add_argument(
+        "--fast",
+        action="store_true",
+        help="score with the word model alone: several times faster, less accurate on text "
+        "unlike the training data (records name the model VERSION+words)",
+    )
+    s.add_argument(
         "--store",
         nargs="?",
         const="",
@@ -717,6 +726,7 @@ def main(argv: list[str] | None = None) -> int:
         if sys.stderr is not None:  # else there is nowhere to say it
             print(f"labeler: {closed}", file=sys.stderr)
         return EXIT_USAGE
+    from labeler.encoder import EncoderError
     from labeler.learn.dataset import DataError
     from labeler.model import ModelError
     from labeler.outputs import Refused
@@ -729,7 +739,7 @@ def main(argv: list[str] | None = None) -> int:
     except Refused as err:  # an output that would overwrite what it must not
         print(f"labeler: {err}", file=sys.stderr)
         return EXIT_USAGE
-    except (StoreError, ModelError, DataError) as err:  # e.g. an unreachable server
+    except (StoreError, ModelError, DataError, EncoderError) as err:  # e.g. an unreachable server
         print(f"labeler: {err}", file=sys.stderr)
         return EXIT_FAILED
     except BrokenPipeError:  # the reader went away (| head): nothing more to say

@@ -29,11 +29,13 @@ import numpy as np
 
 from labeler.features import FastTfidf, Rows, TfidfParams, term_spans
 from labeler.labels import LABELS
+from labeler.sentence import SENTENCE_FILE, SentenceHead
 
 MODEL_FILE = "model.npz"
 CARD_FILE = "card.json"
 EVIDENCE_TERMS = 5
 ARRAYS = ("terms", "idf", "stop_words", "coef", "intercept", "calibration", "config")
+SENTENCE_ARRAYS = ("char_terms", "char_idf", "coef", "intercept", "calibration", "config")
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # uncompressed, per array (the shipped largest: 0.9 MB)
 MAX_CARD_BYTES = 4 * 1024 * 1024
 
@@ -56,14 +58,36 @@ def sha256_of(path: Path) -> str:
 
 
 @dataclass
+class Scored:
+    """A batch's scores, and who gave them.
+
+    ``proba`` (n, labels) and ``described`` (n,: probability that violence is described
+    rather than mentioned in passing; None for a word model, whose severity cut is on the
+    violence score); ``screened[i]``: the word model cleared passage i, so the sentence
+    model never scored it, and its scores are the word model's."""
+
+    proba: np.ndarray
+    described: np.ndarray | None
+    screened: np.ndarray
+
+
+@dataclass
 class Model:
-    """TF-IDF parameters, per-label linear weights and calibration, and the card."""
+    """The word model (TF-IDF parameters, per-label linear weights and calibration), the
+    sentence model when the directory has one, and the card.
+
+    With a sentence model, the card's ``thresholds``, ``review_thresholds`` and
+    ``described_at`` are the sentence model's, ``words`` holds the word model's, and
+    ``screen`` the word scores under which (for every label) a passage is cleared without
+    the encoder (graphic's is 1: graphic passages are violent, so violence's decides).
+    :meth:`words_only` is the word model alone (``labeler score --fast``)."""
 
     tfidf: TfidfParams
     coef: np.ndarray  # (labels, features): log-odds weight of each term
     intercept: np.ndarray  # (labels,)
     calibration: np.ndarray  # (labels, 2): Platt (a, b)
     card: dict[str, Any]
+    sentence: SentenceHead | None = None
     _fast: FastTfidf = field(init=False, repr=False)
     _stop: frozenset[str] = field(init=False, repr=False)
 
@@ -91,22 +115,59 @@ class Model:
         return {label: float(t) for label, t in self.card["thresholds"].items()}
 
     @property
+    def review_thresholds(self) -> dict[str, float]:
+        """Where a label's score sends a passage to review; a model without them (trained
+        before there was a review point) reviews what it flags."""
+        chosen = self.card.get("review_thresholds") or self.card["thresholds"]
+        return {label: float(t) for label, t in chosen.items()}
+
+    @property
     def described_at(self) -> float:
         return float(self.card["described_at"])
+
+    @property
+    def scorer(self) -> str:
+        """Which model gives the scores: ``sentence`` or ``words``."""
+        return "words" if self.sentence is None else "sentence"
+
+    def words_only(self) -> Model:
+        """The word model alone, with its own operating points (itself, without a sentence
+        model); its version says so: ``VERSION+words``."""
+        if self.sentence is None:
+            return self
+        card = {**self.card, **self.card["words"], "version": f"{self.version}+words"}
+        return Model(self.tfidf, self.coef, self.intercept, self.calibration, card)
 
     def features(self, texts: list[str]) -> Rows:
         """TF-IDF rows, identical to the fitted vectorizer's ``transform``."""
         return self._fast.transform(texts)
 
     def proba(self, X: Rows) -> np.ndarray:
-        """(n, 2) calibrated scores in LABELS order; 0 where no known term occurs."""
+        """(n, 2) calibrated word-model scores in LABELS order; 0 where no known term occurs."""
         z = X.dot(self.coef) + self.intercept
         out: np.ndarray = 1.0 / (1.0 + np.exp(self.calibration[:, 0] * z + self.calibration[:, 1]))
         out[np.diff(X.indptr) == 0] = 0.0
         return out
 
+    def score(self, texts: list[str], X: Rows | None = None) -> Scored:
+        """The model's scores of ``texts`` (word rows ``X`` if already computed): the word
+        model's, or the sentence model's for every passage the screen does not clear."""
+        X = self.features(texts) if X is None else X
+        words = self.proba(X)
+        if self.sentence is None:
+            return Scored(words, None, np.zeros(len(texts), dtype=bool))
+        cut = np.array([self.card["screen"][label] for label in LABELS])
+        screened = np.asarray((words < cut).all(axis=1))
+        keep = np.flatnonzero(~screened)
+        proba, described = words.copy(), np.zeros(len(texts))
+        if len(keep):
+            proba[keep], described[keep] = self.sentence.scores(
+                [texts[i] for i in keep.tolist()], X.take(keep)
+            )
+        return Scored(proba, described, screened)
+
     def predict_proba(self, texts: list[str]) -> np.ndarray:
-        return self.proba(self.features(texts))
+        return self.score(texts).proba
 
     def top_terms(self, X: Rows, flags: np.ndarray) -> dict[int, list[tuple[str, str, float]]]:
         """For each flagged row and label, the terms that pushed the score up most.
@@ -168,6 +229,11 @@ def save_model(model: Model, directory: Path) -> None:
             config=np.array(json.dumps(config)),
         )
     model.card["artifact"] = {"file": MODEL_FILE, "sha256": sha256_of(path)}
+    if model.sentence is not None:
+        head = directory / SENTENCE_FILE
+        with head.open("wb") as f:
+            np.savez_compressed(f, **model.sentence.arrays())  # type: ignore[arg-type]
+        model.card["sentence"] = {"file": SENTENCE_FILE, "sha256": sha256_of(head)}
     (directory / CARD_FILE).write_text(json.dumps(model.card, indent=2) + "\n", encoding="utf-8")
 
 
@@ -185,16 +251,10 @@ def load_model(directory: Path | str | None = None) -> Model:
     if not card_path.is_file() or not path.is_file():
         raise ModelError(f"{directory}: not a model directory (needs {CARD_FILE} and {MODEL_FILE})")
     for file in (card_path, path):
-        if file.is_symlink() and directory.resolve() not in file.resolve().parents:
-            raise ModelError(f"{file}: links outside the model directory, to {file.resolve()}")
+        _linked_inside(directory, file)
     card = read_card(card_path)
-    expected, actual = card.get("artifact", {}).get("sha256"), sha256_of(path)
-    if expected != actual:
-        raise ModelError(
-            f"{path}: sha256 {actual} does not match {expected} in {card_path}; "
-            "refusing to load a model file the card does not vouch for"
-        )
-    parts = _read_arrays(path)
+    _vouched(path, card.get("artifact"), card_path)
+    parts = _read_arrays(path, ARRAYS)
     try:
         config = json.loads(str(parts["config"]))
         if not isinstance(config, dict):
@@ -212,7 +272,36 @@ def load_model(directory: Path | str | None = None) -> Model:
         config["lowercase"],
         config["sublinear_tf"],
     )
-    return Model(tfidf, parts["coef"], parts["intercept"], parts["calibration"], card)
+    sentence = None
+    if "sentence" in card:
+        head = directory / SENTENCE_FILE
+        _linked_inside(directory, head)
+        _vouched(head, card["sentence"], card_path)
+        sentence = SentenceHead.from_arrays(
+            head, _read_arrays(head, SENTENCE_ARRAYS), len(tfidf.terms)
+        )
+        for key in ("words", "screen", "review_thresholds"):
+            if not isinstance(card.get(key), dict):
+                raise ModelError(f"{card_path}: a model with {SENTENCE_FILE} needs {key}")
+    return Model(tfidf, parts["coef"], parts["intercept"], parts["calibration"], card, sentence)
+
+
+def _linked_inside(directory: Path, file: Path) -> None:
+    if file.is_symlink() and directory.resolve() not in file.resolve().parents:
+        raise ModelError(f"{file}: links outside the model directory, to {file.resolve()}")
+
+
+def _vouched(path: Path, entry: Any, card_path: Path) -> None:
+    """Refuse a file whose sha256 is not the one the card gives for it."""
+    expected = entry.get("sha256") if isinstance(entry, dict) else None
+    if not path.is_file():
+        raise ModelError(f"{path}: missing, though {card_path} names it")
+    actual = sha256_of(path)
+    if expected != actual:
+        raise ModelError(
+            f"{path}: sha256 {actual} does not match {expected} in {card_path}; "
+            "refusing to load a model file the card does not vouch for"
+        )
 
 
 def read_card(card_path: Path) -> dict[str, Any]:
@@ -231,21 +320,39 @@ def read_card(card_path: Path) -> dict[str, Any]:
         raise ModelError(f"{card_path}: a model card is a JSON object, not {type(card).__name__}")
     if not isinstance(card.get("version"), str) or not card["version"]:
         raise ModelError(f"{card_path}: no version")
-    thresholds = card.get("thresholds")
-    if not isinstance(thresholds, dict):
-        raise ModelError(f"{card_path}: no thresholds")
-    for label in LABELS:
-        if label not in thresholds:
-            raise ModelError(f"{card_path}: no threshold for {label}")
-    unknown = sorted(thresholds.keys() - set(LABELS))
-    if unknown:
-        raise ModelError(
-            f"{card_path}: a threshold for {unknown[0]!r}, not a label ({', '.join(LABELS)})"
-        )
-    for name, value in [*thresholds.items(), ("described_at", card.get("described_at"))]:
-        if not _probability(value):
-            raise ModelError(f"{card_path}: {name} is {value!r}, not a number in [0, 1]")
+    _operating_points(card_path, card, "")
+    if isinstance(card.get("words"), dict):
+        _operating_points(card_path, card["words"], "words: ")
     return card
+
+
+def _operating_points(card_path: Path, card: dict[str, Any], where: str) -> None:
+    """Thresholds for every label and ``described_at``, and the review thresholds and
+    screen where given: all numbers in [0, 1]."""
+    for key in ("thresholds", "review_thresholds", "screen"):
+        chosen = card.get(key)
+        if chosen is None and key != "thresholds":
+            continue
+        if not isinstance(chosen, dict):
+            raise ModelError(f"{card_path}: {where}no {key}")
+        for label in LABELS:
+            if label not in chosen:
+                raise ModelError(f"{card_path}: {where}no {key} for {label}")
+        unknown = sorted(chosen.keys() - set(LABELS))
+        if unknown:
+            raise ModelError(
+                f"{card_path}: {where}a {key.removesuffix('s')} for {unknown[0]!r}, not a label"
+                f" ({', '.join(LABELS)})"
+            )
+        for label in LABELS:
+            if not _probability(chosen[label]):
+                value = chosen[label]
+                raise ModelError(
+                    f"{card_path}: {where}{key} {label} is {value!r}, not a number in [0, 1]"
+                )
+    cut = card.get("described_at")
+    if not _probability(cut):
+        raise ModelError(f"{card_path}: {where}described_at is {cut!r}, not a number in [0, 1]")
 
 
 def _probability(value: Any) -> bool:
@@ -253,14 +360,14 @@ def _probability(value: Any) -> bool:
     return number and math.isfinite(value) and 0.0 <= value <= 1.0
 
 
-def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+def _read_arrays(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """The artifact's arrays, each read only after its size is known to be sane: the
     zip's uncompressed size (zipfile never inflates past it), then the .npy header's
     shape against the bytes there are. No pickle, so no code, is ever loaded."""
     parts = {}
     try:
         with zipfile.ZipFile(path) as archive:
-            for name in ARRAYS:
+            for name in names:
                 info = archive.getinfo(f"{name}.npy")
                 if info.file_size > MAX_MEMBER_BYTES:
                     raise ModelError(

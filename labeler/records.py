@@ -28,7 +28,9 @@ class PassageRecord(TypedDict):
     text: str
     scores: dict[str, float]  # calibrated probabilities in [0, 1], by label
     flags: list[str]
+    review: list[str]  # labels at or above their review threshold: a superset of flags
     severity: int  # 0-3
+    scorer: str  # "sentence", or "words": the word model's scores (--fast, or the screen)
     evidence: list[Evidence]
 
 
@@ -41,10 +43,11 @@ class _Document(TypedDict):
     id: str
     scores: dict[str, float]  # the maximum over the passages
     flags: list[str]  # the union over the passages
+    review: list[str]  # the union over the passages
     severity: int  # the maximum over the passages
     warning: ContentWarning
     passages: list[PassageRecord]
-    model: str  # the version of the model that scored it
+    model: str  # the version of the model that scored it (VERSION+words: the word model alone)
 
 
 class DocumentRecord(_Document, total=False):
@@ -67,7 +70,9 @@ def passage_record(
     text: str,
     scores: dict[str, float],
     flags: list[str],
+    review: list[str],
     severity: int,
+    scorer: str,
     evidence: list[Evidence],
 ) -> PassageRecord:
     return {
@@ -77,7 +82,9 @@ def passage_record(
         "text": text,
         "scores": scores,
         "flags": flags,
+        "review": review,
         "severity": severity,
+        "scorer": scorer,
         "evidence": evidence,
     }
 
@@ -87,6 +94,7 @@ def document_record(
     passages: list[PassageRecord],
     scores: dict[str, float],
     flags: list[str],
+    review: list[str],
     severity: int,
     model: str,
     origin: Origin | None = None,
@@ -96,6 +104,7 @@ def document_record(
         "id": id,
         "scores": scores,
         "flags": flags,
+        "review": review,
         "severity": severity,
         "warning": document_warning(passages),  # type: ignore[arg-type]
         "passages": passages,

@@ -2,16 +2,19 @@
 
 The document record (the schema every tool reads)::
 
-    {"id", "scores": {label: p}, "flags": [...], "severity": 0-3,
+    {"id", "scores": {label: p}, "flags": [...], "review": [...], "severity": 0-3,
      "warning": {"level": "none"|"violence"|"graphic", "text": "Contains ..." or null},
-     "passages": [{"index", "start", "end", "text", "scores", "flags", "severity",
+     "passages": [{"index", "start", "end", "text", "scores", "flags", "review",
+                   "severity", "scorer",
                    "evidence": [{"label", "term", "start", "end", "weight"}]}],
      "model": "<model version>"}
 
 The records are ``labeler.records``' types, built there. Document scores are the
-maximum over its passages, its flags the union, its severity the maximum. Junk
-passages (menus, icon lists: :func:`is_junk`) keep zero scores. Passage offsets
-index the document text; evidence offsets index the passage text.
+maximum over its passages, its flags and review the union, its severity the maximum.
+Junk passages (menus, icon lists: :func:`is_junk`) keep zero scores. Passages the word
+model's screen clears are never flagged nor sent to review, and keep the word model's
+scores (``"scorer": "words"``). Passage offsets index the document text; evidence
+offsets index the passage text; evidence terms come from the word model.
 """
 
 from __future__ import annotations
@@ -35,11 +38,12 @@ from labeler.records import (
 __all__ = ["Origin", "cached_model", "score_documents", "score_passages", "score_text"]
 
 
-@lru_cache(maxsize=2)
-def cached_model(model_dir: str | None = None) -> Model:
+@lru_cache(maxsize=4)
+def cached_model(model_dir: str | None = None, fast: bool = False) -> Model:
     """The one model cache: each model directory (None: the shipped model) is loaded and
-    verified once per process, by scoring, batch workers and the dashboard alike."""
-    return load_model(model_dir)
+    verified once per process, by scoring, batch workers and the dashboard alike;
+    ``fast``: its word model alone (``labeler score --fast``)."""
+    return cached_model(model_dir).words_only() if fast else load_model(model_dir)
 
 
 def score_documents(
@@ -77,14 +81,27 @@ def score_documents(
 def score_passages(
     passages: Sequence[Passage], model: Model, thresholds: dict[str, float] | None = None
 ) -> tuple[list[PassageRecord], np.ndarray]:
-    """Score passages in one batch: their records (scores rounded, flags, severity,
-    evidence) and the unrounded (n, labels) scores. Junk passages keep zero scores. Used
-    for documents (above) and for passages already in the review store (re-scoring)."""
-    X = model.features([p.text for p in passages])
-    proba = model.proba(X)
-    proba[[is_junk(p.text) for p in passages]] = 0.0
-    flags, severity = decide(proba, {**model.thresholds, **(thresholds or {})}, model.described_at)
-    names = flag_names(flags)
+    """Score passages in one batch: their records (scores rounded, flags, review point,
+    severity, scorer, evidence) and the unrounded (n, labels) scores. Junk passages keep
+    zero scores; passages the word screen clears are neither flagged nor sent to review.
+    Used for documents (above) and for passages already in the review store (re-scoring)."""
+    texts = [p.text for p in passages]
+    X = model.features(texts)
+    junk = np.array([is_junk(t) for t in texts], dtype=bool)
+    scored = model.score(texts, X)
+    proba = scored.proba
+    proba[junk] = 0.0
+    flags, severity, review = decide(
+        proba,
+        {**model.thresholds, **(thresholds or {})},
+        model.described_at,
+        scored.described,
+        model.review_thresholds,
+    )
+    quiet = scored.screened | junk  # cleared without the sentence model, or junk
+    flags[quiet], review[quiet], severity[quiet] = False, False, 0
+    names, to_review = flag_names(flags), flag_names(review)
+    scorers = np.where(scored.screened, "words", model.scorer).tolist()
     scores = [_scores(row) for row in np.round(proba, 4).tolist()]
     top = model.top_terms(X, flags)
     records = [
@@ -95,7 +112,9 @@ def score_passages(
             p.text,
             scores[i],
             names[i],
+            to_review[i],
             sev,
+            scorers[i],
             model.evidence(p.text, top[i]) if i in top else [],  # type: ignore[arg-type]
         )
         for i, (p, sev) in enumerate(zip(passages, severity.tolist(), strict=True))
@@ -122,13 +141,16 @@ def _document(
 ) -> DocumentRecord:
     if len(passages) == 1:  # most records: the document is its one passage
         only = passages[0]
-        scores, flags, severity = only["scores"], only["flags"], only["severity"]
+        scores, flags, review = only["scores"], only["flags"], only["review"]
+        severity = only["severity"]
     else:
         flagged = {name for p in passages for name in p["flags"]}
+        reviewed = {name for p in passages for name in p["review"]}
         scores = _scores(top)
         flags = [label for label in LABELS if label in flagged]
+        review = [label for label in LABELS if label in reviewed]
         severity = max(p["severity"] for p in passages)
-    return document_record(doc_id, passages, scores, flags, severity, version, origin)
+    return document_record(doc_id, passages, scores, flags, review, severity, version, origin)
 
 
 def _scores(row: list[float]) -> dict[str, float]:

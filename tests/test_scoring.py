@@ -6,11 +6,23 @@ from hypothesis import strategies as st
 
 from labeler import score_text
 from labeler.features import TOKEN_PATTERN
+from labeler.labels import LABELS
 
 from .conftest import EXAMPLE
 
-RECORD_KEYS = {"id", "scores", "flags", "severity", "warning", "passages", "model"}
-PASSAGE_KEYS = {"index", "start", "end", "text", "scores", "flags", "severity", "evidence"}
+RECORD_KEYS = {"id", "scores", "flags", "review", "severity", "warning", "passages", "model"}
+PASSAGE_KEYS = {
+    "index",
+    "start",
+    "end",
+    "text",
+    "scores",
+    "flags",
+    "review",
+    "severity",
+    "scorer",
+    "evidence",
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +54,34 @@ def test_record_schema_and_document_aggregates(article, model):
         assert article["scores"][label] == max(p["scores"][label] for p in article["passages"])
     assert article["severity"] == max(p["severity"] for p in article["passages"])
     assert set(article["flags"]) == {f for p in article["passages"] for f in p["flags"]}
+    assert set(article["review"]) == {f for p in article["passages"] for f in p["review"]}
+
+
+def test_review_is_a_superset_of_flags_and_names_its_scorer(article, model):
+    """Every flagged label is to review; passages the screen cleared are the word model's
+    and go nowhere; the rest the sentence model scored, against its review thresholds."""
+    review_at = model.review_thresholds
+    calm = "Thanks for sharing, I love this song so much!"
+    mixed = score_text(f"{calm}\n\nGunmen shot dead three villagers at dawn.", model=model)
+    assert [p["scorer"] for p in mixed["passages"]] == ["words", "sentence"]
+    for p in article["passages"] + mixed["passages"]:
+        assert set(p["flags"]) <= set(p["review"])
+        if p["scorer"] == "words":
+            assert p["review"] == [] and p["flags"] == []
+        else:
+            expected = {label for label in LABELS if p["scores"][label] >= review_at[label]}
+            if "graphic" in expected:
+                expected.add("violence")
+            assert set(p["review"]) == expected | set(p["flags"])
+    assert any(set(p["review"]) > set(p["flags"]) for p in article["passages"]), "no near miss"
+
+
+def test_fast_mode_is_the_word_model_alone(model):
+    fast = model.words_only()
+    record = score_text(EXAMPLE.read_text(encoding="utf-8"), "isis", fast)
+    assert record["model"] == model.version + "+words"
+    assert {p["scorer"] for p in record["passages"]} == {"words"}
+    assert fast.thresholds == model.card["words"]["thresholds"] != model.thresholds
 
 
 def test_every_flag_has_evidence_with_exact_spans(article, model):

@@ -37,6 +37,7 @@ class Settings:
     """Everything a worker needs to score and format a batch."""
 
     model_dir: str | None = None
+    fast: bool = False  # the word model alone
     format: str = "jsonl"
     thresholds: dict[str, float] = field(default_factory=dict)
     only_flagged: bool = False
@@ -105,7 +106,7 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
     ``model`` is given where it was shipped to the worker once (dask: a remote
     worker may not have the model directory); otherwise each process loads it.
     """
-    model = model if model is not None else cached_model(settings.model_dir)
+    model = model if model is not None else cached_model(settings.model_dir, settings.fast)
     docs = [item for item in items if isinstance(item, Document)]
     texts = [(d.id, d.text) for d in docs]
     origins = [Origin(d.path, d.line, d.fields) for d in docs]

@@ -136,7 +136,11 @@ def _run(job: Job, client: Any, stdout: IO[str], stderr: IO[str]) -> Stats:
 
     Meant for a process of its own (the CLI), which is why it tunes the GC.
     """
-    model = cached_model(job.settings.model_dir)
+    model = cached_model(job.settings.model_dir, job.settings.fast)
+    if model.sentence is not None:
+        from labeler.encoder import check_installed
+
+        check_installed()  # before any output: a missing encoder writes nothing
     collect_less()
     with open_store(job.store) as store:  # before any output: an unreachable store writes nothing
         return _score_all(job, client, model, store, stdout, stderr)

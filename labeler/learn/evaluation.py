@@ -108,8 +108,29 @@ def baseline(rows: list[Row], targets: dict[str, float]) -> tuple[Callable, dict
     return predict, thresholds
 
 
+def severity_agreement(model: Model, rows: list[Row]) -> dict[str, Any]:
+    """Quadratic-weighted Cohen's kappa between the hand-labelled severity of ``rows``
+    (those that have one) and the severity ``labeler score`` gives them, with the
+    confusion matrix (rows: hand label 0-3, columns: model)."""
+    from sklearn.metrics import cohen_kappa_score, confusion_matrix
+
+    from labeler.scoring import score_documents
+
+    have = [r for r in rows if r.severity is not None]
+    if not have:
+        return {"n": 0, "weighted_kappa": None}
+    records = score_documents([(r.id, r.text) for r in have], model)
+    given = [int(r.severity) for r in have]  # type: ignore[arg-type]
+    got = [max(p["severity"] for p in rec["passages"]) for rec in records]
+    return {
+        "n": len(have),
+        "weighted_kappa": round(float(cohen_kappa_score(given, got, weights="quadratic")), 4),
+        "confusion": confusion_matrix(given, got, labels=[0, 1, 2, 3]).tolist(),
+    }
+
+
 def evaluate(model: Model, rows: list[Row]) -> dict[str, Any]:
-    """Model and baseline metrics on the test split."""
+    """Model and baseline metrics on the test split, and the model's severity agreement."""
     test = test_rows(rows)
     texts = [r.text for r in test]
     predict, base_thresholds = baseline(rows, model.card["target_precision_by_label"])
@@ -117,6 +138,7 @@ def evaluate(model: Model, rows: list[Row]) -> dict[str, Any]:
     return {
         "model": evaluate_scores(test, proba["model"], model.thresholds),
         "baseline": evaluate_scores(test, proba["baseline"], base_thresholds),
+        "severity": severity_agreement(model, test),
         "_proba": proba,
         "_rows": test,
     }

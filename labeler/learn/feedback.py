@@ -181,13 +181,14 @@ def retrain(
     from datetime import datetime, timezone
 
     from labeler import config
+    from labeler.learn.embeddings import read_through
     from labeler.learn.registry import Registry
     from labeler.model import load_model
     from labeler.store.store import Store
 
     progress("reading the reviews", 0.0)
-    current = load_model(config.model_dir())
     data_files(data_dir)  # a missing or empty --data stops here, before the store is touched
+    current = read_through(load_model(config.model_dir()), data_dir)
     cases = load_cases(data_dir)
     registry = Registry(config.home())
     with Store(store_target) as store:
@@ -224,7 +225,7 @@ def retrain(
         }
     extra = reviews.rows
     progress(f"training a candidate on the training data and {len(extra)} reviews", 0.05)
-    candidate, rows = train(data_dir, extra=extra)
+    candidate, rows = train(data_dir, extra=extra, points_from=current)
     progress("re-tuning the thresholds on held-back reviews", 0.7)
     retuned = retune_thresholds(candidate, rows, candidate.card["target_precision_by_label"])
     for label, entry in retuned.items():
