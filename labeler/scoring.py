@@ -26,7 +26,7 @@ import numpy as np
 
 from labeler.labels import LABELS, decide, flag_names
 from labeler.model import Model, load_model
-from labeler.passages import is_junk, split_passages
+from labeler.passages import Passage, is_junk, split_passages
 from labeler.records import (
     DocumentRecord,
     Origin,
@@ -35,7 +35,7 @@ from labeler.records import (
     passage_record,
 )
 
-__all__ = ["Origin", "cached_model", "score_documents", "score_text"]
+__all__ = ["Origin", "cached_model", "score_documents", "score_passages", "score_text"]
 
 
 @lru_cache(maxsize=4)
@@ -63,7 +63,29 @@ def score_documents(
         return []
     split = [split_passages(text) for _, text in docs]
     flat = [p for passages in split for p in passages]
-    texts = [p.text for p in flat]
+    passages, proba = score_passages(flat, model, thresholds)
+    starts = np.cumsum([0] + [len(ps) for ps in split[:-1]])
+    doc_scores = np.round(np.maximum.reduceat(proba, starts), 4).tolist()
+    wheres = origins if origins is not None else [None] * len(docs)
+    records, row = [], 0
+    for (doc_id, _), count, doc_top, origin in zip(
+        docs, map(len, split), doc_scores, wheres, strict=True
+    ):
+        records.append(
+            _document(doc_id, passages[row : row + count], doc_top, model.version, origin)
+        )
+        row += count
+    return records
+
+
+def score_passages(
+    passages: Sequence[Passage], model: Model, thresholds: dict[str, float] | None = None
+) -> tuple[list[PassageRecord], np.ndarray]:
+    """Score passages in one batch: their records (scores rounded, flags, review point,
+    severity, scorer, evidence) and the unrounded (n, labels) scores. Junk passages keep
+    zero scores; passages the word screen clears are neither flagged nor sent to review.
+    Used for documents (above) and for passages already in the review store (re-scoring)."""
+    texts = [p.text for p in passages]
     X = model.features(texts)
     junk = np.array([is_junk(t) for t in texts], dtype=bool)
     scored = model.score(texts, X)
@@ -82,7 +104,7 @@ def score_documents(
     scorers = np.where(scored.screened, "words", model.scorer).tolist()
     scores = [_scores(row) for row in np.round(proba, 4).tolist()]
     top = model.top_terms(X, flags)
-    passages = [
+    records = [
         passage_record(
             p.index,
             p.start,
@@ -95,20 +117,9 @@ def score_documents(
             scorers[i],
             model.evidence(p.text, top[i]) if i in top else [],  # type: ignore[arg-type]
         )
-        for i, (p, sev) in enumerate(zip(flat, severity.tolist(), strict=True))
+        for i, (p, sev) in enumerate(zip(passages, severity.tolist(), strict=True))
     ]
-    starts = np.cumsum([0] + [len(ps) for ps in split[:-1]])
-    doc_scores = np.round(np.maximum.reduceat(proba, starts), 4).tolist()
-    wheres = origins if origins is not None else [None] * len(docs)
-    records, row = [], 0
-    for (doc_id, _), count, doc_top, origin in zip(
-        docs, map(len, split), doc_scores, wheres, strict=True
-    ):
-        records.append(
-            _document(doc_id, passages[row : row + count], doc_top, model.version, origin)
-        )
-        row += count
-    return records
+    return records, proba
 
 
 def score_text(text: str, doc_id: str = "", model: Model | None = None) -> DocumentRecord:
