@@ -111,7 +111,7 @@ def test_the_example_articles_warning_names_people_buried_alive():
     )
     warning = json.loads(out.stdout)["warning"]
     assert warning["level"] == "graphic"
-    assert warning["text"].startswith(
-        "Contains graphic descriptions of violence: people buried alive, executions"
-    )
+    assert warning["text"].startswith("Contains graphic descriptions of violence: ")
+    named = warning["text"].split(": ", 1)[1].split(", ")
+    assert {"people buried alive", "executions"} <= set(named)  # whichever passage is graphic
     assert {"killing", "execution"} <= set(warning["categories"])
