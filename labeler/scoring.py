@@ -98,7 +98,9 @@ def score_passages(
         scored.described,
         model.review_thresholds,
     )
-    quiet = scored.screened | junk  # cleared without the sentence model, or junk
+    # cleared without the sentence model, or junk; a user's own thresholds (--threshold)
+    # apply to every score as it stands, the screen's word scores included
+    quiet = junk if thresholds else scored.screened | junk
     flags[quiet], review[quiet], severity[quiet] = False, False, 0
     names, to_review = flag_names(flags), flag_names(review)
     scorers = np.where(scored.screened, "words", model.scorer).tolist()
