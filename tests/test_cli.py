@@ -125,7 +125,10 @@ def test_report_puts_the_warning_first_and_shows_a_near_miss(tmp_path):
     story, quiet = out.stdout.split("\n\n")[:2]
     lines = story.splitlines()
     assert lines[1].startswith("  Warning: Contains graphic descriptions of violence: ")
-    assert "people buried alive" in lines[1] and "reports" not in lines[1]  # what is depicted
+    warning = " ".join(
+        line.strip() for line in lines[1 : lines.index("  Evidence: [violence] {graphic}")]
+    )
+    assert "people buried alive" in warning and "reports" not in warning  # what is depicted
     assert "  Warning: No content warning" in quiet
     assert "highest-scoring passage (below every threshold)" in quiet
     assert "#1  not flagged" in quiet and "council" in quiet
