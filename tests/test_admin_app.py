@@ -158,7 +158,7 @@ def test_model_page_names_sources_hides_small_figures_and_shows_loso(db):
     tiny = figures[figures["positives"] < 5]  # e.g. graphic on AG News: 2 positives
     assert len(tiny) and set(tiny["AUPRC"]) == {"too few"}
     loso = at.dataframe[1].value
-    assert {"held-out source", "AUPRC", "precision @ flag", "recall @ flag"} <= set(loso)
+    assert {"held-out source", "AUPRC", "recall @ review point"} <= set(loso)
     assert "Fan fiction (AO3)" in set(loso["held-out source"])
 
 

@@ -1,3 +1,4 @@
+import itertools
 import json
 import os
 import re
@@ -125,9 +126,8 @@ def test_report_puts_the_warning_first_and_shows_a_near_miss(tmp_path):
     story, quiet = out.stdout.split("\n\n")[:2]
     lines = story.splitlines()
     assert lines[1].startswith("  Warning: Contains graphic descriptions of violence: ")
-    warning = " ".join(
-        line.strip() for line in lines[1 : lines.index("  Evidence: [violence] {graphic}")]
-    )
+    wrapped = itertools.takewhile(lambda line: line.startswith("    "), lines[2:])
+    warning = " ".join([lines[1], *map(str.strip, wrapped)])  # wrapped at the terminal's width
     assert "people buried alive" in warning and "reports" not in warning  # what is depicted
     assert "  Warning: No content warning" in quiet
     assert "highest-scoring passage (below every threshold)" in quiet
