@@ -83,7 +83,8 @@ def score_passages(
 ) -> tuple[list[PassageRecord], np.ndarray]:
     """Score passages in one batch: their records (scores rounded, flags, review point,
     severity, scorer, evidence) and the unrounded (n, labels) scores. Junk passages keep
-    zero scores; passages the word screen clears are neither flagged nor sent to review.
+    zero scores; passages the word screen clears are not sent to review (nor flagged,
+    unless a ``thresholds`` override lies under their word scores).
     Used for documents (above) and for passages already in the review store (re-scoring)."""
     texts = [p.text for p in passages]
     X = model.features(texts)
@@ -98,10 +99,12 @@ def score_passages(
         scored.described,
         model.review_thresholds,
     )
-    # cleared without the sentence model, or junk; a user's own thresholds (--threshold)
-    # apply to every score as it stands, the screen's word scores included
-    quiet = junk if thresholds else scored.screened | junk
-    flags[quiet], review[quiet], severity[quiet] = False, False, 0
+    # junk is never flagged; a passage the screen cleared is not sent to review (its word
+    # scores are not on the review thresholds' scale), and is flagged only at a --threshold
+    # under its word score (at the model's own thresholds it never is: the screen is lower)
+    flags[junk], severity[junk] = False, 0
+    review[junk | scored.screened] = False
+    review |= flags
     names, to_review = flag_names(flags), flag_names(review)
     scorers = np.where(scored.screened, "words", model.scorer).tolist()
     scores = [_scores(row) for row in np.round(proba, 4).tolist()]
