@@ -36,9 +36,7 @@ def logged(target: str) -> list[tuple[str, str, str]]:
         return [(e.action, e.actor, e.detail) for e in store.admin_log()]
 
 
-def test_promote_and_rollback_are_in_the_admin_log_and_admin_log_shows_them(
-    store_target, tmp_path
-):
+def test_promote_and_rollback_are_in_the_admin_log_and_admin_log_shows_them(store_target, tmp_path):
     home = tmp_path / "home"
     registry = Registry(home)
     model_as(registry.root / "v-next", "v-next")
@@ -135,3 +133,21 @@ def test_admin_log_shows_names_and_details_inert_on_a_terminal(tmp_path):
     assert shown.returncode == 0, shown.stderr
     (line,) = shown.stdout.splitlines()
     assert line.endswith("  bo\\x1b[2Jss  setting  double review: 10%\\x07")
+
+
+def test_a_change_the_admin_log_refuses_is_made_and_said_to_be_unlogged(tmp_path):
+    home, db = tmp_path / "home", str(tmp_path / "review.db")
+    registry = Registry(home)
+    model_as(registry.root / "v-next", "v-next")
+    with Store(db) as store, store.db.write():  # a store whose admin log takes no more rows
+        store.db.execute(
+            "CREATE TRIGGER full BEFORE INSERT ON admin_log BEGIN SELECT RAISE(ABORT, 'full'); END"
+        )
+    done = run("models", "promote", "v-next", "--store", db, "--admin", "boss", home=home)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(
+        f"labeler: promote done (v-next, replacing the shipped model), but the admin log of "
+        f"{db} could not record it: "
+    )
+    assert registry.current() == "v-next"
