@@ -432,19 +432,13 @@ def change_model(registry: Registry, args: argparse.Namespace) -> int | None:
 
     target = existing_store(args.store) if args.store else config.store_target()
     unlogged = missing(target)  # only the default store may be absent
-    if unlogged:
-        if args.admin:
-            print(
-                "labeler: --admin names who the admin log records, but there is no review "
-                f"store at {shown(target)} (name one with --store)",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
+    if unlogged and args.admin:
         print(
-            f"labeler: no review store at {shown(target)}: this {args.action} is in no admin "
-            "log (name one with --store)",
+            "labeler: --admin names who the admin log records, but there is no review "
+            f"store at {shown(target)} (name one with --store)",
             file=sys.stderr,
         )
+        return EXIT_USAGE
     with nullcontext() if unlogged else Store(target) as store:
         if store is not None:
             store.db.check_writable()
@@ -452,6 +446,11 @@ def change_model(registry: Registry, args: argparse.Namespace) -> int | None:
         if args.action == "rollback":
             print(f"labeler: current model is now {change.after or SHIPPED}")
         if store is None:
+            print(
+                f"labeler: no review store at {shown(target)}: this {args.action} is in no "
+                "admin log (name one with --store)",
+                file=sys.stderr,
+            )
             return None
         try:
             store.log_action(change.action, admin_name(args.admin), change.detail)

@@ -74,6 +74,10 @@ def test_a_promote_or_rollback_that_fails_logs_nothing(tmp_path):
         "labeler: nothing to roll back: the shipped model is current"
     ]
     assert logged(db) == [] and Registry(home).current() is None
+    unlogged = run("models", "promote", "nope", home=home)  # no store: one line, the failure
+    assert unlogged.returncode == 1 and unlogged.stderr.splitlines() == [
+        f"labeler: cannot promote nope: no model version nope in {home / 'models'}"
+    ]
 
 
 def test_without_store_the_default_store_logs_the_system_user(tmp_path):
