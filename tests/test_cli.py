@@ -37,13 +37,13 @@ def test_usage_error_exits_2():
 
 
 COMMANDS = ["score", "export", "warnings", "dashboard", "retrain", "rescore", "check", "quality",
-            "models", "train", "evaluate", "rubric"]  # fmt: skip
+            "models", "admin-log", "train", "evaluate", "rubric"]  # fmt: skip
 
 
 def test_help_lists_every_command_with_a_line_and_version_is_known():
     out = run("--help")
     assert out.returncode == 0
-    listed = re.findall(r"^    (\w+)\s*\n?\s+\S", out.stdout, re.M)
+    listed = re.findall(r"^    ([\w-]+)\s*\n?\s+\S", out.stdout, re.M)
     assert listed == COMMANDS
     assert ":" not in out.stdout.split("commands:")[0].split("\n", 2)[2][:20]  # no raw reST
     version = run("--version")
