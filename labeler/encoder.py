@@ -39,6 +39,8 @@ MAX_TOKENS = 128  # wordpieces a text, [CLS] and [SEP] included (the model was t
 BATCH_TOKENS = 4096  # wordpieces per onnxruntime call: texts of like length batched together
 OPSET = 18
 SMALL = 4096  # constants up to this many elements are kept inside the graph
+FLOAT, UINT8 = 1, 2  # onnx.TensorProto's element types, for Cast
+GRAPHS = Path(__file__).resolve().parent / "models" / "encoder"
 
 
 class EncoderError(Exception):
@@ -98,7 +100,7 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
 
 
 def bert_graph(
-    weights: dict[str, np.ndarray], quantized: bool
+    weights: dict[str, np.ndarray], quantized: bool, build: bool = True
 ) -> tuple[Any, dict[str, np.ndarray]]:
     """The ONNX model (opset 18) of BERT with mean pooling and L2 normalisation, and its
     weights by name, kept apart so onnxruntime uses them in place (no serialised copy).
@@ -109,8 +111,13 @@ def bert_graph(
     int8 (symmetric, one scale per matrix) and its input is quantised per call
     (``DynamicQuantizeLinear`` then ``MatMulInteger``), as onnxruntime's
     ``quantize_dynamic`` does it.
+
+    ``build`` False gives (None, weights): the graph itself is shipped (:func:`graph_file`,
+    written by ``python -m training.encoder_graphs``), so scoring never imports ``onnx``,
+    whose import alone takes one to three seconds.
     """
-    from onnx import TensorProto, helper, numpy_helper
+    if build:
+        from onnx import TensorProto, helper, numpy_helper
 
     nodes: list[Any] = []
     stored: dict[str, np.ndarray] = {}
@@ -120,7 +127,8 @@ def bert_graph(
         return name
 
     def op(kind: str, inputs: list[str], name: str, **attrs: Any) -> str:
-        nodes.append(helper.make_node(kind, inputs, [name], name=name, **attrs))
+        if build:
+            nodes.append(helper.make_node(kind, inputs, [name], name=name, **attrs))
         return name
 
     def matmul(x: str, weight: np.ndarray, out: str) -> str:
@@ -138,19 +146,17 @@ def bert_graph(
         zero = op(
             "Round", [op("Div", [op("Neg", [low], f"{out}.neg"), step], f"{out}.z")], f"{out}.zr"
         )
-        zero = op("Cast", [zero], f"{out}.zp", to=TensorProto.UINT8)
+        zero = op("Cast", [zero], f"{out}.zp", to=UINT8)
         step, zero = (op("Squeeze", [t, "one"], f"{t}.row") for t in (step, zero))
         quantised = op("QuantizeLinear", [rows, step, zero], f"{out}.xq", axis=0)
         product = op("MatMulInteger", [quantised, w], f"{out}.i")
         # (x / step + zero) @ w8 = x @ w8 / step + zero * colsum(w8): take the zero part out
         colsum = const(f"{out}.colsum", np.round(weight / scale).sum(0).astype(np.float32))
-        zero_f = op(
-            "Unsqueeze", [op("Cast", [zero], f"{out}.zf", to=TensorProto.FLOAT), "one"], f"{out}.zc"
-        )
+        zero_f = op("Unsqueeze", [op("Cast", [zero], f"{out}.zf", to=FLOAT), "one"], f"{out}.zc")
         shifted = op(
             "Sub",
             [
-                op("Cast", [product], f"{out}.f", to=TensorProto.FLOAT),
+                op("Cast", [product], f"{out}.f", to=FLOAT),
                 op("Mul", [zero_f, colsum], f"{out}.zs"),
             ],
             f"{out}.shifted",
@@ -201,7 +207,7 @@ def bert_graph(
     x = op("Gather", [words, "input_ids"], "tok")
     x = op("Add", [op("Add", [x, pos], "tok_pos"), token_type], "emb_sum")
     x = layer_norm(x, f"{prefix}.LayerNorm", "emb")
-    mask = op("Cast", ["attention_mask"], "mask_f", to=TensorProto.FLOAT)
+    mask = op("Cast", ["attention_mask"], "mask_f", to=FLOAT)
     inverted = op("Sub", ["one_f", mask], "mask_inv")
     bias = op("Unsqueeze", [op("Mul", [inverted, "neg"], "mask_neg"), "one"], "mask_b1")
     bias = op("Unsqueeze", [bias, "one"], "mask_bias")  # batch x 1 x 1 x tokens
@@ -246,6 +252,8 @@ def bert_graph(
     # big weights are supplied in memory by name; small constants (shapes, axes) are
     # read while the graph is checked, so they stay inside it
     big = {name: a for name, a in stored.items() if a.size > SMALL}
+    if not build:
+        return None, big
     declared = [numpy_helper.from_array(a, name) for name, a in stored.items() if name not in big]
     for name, array in big.items():
         tensor = numpy_helper.from_array(array[:0].reshape(0), name)
@@ -283,8 +291,9 @@ class Encoder:
         self._tokenizer = Tokenizer.from_file(str(checked_file(directory, TOKENIZER)))
         self._tokenizer.no_padding()  # it pads every text to 128 otherwise
         self._tokenizer.enable_truncation(MAX_TOKENS)
-        graph, stored = bert_graph(read_safetensors(checked_file(directory, WEIGHTS)), quantized)
-        self._session = session(graph, stored, threads)
+        weights = read_safetensors(checked_file(directory, WEIGHTS))
+        _, stored = bert_graph(weights, quantized, build=False)
+        self._session = session(graph_file(quantized).read_bytes(), stored, threads)
 
     def __reduce__(self) -> tuple[Any, tuple[bool, int]]:
         return load_encoder, (self.quantized, self.threads)
@@ -318,8 +327,16 @@ class Encoder:
         return out
 
 
-def session(graph: Any, weights: dict[str, np.ndarray], threads: int = 0) -> Any:
-    """An onnxruntime CPU session of ``graph`` running on ``weights`` where they lie."""
+def graph_file(quantized: bool) -> Path:
+    """The shipped serialised graph of ``bert_graph`` for the pinned weights (its small
+    constants inside, its big weights declared in memory); tests/test_encoder.py checks
+    that it is the one ``bert_graph`` builds."""
+    return GRAPHS / f"minilm-l6-{'int8' if quantized else 'fp32'}.onnx"
+
+
+def session(graph: bytes, weights: dict[str, np.ndarray], threads: int = 0) -> Any:
+    """An onnxruntime CPU session of the serialised ``graph`` running on ``weights``
+    where they lie."""
     from onnxruntime import InferenceSession, OrtValue, SessionOptions
 
     options = SessionOptions()
@@ -329,7 +346,7 @@ def session(graph: Any, weights: dict[str, np.ndarray], threads: int = 0) -> Any
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     values = [OrtValue.ortvalue_from_numpy(a) for a in weights.values()]
     options.add_external_initializers(list(weights), values)
-    return InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
 
 _THREADS = {"default": 0}  # onnxruntime's threads for this process's encoder; 0: all cores

@@ -1,6 +1,8 @@
 """The sentence encoder: the ONNX graph built from the safetensors computes what BERT does."""
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -107,3 +109,21 @@ def test_a_lone_surrogate_is_encoded_as_a_replacement_character(encoder):
     got = encoder.encode(["Gunmen shot dead \udce9 three villagers."])
     want = encoder.encode(["Gunmen shot dead \ufffd three villagers."])
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("quantized", [True, False])
+def test_the_shipped_graph_is_the_one_bert_graph_builds(weights, quantized):
+    """Scoring reads the serialised graph instead of building it; after a change to
+    bert_graph, python -m training.encoder_graphs writes it again."""
+    graph, _ = E.bert_graph(weights, quantized)
+    assert E.graph_file(quantized).read_bytes() == graph.SerializeToString()
+
+
+def test_loading_the_encoder_never_imports_onnx():
+    """onnx's import alone took 1-3 s of every run's start; onnxruntime needs none of it."""
+    code = (
+        "import sys\nfrom labeler.encoder import load_encoder\n"
+        "load_encoder().encode(['a test'])\nprint('onnx' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
