@@ -1,0 +1,102 @@
+"""Learn the evidence lexicon (``labeler.evidence``) from the training rows.
+
+Per label, a class-balanced logistic regression on which phrases a passage contains (every
+lexicon-shaped phrase of one to three words in at least MIN_DF training passages), beside
+one indicator per source: the source indicators take up each source's share of violent
+passages, so a phrase is not credited for the source it comes from ("godhra" in the police
+reports, which are nearly all violent). A phrase is kept for a label when
+
+- its coefficient is at least MIN_WEIGHT;
+- none of its words is a name: a word the training text, where properly cased, writes
+  capitalised mid-sentence at least as often as in lower case, or never writes at all
+  (a place known only from lower-cased reports);
+- with a sentence model, the model's embedding weights, reading the phrase alone, lean
+  toward the label by at least MIN_SENTENCE (log-odds): the training data tie "soldiers"
+  to violence as much as "shot", the encoder does not.
+
+The three cuts were chosen on the span-annotated set (``training/evidence_eval.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from labeler.evidence import Lexicon, phrases_of, words_of
+from labeler.labels import LABELS
+from labeler.learn.dataset import Row
+from labeler.tokens import TOKEN
+
+MIN_DF = 3
+MIN_WEIGHT = 1.2
+MIN_SENTENCE = 1.0
+C = 1.0
+# A sentence as written, for telling names from common words: up to the next mark or line.
+_SENTENCE = re.compile(r"[^.!?\n]+")
+_OPENING = " \"'\u201c\u201d\u2018\u2019([-\u2014*"
+
+
+def common_words(texts: list[str]) -> set[str]:
+    """Words written in lower case mid-sentence more often than capitalised, counted in
+    sentences that open with an ASCII capital (so properly cased text, not a lower-cased
+    report nor one whose first letter is mojibake).
+
+    >>> sorted(common_words(["Then Iraq said they were shot.", "They shot at Iraq."]))
+    ['at', 'said', 'shot', 'they', 'were']
+    """
+    lower: Counter[str] = Counter()
+    capital: Counter[str] = Counter()
+    for text in texts:
+        for match in _SENTENCE.finditer(text):
+            sentence = match.group().strip(_OPENING)
+            if not sentence or not "A" <= sentence[0] <= "Z" or sentence.isupper():
+                continue
+            for word in TOKEN.findall(sentence)[1:]:
+                if word.islower():
+                    lower[word] += 1
+                elif word[0].isupper() and not word.isupper():
+                    capital[word.lower()] += 1
+    return {w for w, n in lower.items() if n > capital[w]}
+
+
+def learn_lexicon(rows: list[Row], weights: np.ndarray, sentence: Any = None) -> Lexicon:
+    """The lexicon of the training ``rows`` (weighted ``weights``, as the model is); with
+    ``sentence`` (a ``SentenceHead``), phrases its embedding weights disagree with are
+    left out."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    common = common_words([r.text for r in rows])
+
+    def analyzer(text: str) -> list[str]:
+        found = phrases_of([w for _, _, w in words_of(text)])
+        return [p for p in found if all(w in common or w.isdigit() for w in p.split(" "))]
+
+    counter = CountVectorizer(analyzer=analyzer, min_df=MIN_DF, binary=True, dtype=np.float64)
+    X = counter.fit_transform([r.text for r in rows]).tocsr()
+    phrases = [str(p) for p in counter.get_feature_names_out()]
+    sources = sorted({r.source for r in rows})
+    S = sparse.csr_matrix(
+        (np.ones(len(rows)), (np.arange(len(rows)), [sources.index(r.source) for r in rows])),
+        shape=(len(rows), len(sources)),
+    )
+    Xs = sparse.hstack([X, S], format="csr")
+    coef = np.zeros((len(LABELS), len(phrases)))
+    for j, label in enumerate(LABELS):
+        idx = [i for i, r in enumerate(rows) if r.labels[label] is not None]
+        y = np.array([rows[i].labels[label] for i in idx], dtype=int)
+        fit = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, tol=1e-3)
+        fit.fit(Xs[idx], y, sample_weight=weights[idx])
+        coef[j] = fit.coef_[0][: len(phrases)]
+    coef[coef < MIN_WEIGHT] = 0.0
+    keep = np.flatnonzero(coef.max(axis=0) > 0)
+    phrases, coef = [phrases[i] for i in keep], coef[:, keep]
+    if sentence is not None and "embedding" in sentence.features and phrases:
+        coef[sentence.embedding_logits(phrases).T < MIN_SENTENCE] = 0.0
+        keep = np.flatnonzero(coef.max(axis=0) > 0)
+        phrases, coef = [phrases[i] for i in keep], coef[:, keep]
+    return Lexicon(phrases, coef)
