@@ -1,7 +1,8 @@
 """Throughput of ``labeler score`` locally and on a dask LocalCluster of 2 workers.
 
-The input is bench_score.py's: real passages from training/data repeated to
---passages JSONL documents. Every run is a whole ``labeler score`` process
+The input is bench_score.py's: a mostly harmless mix of real passages from
+training/data, repeated to --passages JSONL documents; default mode (the word screen,
+then the sentence encoder, which each worker loads once), or --fast. Every run is a whole ``labeler score`` process
 (best of --repeat, interleaved). ``--scheduler`` scores on a cluster started
 once beforehand, as a standing cluster would be; ``--backend dask`` starts its
 own, so its time includes the cluster's start-up. All outputs must be identical.
@@ -23,8 +24,9 @@ from distributed import LocalCluster
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--passages", type=int, default=200_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each (best is kept)")
+    parser.add_argument("--passages", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each (best is kept)")
+    parser.add_argument("--fast", action="store_true", help="the word model alone")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     with (
@@ -46,7 +48,8 @@ def main() -> None:
         best = dict.fromkeys(runs, float("inf"))
         for _ in range(args.repeat):  # interleaved: machine noise hits all alike
             for name, extra in runs.items():
-                seconds, _ = timed(labeler(src, outputs[name], *extra))
+                mode = ("--fast",) if args.fast else ()
+                seconds, _ = timed(labeler(src, outputs[name], *extra, *mode))
                 best[name] = min(best[name], seconds)
         contents = {Path(path).read_bytes() for path in outputs.values()}
         assert len(contents) == 1, "outputs differ between backends"

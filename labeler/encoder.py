@@ -322,12 +322,27 @@ def session(graph: Any, weights: dict[str, np.ndarray], threads: int = 0) -> Any
     options = SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    # threads sleep between calls instead of spinning: other processes need the cores
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     values = [OrtValue.ortvalue_from_numpy(a) for a in weights.values()]
     options.add_external_initializers(list(weights), values)
     return InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
-@lru_cache(maxsize=2)
-def load_encoder(quantized: bool = True, threads: int = 0) -> Encoder:
+_THREADS = {"default": 0}  # onnxruntime's threads for this process's encoder; 0: all cores
+
+
+def share_cores(threads: int) -> None:
+    """Say how many threads this process's encoder may use, before it loads: a worker
+    process (joblib's, a LocalCluster's) is one of several on the machine, so 1."""
+    _THREADS["default"] = threads
+
+
+def load_encoder(quantized: bool = True, threads: int | None = None) -> Encoder:
     """The process's one encoder of each kind (checked and built on first use)."""
+    return _load(quantized, _THREADS["default"] if threads is None else threads)
+
+
+@lru_cache(maxsize=2)
+def _load(quantized: bool, threads: int) -> Encoder:
     return Encoder(quantized=quantized, threads=threads)

@@ -79,7 +79,7 @@ class Model:
     With a sentence model, the card's ``thresholds``, ``review_thresholds`` and
     ``described_at`` are the sentence model's, ``words`` holds the word model's, and
     ``screen`` the word scores under which (for every label) a passage is cleared without
-    the encoder. :meth:`words_only` is the word model alone (``labeler score --fast``)."""
+    the encoder (graphic's is 1: graphic passages are violent, so violence's decides). :meth:`words_only` is the word model alone (``labeler score --fast``)."""
 
     tfidf: TfidfParams
     coef: np.ndarray  # (labels, features): log-odds weight of each term

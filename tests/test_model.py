@@ -88,3 +88,29 @@ def test_exported_model_scores_exactly_like_the_sklearn_estimators():
 def test_missing_model_directory_is_a_clear_error(tmp_path):
     with pytest.raises(ModelError, match="not a model directory"):
         load_model(tmp_path)
+
+
+def test_a_tampered_sentence_model_is_refused_before_loading(tmp_path):
+    from labeler.sentence import SENTENCE_FILE
+
+    target = _copy_model(tmp_path)
+    with (target / SENTENCE_FILE).open("ab") as f:
+        f.write(b"\0")
+    with pytest.raises(ModelError, match=f"{SENTENCE_FILE}: sha256 .* does not match"):
+        load_model(target)
+
+
+def test_a_sentence_model_of_the_wrong_shape_is_refused_even_with_a_matching_hash(tmp_path):
+    from labeler.sentence import SENTENCE_FILE
+
+    target = _copy_model(tmp_path)
+    with np.load(target / SENTENCE_FILE) as arrays:
+        parts = dict(arrays)
+    parts["coef"] = parts["coef"][:, :10]
+    with (target / SENTENCE_FILE).open("wb") as f:
+        np.savez(f, **parts)
+    card = json.loads((target / CARD_FILE).read_text())
+    card["sentence"]["sha256"] = sha256_of(target / SENTENCE_FILE)
+    (target / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="coef has shape"):
+        load_model(target)

@@ -61,9 +61,10 @@ def test_review_is_a_superset_of_flags_and_names_its_scorer(article, model):
     """Every flagged label is to review; passages the screen cleared are the word model's
     and go nowhere; the rest the sentence model scored, against its review thresholds."""
     review_at = model.review_thresholds
-    scorers = {p["scorer"] for p in article["passages"]}
-    assert scorers == {"words", "sentence"}
-    for p in article["passages"]:
+    calm = "Thanks for sharing, I love this song so much!"
+    mixed = score_text(f"{calm}\n\nGunmen shot dead three villagers at dawn.", model=model)
+    assert [p["scorer"] for p in mixed["passages"]] == ["words", "sentence"]
+    for p in article["passages"] + mixed["passages"]:
         assert set(p["flags"]) <= set(p["review"])
         if p["scorer"] == "words":
             assert p["review"] == [] and p["flags"] == []

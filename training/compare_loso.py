@@ -37,6 +37,8 @@ RECIPES = {
     "word+char+static": Recipe(features=("word", "char", "static")),
     "word+char+embedding, every source alike": replace(SHIPPED, source_power=0.0),
     "word+char+embedding, every row alike": replace(SHIPPED, source_power=1.0),
+    "word+char, every source alike": Recipe(features=("word", "char"), source_power=0.0),
+    "word+char, every row alike": Recipe(features=("word", "char"), source_power=1.0),
 }
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeler.batch.batches import BatchResult, Settings, UsageError, score_batch
 from labeler.batch.sources import Item
+from labeler.encoder import share_cores
 from labeler.scoring import cached_model
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def start_worker(parent: int) -> None:
     living on with nobody to read its results."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    share_cores(1)
 
 
 def _exit_with(parent: int, every: float = 0.2) -> None:
@@ -187,7 +189,7 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
             ) as local,
             Client(local) as client,
         ):
-            client.run(collect_less)  # these workers are ours, unlike a --scheduler's
+            client.run(worker_setup)  # these workers are ours, unlike a --scheduler's
             yield client
         return
     try:
@@ -207,3 +209,9 @@ def collect_less() -> None:
     """
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, 20, 20)
+
+
+def worker_setup() -> None:
+    """A LocalCluster worker of ours: one of --jobs single-threaded processes."""
+    collect_less()
+    share_cores(1)
