@@ -1,20 +1,21 @@
 """Learn the evidence lexicon (``labeler.evidence``) from the training rows.
 
-Per label, a class-balanced logistic regression on which phrases a passage contains (every
-lexicon-shaped phrase of one to three words in at least MIN_DF training passages), beside
-one indicator per source: the source indicators take up each source's share of violent
-passages, so a phrase is not credited for the source it comes from ("godhra" in the police
-reports, which are nearly all violent). A phrase is kept for a label when
+Candidates are every lexicon-shaped phrase of one to three words in at least MIN_DF
+training passages, none of whose words is a name: a word that properly cased training
+text writes capitalised mid-sentence at least as often as in lower case, or never writes
+at all (a place known only from lower-cased reports). Two views weigh each for a label:
 
-- its coefficient is at least MIN_WEIGHT;
-- none of its words is a name: a word the training text, where properly cased, writes
-  capitalised mid-sentence at least as often as in lower case, or never writes at all
-  (a place known only from lower-cased reports);
-- with a sentence model, the model's embedding weights, reading the phrase alone, lean
-  toward the label by at least MIN_SENTENCE (log-odds): the training data tie "soldiers"
-  to violence as much as "shot", the encoder does not.
+- the training data's: a class-balanced logistic regression on which candidates a
+  passage contains, beside one indicator per source, which takes up each source's share
+  of violent passages (so "godhra" is not credited for the police reports it comes from);
+- with a sentence model, the encoder's: the embedding block's log-odds for the phrase
+  read alone, which knows "mutilation" though no violent training passage says it, and
+  does not lean on "soldiers" as the training data do.
 
-The three cuts were chosen on the span-annotated set (``training/evidence_eval.py``).
+A phrase is kept for a label when the data's weight reaches MIN_WEIGHT and the encoder's
+MIN_SENTENCE, or the encoder's alone reaches STRONG_SENTENCE with a data weight that is
+not negative; its weight is then the mean of the two views (the data's alone, without a
+sentence model). The cuts were chosen on the span-annotated set (README "Evidence").
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from labeler.learn.dataset import Row
 from labeler.tokens import TOKEN
 
 MIN_DF = 3
-MIN_WEIGHT = 1.2
+MIN_WEIGHT = 1.4
 MIN_SENTENCE = 1.0
+STRONG_SENTENCE = 5.0
 C = 1.0
 # A sentence as written, for telling names from common words: up to the next mark or line.
 _SENTENCE = re.compile(r"[^.!?\n]+")
@@ -63,9 +65,23 @@ def common_words(texts: list[str]) -> set[str]:
 
 
 def learn_lexicon(rows: list[Row], weights: np.ndarray, sentence: Any = None) -> Lexicon:
-    """The lexicon of the training ``rows`` (weighted ``weights``, as the model is); with
-    ``sentence`` (a ``SentenceHead``), phrases its embedding weights disagree with are
-    left out."""
+    """The lexicon of the training ``rows`` (weighted ``weights``, as the model is), the
+    encoder's view from ``sentence`` (a ``SentenceHead``) when it has the embedding."""
+    phrases, coef = data_weights(rows, weights)
+    if sentence is None or "embedding" not in sentence.features:
+        return _kept(phrases, np.where(coef >= MIN_WEIGHT, coef, 0.0))
+    candidates = np.flatnonzero(coef.max(axis=0) >= 0)
+    phrases, coef = [phrases[i] for i in candidates], coef[:, candidates]
+    encoder = sentence.embedding_logits(phrases).T if phrases else np.zeros_like(coef)
+    keep = ((coef >= MIN_WEIGHT) & (encoder >= MIN_SENTENCE)) | (
+        (coef >= 0) & (encoder >= STRONG_SENTENCE)
+    )
+    return _kept(phrases, np.where(keep, (coef + encoder) / 2, 0.0))
+
+
+def data_weights(rows: list[Row], weights: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The candidate phrases, and per label their coefficients in a class-balanced logistic
+    regression beside source indicators: (len(LABELS), phrases)."""
     from scipy import sparse
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -92,11 +108,10 @@ def learn_lexicon(rows: list[Row], weights: np.ndarray, sentence: Any = None) ->
         fit = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, tol=1e-3)
         fit.fit(Xs[idx], y, sample_weight=weights[idx])
         coef[j] = fit.coef_[0][: len(phrases)]
-    coef[coef < MIN_WEIGHT] = 0.0
-    keep = np.flatnonzero(coef.max(axis=0) > 0)
-    phrases, coef = [phrases[i] for i in keep], coef[:, keep]
-    if sentence is not None and "embedding" in sentence.features and phrases:
-        coef[sentence.embedding_logits(phrases).T < MIN_SENTENCE] = 0.0
-        keep = np.flatnonzero(coef.max(axis=0) > 0)
-        phrases, coef = [phrases[i] for i in keep], coef[:, keep]
-    return Lexicon(phrases, coef)
+    return phrases, coef
+
+
+def _kept(phrases: list[str], weights: np.ndarray) -> Lexicon:
+    """The phrases with a weight for some label."""
+    keep = np.flatnonzero(weights.max(axis=0) > 0)
+    return Lexicon([phrases[i] for i in keep], weights[:, keep])
