@@ -8,8 +8,10 @@ without one falls back to its word model's own terms (:meth:`Lexicon.from_terms`
 
 In a passage, lexicon phrases are matched longest first, left to right, over its words;
 matches one or two function words or numbers apart, with no punctuation between them,
-merge into one span ("killed and wounded", "cut off his hands"). A span always starts and
-ends on a content word, so no span is made of function words, and no number stands alone.
+merge into one span ("killed and wounded", "cut off his hands"). A phrase is a *seed*
+(evidence on its own) or only *supports* a seed beside it ("buried" + "alive": "buried
+alive"); a span needs a seed. A span always starts and ends on a content word, so no span
+is made of function words, and no number stands alone.
 
 Why a lexicon, not the model's own weights or occlusion: measured on the span-annotated
 set (``training/evidence_eval.py``; README "Evidence"), the sentence model's word and
@@ -33,6 +35,7 @@ EVIDENCE_FILE = "evidence.npz"
 MAX_WORDS = 3  # words of a lexicon phrase
 BRIDGE = 2  # function words or numbers a span may bridge between two matches
 MAX_SPANS = 12  # per label and passage, the strongest kept
+OWN_TERMS = 0.01  # of a word model's positive terms, the heaviest taken for evidence
 
 # Words that say who, where or when, not what was done: a reader points at "opened fire",
 # not at "soldiers" or "village". A phrase made of them (and function words) alone is not
@@ -111,10 +114,13 @@ def words_of(text: str) -> list[tuple[int, int, str]]:
 @dataclass
 class Lexicon:
     """Phrases and their per-label weights: ``weights[j, i]`` ties ``phrases[i]`` to
-    ``LABELS[j]`` (positive only; 0 where a phrase is not evidence for the label)."""
+    ``LABELS[j]`` (positive; 0 where a phrase says nothing of the label). A phrase that is
+    a ``seeds[j, i]`` is evidence on its own; one that is not only supports evidence next
+    to it ("buried" beside "alive": "buried alive")."""
 
     phrases: list[str]
-    weights: np.ndarray  # (len(LABELS), len(phrases))
+    weights: np.ndarray  # (len(LABELS), len(phrases)), float
+    seeds: np.ndarray  # (len(LABELS), len(phrases)), bool
     _index: dict[str, int] = field(init=False, repr=False)
     _longest: int = field(init=False, repr=False)
 
@@ -124,66 +130,84 @@ class Lexicon:
 
     @classmethod
     def from_terms(cls, terms: list[str], coef: np.ndarray) -> Lexicon:
-        """A model's own word terms with positive weight, as a lexicon: the evidence of a
-        model directory that has none (trained before there was one)."""
-        keep = [i for i, t in enumerate(terms) if is_phrase(t.split(" ")) and coef[:, i].max() > 0]
-        return cls([terms[i] for i in keep], np.maximum(coef[:, keep], 0.0))
+        """A word model's heaviest terms, as a lexicon: the evidence of a model directory
+        that has none (trained before there was one). Per label, the content phrases among
+        the OWN_TERMS share of terms with the most positive weight."""
+        weights = np.zeros_like(coef, dtype=np.float64)
+        for j, row in enumerate(coef):
+            positive = row[row > 0]
+            if len(positive):
+                cut = np.quantile(positive, 1 - OWN_TERMS)
+                weights[j] = np.where(row >= cut, row, 0.0)
+        keep = [
+            i for i, t in enumerate(terms) if weights[:, i].max() > 0 and is_phrase(t.split(" "))
+        ]
+        return cls([terms[i] for i in keep], weights[:, keep], weights[:, keep] > 0)
 
     def spans(self, text: str, label: str) -> list[Phrase]:
-        """The evidence spans for ``label`` in ``text``, in reading order: matches merged,
-        at most MAX_SPANS (the heaviest)."""
-        row = self.weights[LABELS.index(label)]
+        """The evidence spans for ``label`` in ``text``, in reading order, at most MAX_SPANS
+        (the heaviest): runs of matches, each run holding at least one seed."""
+        j = LABELS.index(label)
         words = words_of(text)
-        tokens = [w for _, _, w in words]
-        spans: list[list[float]] = []  # [first word, last word + 1, weight]
-        i = 0
-        while i < len(tokens):
-            n, weight = self._match(tokens, i, row)
-            if n == 0:
-                i += 1
-                continue
-            if spans and self._joins(text, words, int(spans[-1][1]), i):
-                spans[-1][1], spans[-1][2] = i + n, spans[-1][2] + weight
+        runs: list[tuple[int, int, float, bool]] = []  # (first word, end word, weight, seed)
+        last_seed = False
+        for i, n, weight, seed in self._matches([w for _, _, w in words], j):
+            bridge = BRIDGE if seed and last_seed else 0  # support joins only what it touches
+            if runs and self._joins(text, words, runs[-1][1], i, bridge):
+                first, _, total, seeded = runs[-1]
+                runs[-1] = (first, i + n, total + weight, seeded or seed)
             else:
-                spans.append([i, i + n, weight])
-            i += n
-        if len(spans) > MAX_SPANS:
-            spans = sorted(sorted(spans, key=lambda s: -s[2])[:MAX_SPANS])
+                runs.append((i, i + n, weight, seed))
+            last_seed = seed
+        kept = [(a, b, weight) for a, b, weight, seed in runs if seed]
+        if len(kept) > MAX_SPANS:
+            kept = sorted(sorted(kept, key=lambda r: -r[2])[:MAX_SPANS])
         return [
-            Phrase(words[a][0], words[b - 1][1], text[words[a][0] : words[b - 1][1]], w)
-            for a, b, w in ((int(s[0]), int(s[1]), s[2]) for s in spans)
+            Phrase(words[a][0], words[b - 1][1], text[words[a][0] : words[b - 1][1]], weight)
+            for a, b, weight in kept
         ]
 
-    def _match(self, tokens: list[str], i: int, row: np.ndarray) -> tuple[int, float]:
-        """The longest lexicon phrase with weight for the label starting at word ``i``."""
-        for n in range(min(self._longest, len(tokens) - i), 0, -1):
-            found = self._index.get(" ".join(tokens[i : i + n]))
-            if found is not None and row[found] > 0:
-                return n, float(row[found])
-        return 0, 0.0
+    def _matches(self, tokens: list[str], j: int) -> list[tuple[int, int, float, bool]]:
+        """Lexicon phrases weighing for label ``j``, longest first, left to right: (first
+        word, words, weight, seed)."""
+        found, i = [], 0
+        while i < len(tokens):
+            for n in range(min(self._longest, len(tokens) - i), 0, -1):
+                at = self._index.get(" ".join(tokens[i : i + n]))
+                if at is not None and self.weights[j, at] > 0:
+                    found.append((i, n, float(self.weights[j, at]), bool(self.seeds[j, at])))
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
 
     @staticmethod
-    def _joins(text: str, words: list[tuple[int, int, str]], end: int, start: int) -> bool:
-        """Whether a match at word ``start`` continues the span ending before word ``end``:
-        at most BRIDGE function words or numbers between, and no punctuation."""
+    def _joins(
+        text: str, words: list[tuple[int, int, str]], end: int, start: int, bridge: int
+    ) -> bool:
+        """Whether a match at word ``start`` continues the run ending before word ``end``:
+        at most ``bridge`` function words or numbers between, and no punctuation."""
         between = [w for _, _, w in words[end:start]]
-        if len(between) > BRIDGE or not all(is_function_word(w) for w in between):
+        if len(between) > bridge or not all(is_function_word(w) for w in between):
             return False
         return not _APART.search(text[words[end - 1][1] : words[start][0]])
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"phrases": np.array(self.phrases, dtype=str), "weights": self.weights}
+        phrases = np.array(self.phrases, dtype=str)
+        return {"phrases": phrases, "weights": self.weights, "seeds": self.seeds}
 
     @classmethod
     def from_arrays(cls, parts: dict[str, np.ndarray]) -> Lexicon:
-        """Checked: a list of phrases and a finite, non-negative (labels, phrases) array;
-        a ValueError saying what is wrong otherwise."""
-        phrases, weights = parts["phrases"], parts["weights"]
+        """Checked: a list of phrases, a finite, non-negative (labels, phrases) array of
+        weights and a boolean one of seeds; a ValueError saying what is wrong otherwise."""
+        phrases, weights, seeds = parts["phrases"], parts["weights"], parts["seeds"]
         if phrases.ndim != 1 or (len(phrases) and phrases.dtype.kind != "U"):
             raise ValueError("phrases must be a list of strings")
         expected = (len(LABELS), len(phrases))
-        if weights.shape != expected or weights.dtype.kind != "f":
-            raise ValueError(f"weights has shape {weights.shape}, expected {expected}")
+        for name, array, kind in (("weights", weights, "f"), ("seeds", seeds, "b")):
+            if array.shape != expected or array.dtype.kind != kind:
+                raise ValueError(f"{name} has shape {array.shape}, expected {expected}")
         if not np.isfinite(weights).all() or (weights < 0).any():
             raise ValueError("weights are not all finite numbers >= 0")
-        return cls([str(p) for p in phrases], weights)
+        return cls([str(p) for p in phrases], weights, seeds)

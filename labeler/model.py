@@ -35,7 +35,7 @@ MODEL_FILE = "model.npz"
 CARD_FILE = "card.json"
 ARRAYS = ("terms", "idf", "stop_words", "coef", "intercept", "calibration", "config")
 SENTENCE_ARRAYS = ("char_terms", "char_idf", "coef", "intercept", "calibration", "config")
-EVIDENCE_ARRAYS = ("phrases", "weights")
+EVIDENCE_ARRAYS = ("phrases", "weights", "seeds")
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # uncompressed, per array (the shipped largest: 0.9 MB)
 MAX_CARD_BYTES = 4 * 1024 * 1024
 
@@ -79,7 +79,9 @@ class Model:
     With a sentence model, the card's ``thresholds``, ``review_thresholds`` and
     ``described_at`` are the sentence model's, ``words`` holds the word model's, and
     ``screen`` the word scores under which (for every label) a passage is cleared without
-    the encoder (graphic's is 1: graphic passages are violent, so violence's decides). :meth:`words_only` is the word model alone (``labeler score --fast``)."""
+    the encoder (graphic's is 1: graphic passages are violent, so violence's decides).
+    :meth:`words_only` is the word model alone (``labeler score --fast``); ``evidence`` is
+    the directory's evidence lexicon (``labeler.evidence``), if it has one."""
 
     tfidf: TfidfParams
     coef: np.ndarray  # (labels, features): log-odds weight of each term
@@ -87,7 +89,7 @@ class Model:
     calibration: np.ndarray  # (labels, 2): Platt (a, b)
     card: dict[str, Any]
     sentence: SentenceHead | None = None
-    evidence: Lexicon | None = None  # the directory's evidence lexicon, if it has one
+    evidence: Lexicon | None = None
     _fast: FastTfidf = field(init=False, repr=False)
     _own_terms: Lexicon | None = field(init=False, repr=False, default=None)
     _stop: frozenset[str] = field(init=False, repr=False)
@@ -137,7 +139,9 @@ class Model:
         if self.sentence is None:
             return self
         card = {**self.card, **self.card["words"], "version": f"{self.version}+words"}
-        return Model(self.tfidf, self.coef, self.intercept, self.calibration, card, None, self.evidence)
+        return Model(
+            self.tfidf, self.coef, self.intercept, self.calibration, card, None, self.evidence
+        )
 
     def features(self, texts: list[str]) -> Rows:
         """TF-IDF rows, identical to the fitted vectorizer's ``transform``."""

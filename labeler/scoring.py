@@ -117,7 +117,9 @@ def score_documents(
 
 def passage_evidence(lexicon: Lexicon, text: str, labels: list[str]) -> list[Evidence]:
     """The evidence of a passage for each label it is flagged or to review for."""
-    return [evidence_entry(label, phrase) for label in labels for phrase in lexicon.spans(text, label)]
+    return [
+        evidence_entry(label, phrase) for label in labels for phrase in lexicon.spans(text, label)
+    ]
 
 
 def score_text(text: str, doc_id: str = "", model: Model | None = None) -> DocumentRecord:

@@ -109,8 +109,11 @@ def passage_evidence(annotated: list[dict[str, Any]], model: Any = None) -> list
 
     records = score_documents([(row["id"], row["text"]) for row in annotated], model)
     return [
-        [{**e, "start": p["start"] + e["start"], "end": p["start"] + e["end"]} for p in
-         record["passages"] for e in p["evidence"]]
+        [
+            {**e, "start": p["start"] + e["start"], "end": p["start"] + e["end"]}
+            for p in record["passages"]
+            for e in p["evidence"]
+        ]
         for record in records
     ]
 

@@ -12,10 +12,12 @@ at all (a place known only from lower-cased reports). Two views weigh each for a
   read alone, which knows "mutilation" though no violent training passage says it, and
   does not lean on "soldiers" as the training data do.
 
-A phrase is kept for a label when the data's weight reaches MIN_WEIGHT and the encoder's
-MIN_SENTENCE, or the encoder's alone reaches STRONG_SENTENCE with a data weight that is
-not negative; its weight is then the mean of the two views (the data's alone, without a
-sentence model). The cuts were chosen on the span-annotated set (README "Evidence").
+A phrase is a seed (evidence on its own) for a label when the data's weight reaches
+MIN_WEIGHT and the encoder's MIN_SENTENCE, or the encoder's alone reaches STRONG_SENTENCE
+with a data weight that is not negative; it supports a seed beside it ("buried" beside
+"alive") when the data's weight reaches SUPPORT_WEIGHT and the encoder's is not negative.
+Its weight is the mean of the two views (the data's alone, without a sentence model).
+The cuts were chosen on the span-annotated set (README "Evidence").
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ MIN_DF = 3
 MIN_WEIGHT = 1.4
 MIN_SENTENCE = 1.0
 STRONG_SENTENCE = 5.0
+SUPPORT_WEIGHT = 0.5
 C = 1.0
 # A sentence as written, for telling names from common words: up to the next mark or line.
 _SENTENCE = re.compile(r"[^.!?\n]+")
@@ -69,14 +72,15 @@ def learn_lexicon(rows: list[Row], weights: np.ndarray, sentence: Any = None) ->
     encoder's view from ``sentence`` (a ``SentenceHead``) when it has the embedding."""
     phrases, coef = data_weights(rows, weights)
     if sentence is None or "embedding" not in sentence.features:
-        return _kept(phrases, np.where(coef >= MIN_WEIGHT, coef, 0.0))
+        return _kept(phrases, coef, coef >= MIN_WEIGHT, coef >= SUPPORT_WEIGHT)
     candidates = np.flatnonzero(coef.max(axis=0) >= 0)
     phrases, coef = [phrases[i] for i in candidates], coef[:, candidates]
     encoder = sentence.embedding_logits(phrases).T if phrases else np.zeros_like(coef)
-    keep = ((coef >= MIN_WEIGHT) & (encoder >= MIN_SENTENCE)) | (
+    seeds = ((coef >= MIN_WEIGHT) & (encoder >= MIN_SENTENCE)) | (
         (coef >= 0) & (encoder >= STRONG_SENTENCE)
     )
-    return _kept(phrases, np.where(keep, (coef + encoder) / 2, 0.0))
+    support = (coef >= SUPPORT_WEIGHT) & (encoder >= 0)
+    return _kept(phrases, (coef + encoder) / 2, seeds, support)
 
 
 def data_weights(rows: list[Row], weights: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -111,7 +115,10 @@ def data_weights(rows: list[Row], weights: np.ndarray) -> tuple[list[str], np.nd
     return phrases, coef
 
 
-def _kept(phrases: list[str], weights: np.ndarray) -> Lexicon:
-    """The phrases with a weight for some label."""
+def _kept(
+    phrases: list[str], weights: np.ndarray, seeds: np.ndarray, support: np.ndarray
+) -> Lexicon:
+    """The phrases that are seeds or support for some label, weighted for those."""
+    weights = np.where(seeds | support, weights, 0.0)
     keep = np.flatnonzero(weights.max(axis=0) > 0)
-    return Lexicon([phrases[i] for i in keep], weights[:, keep])
+    return Lexicon([phrases[i] for i in keep], weights[:, keep], seeds[:, keep])
