@@ -20,6 +20,7 @@ def retrained(model):
 def test_retraining_reproduces_the_shipped_model(model, retrained):
     """Every part of both artifacts and every number scoring reads from the card: the same
     vocabularies, idf, stop words, weights and calibration, thresholds and severity cuts,
+    evidence lexicon,
     so every passage of the test split scores as the shipped model scores it and gets the
     same flags. The solver's sums and the encoder's are rounded as the CPU's kernels round
     them, so weights and scores trained on another processor agree to about 1e-3, not to
@@ -53,6 +54,9 @@ def test_retraining_reproduces_the_shipped_model(model, retrained):
     )
     for key in ("data_hash", "data_files", "rows_by_source", "recipe"):
         assert new.card[key] == model.card[key], key
+    assert new.evidence is not None and model.evidence is not None
+    assert new.evidence.phrases == model.evidence.phrases
+    np.testing.assert_allclose(new.evidence.weights, model.evidence.weights, atol=2e-2)
 
 
 def test_card_records_data_libraries_and_test_metrics(model):
