@@ -2,10 +2,11 @@
 
 The input is bench_score.py's: a mostly harmless mix of real passages from
 training/data, repeated to --passages JSONL documents; default mode (the word screen,
-then the sentence encoder, which each worker loads once), or --fast. Every run is a whole ``labeler score`` process
-(best of --repeat, interleaved). ``--scheduler`` scores on a cluster started
-once beforehand, as a standing cluster would be; ``--backend dask`` starts its
-own, so its time includes the cluster's start-up. All outputs must be identical.
+then the sentence encoder, which each worker loads once), or --fast. Every run is a
+whole ``labeler score`` process (best of --repeat, interleaved). ``--scheduler``
+scores on a cluster started once beforehand, as a standing cluster would be;
+``--backend dask`` starts its own, so its time includes the cluster's start-up.
+All outputs must be identical.
 
     pip install -e '.[dask]'
     python benchmarks/bench_dask.py

@@ -7,9 +7,12 @@ decides --decisions passages with the "N" key. Each time is from the key going d
 the first animation frame in which a different passage is the one highlighted, both
 read in the page (``performance.now()``). Between decisions the reviewer pauses
 --pause seconds, as the dashboard refuses a decision made under 500 ms after its passage
-was served. Prints p50, p95 and max in ms.
+was served. Prints p50, p95 and max in ms. With --history N, the reviewer has already decided N
+passages (recorded through the store's own claim and review calls, cached like the store),
+so that what a key press costs as a reviewer's history grows is measured too.
 
     python benchmarks/bench_review_latency.py                      # this checkout, 1M
+    python benchmarks/bench_review_latency.py --history 10000      # a reviewer's 10k decisions
     python benchmarks/bench_review_latency.py --app /tmp/old       # another checkout's app
     python benchmarks/bench_review_latency.py --profile            # and the store's calls
 
@@ -51,6 +54,7 @@ PER_DOCUMENT = 10
 BATCH = 2_000  # documents per add_records transaction
 THRESHOLDS = {"violence": 0.5, "graphic": 0.5}
 MODEL = "bench-synthetic"
+REVIEWER = "bench-reviewer"  # the one reviewer: the history's and the browser's
 # The passage being reviewed is the highlighted paragraph (in every version of the app).
 CURRENT = "[data-testid='stMain'] p[style*='border-left: 4px solid']"
 SENTENCES = [
@@ -126,29 +130,55 @@ def build(db: str, n: int) -> None:
     store.close()
 
 
+def seed_history(db: str, decisions: int) -> None:
+    """Let REVIEWER decide ``decisions`` passages of the store at ``db`` (document order,
+    "not violent"), through the store's own calls, as the dashboard records them."""
+    from labeler.store.review import NOT_VIOLENT
+    from labeler.store.store import Store
+
+    store = Store(db)
+    began = time.perf_counter()
+    for done in range(1, decisions + 1):
+        claimed = store.claim_next(REVIEWER, order="document")
+        store.record_review(claimed["claim"], "correct", NOT_VIOLENT)
+        if done % 2_000 == 0 or done == decisions:
+            print(f"  {done:,} decisions in {time.perf_counter() - began:.0f} s", flush=True)
+    store.close()
+
+
 def schema(app: Path) -> str:
-    """The app's store schema, as the names of its migrations: a store built by one
-    checkout serves another with the same migrations."""
+    """The app's store schema, as the names of its migrations and the text of its
+    migrations module where it has one (a migration edited under the same name makes
+    another schema): a store built by one checkout serves another with the same."""
     sources = sorted((app / "labeler").glob("store*.py")) + sorted(
         (app / "labeler" / "store").glob("*.py")
     )  # labeler/store.py before the layout step, the labeler/store/ package after it
     text = "".join(path.read_text() for path in sources)
     names = sorted(set(re.findall(r'"(\d{4}_[a-z0-9_]+)"', text)))
-    return hashlib.sha256(" ".join(names).encode()).hexdigest()[:12]
+    module = app / "labeler" / "store" / "migrations.py"
+    migrations = module.read_text() if module.exists() else ""
+    return hashlib.sha256((" ".join(names) + migrations).encode()).hexdigest()[:12]
 
 
-def cached_store(app: Path, n: int, cache: Path) -> Path:
-    """A store of ``n`` passages for ``app``'s schema, built by ``app``'s own code once."""
+def cached_store(app: Path, n: int, history: int, cache: Path) -> Path:
+    """A store of ``n`` passages, ``history`` of them decided by REVIEWER, for ``app``'s
+    schema, built by ``app``'s own code once (the history on a copy of the bare store)."""
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"store-{schema(app)}-{n}.db"
+    path = cache / (f"store-{schema(app)}-{n}" + (f"-history-{history}" if history else "") + ".db")
     if path.exists():
         return path
-    print(f"building {path} ({n:,} passages, with {app}/labeler)", flush=True)
     partial = path.with_suffix(".partial")
     for stale in cache.glob(partial.name + "*"):
         stale.unlink()
+    if history:
+        shutil.copyfile(cached_store(app, n, 0, cache), partial)
+        print(f"building {path} ({history:,} decisions, with {app}/labeler)", flush=True)
+        command = ["--seed", str(partial), "--history", str(history)]
+    else:
+        print(f"building {path} ({n:,} passages, with {app}/labeler)", flush=True)
+        command = ["--build", str(partial), "--passages", str(n)]
     subprocess.run(
-        [sys.executable, __file__, "--build", str(partial), "--passages", str(n)],
+        [sys.executable, __file__, *command],
         cwd=app,
         env={**os.environ, "PYTHONPATH": str(app)},
         check=True,
@@ -178,7 +208,7 @@ def measure(url: str, decisions: int, pause: float, width: int) -> list[float]:
         page.add_init_script(PRESS_CLOCK)
         page.goto(url, timeout=120_000)
         name = page.get_by_label("Reviewer name")
-        name.fill(f"bench-{os.getpid()}-{int(time.time())}")
+        name.fill(REVIEWER)
         name.press("Enter")
         current = page.locator(CURRENT).first
         current.wait_for(timeout=120_000)
@@ -200,7 +230,7 @@ def profile(db: Path, rounds: int = 20) -> None:
     from labeler.store.store import Store
 
     store = Store(db)
-    reviewer = f"profile-{os.getpid()}"
+    reviewer = REVIEWER
     calls: dict[str, list[float]] = {}
 
     def timed(name: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -213,8 +243,7 @@ def profile(db: Path, rounds: int = 20) -> None:
         claim = timed("claim_next (active order)", store.claim_next, reviewer, order="active")
         claim = claim["claim"]
         p = timed("passage", store.passage, claim.passage_id)
-        where = (p["document_id"], p["model_version"], p["idx"])
-        timed("document_passages", store.document_passages, *where)
+        timed("document_passages", store.document_passages, p["document_id"], p["model_version"])
         timed("progress", store.progress, reviewer)
         timed("last_decision", store.last_decision, reviewer)
         timed("reviews (history)", store.reviews, claim.passage_id)
@@ -235,6 +264,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=1_000_000)
     parser.add_argument("--decisions", type=int, default=100)
+    parser.add_argument(
+        "--history", type=int, default=0, help="decisions the reviewer made before (default 0)"
+    )
     parser.add_argument("--pause", type=float, default=0.7, help="seconds between decisions")
     parser.add_argument("--app", type=Path, default=ROOT, help="checkout whose app.py to run")
     parser.add_argument(
@@ -246,12 +278,16 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1440, help="browser viewport width")
     parser.add_argument("--profile", action="store_true", help="also time the store's calls")
     parser.add_argument("--build", help=argparse.SUPPRESS)  # child process: build this store
+    parser.add_argument("--seed", help=argparse.SUPPRESS)  # child process: add the history
     args = parser.parse_args()
     if args.build:
         build(args.build, args.passages)
         return
+    if args.seed:
+        seed_history(args.seed, args.history)
+        return
     app = args.app.resolve()
-    built = cached_store(app, args.passages, args.cache)
+    built = cached_store(app, args.passages, args.history, args.cache)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "review.db"
         shutil.copyfile(built, db)  # every run starts from the same, unreviewed store
@@ -266,6 +302,7 @@ def main() -> None:
                 {
                     "app": str(app),
                     "passages": args.passages,
+                    "history": args.history,
                     "decisions": len(times),
                     "p50_ms": round(statistics.median(times), 1),
                     "p95_ms": round(percentile(times, 0.95), 1),
@@ -274,9 +311,9 @@ def main() -> None:
             )
         )
         print(
-            f"key press to next passage painted, {args.passages:,} passages, {len(times)}"
-            f" decisions: p50 {statistics.median(times):.0f} ms · p95"
-            f" {percentile(times, 0.95):.0f} ms · max {max(times):.0f} ms"
+            f"key press to next passage painted, {args.passages:,} passages, {args.history:,}"
+            f" decisions before, {len(times)} decisions: p50 {statistics.median(times):.0f} ms"
+            f" · p95 {percentile(times, 0.95):.0f} ms · max {max(times):.0f} ms"
         )
         if args.profile:
             if app != ROOT:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import math
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -17,6 +19,7 @@ from pathlib import Path
 from labeler import config
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program a closed pipe ended
 INTERRUPTED = ["labeler: interrupted"]  # the one line Ctrl-C prints; a command may say more
 
 
@@ -32,6 +35,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     """
     from labeler.batch.run import Job, RunError, Settings, UsageError, run
     from labeler.batch.sources import ReadOptions
+    from labeler.outputs import written_in_place
 
     if not args.inputs and sys.stdin.isatty():
         print(
@@ -40,7 +44,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     fmt = args.format or ("report" if args.output is None and sys.stdout.isatty() else "jsonl")
-    colour = fmt == "report" and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    terminal = args.output is None and sys.stdout.isatty()  # colour codes never go to a file
+    colour = terminal and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     settings = Settings(
         model_dir=str(config.model_dir(args.model) or "") or None,
         fast=args.fast,
@@ -48,11 +53,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         thresholds=dict(args.threshold),
         only_flagged=args.only_flagged,
         min_severity=args.min_severity,
-        colour=colour,
+        colour=fmt == "report" and colour,
+        width=shutil.get_terminal_size().columns,  # COLUMNS, else the terminal's, else 80
         keep_for_store=args.store is not None,
     )
     read = ReadOptions(args.text_field, args.id_field, args.max_chars, args.input_format)
-    store = config.store_target(args.store or None) if args.store is not None else None
+    store = config.created_store_target(args.store or None) if args.store is not None else None
     job = Job(
         args.inputs,
         settings,
@@ -66,7 +72,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         args.backend,
         args.scheduler,
     )
-    if args.output is not None:
+    if args.output is not None and not written_in_place(args.output):  # a file, resumable
         INTERRUPTED[0] = "labeler: interrupted; run again with --resume to continue"
     try:
         stats = run(job, sys.stdout, sys.stderr)
@@ -89,6 +95,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     """
     from labeler.store.export import export
 
+    return _export(args, export, "reviewed passages")
+
+
+def cmd_warnings(args: argparse.Namespace) -> int:
+    """Write each document's content warning as it stands, one row per document, JSONL or CSV.
+
+    The warning is the editor's (accepted, edited, or no warning needed), else the one
+    suggested from the passages' current labels (a reviewer's decision stands for the
+    model's flag), with status "suggested". Columns: id, path, level, categories, warning,
+    status, decided_by, decided_at, needs_decision, suggested (the suggestion now), and
+    passage counts: passages, reviewed, waiting, skipped. Without -o, writes to stdout.
+    Example: labeler warnings --store review.db -o warnings.csv
+    """
+    from labeler.store.export import export_warnings
+
+    return _export(args, export_warnings, "document warnings")
+
+
+def _export(args: argparse.Namespace, export, what: str) -> int:  # type: ignore[no-untyped-def]
+    """Run an export of the store to -o (or stdout) and say how many rows it wrote."""
     output = Path(args.output) if args.output else None
     if output is not None and output.is_dir():
         print(f"labeler: -o {output} is a folder: name a file to write", file=sys.stderr)
@@ -99,30 +125,44 @@ def cmd_export(args: argparse.Namespace) -> int:
     target = existing_store(args.store)
     try:
         count = export(target, output, args.format, sys.stdout)
+    except BrokenPipeError:
+        raise  # a reader that stopped reading: ends quietly (see main)
     except OSError as err:
-        print(f"labeler: cannot write {output}: {err.strerror or err}", file=sys.stderr)
+        where = output or "stdout"
+        print(f"labeler: cannot write {where}: {err.strerror or err}", file=sys.stderr)
         return EXIT_FAILED
     where = args.output or "stdout"
-    print(f"labeler: exported {count:,} reviewed passages to {where}", file=sys.stderr)
+    print(f"labeler: exported {count:,} {what} to {where}", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
-    """Start the review dashboard (labeler/dashboard/app.py) on the configured store.
+    """Start the review dashboard (labeler/dashboard/app.py) on a review store.
 
+    The store must exist: a path that does not is refused, so a typo never looks like a
+    finished review; --create makes a new, empty one. At start it prints the store, what
+    it holds, and the address to open. It never asks anything (no first-run e-mail
+    prompt, no usage statistics), and opens a browser only with --open.
     It serves reviewers' text, so it listens on 127.0.0.1 only unless --all-interfaces
     is given. Options it does not know are passed on to streamlit run
     (e.g. --server.baseUrlPath /review).
     Streamlit runs as a child process: a SIGTERM or SIGHUP sent to this one (a service
     manager stopping it, a closed terminal) is passed on, and kill -9 ends it too, so no
     server outlives it.
-    Example: labeler dashboard --store review.db --port 8501 --headless
+    Example: labeler dashboard --store review.db --port 8501
     """
     import shutil
     import subprocess
 
+    from labeler.store.db import shown
+    from labeler.store.store import Store
+    from labeler.store.summary import describe, summary
+
+    target = config.created_store_target(args.store) if args.create else existing_store(args.store)
+    with Store(target) as store:  # made here with --create; migrated before it is served
+        held = describe(summary(store))
     app = Path(__file__).resolve().parent / "dashboard" / "app.py"
-    env = {**os.environ, "LABELER_DB": config.store_target(args.store)}
+    env = {**os.environ, "LABELER_DB": target}
     host = "0.0.0.0" if args.all_interfaces else args.host
     cmd = [
         sys.executable,
@@ -134,12 +174,16 @@ def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
         host,
         "--server.port",
         str(args.port),
-        "--server.headless",
-        str(args.headless).lower(),
+        "--server.headless",  # headless: no browser opened, and no e-mail prompt either
+        str(not args.open).lower(),
+        "--server.showEmailPrompt",
+        "false",
         "--browser.gatherUsageStats",
         "false",
         *streamlit_args,
     ]
+    print(f"labeler: review store {shown(target)}: {held}", flush=True)
+    print(f"labeler: dashboard at {dashboard_url(host, args.port, streamlit_args)}", flush=True)
     # and if this process is killed outright (-9), the kernel sends streamlit SIGTERM
     # (util-linux's setpriv; without it, as on macOS, it stays)
     orphaned = ["setpriv", "--pdeathsig", "TERM"] if shutil.which("setpriv") else []
@@ -149,20 +193,115 @@ def cmd_dashboard(args: argparse.Namespace, streamlit_args: list[str]) -> int:
     return server.wait()  # Ctrl-C: see entry()
 
 
+def dashboard_url(host: str, port: int, streamlit_args: list[str]) -> str:
+    """The address reviewers open: this machine's name when it listens on every
+    interface, and the base path if one is passed on to streamlit.
+
+    >>> dashboard_url("127.0.0.1", 8501, ["--server.baseUrlPath", "/desk/"])
+    'http://127.0.0.1:8501/desk'
+    >>> dashboard_url("127.0.0.1", 8501, ["--server.baseUrlPath=desk", "--theme.base", "dark"])
+    'http://127.0.0.1:8501/desk'
+    """
+    import socket
+
+    base = ""
+    for i, arg in enumerate(streamlit_args):
+        option, _, value = arg.partition("=")
+        if option == "--server.baseUrlPath":
+            base = value or (streamlit_args[i + 1] if i + 1 < len(streamlit_args) else "")
+    shown_host = socket.gethostname() if host == "0.0.0.0" else host
+    path = f"/{base.strip('/')}" if base.strip("/") else ""
+    return f"http://{shown_host}:{port}{path}"
+
+
 def cmd_retrain(args: argparse.Namespace) -> int:
     """Train a new model version on the training data plus reviewed passages; promote it
-    only if the gate passes (or --force, which the card records).
+    only if the gate passes (or --force, which the card records). With --no-promote the
+    candidate is stored for an admin to promote (labeler models promote VERSION). With no
+    reviewed passage, or the same reviews and data as a stored version, it says there is
+    nothing new to learn from and trains nothing. The store's admin log records who ran it.
 
-    Exit status: 0 promoted, 1 refused by the gate.
+    Exit status: 0 promoted (with --no-promote: the gate passed), 1 refused by the gate;
+    with nothing new, 0 if the version trained on these reviews is in use (or there are
+    none), else 1.
     Example: labeler retrain --store review.db
     """
+    from labeler.jobs import finish, progress_to
     from labeler.learn.feedback import retrain
 
-    outcome = retrain(
-        existing_store(args.store), config.training_data(args.data), args.tolerance, args.force
-    )
+    status = Path(args.progress) if args.progress else None
+    try:
+        outcome = retrain(
+            existing_store(args.store),
+            config.training_data(args.data),
+            args.tolerance,
+            args.force,
+            promote=not args.no_promote,
+            actor=admin_name(args.admin),
+            progress=progress_to(status),
+        )
+    except Exception as err:
+        finish(status, None, error=str(err) or repr(err))
+        raise
+    report = outcome["report"]
+    passed = report["passed"] if report else None
+    finish(status, {k: outcome[k] for k in ("version", "promoted", "nothing_new", "log")})
     print(outcome["log"])
-    return EXIT_OK if outcome["promoted"] else EXIT_FAILED
+    if outcome["nothing_new"]:  # 1 when the reviews are in a version that is not in use
+        return EXIT_OK if outcome["promoted"] or outcome["version"] is None else EXIT_FAILED
+    return EXIT_OK if outcome["promoted"] or (args.no_promote and passed) else EXIT_FAILED
+
+
+def cmd_rescore(args: argparse.Namespace) -> int:
+    """Score every passage in the review store with the current model (or --model), in
+    batches, beside its old scores: every review, claim and adjudication is kept, and a
+    labelled passage stays labelled. Each batch is one transaction; stopped at any point,
+    run it again to continue where it was. The store's admin log records who ran it.
+
+    Example: labeler rescore --store review.db
+    """
+    from labeler.batch.rescore import rescore
+    from labeler.jobs import finish, progress_to
+    from labeler.model import load_model
+    from labeler.store.store import Store
+
+    status = Path(args.progress) if args.progress else None
+    shown = progress_to(status)
+    if status is None and not args.quiet and sys.stderr.isatty():
+
+        def shown(step: str, done: float) -> None:
+            print(f"\rlabeler: {step}", end="", file=sys.stderr, flush=True)
+
+    try:
+        model = load_model(config.model_dir(args.model))
+        with Store(existing_store(args.store)) as store:
+            store.db.check_writable()
+            result = rescore(store, model, args.batch, shown)
+            summary = (
+                f"re-scored {result.scored:,} passages with model {result.version}"
+                f" ({result.already:,} already had its scores)"
+            )
+            store.log_action("rescore", admin_name(args.admin), summary)
+    except Exception as err:
+        finish(status, None, error=str(err) or repr(err))
+        raise
+    finish(status, {"version": result.version, "scored": result.scored, "log": summary})
+    if status is None and not args.quiet and sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"labeler: {summary}", file=sys.stderr)
+    return EXIT_OK
+
+
+def admin_name(flag: str | None) -> str:
+    """Who the admin log names for an action run here: --admin, else the system user."""
+    import getpass
+
+    if flag and flag.strip():
+        return flag.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or password database
+        return f"uid {os.getuid()}"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -170,17 +309,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     Example: labeler check --store review.db
     """
-    import sqlite3
-
-    from labeler.store.db import StoreError, shown
+    from labeler.store.db import StoreDamaged, shown
     from labeler.store.store import Store
 
     target = existing_store(args.store)
-    try:
-        with Store(target) as store:
+    try:  # only damage is "damaged": a locked or unreachable store is its own one line
+        with Store(target, reading=True) as store:
             problems = store.integrity()
             counts = store.counts()
-    except (StoreError, sqlite3.DatabaseError) as err:  # too damaged to open or to count
+            read_only = " (read-only)" if store.db.read_only else ""
+    except StoreDamaged as err:  # too damaged to open or to count
         print(f"labeler: {err}", file=sys.stderr)
         print(f"{shown(target)}: integrity FAILED: the store is damaged")
         return EXIT_FAILED
@@ -188,7 +326,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"labeler: {problem}", file=sys.stderr)
     summary = ", ".join(f"{n:,} {t}" for t, n in counts.items())
     verdict = f"{len(problems)} problems" if problems else "ok"
-    print(f"{shown(target)}: {summary}; integrity {verdict}")
+    print(f"{shown(target)}: {summary}; integrity {verdict}{read_only}")
     return EXIT_FAILED if problems else EXIT_OK
 
 
@@ -226,15 +364,15 @@ def cmd_quality(args: argparse.Namespace) -> int:
 
 
 def existing_store(flag: str | None) -> str:
-    """The store a command reads: it must exist. Only ``score --store`` and the dashboard
-    create one, so a mistyped path is an error rather than a new, empty store."""
-    from labeler.store.db import POSTGRES_SCHEMES, StoreError
+    """The store a command reads: it must exist. Only ``score --store`` and ``dashboard
+    --create`` create one, so a mistyped path is an error rather than a new, empty store."""
+    from labeler.store.db import StoreError, missing
 
     target = config.store_target(flag)
-    if not target.startswith(POSTGRES_SCHEMES) and not Path(target).is_file():
+    if missing(target):
         raise StoreError(
-            f"review store {target} does not exist (labeler score --store or the dashboard "
-            "creates one)"
+            f"review store {target} does not exist (labeler score --store, or labeler "
+            "dashboard --create, makes one)"
         )
     return target
 
@@ -242,6 +380,8 @@ def existing_store(flag: str | None) -> str:
 def cmd_models(args: argparse.Namespace) -> int:
     """List model versions, promote one, or roll back to the previous.
 
+    A version is promoted only if it loads. Exit status: 1 if a folder under the
+    registry is not a readable version (the others are still listed, the bad one named).
     Example: labeler models list
     """
     from labeler.learn.registry import Registry
@@ -258,7 +398,8 @@ def cmd_models(args: argparse.Namespace) -> int:
     elif args.action == "rollback":
         print(f"labeler: current model is now {registry.rollback() or 'the shipped model'}")
     current = registry.current()
-    for card in registry.versions():
+    cards, bad = registry.listing()
+    for card in cards:
         mark = "*" if card["version"] == current else " "
         gate_state = card.get("gate", {}).get("passed")
         print(
@@ -267,7 +408,9 @@ def cmd_models(args: argparse.Namespace) -> int:
         )
     if current is None:
         print("* shipped model (labeler/models/default)")
-    return EXIT_OK
+    for line in bad:
+        print(f"labeler: not a model version: {line}", file=sys.stderr)
+    return EXIT_FAILED if bad else EXIT_OK
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -314,9 +457,38 @@ def cmd_rubric(args: argparse.Namespace) -> int:
 
 
 def _positive(value: str) -> int:
+    return _at_least(1, value)
+
+
+def _folds(value: str) -> int:
+    return _at_least(2, value)
+
+
+def _at_least(low: int, value: str) -> int:
     number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if number < low:
+        raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+    return number
+
+
+def _tolerance(value: str) -> float:
+    """An AUPRC drop: a finite number from 0 to 1 (nan would switch the gate off)."""
+    return _fraction(value, "an AUPRC drop")
+
+
+def _confidence(value: str) -> float:
+    return _fraction(value, "a probability")
+
+
+def _fraction(value: str, what: str) -> float:
+    """A finite number in [0, 1]: nan and inf compare false with everything, so one
+    would silently pass or fail every test made with it."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not 0.0 <= number <= 1.0:  # false for nan
+        raise argparse.ArgumentTypeError(f"expected {what}, a number from 0 to 1, got {value!r}")
     return number
 
 
@@ -444,6 +616,10 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     x.add_argument("-o", "--output", help="file to write (atomically); default: stdout")
     x.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file extension")
+    w = add("warnings", cmd_warnings, "export each document's content warning and its status")
+    w.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    w.add_argument("-o", "--output", help="file to write (atomically); default: stdout")
+    w.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file extension")
     d = add("dashboard", cmd_dashboard, "start the review dashboard")
     d.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     d.add_argument("--port", type=int, default=8501, help="port to serve on (default: 8501)")
@@ -453,17 +629,47 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="listen on every network interface (0.0.0.0): reviewers on other machines",
     )
-    d.add_argument("--headless", action="store_true", help="do not open a browser (for servers)")
+    d.add_argument(
+        "--create",
+        action="store_true",
+        help="make the store if it does not exist (without it, a missing store is an error)",
+    )
+    browser = d.add_mutually_exclusive_group()
+    browser.add_argument("--open", action="store_true", help="open a browser on the dashboard")
+    browser.add_argument(
+        "--headless",
+        action="store_true",
+        help="open no browser: the default (kept for scripts written for earlier versions)",
+    )
     r = add("retrain", cmd_retrain, "retrain with reviewed passages, behind a gate")
     r.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     r.add_argument("--data", help=DATA_HELP)
     r.add_argument(
         "--tolerance",
-        type=float,
+        type=_tolerance,
         default=0.02,
         help="largest drop in AUPRC (per label and source) the gate allows (default: 0.02)",
     )
     r.add_argument("--force", action="store_true", help="promote even if the gate refuses")
+    r.add_argument(
+        "--no-promote",
+        action="store_true",
+        help="store the candidate and its report, leave promotion to an admin",
+    )
+    r.add_argument("--admin", metavar="NAME", help=ADMIN_HELP)
+    r.add_argument("--progress", metavar="FILE", help=PROGRESS_HELP)
+    rs = add("rescore", cmd_rescore, "re-score the review store with the current model")
+    rs.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    rs.add_argument("--model", help="model directory (default: the current model)")
+    rs.add_argument(
+        "--batch",
+        type=_positive,
+        default=2000,
+        help="passages scored and stored a transaction (default: 2000)",
+    )
+    rs.add_argument("--quiet", action="store_true", help="no progress line")
+    rs.add_argument("--admin", metavar="NAME", help=ADMIN_HELP)
+    rs.add_argument("--progress", metavar="FILE", help=PROGRESS_HELP)
     c = add("check", cmd_check, "check the review store's integrity (e.g. after a crash)")
     c.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
     q = add("quality", cmd_quality, "find reviews that are probably mistakes")
@@ -471,13 +677,13 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--data", help=DATA_HELP)
     q.add_argument(
         "--folds",
-        type=int,
+        type=_folds,
         default=3,
         help="cross-validation folds for the out-of-fold scores (default: 3)",
     )
     q.add_argument(
         "--confidence",
-        type=float,
+        type=_confidence,
         default=0.9,
         help="how sure the model must be against a review to call it suspect (default: 0.9)",
     )
@@ -506,6 +712,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 DATA_HELP = "training data directory (default: LABELER_DATA, else training/data)"
+ADMIN_HELP = "who the store's admin log names for this (default: the system user)"
+PROGRESS_HELP = "keep the job's progress and outcome in this JSON file (for the dashboard)"
 REPORTS_HELP = "directory for metrics and precision-recall plots (default: reports)"
 
 
@@ -513,24 +721,43 @@ def main(argv: list[str] | None = None) -> int:
     args, rest = parser().parse_known_args(argv)
     if rest and args.func is not cmd_dashboard:  # only the dashboard passes options on
         parser().parse_args(argv)  # exits 2 naming the unknown options
+    closed = closed_streams()
+    if closed:
+        if sys.stderr is not None:  # else there is nowhere to say it
+            print(f"labeler: {closed}", file=sys.stderr)
+        return EXIT_USAGE
     from labeler.encoder import EncoderError
+    from labeler.learn.dataset import DataError
     from labeler.model import ModelError
+    from labeler.outputs import Refused
     from labeler.store.db import StoreError
 
     try:
-        if args.func is cmd_dashboard:
-            return cmd_dashboard(args, rest)
-        return int(args.func(args))
-    except (
-        StoreError,
-        ModelError,
-        EncoderError,
-    ) as err:  # e.g. an unreachable server, an unknown version
+        status = cmd_dashboard(args, rest) if args.func is cmd_dashboard else int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not as an error as Python exits
+        return status
+    except Refused as err:  # an output that would overwrite what it must not
+        print(f"labeler: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except (StoreError, ModelError, DataError, EncoderError) as err:  # e.g. an unreachable server
         print(f"labeler: {err}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
+        return EXIT_CLOSED_PIPE
     except KeyboardInterrupt:
         print(INTERRUPTED[0], file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def closed_streams() -> str | None:
+    """What is wrong when the program was started with standard input, output or error
+    closed (``>&-``), else None. Each is a usage error: the next file opened would take
+    the closed descriptor, and whatever then writes to "stdout" would write into it."""
+    for name, stream in (("input", sys.stdin), ("output", sys.stdout), ("error", sys.stderr)):
+        if stream is None:
+            return f"standard {name} is closed: give it a file, or /dev/null"
+    return None
 
 
 def entry() -> None:

@@ -61,10 +61,26 @@ def store_target(flag: str | None = None) -> str:
     return flag or os.environ.get("LABELER_DB") or str(home() / "labeler.db")
 
 
+def created_store_target(flag: str | None = None) -> str:
+    """The store a command may create (``score --store``, the dashboard), as
+    ``store_target``; when that is the default, LABELER_HOME is made if missing, so the
+    default store works on first use. A store named in a missing folder stays an error
+    (a typo, most likely)."""
+    if not flag and not os.environ.get("LABELER_DB"):
+        home().mkdir(parents=True, exist_ok=True)
+    return store_target(flag)
+
+
 def min_dwell() -> timedelta:
     """LABELER_MIN_DWELL_MS, default 500: a decision sooner than this after its passage was
     served is refused, since nobody has read it yet (a key held down or pressed twice)."""
     return timedelta(milliseconds=float(os.environ.get("LABELER_MIN_DWELL_MS") or 500))
+
+
+def lock_wait() -> float:
+    """LABELER_LOCK_WAIT, seconds, default 15: how long the dashboard waits for a review
+    store another process holds locked (a backup, a sqlite3 shell) before saying so."""
+    return float(os.environ.get("LABELER_LOCK_WAIT") or 15)
 
 
 def admins() -> set[str]:

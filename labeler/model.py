@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import zipfile
 from dataclasses import dataclass, field
 from importlib import resources
@@ -345,6 +346,13 @@ def _operating_points(card_path: Path, card: dict[str, Any], where: str) -> None
         for label in LABELS:
             if label not in chosen:
                 raise ModelError(f"{card_path}: {where}no {key} for {label}")
+        unknown = sorted(chosen.keys() - set(LABELS))
+        if unknown:
+            raise ModelError(
+                f"{card_path}: {where}a {key.removesuffix('s')} for {unknown[0]!r}, not a label"
+                f" ({', '.join(LABELS)})"
+            )
+        for label in LABELS:
             if not _probability(chosen[label]):
                 value = chosen[label]
                 raise ModelError(
@@ -420,3 +428,9 @@ def _check_shapes(path: Path, parts: dict[str, np.ndarray], config: dict[str, An
     for key, kind in kinds.items():
         if not isinstance(config.get(key), kind):
             raise ModelError(f"{path}: config {key} is {config.get(key)!r}, not a {kind.__name__}")
+    try:
+        re.compile(config["token_pattern"])
+    except re.error as err:
+        raise ModelError(
+            f"{path}: config token_pattern is not a regular expression: {err}"
+        ) from None

@@ -28,7 +28,7 @@ import numpy as np
 from labeler.evidence import Lexicon
 from labeler.labels import LABELS, decide, flag_names
 from labeler.model import Model, load_model
-from labeler.passages import is_junk, split_passages
+from labeler.passages import Passage, is_junk, split_passages
 from labeler.records import (
     DocumentRecord,
     Evidence,
@@ -39,7 +39,7 @@ from labeler.records import (
     passage_record,
 )
 
-__all__ = ["Origin", "cached_model", "score_documents", "score_text"]
+__all__ = ["Origin", "cached_model", "score_documents", "score_passages", "score_text"]
 
 
 @lru_cache(maxsize=4)
@@ -67,40 +67,7 @@ def score_documents(
         return []
     split = [split_passages(text) for _, text in docs]
     flat = [p for passages in split for p in passages]
-    texts = [p.text for p in flat]
-    X = model.features(texts)
-    junk = np.array([is_junk(t) for t in texts], dtype=bool)
-    scored = model.score(texts, X)
-    proba = scored.proba
-    proba[junk] = 0.0
-    flags, severity, review = decide(
-        proba,
-        {**model.thresholds, **(thresholds or {})},
-        model.described_at,
-        scored.described,
-        model.review_thresholds,
-    )
-    quiet = scored.screened | junk  # cleared without the sentence model, or junk
-    flags[quiet], review[quiet], severity[quiet] = False, False, 0
-    names, to_review = flag_names(flags), flag_names(review)
-    scorers = np.where(scored.screened, "words", model.scorer).tolist()
-    scores = [_scores(row) for row in np.round(proba, 4).tolist()]
-    lexicon = model.lexicon
-    passages = [
-        passage_record(
-            p.index,
-            p.start,
-            p.end,
-            p.text,
-            scores[i],
-            names[i],
-            to_review[i],
-            sev,
-            scorers[i],
-            passage_evidence(lexicon, p.text, to_review[i]),
-        )
-        for i, (p, sev) in enumerate(zip(flat, severity.tolist(), strict=True))
-    ]
+    passages, proba = score_passages(flat, model, thresholds)
     starts = np.cumsum([0] + [len(ps) for ps in split[:-1]])
     doc_scores = np.round(np.maximum.reduceat(proba, starts), 4).tolist()
     wheres = origins if origins is not None else [None] * len(docs)
@@ -113,6 +80,55 @@ def score_documents(
         )
         row += count
     return records
+
+
+def score_passages(
+    passages: Sequence[Passage], model: Model, thresholds: dict[str, float] | None = None
+) -> tuple[list[PassageRecord], np.ndarray]:
+    """Score passages in one batch: their records (scores rounded, flags, review point,
+    severity, scorer, evidence) and the unrounded (n, labels) scores. Junk passages keep
+    zero scores; passages the word screen clears are not sent to review (nor flagged,
+    unless a ``thresholds`` override lies under their word scores).
+    Used for documents (above) and for passages already in the review store (re-scoring)."""
+    texts = [p.text for p in passages]
+    X = model.features(texts)
+    junk = np.array([is_junk(t) for t in texts], dtype=bool)
+    scored = model.score(texts, X)
+    proba = scored.proba
+    proba[junk] = 0.0
+    flags, severity, review = decide(
+        proba,
+        {**model.thresholds, **(thresholds or {})},
+        model.described_at,
+        scored.described,
+        model.review_thresholds,
+    )
+    # junk is never flagged; a passage the screen cleared is not sent to review (its word
+    # scores are not on the review thresholds' scale), and is flagged only at a --threshold
+    # under its word score (at the model's own thresholds it never is: the screen is lower)
+    flags[junk], severity[junk] = False, 0
+    review[junk | scored.screened] = False
+    review |= flags
+    names, to_review = flag_names(flags), flag_names(review)
+    scorers = np.where(scored.screened, "words", model.scorer).tolist()
+    scores = [_scores(row) for row in np.round(proba, 4).tolist()]
+    lexicon = model.lexicon
+    records = [
+        passage_record(
+            p.index,
+            p.start,
+            p.end,
+            p.text,
+            scores[i],
+            names[i],
+            to_review[i],
+            sev,
+            scorers[i],
+            passage_evidence(lexicon, p.text, to_review[i]),
+        )
+        for i, (p, sev) in enumerate(zip(passages, severity.tolist(), strict=True))
+    ]
+    return records, proba
 
 
 def passage_evidence(lexicon: Lexicon, text: str, labels: list[str]) -> list[Evidence]:

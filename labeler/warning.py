@@ -1,81 +1,96 @@
-"""The content warning an editor pastes above an article, derived from its flags and evidence.
+"""The content warning an editor pastes above an article, derived from its flags.
 
 Deterministic and explainable: the level is the strongest label flagged in any passage,
-and the line names what the flagged passages depict by their strongest evidence terms
-(adjacent evidence words joined into one phrase, "buried" + "alive" → "buried alive").
-No text is generated: every word of the line is the level's fixed wording or a span of
-the document itself.
+and the line names what the flagged passages depict in the words of content-warning
+practice (``labeler.depictions``: "people buried alive", "shooting", "sexual violence"),
+never whichever tokens weighed most. Every category named comes from a phrase of a
+flagged passage; nothing is generated.
+
+The passages' flags are whatever stands for them: the model's, or a reviewer's decision
+where there is one (``labeler.store.warnings``), so the warning follows the labels.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
 
-from labeler.tokens import ENGLISH_STOP_WORDS
+from labeler.depictions import BY_KEY, CATEGORIES, THREATS, WAR, depicted
 
 LEVELS = ("none", "violence", "graphic")
 WORDING = {
     "violence": "Contains descriptions of violence",
     "graphic": "Contains graphic descriptions of violence",
 }
-MAX_TERMS = 3
-# A term carrying less than this share of the strongest term's weight is left out: the line
-# names what the passages depict, not every word the model leaned on ("reports", a place).
-MIN_SHARE = 0.5
+THREAT_WORDING = {
+    "violence": "Contains threats of violence",
+    "graphic": "Contains graphic threats of violence",
+}
+MAX_NAMED = 4  # acts a line names; ``categories`` keeps every one found
+_ORDER = {c.key: i for i, c in enumerate(CATEGORIES)}
+GENERIC = "killing"  # named only when no more specific act is: "shooting", not "shooting, killing"
 
 
 class ContentWarning(TypedDict):
     level: str  # "none", "violence" or "graphic"
     text: str | None  # the line to paste; None for level "none"
+    categories: list[str]  # depicted acts (``labeler.depictions`` keys), for filtering
 
 
-def document_warning(passages: list[dict[str, Any]]) -> ContentWarning:
-    """The warning for a document from its scored passages (``flags``, ``text``, ``evidence``).
+def level_of(flags: Iterable[str]) -> str:
+    """The warning level of a set of flags: the strongest label among them."""
+    flagged = set(flags)
+    return "graphic" if "graphic" in flagged else "violence" if "violence" in flagged else "none"
 
-    >>> p = {"flags": ["violence", "graphic"], "text": "He was buried alive.", "evidence": [
-    ...     {"label": "graphic", "term": "buried", "start": 7, "end": 13, "weight": 0.3},
-    ...     {"label": "graphic", "term": "alive", "start": 14, "end": 19, "weight": 1.0}]}
-    >>> document_warning([p])
-    {'level': 'graphic', 'text': 'Contains graphic descriptions of violence: buried alive'}
-    >>> q = {"flags": ["violence", "graphic"], "text": "In Iraq.", "evidence": [
-    ...     {"label": "graphic", "term": "iraq", "start": 3, "end": 7, "weight": 0.6}]}
-    >>> document_warning([p, q])["text"]  # "iraq" weighs under half of "buried alive"
-    'Contains graphic descriptions of violence: buried alive'
-    >>> document_warning([{"flags": [], "text": "Calm.", "evidence": []}])
-    {'level': 'none', 'text': None}
+
+def document_warning(passages: Iterable[Mapping[str, Any]]) -> ContentWarning:
+    """The warning for a document from its passages' ``flags`` and ``text``.
+
+    Categories found in passages flagged at the document's level come first ("buried
+    alive" before the shooting two paragraphs on, in a graphic story), then the
+    vocabulary's order; war, the context, after the acts; a threat is named as one.
+
+    >>> p = {"flags": ["violence", "graphic"], "text": "He was buried alive."}
+    >>> w = document_warning([p])
+    >>> w["level"], w["text"], w["categories"]
+    ('graphic', 'Contains graphic descriptions of violence: people buried alive', ['killing'])
+    >>> q = {"flags": ["violence"], "text": "I will find you and cut your throat."}
+    >>> document_warning([q])["text"]
+    'Contains threats of violence'
+    >>> document_warning([{"flags": [], "text": "Calm."}])
+    {'level': 'none', 'text': None, 'categories': []}
     """
-    flagged = {label for p in passages for label in p["flags"]}
-    level = "graphic" if "graphic" in flagged else "violence" if "violence" in flagged else "none"
+    passages = list(passages)
+    level = level_of(flag for p in passages for flag in p["flags"])
     if level == "none":
-        return {"level": "none", "text": None}
-    weights: dict[str, float] = {}
+        return {"level": "none", "text": None, "categories": []}
+    found: dict[str, tuple[str, bool]] = {}  # key -> (wording, in a passage at the level)
     for p in passages:
-        if level in p["flags"]:
-            for phrase, weight in _phrases(p["text"], p["evidence"], level):
-                weights[phrase] = weights.get(phrase, 0.0) + weight
-    for phrase in list(weights):  # "alive" alone says less than "buried alive": fold it in
-        longer = [o for o in weights if o != phrase and f" {phrase} " in f" {o} "]
-        if longer:
-            weights[max(longer, key=weights.__getitem__)] += weights.pop(phrase)
-    terms = sorted(weights, key=lambda t: (-weights[t], t))[:MAX_TERMS]
-    terms = [t for t in terms if weights[t] >= MIN_SHARE * weights[terms[0]]]
-    return {"level": level, "text": WORDING[level] + (": " + ", ".join(terms) if terms else "")}
+        if not p["flags"]:
+            continue
+        at_level = level in p["flags"]
+        for key, wording in depicted(p["text"]):
+            known, was_at_level = found.get(key, (wording, False))
+            specific = known if known != BY_KEY[key].wording else wording
+            found[key] = (specific, was_at_level or at_level)
+    keys = sorted(found, key=lambda k: (_group(k), not found[k][1], _ORDER[k]))
+    return {"level": level, "text": _line(level, keys, found), "categories": keys}
 
 
-def _phrases(text: str, evidence: list[dict[str, Any]], label: str) -> list[tuple[str, float]]:
-    """The passage's evidence spans for ``label``, with spans one space apart joined."""
-    spans = sorted(
-        {(e["start"], e["end"]): e["weight"] for e in evidence if e["label"] == label}.items()
-    )
-    merged: list[list[Any]] = []
-    for (start, end), weight in spans:
-        if merged and text[merged[-1][1] : start].strip() == "" and start - merged[-1][1] <= 1:
-            merged[-1][1], merged[-1][2] = end, merged[-1][2] + weight
-        else:
-            merged.append([start, end, weight])
-    out = []
-    for start, end, weight in merged:
-        phrase = " ".join(text[start:end].lower().split())
-        if phrase and phrase not in ENGLISH_STOP_WORDS:
-            out.append((phrase, weight))
-    return out
+def _group(key: str) -> int:
+    """Acts first, then war (context), then threats (named after what is described)."""
+    return 2 if key == THREATS else 1 if key == WAR else 0
+
+
+def _line(level: str, keys: list[str], found: dict[str, tuple[str, bool]]) -> str:
+    """The line: the level's wording, then up to MAX_NAMED acts, then any threat."""
+    acts = [k for k in keys if k != THREATS]
+    generic = found.get(GENERIC)
+    if generic and generic[0] == BY_KEY[GENERIC].wording and set(acts) - {GENERIC, WAR}:
+        acts.remove(GENERIC)
+    named = [found[k][0] for k in acts[:MAX_NAMED]]
+    if THREATS in found:
+        if not named:
+            return THREAT_WORDING[level]
+        named.append(BY_KEY[THREATS].wording)
+    return WORDING[level] + (": " + ", ".join(named) if named else "")

@@ -22,13 +22,21 @@ def free_port() -> int:
 
 
 def start_dashboard(
-    app: Path, db: Path, home: Path, log: Path, *, timeout: float = 120
+    app: Path,
+    db: Path,
+    home: Path,
+    log: Path,
+    *,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen, str]:
-    """Start ``app``'s dashboard on the store ``db`` and wait until it is healthy:
-    (server, url). The server is killed, and its log raised, if it never gets there."""
+    """Start ``app``'s dashboard on the store ``db`` (with ``env`` added to its environment)
+    and wait until it is healthy: (server, url). The server is killed, and its log raised,
+    if it never gets there."""
     port = free_port()
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if k not in UNSET}
-    env |= {"LABELER_DB": str(db), "LABELER_HOME": str(home), "PYTHONPATH": str(app)}
+    env |= {"LABELER_DB": str(db), "LABELER_HOME": str(home), "PYTHONPATH": str(app), **extra}
     command = [sys.executable, "-m", "streamlit", "run", str(app / "app.py")]
     for option, value in [
         ("server.headless", "true"),

@@ -116,7 +116,7 @@ def test_csv_output_one_row_per_passage_with_formulas_escaped(tmp_path):
     lines = out.stdout.decode().splitlines()
     assert lines[0] == (
         "id,passage,start,end,violence,graphic,severity,flags,"
-        "violence_evidence,graphic_evidence,warning"
+        "violence_evidence,graphic_evidence,warning,warning_categories"
     )
     assert len(lines) == 3
     rows = list(csv.reader(lines[1:]))
@@ -125,6 +125,7 @@ def test_csv_output_one_row_per_passage_with_formulas_escaped(tmp_path):
     assert rows[1][6:10] == ["0", "", "", ""]  # the calm passage: no flag, no evidence
     assert rows[0][10] == rows[1][10] != ""  # the document's warning on each of its rows
     assert rows[0][10].startswith("Contains descriptions of violence")
+    assert rows[0][11] == rows[1][11] != ""  # and its categories, space-separated keys
 
 
 def test_thresholds_and_filters(tmp_path):
@@ -267,7 +268,8 @@ def test_kill_9_then_resume_gives_exactly_the_uninterrupted_output(tmp_path):
     assert b"20,000 documents" in resumed.stderr
 
 
-def _tty_run(args: list[str], env: dict) -> str:
+def tty_run(args: list[str], env: dict) -> str:
+    """`labeler score ARGS` with its output on a pseudo-terminal: what it shows there."""
     pid, fd = pty.fork()
     if pid == 0:
         os.chdir(ROOT)
@@ -288,24 +290,24 @@ def _tty_run(args: list[str], env: dict) -> str:
 
 
 def test_terminal_gets_a_readable_report_with_highlighted_evidence():
-    plain = _tty_run([str(EXAMPLE), "--jobs", "1"], {"NO_COLOR": "1"})
-    assert "severity 3" in plain and "#2 [572:645]" in plain  # numbered from 1
-    assert "[alive]" in plain and "{" not in plain.split("labeler:")[0]
-    coloured = _tty_run([str(EXAMPLE), "--jobs", "1"], {})
+    plain = tty_run([str(EXAMPLE), "--jobs", "1"], {"NO_COLOR": "1"})
+    assert "severity 3" in plain and "#2 (also #3)" in plain  # numbered from 1
+    assert "{alive}" in plain and "[killed]" in plain  # graphic's and violence's brackets
+    coloured = tty_run([str(EXAMPLE), "--jobs", "1"], {})
     assert "\x1b[1;31malive\x1b[0m" in coloured
 
 
 def test_progress_bar_only_on_a_terminal(tmp_path):
-    shown = _tty_run([str(EXAMPLE), "--jobs", "1", "-o", str(tmp_path / "o.jsonl")], {})
+    shown = tty_run([str(EXAMPLE), "--jobs", "1", "-o", str(tmp_path / "o.jsonl")], {})
     assert "passages/s" in shown.split("labeler:")[0]
-    quiet = _tty_run([str(EXAMPLE), "--jobs", "1", "-o", str(tmp_path / "q.jsonl"), "--quiet"], {})
+    quiet = tty_run([str(EXAMPLE), "--jobs", "1", "-o", str(tmp_path / "q.jsonl"), "--quiet"], {})
     assert quiet == ""
     piped = run(EXAMPLE, "-o", tmp_path / "p.jsonl")
     assert b"passages/s" in piped.stderr and b"\r" not in piped.stderr  # summary only
 
 
 def test_no_input_on_a_terminal_is_a_usage_error_not_a_hang():
-    out = _tty_run([], {})
+    out = tty_run([], {})
     assert "no INPUT given and nothing piped in" in out
 
 

@@ -422,7 +422,7 @@ def test_ctrl_c_stops_the_dashboard(tmp_path, moment):
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [str(_labeler_command()), "dashboard", "--headless", "--port", str(port),
-         "--store", str(tmp_path / "r.db")],
+         "--store", str(tmp_path / "r.db"), "--create"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     if moment == "serving":

@@ -92,6 +92,7 @@ def test_injection_strings_in_store_values_are_data(store, model, evil):
     by_source = store.claim_next("ana", queue=QueueFilter(source_path=stored))
     assert by_source["id"] == mine
     assert store.claim_next("ana", queue=QueueFilter(source_path=f"{stored}x")) is None
+    store.release(by_source["claim"])  # ana's claim stands until released (or decided)
     assert store.claim_next("ben", queue=QueueFilter(model_version=version))["id"] == mine
     assert store.claim_next("cy", queue=QueueFilter(model_version=version[2:])) is None
     with pytest.raises(StoreError, match="label must be one of"):
@@ -194,7 +195,14 @@ FRAGMENTS = {
     ("labeler/store/queue.py", "first", "rank"): "looked up in the same fixed dict",
     ("labeler/store/queue.py", "first", "state"): "SKIPPED or WAITING, the review rules' ints",
     ("labeler/store/queue.py", "first", "hint"): "INDEXED BY a name from QUEUE_INDEXES",
+    ("labeler/store/queue.py", "claimed_in_queue", "where"): "QueueFilter.where, as for first",
+    ("labeler/store/queue.py", "claimed_in_queue", "state"): "SKIPPED or WAITING, as for first",
     ("labeler/store/queue.py", "_count_scored", "flagged"): "one fixed COUNT(CASE ...) per label",
+    ("labeler/store/queue.py", "first", "REVIEWER_IS"): "a fixed clause, the name as ?",
+    ("labeler/store/store.py", "_newest_first", "REVIEWER_IS"): "the same fixed clause",
+    ("labeler/store/store.py", "recent_decisions", "REVIEWER_IS"): "the same fixed clause",
+    ("labeler/store/store.py", "_newest_first", "SELECT_REVIEWS"): "a fixed SELECT constant",
+    ("labeler/store/administration.py", "_double_review_due", "where"): "QueueFilter.where",
     ("labeler/store/migrations.py", "integrity", "table"): "from the ORPHAN_CHECKS constant",
     ("labeler/store/migrations.py", "integrity", "parent"): "from the ORPHAN_CHECKS constant",
     ("labeler/store/migrations.py", "integrity", "column"): "from the ORPHAN_CHECKS constant",
@@ -207,6 +215,7 @@ PASSED_ON = {
     ("labeler/store/db.py", "execute", "_placeholders(sql)"): "the same, with ? made %s",
     ("labeler/store/db.py", "executemany", "_placeholders(sql)"): "the same, with ? made %s",
     ("labeler/store/migrations.py", "apply_migrations", "db.ddl(statement)"): "MIGRATIONS",
+    ("labeler/store/db.py", "select_in", "sql.format(marks)"): "the store's SQL; IN (?, ?...)",
 }
 
 
@@ -321,10 +330,10 @@ def test_the_sql_scan_lets_parameters_and_plain_messages_pass():
 
 @given(st.text(), st.text(), st.lists(st.text(), max_size=5))
 def test_headings_and_review_history_never_become_markup(title, detail, cells):
-    from labeler.dashboard.render import HISTORY_COLUMNS, heading_html, history_html
+    from labeler.dashboard.render import HISTORY_COLUMNS, caption_html, heading_html, history_html
 
     rows = [dict(zip(HISTORY_COLUMNS, cells[i:] + cells[:i], strict=False)) for i in range(2)]
-    for html in (heading_html(title, detail), history_html(rows)):
+    for html in (heading_html(title, detail), caption_html(detail), history_html(rows)):
         ours = re.sub(r"</?(h3|p|table|thead|tbody|tr|th|td)( style=\"[^\"<>]*\")?>|<br>", "", html)
         assert "<" not in ours and ">" not in ours  # only our own tags
         assert "\n" not in html and "$" not in html  # one HTML block; no maths
@@ -333,7 +342,8 @@ def test_headings_and_review_history_never_become_markup(title, detail, cells):
 def test_the_servers_upload_limit_is_the_apps():
     config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     (server,) = re.findall(r"^maxUploadSize = (\d+)$", config, re.M)
-    app = ast.parse((ROOT / "labeler" / "dashboard" / "app.py").read_text(encoding="utf-8"))
+    page = ROOT / "labeler" / "dashboard" / "import_page.py"
+    app = ast.parse(page.read_text(encoding="utf-8"))
     (limit,) = [
         node.value.value
         for node in app.body

@@ -44,7 +44,10 @@ def add(store, model, doc_id, text):
 
 
 SCHEMA = {
-    "documents": ["id", "doc_key", "text_hash", "source_path", "source_line", "fields", "added_at"],
+    "documents": [
+        "id", "doc_key", "text_hash", "source_path", "source_line", "fields", "added_at",
+        "key_hash",
+    ],
     "passages": ["id", "document_id", "idx", "start_char", "end_char", "text"],
     "scores": [
         "passage_id", "model_version", "violence", "graphic", "flags", "severity", "evidence",
@@ -55,7 +58,9 @@ SCHEMA = {
         "model_version", "decided_at", "claim",
     ],
     "claims": ["passage_id", "reviewer", "expires_at", "token", "claimed_at"],
-    "document_reviews": ["id", "document_id", "reviewer", "level", "warning", "decided_at"],
+    "document_reviews": [
+        "id", "document_id", "reviewer", "level", "warning", "decided_at", "decision", "categories",
+    ],
     "document_reviews_by_document": [],
     "scores_by_state": [],
     "second_looks": ["passage_id", "reason", "flagged_at"],
@@ -65,6 +70,15 @@ SCHEMA = {
     "waiting_by_top": [],
     "waiting_by_margin": [],
     "documents_by_added_at": [],
+    "documents_by_key_hash": [],
+    "reviews_by_reviewer": [],
+    "reviewer_progress": ["reviewer_hash", "reviewer", "labelled"],
+    "adjudications": [
+        "id", "passage_id", "adjudicator", "violence", "graphic", "severity", "note", "decided_at",
+    ],
+    "adjudications_by_passage": [],
+    "admin_log": ["id", "action", "actor", "detail", "at"],
+    "store_settings": ["name", "value", "set_by", "set_at"],
 }  # fmt: skip
 
 
@@ -232,7 +246,7 @@ def test_score_into_the_store_twice_then_export_csv_and_jsonl(tmp_path, store_ta
 
 
 def test_statistics_from_reviews(store, model):
-    from labeler.store.review import statistics
+    from labeler.store.agreement import statistics
 
     add(store, model, "d1", f"{VIOLENT}\n\n{CALM}")
     decide(store, 1, "ana", "confirm")  # model flagged violence: confirmed
@@ -240,9 +254,10 @@ def test_statistics_from_reviews(store, model):
     decide(store, 2, "ana", "correct", NOT_VIOLENT)  # calm, not flagged: agrees
     stats = statistics(store.reviewed_items())
     violence = stats["labels"]["violence"]
-    assert stats["reviewed"] == 2 and stats["disagreements"] == [1]
-    assert violence["flagged_reviewed"] == 1 and violence["precision"] == 0.0  # ben's is current
-    assert violence["agreement"] == 0.5 and violence["double_reviewed"] == 1
+    assert stats["reviewed"] == 2 and stats["unresolved"] == [1] and stats["resolved"] == []
+    # n beside every figure; two passages are too few for any of them
+    assert (violence["precision"].n, violence["agreement"].n, violence["kappa"].n) == (1, 2, 1)
+    assert not any(e.enough or e.value is not None for e in violence.values())
 
 
 def test_queue_orders_and_filters(store, model):

@@ -69,7 +69,7 @@ def test_labeler_dashboard_from_the_installed_wheel_answers_health(wheel, tmp_pa
     log = (tmp_path / "dashboard.log").open("wb")
     server = subprocess.Popen(
         [str(venv / "bin" / "labeler"), "dashboard", "--headless", "--port", str(port),
-         "--store", str(tmp_path / "review.db")],
+         "--store", str(tmp_path / "review.db"), "--create"],
         cwd=tmp_path,  # outside the checkout: nothing of it on sys.path or as config
         env={**env, "LABELER_HOME": str(home)},
         stdout=log,

@@ -1,8 +1,8 @@
 """How well the evidence points at what a reader points at, on the span-annotated set.
 
-``python -m training.evidence_eval [tests/data/evidence_spans.jsonl] [--model DIR]``
+``python -m training.evidence_eval [SPANS.jsonl] [--model DIR]``
 
-Every passage of the set (``tests/data/evidence_spans.jsonl``: test-split passages of the
+Every passage of the set (``training/labelling/evidence_spans/``: test-split passages of the
 training sources, with the phrases a reader marked) is scored by ``labeler score``'s own
 code, and its evidence spans compared with the marked phrases, whatever their label:
 
@@ -24,7 +24,7 @@ from typing import Any
 
 from labeler.tokens import ENGLISH_STOP_WORDS, TOKEN
 
-SPANS = Path(__file__).resolve().parent.parent / "tests" / "data" / "evidence_spans.jsonl"
+SPANS = Path(__file__).resolve().parent / "labelling" / "evidence_spans" / "evidence_spans.jsonl"
 
 
 @dataclass(frozen=True)

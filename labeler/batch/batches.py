@@ -43,6 +43,7 @@ class Settings:
     only_flagged: bool = False
     min_severity: int = 0
     colour: bool = False
+    width: int = 80  # a report's line width, in terminal columns
     keep_for_store: bool = False  # return (record, text) pairs for the review store
 
     def keep(self, item: Mapping[str, Any]) -> bool:
@@ -107,14 +108,15 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
     """
     model = model if model is not None else cached_model(settings.model_dir, settings.fast)
     docs = [item for item in items if isinstance(item, Document)]
-    records = iter(
-        score_documents(
-            [(d.id, d.text) for d in docs],
-            model,
-            settings.thresholds,
-            origins=[Origin(d.path, d.line, d.fields) for d in docs],
-        )
-    )
+    texts = [(d.id, d.text) for d in docs]
+    origins = [Origin(d.path, d.line, d.fields) for d in docs]
+    scored = score_documents(texts, model, settings.thresholds, origins=origins)
+    for_store = scored
+    if settings.keep_for_store and {**model.thresholds, **settings.thresholds} != model.thresholds:
+        # thresholds given on the command line filter the output; the store keeps the
+        # model's own flags, which a reviewer's Confirm turns into training labels
+        for_store = score_documents(texts, model, origins=origins)
+    records, store_records = iter(scored), iter(for_store)
     out, errors, messages, stats = [], [], [], Stats()
     stored: list[tuple[DocumentRecord, str]] = []
     for item in items:
@@ -123,14 +125,14 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
             messages.append(item.message())
             errors.append(writers.jsonl(item._asdict()))  # path, line, reason, original
             continue
-        record = next(records)
+        record, store_record = next(records), next(store_records)
         stats.documents += 1
         stats.passages += len(record["passages"])
         for label in record["flags"]:
             stats.flagged[label] += 1
         out.append(_format(record, settings))
         if settings.keep_for_store:
-            stored.append((record, item.text))
+            stored.append((store_record, item.text))
     digests = b"".join(map(item_digest, items))
     return BatchResult(
         "".join(out),
@@ -150,7 +152,7 @@ def _format(record: DocumentRecord, settings: Settings) -> str:
     if not settings.keep(record):
         return ""
     if settings.format == "report":
-        return writers.report(record, settings.colour)
+        return writers.report(record, settings.colour, settings.width)
     return writers.jsonl(record)
 
 

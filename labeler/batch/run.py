@@ -9,7 +9,6 @@ input order, so memory stays flat however large the input.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from labeler.batch.batches import RunError, Settings, Stats, UsageError, batches
 from labeler.batch.ingest import open_store
 from labeler.batch.progress import SHOWN_ERRORS, ProgressBar, summary
 from labeler.batch.schedule import cluster, collect_less, scored
-from labeler.batch.sinks import FileSink, StreamSink, resume_from
+from labeler.batch.sinks import FileSink, StreamSink, device_sink, resume_from
 from labeler.batch.sources import (
     KNOWN_SUFFIXES,
     Progress,
@@ -32,6 +31,7 @@ from labeler.batch.sources import (
     walk,
 )
 from labeler.model import Model
+from labeler.outputs import final_path, refuse_store_files, same_file, written_in_place
 from labeler.scoring import cached_model
 from labeler.store.db import POSTGRES_SCHEMES
 
@@ -75,22 +75,27 @@ def check_paths(job: Job) -> None:
     Every file the run writes (``-o``, its ``.partial`` and state file, ``--errors``,
     a SQLite store) must be a file that can be created, not a folder; none may be an
     input (the same path, or the same file through a symlink or hard link), lie where
-    an input folder would read it, or be another of the outputs.
+    an input folder would read it, be another of the outputs, or be one of a SQLite
+    store's files (the store, its -wal, -shm or -journal).
     """
     outputs: list[tuple[str, Path]] = []
     if job.output is not None:
-        partial = job.output.with_name(job.output.name + ".partial")
+        final = final_path(job.output)
+        partial = final.with_name(final.name + ".partial")
         outputs += [("-o", job.output), ("-o", partial), ("-o", Path(f"{partial}.json"))]
     if job.errors is not None:
         outputs.append(("--errors", job.errors))
-    if job.store is not None and not job.store.startswith(POSTGRES_SCHEMES):
-        outputs.append(("--store", Path(job.store)))
+    sqlite = job.store is not None and not job.store.startswith(POSTGRES_SCHEMES)
+    if sqlite:
+        outputs.append(("--store", Path(str(job.store))))
     for flag, path in outputs[:1] + outputs[3:]:
         if path.is_dir():
             raise UsageError(f"{flag} {path} is a folder: name a file to write")
         parent = path.parent
         if not parent.is_dir():
             raise UsageError(f"{flag} {path}: folder {parent} does not exist")
+    if sqlite:
+        refuse_store_files(outputs[:-1], Path(str(job.store)))
     for i, (flag, path) in enumerate(outputs):
         for other_flag, other in outputs[i + 1 :]:
             if flag != other_flag and same_file(path, other):
@@ -110,16 +115,6 @@ def check_paths(job: Job) -> None:
                     f"{flag} {path} is inside the input folder {name}, which would read "
                     "it as an input: write it somewhere else"
                 )
-
-
-def same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name one file: the same inode (a symlink, a hard link), or, for
-    a file not created yet, the same resolved path."""
-    try:
-        sa, sb = os.stat(a), os.stat(b)
-        return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
-    except OSError:
-        return a.resolve() == b.resolve()
 
 
 def _read_from_folder(path: Path, found: Walk) -> bool:
@@ -156,24 +151,47 @@ def _score_all(
 ) -> Stats:
     """The run itself, with the model loaded and the store (if any) open."""
     header = writers.csv_header() if job.settings.format == "csv" else ""
-    if job.output:
-        run_key = {
-            "inputs": [str(Path(i).resolve()) if i != "-" else i for i in job.inputs],
-            "settings": {k: v for k, v in asdict(job.settings).items() if k != "colour"},
-            "read": asdict(job.read),
-            "model": model.version,
-        }
-        sink: FileSink | StreamSink = FileSink(job.output, job.errors, header, run_key, job.resume)
-    else:
+    if job.output is None or written_in_place(job.output):
         if job.resume:
-            raise UsageError("--resume needs -o OUT (output to a file)")
-        sink = StreamSink(stdout, job.errors, header)
-    if isinstance(sink, FileSink) and sink.finished:
-        sink.settle(read_inputs(job.inputs, job.read))
-    if sink.note:
-        print(f"labeler: {sink.note}", file=stderr)
-    if sink.finished:
-        return sink.stats
+            raise UsageError(
+                "--resume needs -o OUT (output to a file)"
+                if job.output is None
+                else f"--resume needs -o to be a regular file: {job.output} is written "
+                "straight into, so there is nothing to resume"
+            )
+        if job.output is None:
+            stream = StreamSink(stdout, job.errors, header)
+            return _score_into(job, client, model, store, stream, stderr)
+        with device_sink(job.output, job.errors, header) as device:
+            return _score_into(job, client, model, store, device, stderr)
+    run_key = {
+        "inputs": [str(Path(i).resolve()) if i != "-" else i for i in job.inputs],
+        "settings": {k: v for k, v in asdict(job.settings).items() if k not in ("colour", "width")},
+        "read": asdict(job.read),
+        "model": model.version,
+    }
+    sink = FileSink(final_path(job.output), job.errors, header, run_key, job.resume)
+    try:
+        if sink.finished:
+            sink.settle(read_inputs(job.inputs, job.read))
+        if sink.note:
+            print(f"labeler: {sink.note}", file=stderr)
+        if sink.finished:
+            return sink.stats
+        return _score_into(job, client, model, store, sink, stderr)
+    finally:
+        sink.release()
+
+
+def _score_into(
+    job: Job,
+    client: Any,
+    model: Model,
+    store: Store | None,
+    sink: FileSink | StreamSink,
+    stderr: IO[str],
+) -> Stats:
+    """Score every input into ``sink``, and into the store if there is one."""
     progress = Progress()
     bar = ProgressBar(
         stderr, total_bytes(job.inputs), progress, enabled=not job.quiet and stderr.isatty()

@@ -21,10 +21,12 @@ from typing import IO, Any
 
 from labeler.batch.batches import BatchResult, RunError, Stats, UsageError, item_digest, item_key
 from labeler.batch.sources import Item
+from labeler.outputs import temp_name, try_lock
 
 
 class StreamSink:
-    """Output to an open stream (stdout): written as it comes, nothing to resume."""
+    """Output to an open stream (stdout, or a device or FIFO named by -o): written as it
+    comes, nothing to resume."""
 
     skip = 0
     last: dict[str, Any] | None = None
@@ -32,17 +34,21 @@ class StreamSink:
     finished = False
     note: str | None = None
 
-    def __init__(self, stream: IO[str], errors_path: Path | None, header: str) -> None:
-        self.stream = stream
+    def __init__(
+        self, stream: IO[str], errors_path: Path | None, header: str, name: str = "stdout"
+    ) -> None:
+        self.stream, self.name = stream, name
         self.errors_path = errors_path
         with _writing(errors_path):
             self.errors = errors_path.open("w", encoding="utf-8") if errors_path else None
         self.stats = Stats()
-        stream.write(header)
+        with _writing(name):
+            stream.write(header)
 
     def write(self, result: BatchResult) -> None:
-        self.stream.write(result.output)
-        self.stream.flush()
+        with _writing(self.name):
+            self.stream.write(result.output)
+            self.stream.flush()
         self.stats.add(result.stats)
         if self.errors:
             with _writing(self.errors_path):
@@ -56,10 +62,23 @@ class StreamSink:
 
 
 @contextmanager
-def _writing(path: Path | None, then: str = "") -> Iterator[None]:
-    """Turn a failed write (a full disk, a read-only folder) into one clear RunError."""
+def device_sink(path: Path, errors_path: Path | None, header: str) -> Iterator[StreamSink]:
+    """Output written straight into ``path``, an existing device or FIFO: renaming a
+    finished file over it, as for a regular file, would replace it."""
+    with _writing(path):
+        stream = path.open("w", encoding="utf-8", newline="")
+    with stream:
+        yield StreamSink(stream, errors_path, header, str(path))
+
+
+@contextmanager
+def _writing(path: Path | str | None, then: str = "") -> Iterator[None]:
+    """Turn a failed write (a full disk, a read-only folder) into one clear RunError.
+    A closed pipe is not a failure: it goes up as it is, for the program to end quietly."""
     try:
         yield
+    except BrokenPipeError:
+        raise
     except OSError as err:
         raise RunError(f"cannot write {path}: {err.strerror or err}{then}") from None
 
@@ -78,14 +97,46 @@ class FileSink:
         self.hasher = hashlib.sha256()  # of the records written so far
         self.finished, self.note = False, None  # type: tuple[bool, str | None]
         self.kept = f"; {self.partial} is kept: fix that, then run again with --resume"
+        self.lock: int | None = None  # the .partial, open and locked for the run
         if self.state_path.exists() and not self.partial.exists():
             if self._finished_earlier(resume):
                 return
-        elif self.state_path.exists() and not resume:
+        self._claim()
+        try:
+            self._open(header, resume)
+        except BaseException:
+            self.release()
+            raise
+
+    def _claim(self) -> None:
+        """Lock ``.partial`` (created if missing, not emptied) for as long as this run
+        writes: a second run on the same -o, fresh or resumed, is refused, never mixed in.
+        A .partial renamed away before the lock was taken belongs to a run that just
+        finished: refused too, rather than written under a name no longer its own."""
+        with _writing(self.partial):
+            fd = os.open(self.partial, os.O_RDWR | os.O_CREAT, 0o666)
+        if not try_lock(fd) or not _names(fd, self.partial):
+            os.close(fd)
+            raise UsageError(
+                f"another labeler run is writing {self.path} (its {self.partial} is in use): "
+                "wait for it to finish, or write somewhere else"
+            )
+        self.lock = fd
+
+    def release(self) -> None:
+        """Let the next run on this -o have it (after the output is in place, or given up)."""
+        if self.lock is not None:
+            os.close(self.lock)
+            self.lock = None
+
+    def _open(self, header: str, resume: bool) -> None:
+        """Start the output afresh, or reopen it where the interrupted run's state says."""
+        if self.state_path.exists() and not resume:
             raise UsageError(
                 f"{self.partial} is left from an interrupted run: add --resume to "
                 f"continue it, or delete it to start again"
             )
+        errors_path = self.errors_path
         state = self._load_state() if resume and self.state_path.exists() else None
         self.out: IO[str]
         self.errors: IO[str] | None
@@ -186,7 +237,7 @@ class FileSink:
             "output_bytes": self.out.tell(),
             "errors_bytes": self.errors.tell() if self.errors else 0,
         }
-        tmp = self.state_path.with_name(self.state_path.name + ".tmp")
+        tmp = temp_name(self.state_path)
         with _writing(tmp, self.kept):
             tmp.write_text(json.dumps(state), encoding="utf-8")
             os.replace(tmp, self.state_path)
@@ -199,7 +250,16 @@ class FileSink:
             if self.errors:
                 self.errors.close()
             os.replace(self.partial, self.path)
-        self.state_path.unlink()
+        self.state_path.unlink(missing_ok=True)  # a run started since may have removed it
+
+
+def _names(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the open file ``fd``."""
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _fsync(fd: int) -> None:

@@ -11,47 +11,40 @@ parameters. See README, "Threat model".
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from pathlib import PurePath
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from labeler import config
-from labeler.batch.ingest import score_into_store
-from labeler.batch.sources import UPLOAD_TYPES, ReadOptions, is_upload_type, read_upload
-from labeler.dashboard.render import context_html, heading_html, history_html, legend_html
+from labeler.dashboard import landing, review_page
+from labeler.dashboard.documents import show_documents, warning_editor
+from labeler.dashboard.import_page import current_model_dir, show_import_export
+from labeler.dashboard.model_page import (
+    current_version,
+    marked,
+    show_model,
+    stale_passage_banner,
+)
+from labeler.dashboard.render import (
+    context_html,
+    heading_html,
+    history_html,
+    legend_html,
+    scroll_script,
+)
+from labeler.dashboard.statistics import show_statistics
+from labeler.dashboard.wording import document_name, passage_name
 from labeler.labels import rubric
-from labeler.learn.feedback import retrain
-from labeler.learn.registry import Registry
 from labeler.passages import is_junk
 from labeler.scoring import cached_model
-from labeler.store.db import POSTGRES_SCHEMES
-from labeler.store.export import render
-from labeler.store.review import (
-    GRAPHIC,
-    IN_PASSING,
-    NOT_VIOLENT,
-    VIOLENT_NOT_GRAPHIC,
-    Labels,
-    history,
-    label_text,
-    statistics,
-)
+from labeler.store.db import POSTGRES_SCHEMES, StoreLocked, StoreUnavailable, missing
+from labeler.store.review import Labels, history
 from labeler.store.store import Claim, QueueFilter, StaleDecision, Store, StoreError
-from labeler.warning import LEVELS, document_warning
 
-# label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own).
-# Labels stay short so that a row of buttons reads whole at 1024 px.
-ACTIONS = [
-    ("Confirm", "confirm", None, "Y"),
-    ("Not violent", "correct", NOT_VIOLENT, "N"),
-    ("In passing", "correct", IN_PASSING, "P"),
-    ("Described", "correct", VIOLENT_NOT_GRAPHIC, "V"),
-    ("Graphic", "correct", GRAPHIC, "G"),
-    ("Skip", "skip", None, "S"),
-]
 ORDERS = {
     "Most uncertain first, varied": "active",
     "Second looks (probable mistakes)": "second",
@@ -64,11 +57,47 @@ ORDERS = {
 
 def open_store() -> Store:
     """A connection for this run: SQLite connections must stay in one thread, and
-    Streamlit runs each rerun (and its callbacks) in whichever thread it likes."""
+    Streamlit runs each rerun (and its callbacks) in whichever thread it likes. The store
+    is never created here (``labeler dashboard --create`` makes one): one that does not
+    exist, or was deleted, is reported, not replaced."""
     target = config.store_target()
-    store = Store(target, min_dwell=config.min_dwell())
     keep_sqlite_open(target)
-    return store
+    return Store(
+        target,
+        min_dwell=config.min_dwell(),
+        model_version=cached_model(current_model_dir()).version,  # its scores are shown
+        create=False,
+        lock_wait=config.lock_wait(),
+    )
+
+
+@contextmanager
+def store_trouble_shown() -> Iterator[None]:
+    """A store that is gone, unreachable or locked is one line on the page, no traceback."""
+    try:
+        yield
+    except StoreError as trouble:
+        st.error(trouble_line(trouble))
+
+
+def store_trouble_noticed(callback: Callable[..., None]) -> Callable[..., None]:
+    """A callback whose store trouble becomes the notice shown next, no traceback."""
+
+    @functools.wraps(callback)
+    def wrapper(*args: Any) -> None:
+        try:
+            callback(*args)
+        except StoreError as trouble:
+            st.session_state["notice"] = trouble_line(trouble)
+
+    return wrapper
+
+
+def trouble_line(trouble: StoreError) -> str:
+    """The one line a store error is shown as; a store out of reach says so first."""
+    if isinstance(trouble, StoreUnavailable | StoreLocked):
+        return f"The review store is unavailable: {trouble}"
+    return str(trouble)
 
 
 @st.cache_resource(show_spinner=False)
@@ -97,8 +126,12 @@ def queue_filter(store: Store) -> QueueFilter:
         source = st.selectbox(
             "Source file", [None, *choices["source_path"]], format_func=_any, key="f_source"
         )
+        now = current_version()
         version = st.selectbox(
-            "Model version", [None, *choices["model_version"]], format_func=_any, key="f_model"
+            "Model version",
+            [None, *choices["model_version"]],
+            format_func=lambda v: _any(marked(v, now) or None),
+            key="f_model",
         )
     return QueueFilter(
         label=None if label == "any" else label,
@@ -157,6 +190,7 @@ def blur_if_asked() -> None:
         st.html(BLUR, unsafe_allow_javascript=True)
 
 
+@store_trouble_noticed
 def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
     """Record one decision on the claimed passage, with the note typed for it alone."""
     note = st.session_state.get(f"note-{claim.token}", "").strip() or None
@@ -164,12 +198,13 @@ def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
         try:
             store.record_review(claim, decision, labels, note)
         except StaleDecision as refused:
-            st.session_state["notice"] = str(refused).capitalize() + "."
+            st.session_state["notice"] = f"{named(store, claim.passage_id)}: {refused}."
             if store.claim_is_current(claim):
                 return  # pressed too soon: the same passage stays on screen
     st.session_state.pop("current", None)
 
 
+@store_trouble_noticed
 def undo(reviewer: str, review_id: int) -> None:
     """Undo the decision the reviewer last saw, and go back to its passage."""
     with open_store() as store:
@@ -179,20 +214,51 @@ def undo(reviewer: str, review_id: int) -> None:
             st.session_state["notice"] = str(refused).capitalize() + "."
             return
         claim = store.claim(passage_id, reviewer)  # back to it, to decide again
+        if held := st.session_state.pop("current", None):
+            store.release(held)  # the passage this tab showed goes back to the queue
+        st.session_state["notice"] = f"Undid your decision on {named(store, passage_id)}."
     if claim is not None:
         st.session_state["current"] = claim
-    st.session_state["notice"] = f"Undid your last decision (passage {passage_id})."
+
+
+@store_trouble_noticed
+def reopen(reviewer: str, passage_id: int) -> None:
+    """Serve a passage the reviewer decided earlier, to decide it again: the new decision
+    becomes its label, and the earlier one stays in its history. The passage this tab
+    showed goes back to the queue."""
+    with open_store() as store:
+        claim = store.claim(passage_id, reviewer)
+        name = named(store, passage_id)
+        if claim is not None and (held := st.session_state.pop("current", None)):
+            if held.passage_id != passage_id:
+                store.release(held)
+    if claim is None:
+        st.session_state["notice"] = f"{name} is open for another reviewer just now."
+        return
+    st.session_state["current"] = claim
+    st.session_state["notice"] = f"Reopened {name}: your next key decides it again."
+
+
+def named(store: Store, passage_id: int) -> str:
+    """A passage as reviewers know it (its document, its number there from 1), never by
+    its database id."""
+    p = store.passage(passage_id)
+    return passage_name(p["doc_key"], p["idx"])
 
 
 def main() -> None:
     st.set_page_config(page_title="labeler review", layout="wide")
     blur_if_asked()
-    with open_store() as store:
+    review_page.style()
+    target = config.store_target()
+    if missing(target):  # opening it would make an empty store that looks reviewed
+        landing.show_missing(target)
+        return
+    with store_trouble_shown(), open_store() as store:
         page(store)
 
 
-PAGES = ["Review", "Statistics", "Model", "Import & export"]
-MAX_UPLOAD_MB = 50
+PAGES = ["Review", "Documents", "Statistics", "Model", "Import & export"]
 
 
 def page(store: Store) -> None:
@@ -201,14 +267,18 @@ def page(store: Store) -> None:
     if auth_configured() and not reviewer:  # OIDC configured: no page without logging in
         st.info("Log in (button in the sidebar) to use the dashboard.")
         return
+    landing.store_caption(config.store_target())
+    if chosen == "Documents":
+        show_documents(store, reviewer)
+        return
     if chosen == "Statistics":
-        show_statistics(store)
+        show_statistics(store, reviewer, show_history_of)
         return
     if chosen == "Import & export":
         show_import_export(store)
         return
     if chosen == "Model":
-        show_model(reviewer)
+        show_model(store, reviewer)
         return
     order = ORDERS[st.sidebar.radio("Queue order", list(ORDERS), key="order")]
     queue = queue_filter(store)
@@ -218,17 +288,12 @@ def page(store: Store) -> None:
             store.release(held)  # the passage goes straight back to the queue
     with st.sidebar.expander("Labelling rubric"):
         st.markdown(rubric())
-    st.sidebar.caption(KEYS_HELP)
+    st.sidebar.caption(review_page.KEYS_HELP)
     if not reviewer:
         st.info("Enter your name in the sidebar to start reviewing.")
+        landing.show_landing(store, config.store_target())
         return
     review_pane(reviewer, order, queue)
-
-
-KEYS_HELP = (
-    "Keys: Y confirm · N not violent · P violent, in passing · V violent, described · "
-    "G graphic · S skip · U undo"
-)
 
 
 @st.fragment
@@ -236,25 +301,39 @@ def review_pane(reviewer: str, order: str, queue: QueueFilter) -> None:
     """The passage, its document and the decision keys. A decision reruns only this pane,
     so the next passage is painted without redrawing the sidebar."""
     blur_if_asked()
-    with open_store() as store:
+    with store_trouble_shown(), open_store() as store:
         if notice := st.session_state.pop("notice", None):
             st.toast(notice)
-        if "current" not in st.session_state:
-            claimed = (
-                store.claim_second_look(reviewer)
-                if order == "second"
-                else store.claim_next(reviewer, order=order, queue=queue)
-            )
-            st.session_state["current"] = claimed["claim"] if claimed else None
+        if st.session_state.get("current") is None:  # an empty queue is looked at again
+            st.session_state["current"] = serve(store, reviewer, order, queue)
         claim: Claim | None = st.session_state["current"]
         progress = store.progress(reviewer)
         show_progress(progress)
         if claim is None:
-            undo_button(store, reviewer)
-            st.success(empty_message(progress, order))
+            claimed = 0 if order == "second" else store.claimed_in_queue(order, queue)
+            st.success(empty_message(progress, order, claimed))
+            with st.container(key="decision_bar"):
+                undo_button(store, reviewer)
+            recent_strip(store, reviewer)
             return
         show_passage(store, claim)
-        undo_button(store, reviewer)
+
+
+def serve(store: Store, reviewer: str, order: str, queue: QueueFilter) -> Claim | None:
+    """The passage this tab shows next. A tab's first (a reload, a new tab) is the one its
+    reviewer already holds, if any: a reload gets its passage back, and a second tab shares
+    the first's until one decides it. After that each tab holds its own passage, so two
+    tabs of one reviewer both keep working."""
+    if st.session_state.get("served") != reviewer:
+        st.session_state["served"] = reviewer
+        if held := store.held_claim(reviewer):
+            return held
+    claimed = (
+        store.claim_second_look(reviewer)
+        if order == "second"
+        else store.claim_next(reviewer, order=order, queue=queue)
+    )
+    return claimed["claim"] if claimed else None
 
 
 def show_progress(progress: dict[str, int]) -> None:
@@ -266,8 +345,18 @@ def show_progress(progress: dict[str, int]) -> None:
     )
 
 
-def empty_message(progress: dict[str, int], order: str) -> str:
-    """What an empty queue means: nothing waiting at all, or only skipped passages left."""
+def empty_message(progress: dict[str, int], order: str, claimed: int) -> str:
+    """What an empty queue means: its passages are being reviewed (``claimed`` of them, by
+    others or in another tab), only skipped passages are left, or nothing is waiting."""
+    if order == "second":
+        return "No second looks are waiting for you."
+    if claimed:
+        which = "1 passage is" if claimed == 1 else f"{claimed} passages are"
+        return (
+            f"Nothing is waiting for you: {which} being reviewed in this queue, by another"
+            " reviewer or in another tab, and not decided yet. One left open comes back when"
+            " its claim expires: press R to look again."
+        )
     if order == "skipped":
         return "No skipped passages are left: every one has a label."
     if progress["skipped"]:
@@ -279,79 +368,11 @@ def empty_message(progress: dict[str, int], order: str) -> str:
 
 
 def undo_button(store: Store, reviewer: str) -> None:
-    """Undo, bound to the decision the reviewer last saw: a second press undoes nothing."""
-    last = store.last_decision(reviewer)
-    st.button(
-        "Undo (U)",
-        key=f"undo-{last.id if last else 'none'}",
-        shortcut="U",
-        on_click=undo,
-        args=(reviewer, last.id if last else 0),
-        disabled=last is None,
-    )
+    review_page.undo_button(store.last_decision(reviewer), undo, reviewer)
 
 
-def show_statistics(store: Store) -> None:
-    """Agreement with the model, estimated precision of each flag, and reviewer agreement."""
-    items = store.reviewed_items()
-    stats = statistics(items)
-    st.header("Statistics")
-    st.caption(f"{stats['reviewed']} passages with a current label")
-    if not items:
-        st.info("No reviews yet.")
-        return
-    rows = stats["labels"]
-    columns = st.columns(len(rows))
-    for column, (label, s) in zip(columns, rows.items(), strict=True):
-        column.metric(
-            f"{label}: precision of flags",
-            _percent(s["precision"]),
-            help=f"{s['flagged_reviewed']} flagged passages reviewed",
-        )
-        column.metric(f"{label}: reviewer-model agreement", _percent(s["agreement"]))
-        kappa = "–" if s["kappa"] is None else f"{s['kappa']:.2f}"
-        column.metric(
-            f"{label}: Cohen's kappa",
-            kappa,
-            help=f"{s['double_reviewed']} passages reviewed by two people",
-        )
-    chart = {
-        "precision of flags": [s["precision"] or 0.0 for s in rows.values()],
-        "reviewer-model agreement": [s["agreement"] or 0.0 for s in rows.values()],
-    }
-    st.bar_chart(pd.DataFrame(chart, index=list(rows)), stack=False, y_label="share")
-    st.subheader("Passages where reviewers disagree")
-    disagreements = set(stats["disagreements"])
-    disputed = [i for i in items if i.passage_id in disagreements]
-    chosen = None
-    if not disputed:
-        st.info("No disagreements yet: no passage has two reviewers with different labels.")
-    else:
-        table = st.dataframe(
-            [
-                {
-                    "document": document_name(i.doc_key),
-                    "passage": i.idx + 1,
-                    "text": i.text,
-                    **{who: label_text(lab) for who, lab in i.by_reviewer.items()},
-                }
-                for i in disputed
-            ],
-            hide_index=True,
-            on_select="rerun",
-            selection_mode="single-row",
-            key="disputes",
-        )
-        rows = table.selection.rows
-        chosen = disputed[rows[0]].passage_id if rows else None
-        st.caption("Select a row to see its review history below.")
-    st.subheader("Review history")
-    if chosen is None:
-        names = {i.passage_id: f"{document_name(i.doc_key)} · passage {i.idx + 1}" for i in items}
-        chosen = st.selectbox(
-            "Reviewed passage", list(names), format_func=names.__getitem__, key="history_of"
-        )
-    show_history_of(store, chosen)
+def recent_strip(store: Store, reviewer: str) -> None:
+    review_page.recent_strip(store.recent_decisions(reviewer, review_page.RECENT), reopen, reviewer)
 
 
 def show_history_of(store: Store, passage_id: int) -> None:
@@ -366,212 +387,63 @@ def show_history_of(store: Store, passage_id: int) -> None:
     st.markdown(history_html(rows), unsafe_allow_html=True)
 
 
-def document_name(doc_key: str) -> str:
-    """A document's name without the folders of its path (the heading names the path)."""
-    return PurePath(doc_key).name or doc_key
-
-
 def heading(p: dict[str, Any], headline: str | None = None) -> str:
-    """A passage's document (by name, and its headline), position, model scores and
-    source, as escaped HTML."""
-    flags = ", ".join(p["flags"]) or "no flags"
+    """A passage's document (by name, and its headline), position, scoring model and
+    source, as escaped HTML (the model's claim is said in words below it)."""
     detail = (
-        f"model {p['model_version']}: {flags} · severity {p['severity']} · "
-        f"violence {p['violence']:.2f} · graphic {p['graphic']:.2f}"
+        f"model {p['model_version']} · violence {p['violence']:.2f} · graphic {p['graphic']:.2f}"
     )
     if p["doc_key"] != document_name(p["doc_key"]):
         detail += f" · {p['doc_key']}"
     if p["source_path"] and p["source_path"] != p["doc_key"]:
         detail += f" · from {p['source_path']}"
-    title = f"{document_name(p['doc_key'])} · passage {p['idx'] + 1}"
+    title = passage_name(p["doc_key"], p["idx"])
     if headline:
         detail = f"{headline[:200]}\n{detail}"  # escape() makes the break a <br>
     return heading_html(title, detail)
 
 
-def show_model(name: str) -> None:
-    """The current model, its card and last gate decision; retrain, promote, roll back."""
-    registry = Registry(config.home())
-    # cached: the page reruns on every click; version directories never change
-    card = cached_model(current_model_dir()).card
-    st.header(f"Model {card['version']}")
-    trained = card.get("trained_at")  # a retrained version's; the shipped card dates its version
-    st.caption(config.model_origin() + (f"; trained {trained}" if trained else ""))
-    metrics = card.get("metrics", {}).get("test", {})
-    st.dataframe(
-        [
-            {
-                "label": label,
-                "threshold": card["thresholds"][label],
-                **{f"AUPRC · {source}": m["auprc"] for source, m in metrics.get(label, {}).items()},
-            }
-            for label in card["thresholds"]
-        ],
-        hide_index=True,
-    )
-    curves = card.get("pr_curve", {})
-    columns = st.columns(len(curves)) if curves else []
-    for column, (label, curve) in zip(columns, curves.items(), strict=True):
-        column.caption(f"{label}: precision-recall on the test split")
-        column.line_chart(pd.DataFrame(curve), x="recall", y="precision", height=220)
-    gate_report = card.get("gate")
-    if gate_report:
-        verdict = "passed" if gate_report["passed"] else "refused"
-        st.subheader(f"Last gate decision: {verdict}" + (" (forced)" if card.get("forced") else ""))
-        st.dataframe(gate_report["regressions"] or [{"regressions": "none"}], hide_index=True)
-    st.subheader("Versions")
-    versions = registry.versions()
-    shipped = cached_model(None).card
-    st.dataframe(
-        [
-            {"version": shipped["version"], "where": "shipped with the package", "gate": None},
-            *(
-                {
-                    "version": c["version"],
-                    "where": f"registry ({c.get('reviewed_rows', 0)} reviewed rows)",
-                    "gate": (c.get("gate") or {}).get("passed"),
-                }
-                for c in versions
-            ),
-        ],
-        hide_index=True,
-    )
-    if name not in config.admins():
-        st.info("Retraining, promotion and rollback are for admins (LABELER_ADMINS).")
-        return
-    if st.button("Retrain with reviews", key="retrain"):
-        outcome = retrain(config.store_target(), config.training_data())
-        st.code(outcome["log"], language=None)
-    choice = st.selectbox("Version", [c["version"] for c in versions], key="promote_version")
-    if choice and st.button("Promote", key="promote"):
-        registry.promote(choice)
-        st.rerun()
-    if registry.current() and st.button("Roll back", key="rollback"):
-        registry.rollback()
-        st.rerun()
-
-
-def show_import_export(store: Store) -> None:
-    """Score uploaded files into the store; download reviewed passages."""
-    st.header("Import documents")
-    uploads = st.file_uploader(
-        f"Text, HTML, JSONL or CSV files (up to {MAX_UPLOAD_MB} MB each)",
-        type=UPLOAD_TYPES,
-        accept_multiple_files=True,
-        key="uploads",
-    )
-    if uploads and st.button("Score into the store", key="score_uploads"):
-        for upload in uploads:
-            score_upload(store, upload.name, upload.getvalue())
-    st.header("Export reviewed passages")
-    rows = list(store.reviewed())
-    st.caption(f"{len(rows)} reviewed passages")
-    for fmt, mime in (("csv", "text/csv"), ("jsonl", "application/jsonl")):
-        st.download_button(
-            f"Download {fmt.upper()}",
-            render(rows, fmt),
-            f"reviewed.{fmt}",
-            mime=mime,
-            key=f"export_{fmt}",
-        )
-
-
-def current_model_dir() -> str | None:
-    """The promoted model's directory (or LABELER_MODEL's), as the CLI scores with."""
-    return str(config.model_dir() or "") or None
-
-
-def score_upload(store: Store, name: str, data: bytes) -> None:
-    """Score one uploaded file into the store, reporting what could not be scored.
-
-    The type and size are checked here, whatever the browser let through; the file is
-    read from memory (the uploaded name never becomes a path), and its documents are
-    stored under the uploaded name. Messages never put the name in markdown: it goes
-    in a code block, as inert text.
-    """
-    if not is_upload_type(name):
-        st.error(f"Not imported: only {', '.join('.' + t for t in UPLOAD_TYPES)} files")
-        st.code(name, language=None)
-        return
-    if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(f"Not imported: {len(data) / 2**20:.1f} MB is over the {MAX_UPLOAD_MB} MB limit")
-        st.code(name, language=None)
-        return
-    items = read_upload(name, data, ReadOptions())
-    stats, messages = score_into_store(items, store, current_model_dir())
-    st.success(f"Scored {stats.documents} documents ({stats.passages} passages) from one file.")
-    st.code(name, language=None)
-    if messages:
-        st.error(f"{len(messages)} records could not be scored:")
-        st.code("\n".join(messages), language=None)
-
-
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
 def show_passage(store: Store, claim: Claim) -> None:
-    """The claimed passage in its document, the note box and the decision buttons. Every
-    widget is keyed by the claim, so a note or a key press belongs to this passage alone."""
+    """The claimed passage, what the model claims about it, the decision bar, the note box,
+    and its document opened at it. Every widget is keyed by the claim, so a note or a key
+    press belongs to this passage alone."""
     p = store.passage(claim.passage_id)
-    passages = store.document_passages(p["document_id"], p["model_version"], p["idx"])
+    passages = store.document_passages(p["document_id"], p["model_version"])
     headline = next((x["text"] for x in passages if not is_junk(x["text"])), None)
     st.markdown(heading(p, headline), unsafe_allow_html=True)  # escaped inside
+    stale_passage_banner(p["model_version"])
+    review_page.show_claim(p)
     current = [x for x in passages if x["idx"] == p["idx"]]
     st.markdown(
         context_html(current, p["idx"], p["evidence"]) + legend_html(), unsafe_allow_html=True
     )
-    with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
-        with st.container(height=320):
-            st.markdown(context_html(passages, p["idx"], p["evidence"]), unsafe_allow_html=True)
+    review_page.decision_bar(claim, p, record_decision, lambda: undo_button(store, claim.reviewer))
     st.text_input(
         "Note (optional, saved with this decision only)",
         key=f"note-{claim.token}",
         on_change=release_focus,
     )
-    columns = [*st.columns(3), *st.columns(3)]  # two rows: labels read whole at 1024 px
-    for column, (label, decision, labels, key) in zip(columns, ACTIONS, strict=True):
-        column.button(
-            f"{label} ({key})",
-            key=f"act-{key}-{claim.token}",
-            shortcut=key,
-            on_click=record_decision,
-            args=(claim, decision, labels),
-            width="stretch",
-        )
+    recent_strip(store, claim.reviewer)
+    with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
+        with st.container(height=320, key="whole-document"):
+            st.markdown(context_html(passages, p["idx"], p["evidence"]), unsafe_allow_html=True)
+    scroll_to_passage(claim)
     with st.expander("Review history of this passage"):
         show_history_of(store, claim.passage_id)
     with st.expander("Content warning for this document"):
-        show_warning(store, p["document_id"], passages, claim.reviewer)
+        view, _ = store.document_view(p["document_id"])  # the whole document, labels as they stand
+        warning_editor(view, claim.reviewer, shortcut=False)
 
 
-def show_warning(
-    store: Store, document_id: int, passages: list[dict[str, Any]], reviewer: str
-) -> None:
-    """The suggested warning (from the flags and evidence) and the editor's accepted or
-    edited one; saving appends a document review with the reviewer and time."""
-    suggested = document_warning(passages)
-    saved = store.document_warnings().get(document_id)
-    if saved:
-        st.caption(
-            f"Set by {saved['reviewer']} at {str(saved['decided_at'])[:19].replace('T', ' ')}"
-        )
-    current = saved or suggested
-    st.code(current["text"] or "No content warning", language=None)  # shown as inert text
-    level = st.selectbox(
-        "Warning level", LEVELS, index=LEVELS.index(current["level"]), key=f"wl-{document_id}"
-    )
-    line = st.text_input(
-        "Warning line (leave empty for level none)",
-        value=current["text"] or "",
-        key=f"wt-{document_id}",
-    )
-    if st.button("Save warning", key=f"ws-{document_id}"):
-        try:
-            store.record_document_review(document_id, reviewer, level, line)
-            st.toast("Warning saved.")
-        except StoreError as refused:
-            st.error(str(refused))
+def scroll_to_passage(claim: Claim) -> None:
+    """Open the whole document at the passage being reviewed, once per passage served: a
+    rerun for the same passage (a note entered) leaves the reader's own scrolling alone.
+    The claim's token (a hex string of ours) makes each passage's script new to the page,
+    which runs a script only when it changes."""
+    if st.session_state.get("scrolled_to") != claim.token:
+        st.session_state["scrolled_to"] = claim.token
+        script = scroll_script("whole-document", "current-passage", claim.token)
+        st.html(script, unsafe_allow_javascript=True)
 
 
 if __name__ == "__main__":  # streamlit run labeler/dashboard/app.py

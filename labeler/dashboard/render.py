@@ -90,10 +90,17 @@ def context_html(
 def heading_html(title: str, detail: str) -> str:
     """A heading and a line of detail under it, both escaped: a document key or a file
     name is as untrusted as the passage it names."""
-    return (
-        f'<h3 style="margin-bottom:0">{escape(title)}</h3>'
-        f'<p style="opacity:0.6;font-size:0.875rem">{escape(detail)}</p>'
-    )
+    return f'<h3 style="margin-bottom:0">{escape(title)}</h3>' + caption_html(detail)
+
+
+def caption_html(text: str) -> str:
+    """A small dimmed line, escaped: what ``st.caption`` shows, for text that holds a name
+    or anything else from outside (``st.caption`` would run its markdown: an image, a link).
+
+    >>> caption_html("Set by ![x](http://h/p.png) <b>")
+    '<p style="opacity:0.6;font-size:0.875rem">Set by ![x](http://h/p.png) &lt;b&gt;</p>'
+    """
+    return f'<p style="opacity:0.6;font-size:0.875rem">{escape(text)}</p>'
 
 
 HISTORY_COLUMNS = ("when", "reviewer", "decision", "labels", "note")
@@ -111,3 +118,71 @@ def history_html(rows: list[dict[str, str]]) -> str:
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+LEVEL_BORDERS = {"violence": "#f08c00", "graphic": "#d33"}
+
+
+def document_html(passages: list[dict[str, Any]]) -> str:
+    """A whole document as an editor reads it: every passage numbered from 1 (its element
+    id ``passage-N``), the flagged ones (as their labels stand) marked in their level's
+    colour with their evidence highlighted, and a note where a reviewer's label stands
+    for the model's. One line of markup, every text escaped."""
+    parts = []
+    for p in passages:
+        number = f'<sup style="opacity:0.5">{p["idx"] + 1}</sup> '
+        note = _review_note(p)
+        if p["flags"]:
+            level = "graphic" if "graphic" in p["flags"] else "violence"
+            body = highlight_html(p["text"], p["evidence"])
+            parts.append(
+                f'<p id="passage-{p["idx"] + 1}" data-level="{level}" style="border-left:4px'
+                f' solid {LEVEL_BORDERS[level]};padding-left:8px">{number}{body}{note}</p>'
+            )
+        else:
+            parts.append(
+                f'<p id="passage-{p["idx"] + 1}" style="opacity:0.6">{number}'
+                f"{escape(p['text'])}{note}</p>"
+            )
+    return "".join(parts)
+
+
+def _review_note(p: dict[str, Any]) -> str:
+    """What a reviewer decided, where a decision stands for the model's flags."""
+    labels = p["labels"]
+    if labels is None:
+        return ""
+    said = "graphic" if labels.graphic else "violent" if labels.violence else "not violent"
+    model = ", ".join(p["model_flags"]) or "no flags"
+    return (
+        f' <small style="opacity:0.7;font-style:italic">(reviewed: {said}; model: {model})</small>'
+    )
+
+
+# Our own script, never built from user text: scrolls a whole-document box to a passage in
+# it, trying again while it is not drawn yet; with a view, first brings that view to the top
+# of the page. The nonce makes each script new to the page, which runs one only when it changes.
+SCROLL_TO = """<script data-nonce="{nonce}">(function scroll(tries) {{
+  const box = document.querySelector(".st-key-{box}");
+  const p = box && box.querySelector("#{target}");
+  if (p) {{
+    {bring}box.scrollTop += p.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  }} else if (tries) requestAnimationFrame(() => scroll(tries - 1));
+}})(60)</script>"""
+BRING = 'document.querySelector(".st-key-{view}").scrollIntoView({{block: "start"}});\n    '
+_OURS = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def scroll_script(box: str, target: str, nonce: str, view: str | None = None) -> str:
+    """SCROLL_TO for the container keyed ``box`` and the element ``target`` in it (and the
+    container keyed ``view`` brought to the top). Every argument is a key, an element id or
+    a token of ours: anything else is refused.
+
+    >>> scroll_script("whole-document", "passage-3", "7", view="x").count("scrollIntoView")
+    1
+    """
+    for value in (box, target, nonce, view or "x"):
+        if not _OURS.fullmatch(value):
+            raise ValueError(f"not a key, id or token of ours: {value!r}")
+    bring = BRING.format(view=view) if view else ""
+    return SCROLL_TO.format(box=box, target=target, nonce=nonce, bring=bring)

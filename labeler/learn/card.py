@@ -28,17 +28,15 @@ def make_card(data_dir: Path, rows: list[Row], recipe: Recipe) -> dict[str, Any]
 
     import sklearn
 
-    files = {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
-    reviewed = sorted(f"{r.id}:{r.labels}:{r.severity}" for r in rows if r.source == REVIEWED)
-    digest = "".join(sorted(files.values())) + "".join(reviewed)
-    data_hash = hashlib.sha256(digest.encode()).hexdigest()[:8]
+    files = data_file_hashes(data_dir)
+    digest = _data_hash(files, rows)
     counts: dict[str, dict[str, int]] = {}
     for r in rows:
         c = counts.setdefault(r.source, {"train": 0, "val": 0, "test": 0})
         c[split_of(r.group)] += 1
     return {
-        "version": f"{date.today().isoformat()}-{data_hash}",
-        "data_hash": data_hash,
+        "version": _version(digest),
+        "data_hash": digest,
         "recipe": {**asdict(recipe), "features": list(recipe.features)},
         "target_precision": recipe.target_precision,
         "target_precision_by_label": recipe.targets(),
@@ -76,6 +74,28 @@ def make_card(data_dir: Path, rows: list[Row], recipe: Recipe) -> dict[str, Any]
             "(IndiaPoliceEvents): check those terms before commercial use of these weights.",
         ],
     }
+
+
+def data_file_hashes(data_dir: Path) -> dict[str, str]:
+    """Each training data file (relative path) and its sha256."""
+    return {str(p.relative_to(data_dir)): sha256_of(p) for p in data_files(data_dir)}
+
+
+def data_hash(data_dir: Path, rows: list[Row]) -> str:
+    """What a model was trained on, in 8 hex digits: the data files' hashes and the
+    reviewed rows' ids and labels (the other rows come from the files). The same data and
+    reviews give the same hash, whatever the day, so a retrain can tell it has nothing new."""
+    return _data_hash(data_file_hashes(data_dir), rows)
+
+
+def _data_hash(files: dict[str, str], rows: list[Row]) -> str:
+    reviewed = sorted(f"{r.id}:{r.labels}:{r.severity}" for r in rows if r.source == REVIEWED)
+    digest = "".join(sorted(files.values())) + "".join(reviewed)
+    return hashlib.sha256(digest.encode()).hexdigest()[:8]
+
+
+def _version(data_hash: str) -> str:
+    return f"{date.today().isoformat()}-{data_hash}"
 
 
 def _encoder_libraries(recipe: Recipe) -> dict[str, str]:

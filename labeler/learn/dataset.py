@@ -20,6 +20,33 @@ from labeler.labels import LABELS
 TEST_BUCKETS = range(0, 4)  # of 20: 20% test
 VAL_BUCKETS = range(4, 7)  # 15% validation (calibration check, thresholds)
 REVIEWED = "reviewed"  # the source name of passages labelled in the review store
+# What people call each source (data files say "source": the left-hand names).
+SOURCE_NAMES = {
+    "ag_news_test": "News (AG News)",
+    "india_police_events": "News (Indian police events)",
+    "trigger_warnings_passages": "Fan fiction (AO3)",
+    "goemotions_reddit": "Reddit comments",
+    "hatecheck": "Hate-speech tests (HateCheck)",
+    "ethos": "Hateful comments (ETHOS)",
+    "xstest": "Harmless violent words (XSTest)",
+    "authored": "Hand-written hard cases",
+    "gutenberg_books": "Public-domain books",
+    "gutenberg_reportage": "Historical reportage",
+    "stormfront_posts": "Extremist forum posts",
+    "gum_gentle": "Open news, interviews, letters",
+    REVIEWED: "Reviewed passages (this store)",
+    "(pooled)": "All sources",
+    "(fixed test split)": "Training data's test split",
+}
+
+
+def source_name(source: str) -> str:
+    """A source as people call it; an unknown one with its underscores made spaces.
+
+    >>> source_name("hatecheck"), source_name("new_pool")
+    ('Hate-speech tests (HateCheck)', 'New pool')
+    """
+    return SOURCE_NAMES.get(source) or source.replace("_", " ").strip().capitalize() or source
 
 
 @dataclass(frozen=True)
@@ -78,12 +105,24 @@ REGRESSION_CASES = "regression_cases.jsonl"  # the gate's must-flag cases: never
 NOT_TRAINING = (REGRESSION_CASES,)
 
 
+class DataError(ValueError):
+    """Training data that cannot be used: a missing or empty folder, a malformed row."""
+
+
 def data_files(directory: Path) -> list[Path]:
-    return sorted(
+    """The data files training reads; a missing folder, or one without any, is a
+    DataError naming it, before anything is trained or changed."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DataError(f"training data {directory}: no such folder (see --data, LABELER_DATA)")
+    files = sorted(
         p
         for p in directory.rglob("*.jsonl")
         if not p.relative_to(directory).as_posix().startswith(NOT_TRAINING)
     )
+    if not files:
+        raise DataError(f"training data {directory}: no .jsonl data files in it")
+    return files
 
 
 def load_rows(directory: Path) -> list[Row]:
@@ -97,7 +136,10 @@ def load_rows(directory: Path) -> list[Row]:
     for path in data_files(directory):
         with path.open(encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
-                raw = json.loads(line)
+                try:
+                    raw = json.loads(line)
+                except ValueError as err:
+                    raise DataError(f"{path}:{n}: not JSON ({err})") from None
                 row = _row(raw, path, n)
                 if "source_id" in raw:
                     hand.add(row.id)
@@ -121,4 +163,4 @@ def _row(raw: dict, path: Path, line: int) -> Row:
             severity=raw.get("severity"),
         )
     except KeyError as err:
-        raise ValueError(f"{path}:{line}: missing field {err}") from None
+        raise DataError(f"{path}:{line}: missing field {err}") from None

@@ -8,12 +8,16 @@ and sent to second looks, so a batch of targeted poisoning does not reach the ca
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeler.jobs import Progress, quiet
 from labeler.labels import LABELS
-from labeler.learn.dataset import REVIEWED, PassageKey, Row, split_of
+from labeler.learn.card import data_hash
+from labeler.learn.dataset import REVIEWED, PassageKey, Row, data_files, split_of
 from labeler.learn.gate import MIN_POSITIVES, TOLERANCE, format_gate, gate, load_cases
 from labeler.learn.quality import phrase_flips
 from labeler.learn.thresholds import choose_threshold, precision_recall
@@ -21,13 +25,17 @@ from labeler.learn.training import train
 from labeler.model import Model
 from labeler.store.review import Reviewed
 
+if TYPE_CHECKING:
+    from labeler.store.store import Store
+
 
 def reviewed_rows(items: list[Reviewed]) -> tuple[list[Row], list[int]]:
     """Training rows from current review labels (``Store.reviewed_items``); passages
-    reviewers disagree on are left out (their ids are returned) until someone settles them."""
+    reviewers disagree on are left out (their ids are returned) until an adjudicator picks
+    the final label, which is then the one trained on."""
     rows, disputed = [], []
     for item in items:
-        if item.disputed:
+        if item.unresolved:
             disputed.append(item.passage_id)
             continue
         key = PassageKey(item.doc_key, item.idx)
@@ -50,8 +58,9 @@ def reviewed_rows(items: list[Reviewed]) -> tuple[list[Row], list[int]]:
 
 
 def settled(items: list[Reviewed]) -> set[int]:
-    """Passages two or more reviewers have decided: trusted by the batch check."""
-    return {i.passage_id for i in items if len(i.by_reviewer) >= 2}
+    """Passages two or more reviewers have decided, or an adjudicator has: trusted by the
+    batch check."""
+    return {i.passage_id for i in items if len(i.by_reviewer) >= 2 or i.adjudicated}
 
 
 def retune_thresholds(
@@ -89,11 +98,86 @@ def retune_thresholds(
     return out
 
 
+@dataclass
+class TrainingReviews:
+    """What a retrain would learn from the store: the rows, the disputed passages left out,
+    and the batches held back for second looks (``phrase_flips``)."""
+
+    rows: list[Row]
+    disputed: list[int]
+    held: list[dict[str, Any]]
+
+
+def training_reviews(store: Store, current: Model) -> TrainingReviews:
+    """The store's reviews as training rows, without writing anything: unresolved
+    disagreements left out, coordinated-looking batches held back."""
+    items = store.reviewed_items()
+    rows, disputed = reviewed_rows(items)
+    groups = phrase_flips(rows, current, settled(items))
+    held = {pid for group in groups for pid in group["passage_ids"]}
+    return TrainingReviews([r for r in rows if r.passage_id not in held], disputed, groups)
+
+
+@dataclass(frozen=True)
+class NothingNew:
+    """Why a retrain would learn nothing, and the version already trained on these same
+    reviews and data (None: there is no reviewed passage to train on)."""
+
+    message: str
+    version: str | None
+
+
+def nothing_new(
+    reviews: TrainingReviews, data_dir: Path, current: Model, stored: list[dict[str, Any]]
+) -> NothingNew | None:
+    """Why a retrain would learn nothing, or None: no reviewed passage to train on, or the
+    same training data and reviews as the current model or a stored version (``stored``:
+    the registry's cards, ``current.version`` the model in use), whose data hash it would
+    reproduce."""
+    if not reviews.rows:
+        left = f"; {len(reviews.disputed)} disputed passages await adjudication" * bool(
+            reviews.disputed
+        )
+        return NothingNew(
+            "Nothing new to learn from: no reviewed passage in the store to train on"
+            f"{left} (labeler train rebuilds the model from the training data alone).",
+            None,
+        )
+    digest = data_hash(data_dir, reviews.rows)
+    for card in [current.card, *reversed(stored)]:
+        if card.get("data_hash") == digest:
+            version = str(card["version"])
+            where = (
+                "it is the current model"
+                if version == current.version
+                else f"it is stored, not current (labeler models promote {version} to use it)"
+            )
+            return NothingNew(
+                f"Nothing new to learn from: version {version} was trained on these same "
+                f"reviews and training data; {where}.",
+                version,
+            )
+    return None
+
+
 def retrain(
-    store_target: Any, data_dir: Any, tolerance: float = TOLERANCE, force: bool = False
+    store_target: Any,
+    data_dir: Any,
+    tolerance: float = TOLERANCE,
+    force: bool = False,
+    *,
+    promote: bool = True,
+    actor: str | None = None,
+    progress: Progress = quiet,
 ) -> dict[str, Any]:
     """The whole retrain: reviewed rows, a candidate, re-tuned thresholds, the gate, the
-    registry. Returns {"promoted", "version", "report", "log"} (log: what to show)."""
+    registry, and (``promote``) the promotion if the gate passes or ``force``. With
+    ``actor``, the store's admin log records who retrained and what came of it.
+
+    Returns {"promoted", "version", "report", "log", "nothing_new"}: ``log`` is what to
+    show; ``nothing_new`` the reason nothing was trained (:func:`nothing_new`; then there
+    is no report, ``version`` is the version already trained on these reviews, and
+    ``promoted`` whether it is the model in use)."""
     from datetime import datetime, timezone
 
     from labeler import config
@@ -102,13 +186,14 @@ def retrain(
     from labeler.model import load_model
     from labeler.store.store import Store
 
+    progress("reading the reviews", 0.0)
+    data_files(data_dir)  # a missing or empty --data stops here, before the store is touched
     current = read_through(load_model(config.model_dir()), data_dir)
     cases = load_cases(data_dir)
+    registry = Registry(config.home())
     with Store(store_target) as store:
-        items = store.reviewed_items()
-        extra, disputed = reviewed_rows(items)
-        groups = phrase_flips(extra, current, settled(items))
-        for group in groups:
+        reviews = training_reviews(store, current)
+        for group in reviews.held:
             reason = (
                 f"one of {len(group['passage_ids'])} reviews of passages with "
                 f"'{group['phrase']}' that go against the model's confident label"
@@ -116,20 +201,32 @@ def retrain(
             for passage_id in group["passage_ids"]:
                 store.flag_for_second_look(passage_id, reason)
     log = []
-    if disputed:
+    if reviews.disputed:
         log.append(
-            f"left out {len(disputed)} passages reviewers disagree on: "
-            f"{', '.join(map(str, disputed[:20]))}"
+            f"left out {len(reviews.disputed)} passages reviewers disagree on: "
+            f"{', '.join(map(str, reviews.disputed[:20]))}"
         )
-    held = {pid for group in groups for pid in group["passage_ids"]}
-    for group in groups:
+    for group in reviews.held:
         log.append(
             f"held back {len(group['passage_ids'])} reviews of passages with "
             f"'{group['phrase']}' labelled against the model's confident "
             f"{'/'.join(group['labels'])}: sent to second looks, not trained on"
         )
-    extra = [r for r in extra if r.passage_id not in held]
+    unchanged = nothing_new(reviews, data_dir, current, registry.versions())
+    if unchanged:
+        progress("nothing new to learn from", 1.0)
+        log.append(unchanged.message)
+        return {  # "promoted": whether the model in use already learnt these reviews
+            "promoted": unchanged.version == current.version,
+            "version": unchanged.version,
+            "report": None,
+            "log": "\n".join(log),
+            "nothing_new": unchanged.message,
+        }
+    extra = reviews.rows
+    progress(f"training a candidate on the training data and {len(extra)} reviews", 0.05)
     candidate, rows = train(data_dir, extra=extra, points_from=current)
+    progress("re-tuning the thresholds on held-back reviews", 0.7)
     retuned = retune_thresholds(candidate, rows, candidate.card["target_precision_by_label"])
     for label, entry in retuned.items():
         candidate.card["thresholds"][label] = round(entry["after"], 6)
@@ -138,33 +235,47 @@ def retrain(
             f"{entry['n']} held-back reviewed passages ({entry['positives']} positive): "
             f"precision/recall {_pr(entry['before_pr'])} -> {_pr(entry['after_pr'])}"
         )
+    progress("the gate: scoring the test split with both models", 0.75)
     report = gate(candidate, current, rows, tolerance, cases)
     candidate.card.update(
         trained_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         reviewed_rows=len(extra),
-        disputed_left_out=disputed,
-        held_for_second_looks=groups,
+        disputed_left_out=reviews.disputed,
+        held_for_second_looks=reviews.held,
         replaces=current.version,
         metrics={"test": report.pop("candidate_metrics")},
         pr_curve=report.pop("candidate_pr_curve"),
         threshold_retuning=retuned,
         gate=report,
-        forced=bool(force and not report["passed"]),
+        forced=bool(promote and force and not report["passed"]),
     )
-    registry = Registry(config.home())
+    progress("storing the candidate", 0.95)
     registry.add(candidate)
     log.append(format_gate(report))
-    promoted = report["passed"] or force
+    promoted = promote and (report["passed"] or force)
     if promoted:
         registry.promote(candidate.version)
         log.append(f"promoted {candidate.version}" + (" (forced)" if force else ""))
-    else:
+    elif promote:
         log.append(f"kept {current.version}; candidate {candidate.version} stored, not promoted")
+    else:
+        log.append(f"candidate {candidate.version} stored; {current.version} stays current")
+    if actor:
+        verdict = "passed" if report["passed"] else "refused"
+        with Store(store_target) as store:
+            store.log_action(
+                "retrain",
+                actor,
+                f"candidate {candidate.version} on {len(extra)} reviews: gate {verdict}"
+                + (f"; promoted, replacing {current.version}" if promoted else ""),
+            )
+    progress("done", 1.0)
     return {
         "promoted": promoted,
         "version": candidate.version,
         "report": report,
         "log": "\n".join(log),
+        "nothing_new": None,
     }
 
 

@@ -147,6 +147,8 @@ def gate(
     passed = outcomes is not None and not (auprc_regressions or pr_regressions or lost)
     return {
         "passed": passed,
+        "versions": {"current": current.version, "candidate": candidate.version},
+        "by_source": by_source(test, proba, models),
         "tolerance": tolerance,
         "regressions": auprc_regressions,
         "pr_tolerance": pr_tolerance,
@@ -158,6 +160,56 @@ def gate(
         "candidate_metrics": scores["candidate"],
         "candidate_pr_curve": pr_points(test, proba["candidate"]),
     }
+
+
+def review_thresholds(card: Mapping[str, Any]) -> dict[str, float] | None:
+    """A model card's review point (a lower threshold per label, for what a reviewer should
+    see), where it has one: ``review_thresholds`` or ``review.thresholds``, each a number
+    in [0, 1] for every label; None otherwise (a card of a model without one)."""
+    found = card.get("review_thresholds")
+    if found is None and isinstance(card.get("review"), dict):
+        found = card["review"].get("thresholds")
+    if not isinstance(found, dict):
+        return None
+    values = {label: found.get(label) for label in LABELS}
+    if not all(isinstance(v, int | float) and 0.0 <= v <= 1.0 for v in values.values()):
+        return None
+    return {label: float(v) for label, v in values.items()}  # type: ignore[arg-type]
+
+
+def by_source(
+    test: list[Row], proba: dict[str, np.ndarray], models: dict[str, Model]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Before and after, per label and source of the test split: n, positives, and for each
+    model its AUPRC and precision / recall at its flag thresholds and, where its card has
+    one, at its review point: ``{label: {source: {"n", "positives", name: {"auprc",
+    "flag": {"precision", "recall"}, "review": {...} or None}}}}``."""
+    points = {
+        name: {"flag": model.thresholds, "review": review_thresholds(model.card)}
+        for name, model in models.items()
+    }
+    scored = {
+        (name, point): evaluate_scores(test, proba[name], limits)
+        for name, by_point in points.items()
+        for point, limits in by_point.items()
+        if limits is not None
+    }
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for label in LABELS:
+        out[label] = {}
+        for source, m in scored["current", "flag"][label].items():
+            entry: dict[str, Any] = {"n": m["n"], "positives": m["positives"]}
+            for name in models:
+                entry[name] = {"auprc": scored[name, "flag"][label][source]["auprc"]}
+                for point in ("flag", "review"):
+                    at = scored.get((name, point))
+                    entry[name][point] = (
+                        None
+                        if at is None
+                        else {k: at[label][source][k] for k in ("precision", "recall")}
+                    )
+            out[label][source] = entry
+    return out
 
 
 def _at_thresholds(

@@ -2,16 +2,21 @@
 
 ``registry.json`` records the promoted versions in order, so ``rollback`` returns
 to the one before. A version directory is written once and never changed.
+Promotions and rollbacks read, change and write ``registry.json`` under a lock
+(``registry.lock``), so two at once (two admins, a retrain) never lose one.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from labeler.model import CARD_FILE, Model, ModelError, read_card, save_model
+from labeler.model import CARD_FILE, Model, ModelError, load_model, read_card, save_model
+from labeler.outputs import locked, temp_name
 
 
 class Registry:
@@ -35,34 +40,59 @@ class Registry:
             )
         return state  # type: ignore[no-any-return]
 
-    def _save_state(self, state: dict[str, Any]) -> None:
+    @contextmanager
+    def _changing(self) -> Iterator[dict[str, Any]]:
+        """The promotion history, to change in place: read under the lock, written back
+        (through this process's own temporary file) before the lock is let go."""
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.state_path.with_name("registry.json.tmp")
-        tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
-        os.replace(tmp, self.state_path)
+        with locked(self.root / "registry.lock"):
+            state = self._state()
+            yield state
+            tmp = temp_name(self.state_path)
+            try:
+                tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
+                os.replace(tmp, self.state_path)
+            finally:
+                tmp.unlink(missing_ok=True)
 
     def add(self, model: Model) -> Path:
         """Store a trained model as a new version (its card's ``version``)."""
         directory = self.root / model.version
-        if directory.exists():
-            raise ModelError(f"model version {model.version} already exists in {self.root}")
+        try:
+            directory.mkdir(parents=True)  # claimed at once: two retrains never share it
+        except FileExistsError:
+            raise ModelError(
+                f"model version {model.version} already exists in {self.root}"
+            ) from None
         save_model(model, directory)
         return directory
 
     def versions(self) -> list[dict[str, Any]]:
-        """Every stored version's card, oldest first."""
+        """Every stored version's card, oldest first (versions whose card cannot be read
+        are left out: see ``listing``)."""
+        return self.listing()[0]
+
+    def listing(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """Every readable version's card, oldest first, and a line for each folder that
+        is not a readable version: one bad folder does not hide the others."""
         if not self.root.exists():
-            return []
-        cards = [
-            read_card(d / CARD_FILE)
-            for d in sorted(self.root.iterdir())
-            if (d / CARD_FILE).is_file()
-        ]
-        return sorted(cards, key=lambda c: (c.get("trained_at", ""), c["version"]))
+            return [], []
+        cards, bad = [], []
+        for d in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            try:
+                cards.append(read_card(d / CARD_FILE))
+            except ModelError as err:
+                bad.append(str(err))
+        return sorted(cards, key=lambda c: (str(c.get("trained_at", "")), c["version"])), bad
 
     def current(self) -> str | None:
         history = self._state()["history"]
         return history[-1] if history else None
+
+    def previous(self) -> str | None:
+        """The version a rollback returns to (None: the shipped model)."""
+        history = self._state()["history"]
+        return history[-2] if len(history) > 1 else None
 
     def path(self, version: str) -> Path:
         directory = self.root / version
@@ -71,16 +101,19 @@ class Registry:
         return directory
 
     def promote(self, version: str) -> None:
-        self.path(version)
-        state = self._state()
-        state["history"].append(version)
-        self._save_state(state)
+        """Make ``version`` current, once it is known to load: a version that cannot
+        (a damaged artifact, a card that does not vouch for it) would stop all scoring."""
+        try:
+            load_model(self.path(version))
+        except ModelError as err:
+            raise ModelError(f"cannot promote {version}: {err}") from None
+        with self._changing() as state:
+            state["history"].append(version)
 
     def rollback(self) -> str | None:
         """Return to the previously promoted version (None: back to the shipped model)."""
-        state = self._state()
-        if not state["history"]:
-            raise ModelError("nothing to roll back: the shipped model is current")
-        state["history"].pop()
-        self._save_state(state)
-        return self.current()
+        with self._changing() as state:
+            if not state["history"]:
+                raise ModelError("nothing to roll back: the shipped model is current")
+            state["history"].pop()
+            return state["history"][-1] if state["history"] else None

@@ -2,7 +2,9 @@
 
 Each migration is applied once, in order, inside the store's write transaction, and
 recorded in ``migrations``; the SQL is SQLite's, translated for PostgreSQL by
-``Database.ddl``. ``integrity`` runs the engine's own check and the store's invariants.
+``Database.ddl``. What SQL alone cannot do (hashing, the review rules) is mended by the
+store right after (``Store.migrate``). ``integrity`` runs the engine's own check and the
+store's invariants.
 """
 
 from __future__ import annotations
@@ -126,8 +128,93 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX document_reviews_by_document ON document_reviews (document_id);
         """,
     ),
+    (
+        # A document is found by the hash of its id: a PostgreSQL index entry holds about
+        # 2.7 KB at most, a document id any length. The hashes are filled in, and on
+        # PostgreSQL the unique constraint on the id itself dropped, by ``Store.migrate``;
+        # SQLite, which has no such limit, keeps that index (dropping a table's constraint
+        # there means rebuilding the table), unused by the store's statements.
+        "0007_hashed_document_keys",
+        """
+        ALTER TABLE documents ADD COLUMN key_hash TEXT;
+        CREATE UNIQUE INDEX documents_by_key_hash ON documents (key_hash, text_hash);
+        """,
+    ),
+    (
+        # A reviewer's latest decision and the count of passages their decisions label are
+        # read on every key press: the first from the newest end of their reviews, the
+        # second kept as it changes (filled in from the reviews by ``Store.migrate``), so
+        # neither reads a reviewer's whole history. A name is any length, a PostgreSQL
+        # index entry at most about 2.7 KB: reviews are indexed by a name's first 100
+        # characters (``REVIEWER_IS``), the counts by the name's hash.
+        "0008_reviewer_progress",
+        """
+        CREATE INDEX reviews_by_reviewer ON reviews (substr(reviewer, 1, 100), id);
+        CREATE TABLE reviewer_progress (
+            reviewer_hash TEXT PRIMARY KEY,
+            reviewer TEXT NOT NULL,
+            labelled INTEGER NOT NULL
+        );
+        """,
+    ),
+    (
+        # Where reviewers disagree, an adjudicator picks the final label; append-only, the
+        # latest one stands (``labeler.store.adjudication``).
+        "0009_adjudications",
+        """
+        CREATE TABLE adjudications (
+            id INTEGER PRIMARY KEY,
+            passage_id INTEGER NOT NULL REFERENCES passages (id),
+            adjudicator TEXT NOT NULL,
+            violence INTEGER NOT NULL,
+            graphic INTEGER NOT NULL,
+            severity INTEGER NOT NULL,
+            note TEXT,
+            decided_at TEXT NOT NULL
+        );
+        CREATE INDEX adjudications_by_passage ON adjudications (passage_id);
+        """,
+    ),
+    (
+        # Who retrained, promoted, rolled back, re-scored, adjudicated or changed a setting,
+        # and when: append-only (``labeler.store.administration``).
+        "0010_admin_log",
+        """
+        CREATE TABLE admin_log (
+            id INTEGER PRIMARY KEY,
+            action TEXT NOT NULL CHECK (action IN
+                ('retrain', 'promote', 'rollback', 'rescore', 'adjudicate', 'setting')),
+            actor TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        # Settings that belong to the store, not to one reviewer: the double-review share.
+        "0011_store_settings",
+        """
+        CREATE TABLE store_settings (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            set_by TEXT NOT NULL,
+            set_at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        # An editor's decision on a warning says what it was (accept the suggestion, edit
+        # it, no warning needed) and keeps the categories of the warning decided.
+        "0012_warning_decisions",
+        """
+        ALTER TABLE document_reviews ADD COLUMN decision TEXT;
+        ALTER TABLE document_reviews ADD COLUMN categories TEXT;
+        """,
+    ),
 ]
 QUEUE_STATES = "0006_claims_and_queue_states"  # mended from reviews once applied
+KEY_HASHES = "0007_hashed_document_keys"  # each document's key hash filled in once applied
+REVIEWER_PROGRESS = "0008_reviewer_progress"  # counted from the reviews once applied
 # (table, parent table, column): rows the schema's foreign keys say must have a parent
 ORPHAN_CHECKS = (
     ("passages", "documents", "document_id"),
@@ -135,7 +222,16 @@ ORPHAN_CHECKS = (
     ("reviews", "passages", "passage_id"),
     ("claims", "passages", "passage_id"),
     ("document_reviews", "documents", "document_id"),
+    ("adjudications", "passages", "passage_id"),
 )
+
+
+def pending(db: Database) -> list[str]:
+    """The migrations not yet recorded: a read, which takes no lock."""
+    if not db.has_table("migrations"):
+        return [name for name, _ in MIGRATIONS]
+    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+    return [name for name, _ in MIGRATIONS if name not in done]
 
 
 def apply_migrations(db: Database, stamp: str) -> list[str]:

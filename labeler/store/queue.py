@@ -3,23 +3,31 @@ must name.
 
 Each order follows a partial index of the passages still waiting, so the next one is
 found without sorting; a claim expires after its ``ttl``, so a passage left open goes back
-to the queue, and two reviewers never hold the same one. Progress is counted from the one
-rule of ``labeler.store.review``: a passage's queue state.
+to the queue, and two reviewers never hold the same one. A claim is one screen's: a
+reviewer with two tabs holds one passage in each, and a claim ends when it is decided,
+released or expired, never because the same reviewer claimed again elsewhere. Progress is
+counted from the one rule of ``labeler.store.review``: a passage's queue state.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from labeler.labels import LABELS
 from labeler.store.db import Database, StoreError, retrying
-from labeler.store.review import JUNK, LABELLED, SKIPPED, WAITING, Review, pick_diverse, standing
+from labeler.store.ingest import key_hash
+from labeler.store.review import JUNK, LABELLED, SKIPPED, WAITING, pick_diverse
 
 ACTIVE_WINDOW = 50  # most uncertain candidates considered for diversity
+# A condition on reviews' reviewer, with the name as its two parameters, that follows the
+# reviews_by_reviewer index (of the name's first 100 characters: names are any length).
+# The whole name is compared as ``reviewer || ''``: a bare equality on the column makes
+# SQLite's planner scan the table instead (3.40; PostgreSQL uses the index either way).
+REVIEWER_IS = "substr(reviewer, 1, 100) = substr(?, 1, 100) AND reviewer || '' = ?"
 RECENT_SEEN = 20  # a reviewer's latest reviews that candidates must not repeat
 # On SQLite, the partial index of waiting passages each order follows: without the hint the
 # planner takes scores_by_state (queue_state = 1 looks selective) and sorts every waiting
@@ -99,9 +107,9 @@ class Queue:
 
         def passage(self, passage_id: int) -> dict[str, Any]: ...
 
-        def _reviews_by_passage(
-            self, reviewer: str | None = None
-        ) -> Iterator[tuple[int, list[Review]]]: ...
+        def double_review_percent(self) -> float: ...
+
+        def _double_review_due(self, reviewer: str, queue: QueueFilter) -> int | None: ...
 
     @retrying
     def claim_next(
@@ -117,7 +125,8 @@ class Queue:
         "uncertain" (closest to its model's threshold first), or "skipped" (passages
         everyone so far skipped, in reading order). Claims
         expire after ``ttl``, so a passage left open by a reviewer who walked
-        away goes back to the queue; two reviewers never hold the same one.
+        away goes back to the queue; two reviewers never hold the same one. The
+        reviewer's other claims (another tab's passage) stay theirs.
         """
         queue = queue or QueueFilter()
         # each order follows a partial index of waiting passages, so the next item is found
@@ -155,14 +164,23 @@ class Queue:
             recent = [
                 r[0]
                 for r in self.db.execute(
-                    "SELECT p.text FROM reviews r JOIN passages p ON p.id = r.passage_id"
-                    " WHERE r.reviewer = ? ORDER BY r.id DESC LIMIT ?",
-                    (reviewer, RECENT_SEEN),
+                    "SELECT p.text FROM (SELECT passage_id FROM reviews"
+                    f" WHERE {REVIEWER_IS} ORDER BY id DESC LIMIT ?) r"
+                    " JOIN passages p ON p.id = r.passage_id",
+                    (reviewer, reviewer, RECENT_SEEN),
                 )
             ]
             return pick_diverse([(r[0], r[1]) for r in rows], recent)
 
-        claim = self._take(reviewer, ttl, first)
+        def double_review_first() -> int | None:
+            # a passage chosen for double review goes ahead of new ones (store setting)
+            if order != "skipped" and self.double_review_percent():
+                due = self._double_review_due(reviewer, queue)
+                if due is not None:
+                    return due
+            return first()
+
+        claim = self._take(reviewer, ttl, double_review_first)
         return None if claim is None else {**self.passage(claim.passage_id), "claim": claim}
 
     @retrying
@@ -170,10 +188,14 @@ class Queue:
         self, passage_id: int, reviewer: str, ttl: timedelta = timedelta(minutes=10)
     ) -> Claim | None:
         """Claim one given passage (after an undo, to decide it again); None if another
-        reviewer holds it. Releases the reviewer's previous claim."""
+        reviewer holds it. If ``reviewer`` holds it already (in another tab), this claim
+        takes its place."""
         self.passage(passage_id)  # a clear StoreError for a passage that does not exist
 
         def unless_held() -> int | None:
+            self.db.execute(
+                "DELETE FROM claims WHERE passage_id = ? AND reviewer = ?", (passage_id, reviewer)
+            )
             held = self.db.execute(
                 "SELECT 1 FROM claims WHERE passage_id = ?", (passage_id,)
             ).fetchone()
@@ -190,14 +212,15 @@ class Queue:
     def _take(
         self, reviewer: str, ttl: timedelta, candidate: Callable[[], int | None]
     ) -> Claim | None:
-        """The one way a claim is made, in one write transaction: drop expired claims and
-        ``reviewer``'s own (a reviewer holds one passage), then claim the passage
-        ``candidate`` picks, if any, until ``ttl`` from now."""
+        """The one way a claim is made, in one write transaction: drop expired claims, then
+        claim the passage ``candidate`` picks, if any, until ``ttl`` from now. The
+        reviewer's other claims stand: each is another tab's (the app releases a tab's
+        claim when it moves on)."""
         with self.db.write():
             now = self.now()
             self.db.execute(
-                "DELETE FROM claims WHERE expires_at <= ? OR reviewer = ?",
-                (now.isoformat(timespec="microseconds"), reviewer),
+                "DELETE FROM claims WHERE expires_at <= ?",
+                (now.isoformat(timespec="microseconds"),),
             )
             passage_id = candidate()
             if passage_id is None:
@@ -249,6 +272,29 @@ class Queue:
         claim = self._take(reviewer, ttl, oldest)
         return None if claim is None else {**self.passage(claim.passage_id), "claim": claim}
 
+    def held_claim(self, reviewer: str) -> Claim | None:
+        """``reviewer``'s newest claim still in force: what a reload, or a new tab, takes
+        up (the passage a reviewer had open, rather than a new one and a claim left idle)."""
+        row = self.db.execute(
+            "SELECT passage_id, token FROM claims WHERE reviewer = ? AND expires_at > ?"
+            " AND token IS NOT NULL ORDER BY claimed_at DESC LIMIT 1",
+            (reviewer, self._stamp()),
+        ).fetchone()
+        return None if row is None else Claim(int(row[0]), reviewer, row[1])
+
+    def claimed_in_queue(self, order: str, queue: QueueFilter) -> int:
+        """How many passages ``order`` and ``queue`` would serve but for a claim in force:
+        being reviewed (by another reviewer, or in another tab), not yet decided."""
+        where, params = queue.where("s.top")
+        state = SKIPPED if order == "skipped" else WAITING  # an int constant, not user input
+        row = self.db.execute(
+            "SELECT COUNT(DISTINCT s.passage_id) FROM scores s"
+            " JOIN claims c ON c.passage_id = s.passage_id"
+            f" WHERE s.queue_state = {state} AND c.expires_at > ?{where}",
+            (self._stamp(), *params),
+        ).fetchone()
+        return int(row[0])
+
     def claim_is_current(self, claim: Claim) -> bool:
         """Whether ``claim`` is still its reviewer's claim (nothing decided it since)."""
         row = self.db.execute(
@@ -263,14 +309,12 @@ class Queue:
             (claim.passage_id, claim.reviewer, claim.token),
         ).fetchone()
         if row is None:
-            raise StaleDecision(
-                f"not recorded: passage {claim.passage_id} is no longer your current passage"
-            )
+            raise StaleDecision("not recorded: it is no longer your current passage")
         shown = datetime.fromisoformat(row[0])
         if self.now() - shown < self.min_dwell:
             raise StaleDecision(
-                f"not recorded: passage {claim.passage_id} was on screen for under"
-                f" {self.min_dwell.total_seconds():g} s (a key pressed twice?)"
+                f"not recorded: it was on screen for under {self.min_dwell.total_seconds():g} s"
+                " (a key pressed twice?)"
             )
 
     def choices(self) -> dict[str, list[str]]:
@@ -304,16 +348,17 @@ class Queue:
             by_state[state] = self.db.execute(
                 "SELECT COUNT(DISTINCT passage_id) FROM scores WHERE queue_state = ?", (state,)
             ).fetchone()[0]
-        mine = 0
-        if reviewer:
-            for _, reviews in self._reviews_by_passage(reviewer):
-                kept = [r for r in standing(reviews) if r.reviewer == reviewer]
-                mine += any(r.labels is not None for r in kept)
+        mine = None
+        if reviewer:  # kept as decisions are recorded: never the reviewer's whole history
+            mine = self.db.execute(
+                "SELECT labelled FROM reviewer_progress WHERE reviewer_hash = ?",
+                (key_hash(reviewer),),
+            ).fetchone()
         out = {
             "reviewed": by_state[LABELLED],
             "remaining": scored["passages"] - sum(by_state.values()),
             "skipped": by_state[SKIPPED],
-            "by_you": mine,
+            "by_you": mine[0] if mine else 0,
         }
         for label in LABELS:
             not_waiting = self.db.execute(

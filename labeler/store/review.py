@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from labeler.learn.thresholds import precision_recall
-
 DECISIONS = ("confirm", "correct", "skip", "undo")
 
 # Where a passage stands in the review queue (the store keeps it in ``scores.queue_state``):
@@ -62,6 +60,16 @@ class Review:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class Decided:
+    """One of a reviewer's decisions still standing, and where its passage is (the
+    document's key, the passage's index in it): what a reviewer can reopen."""
+
+    review: Review
+    doc_key: str
+    idx: int
+
+
 def model_labels(flags: Iterable[str], severity: int) -> Labels:
     """The labels a ``confirm`` stands for: the model's own flags and severity."""
     flagged = set(flags)
@@ -79,6 +87,33 @@ def standing(reviews: Iterable[Review]) -> list[Review]:
         else:
             kept.append(review)
     return kept
+
+
+def latest_standing(newest_first: Iterable[Review]) -> Review | None:
+    """The newest decision still standing among one reviewer's decisions, given newest
+    first: an undo cancels that reviewer's latest standing decision on its passage, so
+    from the newest end each undo cancels the next decision on that passage. Reads no
+    further than the answer: one decision, or past a run of undos.
+
+    >>> latest_standing([Review(3, 7, "ana", "undo"), Review(2, 7, "ana", "skip"),
+    ...                  Review(1, 6, "ana", "skip")]).id
+    1
+    """
+    undone: dict[int, int] = {}
+    for review in newest_first:
+        if review.decision == "undo":
+            undone[review.passage_id] = undone.get(review.passage_id, 0) + 1
+        elif undone.get(review.passage_id):
+            undone[review.passage_id] -= 1
+        else:
+            return review
+    return None
+
+
+def labels_standing(reviews: Iterable[Review], reviewer: str) -> bool:
+    """Whether ``reviewer``'s standing decisions on a passage (``reviews``: all of its
+    reviews) include a label: what "labelled by you" counts."""
+    return any(r.reviewer == reviewer and r.labels is not None for r in standing(reviews))
 
 
 def queue_state(reviews: Iterable[Review], junk: bool = False) -> int:
@@ -108,9 +143,22 @@ def current_labels(reviews: Iterable[Review]) -> Labels | None:
     return labelled[-1].labels if labelled else None
 
 
+# Every valid Labels is one of the four above: each has the words the dashboard shows.
+LABEL_WORDS = {
+    NOT_VIOLENT: "not violent",
+    IN_PASSING: "violent, in passing",
+    VIOLENT_NOT_GRAPHIC: "violent, described",
+    GRAPHIC: "graphic",
+}
+
+
 def label_text(labels: Labels) -> str:
-    """Labels in the compact form reviewers read: ``V1 G0 S2``."""
-    return f"V{labels.violence} G{labels.graphic} S{labels.severity}"
+    """Labels spelled out, as reviewers read them everywhere.
+
+    >>> label_text(Labels(1, 0, 2)), label_text(Labels(0, 0, 0))
+    ('violent, described', 'not violent')
+    """
+    return LABEL_WORDS[labels]
 
 
 def history(reviews: list[Review]) -> list[dict[str, str]]:
@@ -139,23 +187,6 @@ def uncertainty(scores: dict[str, float], thresholds: dict[str, float]) -> float
     return min(abs(scores[label] - thresholds[label]) for label in thresholds)
 
 
-def cohen_kappa(a: list[int], b: list[int]) -> float | None:
-    """Cohen's kappa of two raters' binary labels; None when undefined (no items or no spread).
-
-    >>> cohen_kappa([1, 1, 0, 0], [1, 1, 0, 0]), cohen_kappa([1, 0, 1, 0], [1, 1, 0, 0])
-    (1.0, 0.0)
-    """
-    n = len(a)
-    if n == 0 or n != len(b):
-        return None
-    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
-    pa, pb = sum(a) / n, sum(b) / n
-    expected = pa * pb + (1 - pa) * (1 - pb)
-    if expected == 1.0:
-        return None
-    return round((observed - expected) / (1 - expected), 4)
-
-
 @dataclass(frozen=True)
 class Reviewed:
     """One reviewed passage: the model's flags and each reviewer's latest standing labels."""
@@ -163,44 +194,21 @@ class Reviewed:
     passage_id: int
     model_flags: tuple[str, ...]
     by_reviewer: dict[str, Labels]  # in the order reviewers first decided
-    current: Labels  # the latest standing label, whoever gave it
+    current: Labels  # the adjudicated label, else the latest standing one, whoever gave it
     doc_key: str  # the passage's document, position in it, and text (for training rows)
     idx: int
     text: str
+    adjudicated: Labels | None = None  # the final label an adjudicator picked, if any
 
     @property
     def disputed(self) -> bool:
-        """Reviewers' latest labels differ: unresolved until someone settles it."""
+        """Reviewers' latest labels differ."""
         return len(set(self.by_reviewer.values())) > 1
 
-
-def statistics(items: list[Reviewed], labels: tuple[str, ...] = ("violence", "graphic")) -> dict:
-    """Reviewer-vs-model agreement, estimated precision of each flag, and inter-reviewer kappa.
-
-    Precision is the share of passages the model flagged for a label that the
-    current review confirms; agreement compares model flags with current labels.
-    """
-    out: dict = {"reviewed": len(items), "labels": {}}
-    pairs = [i for i in items if len(i.by_reviewer) >= 2]
-    for label in labels:
-        model = [int(label in i.model_flags) for i in items]
-        human = [getattr(i.current, label) for i in items]
-        estimate = precision_recall(human, model)["precision"]
-        first = [getattr(list(i.by_reviewer.values())[0], label) for i in pairs]
-        second = [getattr(list(i.by_reviewer.values())[1], label) for i in pairs]
-        out["labels"][label] = {
-            "agreement": round(
-                sum(m == h for m, h in zip(model, human, strict=True)) / len(items), 4
-            )
-            if items
-            else None,
-            "precision": estimate,
-            "flagged_reviewed": sum(model),
-            "kappa": cohen_kappa(first, second),
-            "double_reviewed": len(pairs),
-        }
-    out["disagreements"] = [i.passage_id for i in pairs if i.disputed]
-    return out
+    @property
+    def unresolved(self) -> bool:
+        """Disputed, and no adjudicator has picked the final label yet: not trained on."""
+        return self.disputed and self.adjudicated is None
 
 
 def shingles(text: str, size: int = 3) -> frozenset[str]:

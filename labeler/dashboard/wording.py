@@ -1,0 +1,105 @@
+"""The words the review screen uses: the model's claim about a passage, its review point,
+a passage's name, a decision. Pure functions, no Streamlit: one wording for every place.
+
+Passages are numbered from 1, as in their document; a database id never reaches a reviewer.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+from typing import Any
+
+from labeler.labels import LABELS
+from labeler.store.review import Review, label_text, model_labels
+
+
+def document_name(doc_key: str) -> str:
+    """A document's name without the folders of its path (the heading names the path).
+
+    >>> document_name("feeds/2024/wire.txt"), document_name("d1")
+    ('wire.txt', 'd1')
+    """
+    return PurePath(doc_key).name or doc_key
+
+
+def passage_name(doc_key: str, idx: int) -> str:
+    """A passage as reviewers know it: its document and its number there, from 1.
+
+    >>> passage_name("feeds/wire.txt", 2)
+    'wire.txt · passage 3'
+    """
+    return f"{document_name(doc_key)} · passage {idx + 1}"
+
+
+def label_safe(text: str, limit: int = 32) -> str:
+    """``text`` fit for a widget's label, which Streamlit reads as markdown: only letters,
+    digits, spaces, dots and hyphens are kept, the rest becomes "?", so no markup, link,
+    emoji code or maths can be made of it; cut to ``limit`` characters.
+
+    >>> label_safe("wire_[x](javascript:1) :smile: $x$.txt")
+    'wire??x??javascript?1? ?smile? …'
+    """
+    kept = re.sub(r"[^\w .-]|_", "?", text)
+    return kept if len(kept) <= limit else kept[: limit - 1] + "…"
+
+
+def model_claim(p: dict[str, Any], thresholds: dict[str, float] | None) -> str:
+    """What the model says of passage ``p`` (its flags, severity and scores), in words,
+    with the score that decided it and that label's threshold (when the scoring model's
+    card is known here).
+
+    >>> p = {"flags": ["violence"], "severity": 2, "violence": 0.94, "graphic": 0.1}
+    >>> model_claim(p, {"violence": 0.39, "graphic": 0.31})
+    'The model flags this as violent, described: 0.94, threshold 0.39.'
+    >>> model_claim({**p, "flags": [], "severity": 0, "violence": 0.12}, None)
+    'The model does not flag this: violence 0.12.'
+    """
+    if not p["flags"]:
+        label = "violence"
+        opening = "The model does not flag this: violence "
+    else:
+        label = "graphic" if "graphic" in p["flags"] else "violence"
+        opening = f"The model flags this as {label_text(model_labels(p['flags'], p['severity']))}: "
+    limit = f", threshold {thresholds[label]:.2f}" if thresholds else ""
+    return f"{opening}{p[label]:.2f}{limit}."
+
+
+def review_point(p: dict[str, Any]) -> str | None:
+    """The passage's review-point status, when its record has one (``review``: the labels
+    whose score reaches that label's review threshold, a superset of its flags); None
+    when the scoring model set no review point.
+
+    >>> review_point({"flags": [], "review": ["violence"]})
+    'Under the flag but at the review point for violence: worth a look.'
+    >>> review_point({"flags": [], "review": []})
+    'Under the review point too.'
+    >>> review_point({"flags": ["violence"], "review": ["violence"]}) is None
+    True
+    >>> review_point({"flags": []}) is None
+    True
+    """
+    review = p.get("review")
+    if review is None:  # a record scored before review points, or without one
+        return None
+    below_flag = [label for label in LABELS if label in review and label not in p["flags"]]
+    if below_flag:
+        return (
+            f"Under the flag but at the review point for {' and '.join(below_flag)}: worth a look."
+        )
+    return None if p["flags"] else "Under the review point too."
+
+
+def decision_words(review: Review) -> str:
+    """A decision as the reviewer made it, its label spelled out.
+
+    >>> from labeler.store.review import GRAPHIC
+    >>> decision_words(Review(1, 7, "ana", "confirm", GRAPHIC))
+    'graphic (agreed with the model)'
+    >>> decision_words(Review(2, 7, "ana", "skip"))
+    'skipped'
+    """
+    if review.labels is None:
+        return "skipped" if review.decision == "skip" else review.decision
+    agreed = " (agreed with the model)" if review.decision == "confirm" else ""
+    return f"{label_text(review.labels)}{agreed}"
