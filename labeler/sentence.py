@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from labeler.features import Rows
+from labeler.features import Rows, char_wb_rows
 from labeler.labels import LABELS
 
 SENTENCE_FILE = "sentence.npz"
@@ -58,7 +58,7 @@ class SentenceHead:
             if name == "word":
                 z += words.dot(weights)
             elif name == "char":
-                z += np.asarray(self._char_rows(texts) @ weights.T)
+                z += self._char_rows(texts).dot(weights)
             else:
                 z += self._embeddings(texts).astype(np.float64) @ weights.T
             start += width
@@ -86,21 +86,11 @@ class SentenceHead:
 
         return {"word": words, "char": len(self.char_terms), "embedding": DIM}[name]
 
-    def _char_rows(self, texts: list[str]) -> Any:
-        """char_wb TF-IDF rows, by a vectorizer given the vocabulary and idf (no fit)."""
+    def _char_rows(self, texts: list[str]) -> Rows:
+        """char_wb TF-IDF rows over the head's own vocabulary and idf (no fit)."""
         if self._char is None:
-            from sklearn.feature_extraction.text import TfidfVectorizer
-
-            vectorizer = TfidfVectorizer(
-                analyzer="char_wb",
-                ngram_range=CHAR_NGRAMS,
-                sublinear_tf=True,
-                vocabulary={term: i for i, term in enumerate(self.char_terms)},
-                dtype=np.float64,
-            )
-            vectorizer.idf_ = self.char_idf
-            self._char = vectorizer
-        return self._char.transform(texts)
+            self._char = {term: i for i, term in enumerate(self.char_terms)}
+        return char_wb_rows(texts, self._char, self.char_idf, CHAR_NGRAMS)
 
     def arrays(self) -> dict[str, np.ndarray]:
         config = {

@@ -10,6 +10,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 UNSET = ("LABELER_MODEL", "LABELER_ADMINS", "LABELER_MIN_DWELL_MS")  # the real dwell rule
@@ -67,3 +69,27 @@ def start_dashboard(
         time.sleep(0.2)
     server.kill()
     raise RuntimeError(f"streamlit not healthy after {timeout} s:\n{log.read_text()}")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop a dashboard started here: SIGTERM, then SIGKILL if it lingers."""
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+
+
+@contextmanager
+def served(
+    app: Path, db: Path, tmp: Path, home: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``start_dashboard`` on ``db``, its log in ``tmp`` (its home too, unless given): its
+    url while the block runs, the server stopped after it."""
+    home = home or tmp / "home"
+    server, url = start_dashboard(app, db, home, tmp / "streamlit.log", timeout=60, env=env)
+    try:
+        yield url
+    finally:
+        stop(server)

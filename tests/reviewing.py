@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from labeler import score_text
 from labeler.store.review import Labels
 from labeler.store.store import Store
+
+
+def add_documents(store: Store, docs, model) -> None:
+    """Score each (document id, source path, text) with ``model`` into ``store``, the way
+    ``labeler score --store`` adds a file's documents."""
+    for doc_id, source, text in docs:
+        record = score_text(text, doc_id, model)
+        record["source"] = {"path": source, "line": None}
+        store.add_record(record, text, model.thresholds)
 
 
 def decide(

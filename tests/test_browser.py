@@ -10,7 +10,6 @@ import http.client
 import json
 import re
 import sqlite3
-import subprocess
 import time
 import urllib.error
 import urllib.parse
@@ -21,12 +20,11 @@ from playwright.sync_api import Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from websockets.sync.client import connect as websocket_connect
 
-from labeler import score_text
 from labeler.passages import is_junk
 from labeler.store.review import GRAPHIC, NOT_VIOLENT, Review, standing
 from labeler.store.store import Store
-from tests.dashboard_server import free_port, start_dashboard
-from tests.reviewing import decide
+from tests.dashboard_server import free_port, served
+from tests.reviewing import add_documents, decide
 
 from .conftest import ROOT
 
@@ -106,10 +104,7 @@ def fill(db, model) -> None:
     reviewer whose name and note are the payload; on the line-break document's first
     passage a review whose reviewer and note carry the line breaks."""
     store = Store(db)
-    for doc_id, source, text in DOCS:
-        record = score_text(text, doc_id, model)
-        record["source"] = {"path": source, "line": None}
-        store.add_record(record, text, model.thresholds)
+    add_documents(store, DOCS, model)
     first = store.passage_id(PAYLOAD_KEY, 0)
     decide(store, first, f"eve {PAYLOAD}", "correct", GRAPHIC, note=f"note {PAYLOAD}")
     decide(store, first, "dan", "correct", NOT_VIOLENT, note="plain note")
@@ -127,16 +122,8 @@ def dashboard(tmp_path_factory, model):
     tmp = tmp_path_factory.mktemp("dashboard")
     db = tmp / "review.db"
     fill(db, model)
-    server, url = start_dashboard(ROOT, db, tmp / "home", tmp / "streamlit.log", timeout=60)
-    try:
+    with served(ROOT, db, tmp) as url:
         yield url, str(db)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

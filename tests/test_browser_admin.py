@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from labeler import score_text
 from labeler.learn.registry import Registry
 from labeler.store.store import Store
-from tests.dashboard_server import start_dashboard
+from tests.dashboard_server import served
+from tests.reviewing import add_documents
 from tests.test_admin_app import STORY, model_as
 from tests.test_browser import DETAIL, on_screen, page, pick, sign_in  # noqa: F401  (page)
 from tests.test_browser_review import LONG, bar_in_view, browser, laptop  # noqa: F401
@@ -38,10 +37,8 @@ def build(tmp: Path, model) -> dict[str, Path]:
     registry holding one more version (the shipped model under another name)."""
     db, home = tmp / "review.db", tmp / "home"
     with Store(db) as store:
-        for key, text in (("story.txt", STORY), ("waiting.txt", WAITING), ("long.txt", LONG)):
-            record = score_text(text, key, model)
-            record["source"] = {"path": key, "line": None}
-            store.add_record(record, text, model.thresholds)
+        docs = (("story.txt", STORY), ("waiting.txt", WAITING), ("long.txt", LONG))
+        add_documents(store, [(key, key, text) for key, text in docs], model)
     model_as(Registry(home).root / NEXT, NEXT)
     return {"db": db, "home": home}
 
@@ -51,18 +48,8 @@ def admin_dashboard(tmp_path_factory, model):
     tmp = tmp_path_factory.mktemp("admin")
     paths = build(tmp, model)
     env = {"LABELER_ADMINS": ADMIN}
-    server, url = start_dashboard(
-        APP, paths["db"], paths["home"], tmp / "streamlit.log", timeout=60, env=env
-    )
-    try:
+    with served(APP, paths["db"], tmp, home=paths["home"], env=env) as url:
         yield {**paths, "url": url, "candidate": NEXT, "shipped": model.version}
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 def open_page(tab: Page, url: str, name: str, page_name: str) -> None:

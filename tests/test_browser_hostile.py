@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 import urllib.parse
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from labeler import score_text
 from labeler.store.store import Store
 from tests import test_browser
-from tests.dashboard_server import start_dashboard
+from tests.dashboard_server import served
+from tests.reviewing import add_documents
 from tests.test_browser import (
     CURRENT,
     PAUSE,
@@ -45,20 +44,9 @@ def dashboard(tmp_path_factory, model):
     tmp = tmp_path_factory.mktemp("hostile")
     db = tmp / "review.db"
     with Store(db) as store:
-        for doc_id, source, text in DOCS:
-            record = score_text(text, doc_id, model)
-            record["source"] = {"path": source, "line": None}
-            store.add_record(record, text, model.thresholds)
-    server, url = start_dashboard(ROOT, db, tmp / "home", tmp / "streamlit.log", timeout=60)
-    try:
+        add_documents(store, DOCS, model)
+    with served(ROOT, db, tmp) as url:
         yield url, str(db)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 def warning_pane(page: Page):
@@ -75,19 +63,19 @@ def test_the_whole_document_opens_at_the_passage_being_reviewed(dashboard, page)
     sign_in(page, url, "wes", "long.txt")
     page.get_by_role("radiogroup", name="Queue order").get_by_text("Highest score first").click()
     expect(page.locator(CURRENT).first).to_contain_text("bled to death")  # one of the last 20
-    served = on_screen(page)
+    shown = on_screen(page)
     whole = page.get_by_test_id("stExpander").filter(has_text="The whole document")
     expect(whole.get_by_text("The whole document (400 passages)")).to_be_visible()
     here = whole.locator("p[style*='border-left: 4px solid']")
-    expect(here).to_contain_text(served)
+    expect(here).to_contain_text(shown)
     whole.scroll_into_view_if_needed()
     expect(here).to_be_in_viewport()  # inside the scrolled box, not below its fold
     whole.evaluate("w => w.querySelectorAll('*').forEach(e => { e.scrollTop = 0 })")
     unfocus(page)
     time.sleep(PAUSE)
     page.keyboard.press("n")  # the next passage: the box is scrolled to it in turn
-    expect(page.locator(CURRENT).first).not_to_contain_text(served)
-    expect(here).not_to_contain_text(served)
+    expect(page.locator(CURRENT).first).not_to_contain_text(shown)
+    expect(here).not_to_contain_text(shown)
     whole.scroll_into_view_if_needed()
     expect(here).to_be_in_viewport()
 

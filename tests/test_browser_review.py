@@ -6,20 +6,17 @@ the document opened at the passage, and a store that does not exist refused by n
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from labeler import score_text
 from labeler.store.store import Store
-from tests.dashboard_server import start_dashboard
-from tests.reviewing import decide
+from tests import test_browser
+from tests.dashboard_server import served, start_dashboard, stop
+from tests.reviewing import add_documents, decide
 from tests.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     CURRENT,
     PAUSE,
     decision_button,
@@ -32,6 +29,8 @@ from tests.test_browser import (
 )
 
 from .conftest import ROOT
+
+browser = test_browser.browser  # its fixture: chromium
 
 # A passage as long as a passage gets (passages.MAX_CHARS is 600), opening its document.
 LONG = (
@@ -57,35 +56,11 @@ def dashboard(tmp_path_factory, model):
     tmp = tmp_path_factory.mktemp("review_screen")
     db = tmp / "review.db"
     with Store(db) as store:
-        for doc_id, source, text in DOCS:
-            record = score_text(text, doc_id, model)
-            record["source"] = {"path": source, "line": None}
-            store.add_record(record, text, model.thresholds)
+        add_documents(store, DOCS, model)
         for idx in range(SEEN):
             decide(store, store.passage_id("scroll", idx), "seed", "skip")
-    server, url = start_dashboard(ROOT, db, tmp / "home", tmp / "streamlit.log", timeout=60)
-    try:
+    with served(ROOT, db, tmp) as url:
         yield url, str(db)
-    finally:
-        stop(server)
-
-
-def stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
-    playwright.stop()
 
 
 def laptop(browser, width: int = 1024, height: int = 768) -> Page:

@@ -99,3 +99,11 @@ def test_the_encoder_pickles_as_its_settings_and_loads_once_per_process(encoder)
 
     assert len(pickle.dumps(encoder)) < 200
     assert pickle.loads(pickle.dumps(encoder)) is E.load_encoder(encoder.quantized, encoder.threads)
+
+
+def test_a_lone_surrogate_is_encoded_as_a_replacement_character(encoder):
+    """A str may hold a lone surrogate (a file read with surrogateescape); the tokenizer
+    takes UTF-8 only, and raised TypeError on it before."""
+    got = encoder.encode(["Gunmen shot dead \udce9 three villagers."])
+    want = encoder.encode(["Gunmen shot dead \ufffd three villagers."])
+    np.testing.assert_array_equal(got, want)

@@ -1,5 +1,6 @@
 import re
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -185,3 +186,30 @@ def test_rows_are_scipys_csr_and_its_product(fitted, texts):
     assert rows.indices.tolist() == expected.indices.tolist()
     weights = np.random.default_rng(len(texts)).normal(size=(2, rows.shape[1]))
     assert np.array_equal(rows.dot(weights), np.asarray(csr @ weights.T))  # bit for bit
+
+
+CHAR_TEXTS = [
+    "Gunmen shot dead three villagers.",
+    "",
+    "a",
+    "  spaced\tout\n\nwords\u00a0and\u2003more  ",
+    "ÉCOLE Straße naïve — “quoted” 42 times!!",
+    "kill -9 $(pgrep labeler) && echo ok",
+]
+
+
+@given(st.lists(st.text(max_size=40), max_size=4))
+@settings(max_examples=60, deadline=None)
+def test_char_ngrams_are_what_scikit_learn_computes(extra):
+    """The sentence model's character block without scikit-learn: the same rows as a
+    TfidfVectorizer given the same vocabulary and idf, on any text."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from labeler.features import char_wb_rows
+
+    fitted = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+    fitted.fit(CHAR_TEXTS[:1] + ["The mob set the coach alight; 58 were burnt alive."])
+    vocabulary, idf = fitted.vocabulary_, fitted.idf_
+    texts = CHAR_TEXTS + extra
+    ours = char_wb_rows(texts, vocabulary, idf, (2, 5)).toarray()
+    np.testing.assert_allclose(ours, fitted.transform(texts).toarray(), rtol=1e-12, atol=1e-15)
