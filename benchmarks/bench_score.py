@@ -6,12 +6,14 @@ harmless as in a real archive (every passage labelled not violent, and one viole
 passage for every nine of those), repeated to --passages JSONL documents (one passage
 each). Each tool runs as its own process, start-up and JSON included; we also time each
 model alone, in process, on the same texts, and say how many passages the word model's
-screen clears before the encoder.
+screen clears before the encoder, and what the evidence of the passages flagged or to
+review costs.
 
     pip install -e '.[bench]'
     python benchmarks/bench_score.py                          # 20k passages
     python benchmarks/bench_score.py --passages 200000 --fast-only
     python benchmarks/bench_score.py --rss-mb 2048            # also: peak RSS on a 2 GB JSONL
+    python benchmarks/bench_score.py --evidence-only          # what evidence costs, alone
 """
 
 from __future__ import annotations
@@ -92,6 +94,34 @@ def in_process(texts: list[str]) -> dict[str, float]:
     return out
 
 
+def evidence_cost(texts: list[str]) -> None:
+    """Print what evidence costs in the default mode: ``labeler score``'s code scores the
+    texts in process (evidence included), then the evidence of every passage flagged or to
+    review is computed again alone and timed."""
+    from labeler import load_model
+    from labeler.scoring import passage_evidence, score_documents
+
+    model = load_model()
+    docs = [(str(i), t) for i, t in enumerate(texts)]
+    start = time.perf_counter()
+    records = [
+        r for i in range(0, len(docs), 2000) for r in score_documents(docs[i : i + 2000], model)
+    ]
+    total = time.perf_counter() - start
+    asked = [p for r in records for p in r["passages"] if p["review"]]
+    start = time.perf_counter()
+    for p in asked:
+        passage_evidence(model.lexicon, p["text"], p["review"])
+    spent = time.perf_counter() - start
+    n = sum(len(r["passages"]) for r in records)
+    print(
+        f"evidence, in process on {n:,} passages: {len(asked):,} flagged or to review "
+        f"({len(asked) / n:.1%}), {spent / max(len(asked), 1) * 1e6:,.0f} us each, "
+        f"{spent / total:.1%} of scoring; default mode {n / total:,.0f}/s with evidence, "
+        f"{n / (total - spent):,.0f}/s without"
+    )
+
+
 def best_of(runs: dict[str, list[str]], repeat: int, passages: int) -> dict[str, float]:
     """Run each command ``repeat`` times, interleaved (machine noise hits all alike);
     print the best time of each, its passages/s and peak RSS; return passages/s."""
@@ -115,8 +145,12 @@ def main() -> None:
     parser.add_argument("--fast-passages", type=int, default=200_000, help="for --fast and apc")
     parser.add_argument("--rss-mb", type=int, default=0, help="also score a JSONL this large")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each tool (best is kept)")
+    parser.add_argument("--evidence-only", action="store_true", help="the evidence cost alone")
     args = parser.parse_args()
     texts = training_texts()
+    evidence_cost(texts[: args.passages])
+    if args.evidence_only:
+        return
     with tempfile.TemporaryDirectory() as tmp:
         src, many = Path(tmp) / "input.jsonl", Path(tmp) / "many.jsonl"
         write_input(src, texts, args.passages)

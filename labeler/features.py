@@ -1,4 +1,4 @@
-"""Text features: the shared word n-gram vectorizer, and where its terms occur.
+"""Text features: the shared word n-gram vectorizer.
 
 One TF-IDF vectorizer (word unigrams and bigrams) feeds both labels, so a batch
 of passages is tokenized once. Character n-grams were left out on purpose: they
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from labeler.ascii_tokens import AsciiTokens
-from labeler.tokens import ENGLISH_STOP_WORDS, TOKEN, TOKEN_PATTERN, compile_tokens
+from labeler.tokens import ENGLISH_STOP_WORDS, TOKEN_PATTERN, compile_tokens
 
 # Words that must stay features although sklearn's English list drops them: negations
 # ("not violent"), threat cues ("I will", "they are going to", "you should"), and "fire",
@@ -48,82 +48,6 @@ def make_vectorizer() -> Any:
 
 # Joins texts for one tokenizer call: a token no lower-cased text contains.
 _SEPARATOR = " \u0130\u0130 "
-
-
-def term_spans(
-    text: str, terms: set[str], stop: frozenset[str] = frozenset()
-) -> dict[str, list[tuple[int, int]]]:
-    """Character spans in ``text`` of each unigram or bigram in ``terms``.
-
-    Spans index ``text`` itself (never a lower-cased copy of different length).
-    As in the vectorizer, stop words are dropped before bigrams are formed, so a
-    bigram's span covers any stop words between its two tokens.
-
-    >>> term_spans("Kill the process, not the man.", {"kill process", "man"}, frozenset({"the"}))
-    {'kill process': [(0, 16)], 'man': [(26, 29)]}
-    """
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a few scripts change length when lower-cased
-        return _spans_by_tokens(text, terms, stop)
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for term in terms:
-        first, _, second = term.partition(" ")
-        if first in stop or second in stop or len(first) < 2 or 0 < len(second) < 2:
-            continue  # never a feature: stop words and single characters are not tokens
-        for start in _word_starts(lowered, first):
-            end = start + len(first)
-            if second:
-                following = _next_token(lowered, end, stop)
-                if following is None or following[2] != second:
-                    continue
-                end = following[1]
-            spans.setdefault(term, []).append((start, end))
-    return dict(sorted(spans.items(), key=lambda item: item[1][0]))
-
-
-def _word_starts(text: str, word: str) -> list[int]:
-    """Where ``word`` occurs in ``text`` as a whole token (not inside a longer word).
-
-    ``str.find`` plus a look at the neighbouring characters: several times
-    faster than a regex with word boundaries. A word character is what ``\\w``
-    matches: alphanumeric or underscore.
-    """
-    starts, size, length = [], len(word), len(text)
-    start = text.find(word)
-    while start >= 0:
-        end = start + size
-        before = text[start - 1] if start else " "
-        after = text[end] if end < length else " "
-        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
-            starts.append(start)
-        start = text.find(word, start + 1)
-    return starts
-
-
-def _next_token(text: str, pos: int, stop: frozenset[str]) -> tuple[int, int, str] | None:
-    for match in TOKEN.finditer(text, pos):
-        if match.group() not in stop:
-            return match.start(), match.end(), match.group()
-    return None
-
-
-def _spans_by_tokens(
-    text: str, terms: set[str], stop: frozenset[str]
-) -> dict[str, list[tuple[int, int]]]:
-    """term_spans the slow, general way: every token of the original text, in turn."""
-    tokens = [
-        (m.start(), m.end(), m.group().lower())
-        for m in TOKEN.finditer(text)
-        if m.group().lower() not in stop
-    ]
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for i, (start, end, token) in enumerate(tokens):
-        if token in terms:
-            spans.setdefault(token, []).append((start, end))
-        bigram = f"{token} {tokens[i + 1][2]}" if i + 1 < len(tokens) else ""
-        if bigram in terms:
-            spans.setdefault(bigram, []).append((start, tokens[i + 1][1]))
-    return dict(sorted(spans.items(), key=lambda item: item[1][0]))
 
 
 # Vectorizer settings FastTfidf reproduces only at these values.

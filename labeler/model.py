@@ -27,15 +27,16 @@ from typing import Any
 
 import numpy as np
 
-from labeler.features import FastTfidf, Rows, TfidfParams, term_spans
+from labeler.evidence import EVIDENCE_FILE, Lexicon
+from labeler.features import FastTfidf, Rows, TfidfParams
 from labeler.labels import LABELS
 from labeler.sentence import SENTENCE_FILE, SentenceHead
 
 MODEL_FILE = "model.npz"
 CARD_FILE = "card.json"
-EVIDENCE_TERMS = 5
 ARRAYS = ("terms", "idf", "stop_words", "coef", "intercept", "calibration", "config")
 SENTENCE_ARRAYS = ("char_terms", "char_idf", "coef", "intercept", "calibration", "config")
+EVIDENCE_ARRAYS = ("phrases", "weights", "seeds")
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # uncompressed, per array (the shipped largest: 0.9 MB)
 MAX_CARD_BYTES = 4 * 1024 * 1024
 
@@ -80,7 +81,8 @@ class Model:
     ``described_at`` are the sentence model's, ``words`` holds the word model's, and
     ``screen`` the word scores under which (for every label) a passage is cleared without
     the encoder (graphic's is 1: graphic passages are violent, so violence's decides).
-    :meth:`words_only` is the word model alone (``labeler score --fast``)."""
+    :meth:`words_only` is the word model alone (``labeler score --fast``); ``evidence`` is
+    the directory's evidence lexicon (``labeler.evidence``), if it has one."""
 
     tfidf: TfidfParams
     coef: np.ndarray  # (labels, features): log-odds weight of each term
@@ -88,7 +90,9 @@ class Model:
     calibration: np.ndarray  # (labels, 2): Platt (a, b)
     card: dict[str, Any]
     sentence: SentenceHead | None = None
+    evidence: Lexicon | None = None
     _fast: FastTfidf = field(init=False, repr=False)
+    _own_terms: Lexicon | None = field(init=False, repr=False, default=None)
     _stop: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -136,7 +140,9 @@ class Model:
         if self.sentence is None:
             return self
         card = {**self.card, **self.card["words"], "version": f"{self.version}+words"}
-        return Model(self.tfidf, self.coef, self.intercept, self.calibration, card)
+        return Model(
+            self.tfidf, self.coef, self.intercept, self.calibration, card, None, self.evidence
+        )
 
     def features(self, texts: list[str]) -> Rows:
         """TF-IDF rows, identical to the fitted vectorizer's ``transform``."""
@@ -169,41 +175,15 @@ class Model:
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.score(texts).proba
 
-    def top_terms(self, X: Rows, flags: np.ndarray) -> dict[int, list[tuple[str, str, float]]]:
-        """For each flagged row and label, the terms that pushed the score up most.
-
-        Returns ``{row: [(label, term, weight), ...]}``; ``weight`` is the term's
-        contribution to the label's log-odds before calibration (tf-idf value
-        times coefficient), positive only, at most EVIDENCE_TERMS per label.
-        One pass of array operations over the whole batch.
-        """
-        out: dict[int, list[tuple[str, str, float]]] = {}
-        row_of = X.row_of()
-        for j, label in enumerate(LABELS):
-            contrib = X.data * self.coef[j][X.indices]
-            keep = (contrib > 0) & flags[row_of, j]
-            rows, weights, features = row_of[keep], contrib[keep], X.indices[keep]
-            order = np.lexsort((-weights, rows))
-            rows, weights, features = rows[order], weights[order], features[order]
-            top = np.arange(len(rows)) - np.searchsorted(rows, rows) < EVIDENCE_TERMS
-            for row, weight, feature in zip(
-                rows[top].tolist(), weights[top].tolist(), features[top].tolist(), strict=True
-            ):
-                out.setdefault(row, []).append((label, self.tfidf.terms[feature], weight))
-        return out
-
-    def evidence(self, text: str, chosen: list[tuple[str, str, float]]) -> list[dict[str, Any]]:
-        """Evidence entries for one passage's ``top_terms``, with spans in its ``text``."""
-        spans = term_spans(text, {term for _, term, _ in chosen}, self._stop)
-        found = sorted(
-            (c for c in chosen if c[1] in spans),
-            key=lambda c: (LABELS.index(c[0]), spans[c[1]][0]),
-        )
-        return [
-            {"label": label, "term": term, "start": s, "end": e, "weight": round(weight, 4)}
-            for label, term, weight in found
-            for s, e in spans[term]
-        ]
+    @property
+    def lexicon(self) -> Lexicon:
+        """The evidence lexicon: the directory's (``evidence.npz``), else the word model's
+        own content terms."""
+        if self.evidence is not None:
+            return self.evidence
+        if self._own_terms is None:
+            self._own_terms = Lexicon.from_terms(self.tfidf.terms, self.coef)
+        return self._own_terms
 
 
 def save_model(model: Model, directory: Path) -> None:
@@ -234,7 +214,24 @@ def save_model(model: Model, directory: Path) -> None:
         with head.open("wb") as f:
             np.savez_compressed(f, **model.sentence.arrays())  # type: ignore[arg-type]
         model.card["sentence"] = {"file": SENTENCE_FILE, "sha256": sha256_of(head)}
+    if model.evidence is not None:
+        model.card["evidence"] = _save_lexicon(model.evidence, directory)
     (directory / CARD_FILE).write_text(json.dumps(model.card, indent=2) + "\n", encoding="utf-8")
+
+
+def save_evidence(lexicon: Lexicon, directory: Path) -> None:
+    """Give a saved model directory this evidence lexicon (its card vouching for it)."""
+    card_path = directory / CARD_FILE
+    card = read_card(card_path)
+    card["evidence"] = _save_lexicon(lexicon, directory)
+    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+
+
+def _save_lexicon(lexicon: Lexicon, directory: Path) -> dict[str, str]:
+    path = directory / EVIDENCE_FILE
+    with path.open("wb") as f:
+        np.savez_compressed(f, **lexicon.arrays())  # type: ignore[arg-type]
+    return {"file": EVIDENCE_FILE, "sha256": sha256_of(path)}
 
 
 def load_model(directory: Path | str | None = None) -> Model:
@@ -283,7 +280,18 @@ def load_model(directory: Path | str | None = None) -> Model:
         for key in ("words", "screen", "review_thresholds"):
             if not isinstance(card.get(key), dict):
                 raise ModelError(f"{card_path}: a model with {SENTENCE_FILE} needs {key}")
-    return Model(tfidf, parts["coef"], parts["intercept"], parts["calibration"], card, sentence)
+    evidence = None
+    if "evidence" in card:
+        lexicon = directory / EVIDENCE_FILE
+        _linked_inside(directory, lexicon)
+        _vouched(lexicon, card["evidence"], card_path)
+        try:
+            evidence = Lexicon.from_arrays(_read_arrays(lexicon, EVIDENCE_ARRAYS))
+        except ValueError as err:
+            raise ModelError(f"{lexicon}: {err}") from None
+    return Model(
+        tfidf, parts["coef"], parts["intercept"], parts["calibration"], card, sentence, evidence
+    )
 
 
 def _linked_inside(directory: Path, file: Path) -> None:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, TypedDict
 
+from labeler.evidence import Phrase
 from labeler.warning import ContentWarning, document_warning
 
 
 class Evidence(TypedDict):
     label: str
-    term: str  # a unigram or "first second" bigram the model knows
+    term: str  # the phrase as the passage says it, lower-cased: "stabbed to death"
     start: int  # offsets in the passage text
     end: int
-    weight: float  # contribution to the label's log-odds before calibration
+    weight: float  # how strongly the evidence lexicon ties the phrase to the label (log-odds)
 
 
 class PassageRecord(TypedDict):
@@ -86,6 +87,18 @@ def passage_record(
         "severity": severity,
         "scorer": scorer,
         "evidence": evidence,
+    }
+
+
+def evidence_entry(label: str, phrase: Phrase) -> Evidence:
+    """One evidence span of a passage for ``label``."""
+    term = " ".join(phrase.text.lower().split())
+    return {
+        "label": label,
+        "term": term,
+        "start": phrase.start,
+        "end": phrase.end,
+        "weight": round(phrase.weight, 4),
     }
 
 

@@ -14,7 +14,8 @@ maximum over its passages, its flags and review the union, its severity the maxi
 Junk passages (menus, icon lists: :func:`is_junk`) keep zero scores. Passages the word
 model's screen clears are never flagged nor sent to review, and keep the word model's
 scores (``"scorer": "words"``). Passage offsets index the document text; evidence
-offsets index the passage text; evidence terms come from the word model.
+offsets index the passage text. Evidence (``labeler.evidence``: phrases of the model's
+evidence lexicon) is given for each label a passage is flagged or to review for.
 """
 
 from __future__ import annotations
@@ -24,14 +25,17 @@ from functools import lru_cache
 
 import numpy as np
 
+from labeler.evidence import Lexicon
 from labeler.labels import LABELS, decide, flag_names
 from labeler.model import Model, load_model
 from labeler.passages import Passage, is_junk, split_passages
 from labeler.records import (
     DocumentRecord,
+    Evidence,
     Origin,
     PassageRecord,
     document_record,
+    evidence_entry,
     passage_record,
 )
 
@@ -108,7 +112,7 @@ def score_passages(
     names, to_review = flag_names(flags), flag_names(review)
     scorers = np.where(scored.screened, "words", model.scorer).tolist()
     scores = [_scores(row) for row in np.round(proba, 4).tolist()]
-    top = model.top_terms(X, flags)
+    lexicon = model.lexicon
     records = [
         passage_record(
             p.index,
@@ -120,11 +124,18 @@ def score_passages(
             to_review[i],
             sev,
             scorers[i],
-            model.evidence(p.text, top[i]) if i in top else [],  # type: ignore[arg-type]
+            passage_evidence(lexicon, p.text, to_review[i]),
         )
         for i, (p, sev) in enumerate(zip(passages, severity.tolist(), strict=True))
     ]
     return records, proba
+
+
+def passage_evidence(lexicon: Lexicon, text: str, labels: list[str]) -> list[Evidence]:
+    """The evidence of a passage for each label it is flagged or to review for."""
+    return [
+        evidence_entry(label, phrase) for label in labels for phrase in lexicon.spans(text, label)
+    ]
 
 
 def score_text(text: str, doc_id: str = "", model: Model | None = None) -> DocumentRecord:

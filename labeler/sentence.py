@@ -65,6 +65,15 @@ class SentenceHead:
         p = 1.0 / (1.0 + np.exp(self.calibration[:, 0] * z + self.calibration[:, 1]))
         return p[:, : len(LABELS)], p[:, len(LABELS)]
 
+    def embedding_logits(self, texts: list[str]) -> np.ndarray:
+        """(n, len(LABELS)): the embedding block's share of each label's log-odds for
+        ``texts`` (no intercept, no other block): what the encoder alone makes of them.
+        For a model with the embedding block."""
+        from labeler.encoder import DIM
+
+        weights = self.coef[: len(LABELS), -DIM:]  # the last block, in BLOCKS order
+        return self._embeddings(texts).astype(np.float64) @ weights.T
+
     def _embeddings(self, texts: list[str]) -> np.ndarray:
         if self.encoder is not None:
             return self.encoder.encode(texts)  # type: ignore[no-any-return]

@@ -15,6 +15,8 @@ alone under ``labeler score --fast``. Operating points, per label:
   what ``labeler score`` does;
 - severity: the cut on the ``described`` probability (violence described rather than in
   passing) with the best balanced accuracy on hand-labelled validation rows.
+
+The evidence lexicon (``labeler.learn.lexicon``) is learned from the same training rows.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from labeler.features import TfidfParams, stop_words
 from labeler.labels import LABELS
 from labeler.learn.card import card_markdown, make_card
 from labeler.learn.dataset import REVIEWED, Row, split_of
+from labeler.learn.lexicon import learn_lexicon
 from labeler.learn.recipe import DESCRIBED, Fitted, Inputs, Recipe
 from labeler.learn.thresholds import choose_threshold
 from labeler.model import Model
@@ -177,6 +180,7 @@ def train(
             "described_at": round(choose_described_at(val, described), 6),
             "review_thresholds": _lowest(review["sentence"], flags),
         }
+    model.evidence = learn_lexicon(train_rows, recipe.weights(train_rows), model.sentence)
     card = make_card(data_dir, rows, recipe)
     model.card = {**card, **model.card, **points}
     if loso:
