@@ -15,8 +15,12 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from labeler import config
+
+if TYPE_CHECKING:
+    from labeler.learn.registry import Registry
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program a closed pipe ended
@@ -381,23 +385,26 @@ def existing_store(flag: str | None) -> str:
 def cmd_models(args: argparse.Namespace) -> int:
     """List model versions, promote one, or roll back to the previous.
 
-    A version is promoted only if it loads. Exit status: 1 if a folder under the
-    registry is not a readable version (the others are still listed, the bad one named).
-    Example: labeler models list
+    A version is promoted only if it loads. A promote or rollback is written to the review
+    store's admin log with who (--admin, default the system user) and when: to --store
+    (which must exist), else to the default store (LABELER_DB, else labeler.db under
+    LABELER_HOME) if there is one. With no store at all the model still changes, and the
+    command says it is in no admin log; --admin without a store is refused and changes
+    nothing. A promote or rollback that fails changes nothing and logs nothing.
+    Exit status: 1 if a folder under the registry is not a readable version (the others
+    are still listed, the bad one named), or the change could not be logged.
+    Example: labeler models promote 2026-12-07-3f2a1c --store review.db --admin ana
     """
     from labeler.learn.registry import Registry
 
     registry = Registry(config.home())
-    if args.action == "promote":
-        if not args.version:
-            print(
-                "labeler: models promote needs a VERSION (see: labeler models list)",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
-        registry.promote(args.version)
-    elif args.action == "rollback":
-        print(f"labeler: current model is now {registry.rollback() or 'the shipped model'}")
+    if args.action == "promote" and not args.version:
+        print("labeler: models promote needs a VERSION (see: labeler models list)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.action != "list":
+        refused = change_model(registry, args)
+        if refused is not None:
+            return refused
     current = registry.current()
     cards, bad = registry.listing()
     for card in cards:
@@ -412,6 +419,70 @@ def cmd_models(args: argparse.Namespace) -> int:
     for line in bad:
         print(f"labeler: not a model version: {line}", file=sys.stderr)
     return EXIT_FAILED if bad else EXIT_OK
+
+
+def change_model(registry: Registry, args: argparse.Namespace) -> int | None:
+    """Promote or roll back, then log it in the review store (see cmd_models); an exit
+    status if that is where the command ends, else None. The store is opened, and found
+    writable, before the registry changes, so a bad store changes nothing."""
+    from contextlib import nullcontext
+
+    from labeler.learn.registry import SHIPPED
+    from labeler.store.db import StoreError, missing, shown
+    from labeler.store.store import Store
+
+    target = existing_store(args.store) if args.store else config.store_target()
+    unlogged = missing(target)  # only the default store may be absent
+    if unlogged and args.admin:
+        print(
+            "labeler: --admin names who the admin log records, but there is no review "
+            f"store at {shown(target)} (name one with --store)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    with nullcontext() if unlogged else Store(target) as store:
+        if store is not None:
+            store.db.check_writable()
+        change = registry.promote(args.version) if args.action == "promote" else registry.rollback()
+        if args.action == "rollback":
+            print(f"labeler: current model is now {change.after or SHIPPED}")
+        if store is None:
+            print(
+                f"labeler: no review store at {shown(target)}: this {args.action} is in no "
+                "admin log (name one with --store)",
+                file=sys.stderr,
+            )
+            return None
+        try:
+            store.log_action(change.action, admin_name(args.admin), change.detail)
+        except StoreError as err:
+            print(
+                f"labeler: {change.action} done ({change.detail}), but the admin log of "
+                f"{shown(target)} could not record it: {err}",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+    return None
+
+
+def cmd_admin_log(args: argparse.Namespace) -> int:
+    """Show the review store's admin log, newest first: when (UTC), who, what action
+    (retrain, promote, rollback, rescore, adjudicate, setting) and its detail. The log is
+    append-only; the dashboard's model page shows the same entries.
+
+    Example: labeler admin-log --store review.db --limit 20
+    """
+    from labeler.batch.writers import plain
+    from labeler.store.store import Store
+
+    with Store(existing_store(args.store), reading=True) as store:
+        entries = store.admin_log(args.limit)
+    for e in entries:
+        when = e.at[:19].replace("T", " ")
+        print(f"{when}  {plain(e.actor)}  {e.action}  {plain(e.detail)}")
+    if not entries:
+        print("labeler: no admin action yet", file=sys.stderr)
+    return EXIT_OK
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -621,15 +692,15 @@ def parser() -> argparse.ArgumentParser:
         "(default DB: LABELER_DB or LABELER_HOME/labeler.db)",
     )
     x = add("export", cmd_export, "export reviewed passages from the review store")
-    x.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    store_options(x)
     x.add_argument("-o", "--output", help="file to write (atomically); default: stdout")
     x.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file extension")
     w = add("warnings", cmd_warnings, "export each document's content warning and its status")
-    w.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    store_options(w)
     w.add_argument("-o", "--output", help="file to write (atomically); default: stdout")
     w.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file extension")
     d = add("dashboard", cmd_dashboard, "start the review dashboard")
-    d.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    store_options(d)
     d.add_argument("--port", type=int, default=8501, help="port to serve on (default: 8501)")
     d.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     d.add_argument(
@@ -650,7 +721,7 @@ def parser() -> argparse.ArgumentParser:
         help="open no browser: the default (kept for scripts written for earlier versions)",
     )
     r = add("retrain", cmd_retrain, "retrain with reviewed passages, behind a gate")
-    r.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    store_options(r, admin=True, progress=True)
     r.add_argument("--data", help=DATA_HELP)
     r.add_argument(
         "--tolerance",
@@ -664,10 +735,8 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="store the candidate and its report, leave promotion to an admin",
     )
-    r.add_argument("--admin", metavar="NAME", help=ADMIN_HELP)
-    r.add_argument("--progress", metavar="FILE", help=PROGRESS_HELP)
     rs = add("rescore", cmd_rescore, "re-score the review store with the current model")
-    rs.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    store_options(rs, admin=True, progress=True)
     rs.add_argument("--model", help="model directory (default: the current model)")
     rs.add_argument(
         "--batch",
@@ -676,12 +745,10 @@ def parser() -> argparse.ArgumentParser:
         help="passages scored and stored a transaction (default: 2000)",
     )
     rs.add_argument("--quiet", action="store_true", help="no progress line")
-    rs.add_argument("--admin", metavar="NAME", help=ADMIN_HELP)
-    rs.add_argument("--progress", metavar="FILE", help=PROGRESS_HELP)
     c = add("check", cmd_check, "check the review store's integrity (e.g. after a crash)")
-    c.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    store_options(c)
     q = add("quality", cmd_quality, "find reviews that are probably mistakes")
-    q.add_argument("--store", metavar="DB", help="review store (default: LABELER_DB)")
+    store_options(q)
     q.add_argument("--data", help=DATA_HELP)
     q.add_argument(
         "--folds",
@@ -703,6 +770,17 @@ def parser() -> argparse.ArgumentParser:
     m = add("models", cmd_models, "list, promote or roll back model versions")
     m.add_argument("action", choices=["list", "promote", "rollback"], help="what to do")
     m.add_argument("version", nargs="?", help="the version to promote (see models list)")
+    store_options(
+        m,
+        admin=True,
+        help="review store whose admin log records a promote or rollback (default: "
+        "LABELER_DB, else labeler.db under LABELER_HOME, if it exists)",
+    )
+    a = add("admin-log", cmd_admin_log, "show the admin log: who retrained, promoted... and when")
+    store_options(a)
+    a.add_argument(
+        "--limit", type=_positive, default=200, help="latest entries shown (default: 200)"
+    )
     t = add("train", cmd_train, "rebuild the model from training data")
     t.add_argument("--data", help=DATA_HELP)
     t.add_argument(
@@ -719,7 +797,21 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def store_options(
+    sp: argparse.ArgumentParser, *, admin: bool = False, progress: bool = False, help: str = ""
+) -> None:
+    """The options of a command on the review store, the same everywhere: --store, and for
+    an admin action who the admin log names (--admin) and the dashboard's job file
+    (--progress). ``score --store`` is not one of them: it creates the store it names."""
+    sp.add_argument("--store", metavar="DB", help=help or STORE_HELP)
+    if admin:
+        sp.add_argument("--admin", metavar="NAME", help=ADMIN_HELP)
+    if progress:
+        sp.add_argument("--progress", metavar="FILE", help=PROGRESS_HELP)
+
+
 DATA_HELP = "training data directory (default: LABELER_DATA, else training/data)"
+STORE_HELP = "review store (default: LABELER_DB, else labeler.db under LABELER_HOME)"
 ADMIN_HELP = "who the store's admin log names for this (default: the system user)"
 PROGRESS_HELP = "keep the job's progress and outcome in this JSON file (for the dashboard)"
 REPORTS_HELP = "directory for metrics and precision-recall plots (default: reports)"

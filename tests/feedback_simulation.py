@@ -8,7 +8,8 @@ reviews), the model is retrained with ``retrain``'s own pieces, and AUPRC on
 the source's fixed held-back test part is printed: it should rise. Last, a
 batch with every label flipped is offered to the gate, which must refuse it.
 
-    python benchmarks/bench_feedback.py      (tests/test_simulation.py runs it too)
+    python benchmarks/bench_feedback.py      (tests/test_simulation.py runs it on a
+                                             sample of the other sources)
 """
 
 from __future__ import annotations
@@ -23,29 +24,38 @@ from labeler import score_text
 from labeler.learn.dataset import data_files, load_rows, split_of
 from labeler.learn.evaluation import evaluate_scores
 from labeler.learn.feedback import reviewed_rows
-from labeler.learn.gate import gate
+from labeler.learn.gate import gate, load_cases
 from labeler.learn.training import train
 from labeler.store.review import Labels
 from labeler.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "training" / "data"
 SOURCE = "trigger_warnings_passages"
 
 
-def base_data(tmp: Path) -> tuple[Path, list]:
-    """training/data without the source's train/val rows; those become the review pool."""
+def base_data(tmp: Path, data_dir: Path = DATA) -> tuple[Path, list]:
+    """``data_dir`` without the source's rows, then the source's test part from all of
+    training/data put back; the source's train/val rows of training/data become the
+    review pool. ``data_dir`` may be a sample of training/data (the suite's ``small_data``):
+    the source is measured and reviewed in full either way."""
     data = tmp / "data"
-    shutil.copytree(ROOT / "training" / "data", data)
-    pool = []
+    shutil.copytree(data_dir, data)
     for path in data_files(data):  # labelled rows only: not the gate's regression cases
-        kept = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            if row["source"] == SOURCE and split_of(row["group"]) != "test":
-                pool.append(row)
-            else:
-                kept.append(line)
+        kept = [line for line in _lines(path) if json.loads(line)["source"] != SOURCE]
         path.write_text("".join(k + "\n" for k in kept), encoding="utf-8")
+    pool = []
+    for path in data_files(DATA):
+        test = []
+        for line in _lines(path):
+            row = json.loads(line)
+            if row["source"] == SOURCE:
+                (test.append(line) if split_of(row["group"]) == "test" else pool.append(row))
+        if test:
+            target = data / path.relative_to(DATA)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("a", encoding="utf-8") as f:
+                f.write("".join(t + "\n" for t in test))
     by_id = {}
     for row in pool:  # seed rows (with graphic) override the public ones
         by_id[row.get("source_id", row["id"])] = row
@@ -53,6 +63,10 @@ def base_data(tmp: Path) -> tuple[Path, list]:
     usable.sort(key=lambda r: r.get("source_id", r["id"]))
     random.Random(7).shuffle(usable)  # batches like a real review queue: mixed works
     return data, usable
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
 
 
 def source_auprc(model, data: Path) -> float:  # type: ignore[no-untyped-def]
@@ -75,9 +89,14 @@ def review(store: Store, model, rows: list, flip: bool = False) -> None:  # type
             store.record_review(claim, "correct", labels)
 
 
-def simulate(rounds: int = 3, batch: int = 199) -> dict:
+def simulate(rounds: int = 3, data_dir: Path = DATA, reviews: int | None = None) -> dict:
+    """Train without the source, review ``reviews`` rows of its pool (all by default) in
+    ``rounds`` batches, retraining after each; then offer the gate a model trained on
+    those reviews with every label flipped."""
     with tempfile.TemporaryDirectory() as tmp:
-        data, pool = base_data(Path(tmp))
+        data, pool = base_data(Path(tmp), data_dir)
+        pool = pool[:reviews]
+        batch = -(-len(pool) // rounds)
         model, _ = train(data)
         curve = [round(source_auprc(model, data), 4)]
         store = Store(Path(tmp) / "review.db")
@@ -88,9 +107,9 @@ def simulate(rounds: int = 3, batch: int = 199) -> dict:
             curve.append(round(source_auprc(model, data), 4))
         store.close()
         bad = Store(Path(tmp) / "corrupt.db")
-        review(bad, model, pool[: rounds * batch], flip=True)
+        review(bad, model, pool, flip=True)
         corrupt, _ = reviewed_rows(bad.reviewed_items())
         bad.close()
         candidate, rows = train(data, extra=extra + corrupt)
-        verdict = gate(candidate, model, rows)
+        verdict = gate(candidate, model, rows, cases=load_cases(data))
         return {"curve": curve, "batch": batch, "corrupted_gate": verdict}

@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
 from labeler import score_text
 from labeler.store.review import Labels
 from labeler.store.store import Store
+
+
+class Clock:
+    """A store's clock that moves one second a reading: decisions in a known order."""
+
+    def __init__(self) -> None:
+        self.t = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        self.t += timedelta(seconds=1)
+        return self.t
+
+
+def model_as(directory: Path, version: str) -> Path:
+    """The shipped model under another version name (the artifact's hash still matches)."""
+    shutil.copytree(
+        Path(__file__).resolve().parents[1] / "labeler" / "models" / "default", directory
+    )
+    card = json.loads((directory / "card.json").read_text())
+    card["version"] = version
+    (directory / "card.json").write_text(json.dumps(card))
+    return directory
 
 
 def add_documents(store: Store, docs, model) -> None:

@@ -4,10 +4,7 @@ promotion with a confirmation, re-scoring (issue 19, sections 3 and 4)."""
 
 from __future__ import annotations
 
-import json
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,9 +14,9 @@ from labeler.learn.registry import Registry
 from labeler.model import load_model
 from labeler.store.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, label_text
 from labeler.store.store import Store
-from tests.reviewing import decide
+from tests.reviewing import decide, model_as
 
-from .conftest import DATA, ROOT
+from .conftest import ROOT
 
 VIOLENT = "Soldiers shot {i} protesters in the square of Eastbury."
 CALM = "The library of Northfield extended its opening hours for the {i}th time."
@@ -34,27 +31,6 @@ def db(tmp_path, monkeypatch, model):
     with Store(path) as store:
         store.add_record(score_text(STORY, "story.txt", model), STORY, model.thresholds)
     return path
-
-
-def model_as(directory: Path, version: str) -> Path:
-    """The shipped model under another version name (the artifact's hash still matches)."""
-    shutil.copytree(ROOT / "labeler" / "models" / "default", directory)
-    card = json.loads((directory / "card.json").read_text())
-    card["version"] = version
-    (directory / "card.json").write_text(json.dumps(card))
-    return directory
-
-
-@pytest.fixture()
-def small_data(tmp_path):
-    """A training data directory small enough to retrain on in seconds: a third of the
-    hand-labelled seed set (every third row) and the gate's regression cases."""
-    data = tmp_path / "data"
-    (data / "seed").mkdir(parents=True)
-    rows = (DATA / "seed" / "labels.jsonl").read_text(encoding="utf-8").splitlines(True)
-    (data / "seed" / "labels.jsonl").write_text("".join(rows[2::3]), encoding="utf-8")
-    shutil.copy(DATA / "regression_cases.jsonl", data / "regression_cases.jsonl")
-    return data
 
 
 def app(page: str, name: str = "boss") -> AppTest:

@@ -338,14 +338,20 @@ def documents(db) -> list[tuple[str, str]]:
     return [tuple(row) for row in rows]
 
 
-def upload(files: list[tuple[str, bytes]]) -> AppTest:
-    """Upload ``files`` on the Import & export page and press the button."""
+def upload_page(files: list[tuple[str, bytes]]) -> AppTest:
+    """The Import & export page with ``files`` uploaded, not yet scored."""
     at = app()
     at.sidebar.radio(key="page").set_value("Import & export").run()
     uploader = at.file_uploader(key="uploads")
     for name, data in files:
         uploader.upload(name, data)
     uploader.run()
+    return at
+
+
+def upload(files: list[tuple[str, bytes]]) -> AppTest:
+    """Upload ``files`` on the Import & export page and press the button."""
+    at = upload_page(files)
     at.button(key="score_uploads").click().run()
     assert not at.exception
     return at

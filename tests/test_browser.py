@@ -173,10 +173,11 @@ def pick(page: Page, label: str, option: str) -> None:
     always the first one (the widget may still be settling), so open it again if needed."""
     box = page.get_by_role("combobox", name=label)
     choice = page.get_by_role("option", name=option, exact=True)
+    page.bring_to_front()  # a tab in the background may not draw its list at all
     for _ in range(5):
         box.click()
         try:
-            choice.click(timeout=2_000)
+            choice.click(timeout=5_000)  # a loaded machine can take seconds to draw it
             break
         except PlaywrightTimeoutError:
             page.keyboard.press("Escape")

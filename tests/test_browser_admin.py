@@ -17,8 +17,8 @@ from playwright.sync_api import Page, expect
 from labeler.learn.registry import Registry
 from labeler.store.store import Store
 from tests.dashboard_server import served
-from tests.reviewing import add_documents
-from tests.test_admin_app import STORY, model_as
+from tests.reviewing import add_documents, model_as
+from tests.test_admin_app import STORY
 from tests.test_browser import DETAIL, on_screen, page, pick, sign_in  # noqa: F401  (page)
 from tests.test_browser_review import LONG, bar_in_view, browser, laptop  # noqa: F401
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 from labeler.store.store import Store
 from tests.reviewer_process import fill, run_reviewers
 
-REVIEWERS, DECISIONS = 8, 10_000
+# 2,000 decisions by eight processes contend as 10,000 do (every claim races seven others);
+# benchmarks/bench_reviewers.py runs the full 10,000 and reports latency
+REVIEWERS, DECISIONS = 8, 2_000
 
 
-def test_eight_reviewers_record_ten_thousand_decisions_exactly_once(store_target, model):
+def test_eight_reviewers_record_every_decision_exactly_once(store_target, model):
     fill(store_target, model, DECISIONS + 100)
     outcome = run_reviewers(store_target, REVIEWERS, DECISIONS)
     assert outcome.failures == {}  # no "database is locked" or deadlock reached a reviewer

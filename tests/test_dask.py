@@ -22,6 +22,9 @@ def scheduler():
         yield cluster.scheduler_address
 
 
+PER_FILE = 2_500  # two batches a file (BATCH_DOCS 2,000)
+
+
 @pytest.fixture()
 def corpus(tmp_path):
     """Several files, several batches each, a bad line among them (an error in its place)."""
@@ -30,7 +33,7 @@ def corpus(tmp_path):
     for part in range(3):
         rows = [
             {"id": f"{part}-{i}", "text": f"{VIOLENT if i % 3 else CALM} Report {i}."}
-            for i in range(6000)
+            for i in range(PER_FILE)
         ]
         jsonl_file(root / f"part{part}.jsonl", rows)
     with (root / "part1.jsonl").open("a", encoding="utf-8") as f:
@@ -51,7 +54,7 @@ def test_scheduler_output_is_byte_identical_to_a_local_run(scheduler, corpus, tm
     remote = scored_files(tmp_path, "dask", corpus, "--scheduler", scheduler)
     assert local[0] == 1  # the broken line
     assert remote == local
-    assert len(local[1].splitlines()) == 18001
+    assert len(local[1].splitlines()) == 3 * PER_FILE + 1  # and the story
     assert not list(tmp_path.glob("*.partial*"))
 
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from labeler import score_text
 from labeler.store.store import Store
-from tests.reviewing import press
+from tests.reviewing import add_documents, press
 
 from .conftest import ROOT
 
@@ -34,10 +33,7 @@ def db(tmp_path, monkeypatch, model):
     path = tmp_path / "review.db"
     monkeypatch.setenv("LABELER_DB", str(path))
     with Store(path) as store:
-        for key, text in DOCS:
-            record = score_text(text, key, model)
-            record["source"] = {"path": key, "line": None}
-            store.add_record(record, text, model.thresholds)
+        add_documents(store, [(key, key, text) for key, text in DOCS], model)
     return path
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from labeler import score_text
 from labeler.cli import main
 from labeler.config import model_dir
+from labeler.labels import LABELS
 from labeler.learn.registry import Registry
 from labeler.model import load_model
 from labeler.store.review import Labels
@@ -19,15 +21,21 @@ from .conftest import DATA
 
 
 def seed_rows(n: int) -> list[dict]:
+    """Hand-labelled short texts of four sources (news, police reports, hard cases, hate
+    speech), none of them in small_data (which takes every 6th seed row)."""
     with (DATA / "seed" / "labels.jsonl").open(encoding="utf-8") as f:
         rows = [json.loads(line) for line in f]
-    return [r for r in rows if r["source"] == "ag_news_test"][:n]
+    short = [r for i, r in enumerate(rows) if i % 6 and r["source"] in SHORT_SOURCES]
+    return short[::3][:n]
 
 
-def reviewed_store(path, model, flip: bool) -> None:
-    """Reviewers label real news passages; with ``flip`` every label is the opposite."""
+SHORT_SOURCES = ("ag_news_test", "india_police_events", "xstest", "hatecheck")
+
+
+def reviewed_store(path, model, flip: bool, n: int = 300) -> None:
+    """Reviewers label ``n`` real passages; with ``flip`` every label is the opposite."""
     store = Store(path)
-    for i, row in enumerate(seed_rows(300)):
+    for i, row in enumerate(seed_rows(n)):
         record = score_text(row["text"], f"news-{i}", model)
         store.add_record(record, row["text"], model.thresholds)
         if flip:
@@ -45,10 +53,26 @@ def shipped():
     return load_model()
 
 
-def test_consistent_reviews_train_a_version_that_passes_the_gate(tmp_path, shipped, capsys):
+@pytest.fixture()
+def small_current(tmp_path, small_model):
+    """The version ``retrain`` starts from: trained on small_data, as the candidates are,
+    and promoted in this test's registry. Returns its version."""
+    registry = Registry(tmp_path / "home")
+    current = load_model(small_model)
+    registry.add(current)
+    registry.promote(current.version)
+    return current.version
+
+
+def test_consistent_reviews_train_a_version_that_passes_the_gate(
+    tmp_path, shipped, capsys, small_data, small_current
+):
     db = tmp_path / "review.db"
     reviewed_store(db, shipped, flip=False)
-    assert main(["retrain", "--store", str(db), "--data", str(DATA), "--tolerance", "0.05"]) == 0
+    # small_data's test split has a few dozen positives a source, so AUPRC moves by 0.05
+    # when a few hundred rows are added: the gate is given 0.1
+    args = ["retrain", "--store", str(db), "--data", str(small_data), "--tolerance", "0.1"]
+    assert main(args) == 0
     out = capsys.readouterr().out
     assert "gate: passed" in out and "reviewed" in out
     assert "threshold violence: " in out and "precision/recall" in out
@@ -59,26 +83,31 @@ def test_consistent_reviews_train_a_version_that_passes_the_gate(tmp_path, shipp
     retuned = card["threshold_retuning"]["violence"]
     assert card["thresholds"]["violence"] == round(retuned["after"], 6)
     assert retuned["positives"] >= 5 and retuned["after_pr"]["precision"] >= 0.8
-    assert model_dir() == registry.path(version)  # scoring now uses it
+    assert version != small_current and model_dir() == registry.path(version)  # in use
     assert main(["models", "rollback"]) == 0
-    assert registry.current() is None and model_dir() is None
+    assert registry.current() == small_current and model_dir() == registry.path(small_current)
 
 
-def test_the_gate_refuses_a_corrupted_batch_and_keeps_the_current_model(tmp_path, shipped, capsys):
+def test_the_gate_refuses_a_corrupted_batch_and_keeps_the_current_model(
+    tmp_path, shipped, capsys, small_data, small_current
+):
     db = tmp_path / "review.db"
     reviewed_store(db, shipped, flip=True)
-    assert main(["retrain", "--store", str(db), "--data", str(DATA)]) == 1
+    assert main(["retrain", "--store", str(db), "--data", str(small_data)]) == 1
     out = capsys.readouterr().out
     assert "gate: REFUSED" in out and "REGRESSION" in out
     registry = Registry(tmp_path / "home")
-    assert registry.current() is None and len(registry.versions()) == 1
-    assert registry.versions()[0]["gate"]["passed"] is False
+    assert registry.current() == small_current
+    (candidate,) = [c for c in registry.versions() if c["version"] != small_current]
+    assert candidate["gate"]["passed"] is False
 
 
-def test_forced_promotion_is_recorded_in_the_card(tmp_path, shipped, capsys):
+def test_forced_promotion_is_recorded_in_the_card(
+    tmp_path, shipped, capsys, small_data, small_current
+):
     db = tmp_path / "review.db"
     reviewed_store(db, shipped, flip=True)
-    assert main(["retrain", "--store", str(db), "--data", str(DATA), "--force"]) == 0
+    assert main(["retrain", "--store", str(db), "--data", str(small_data), "--force"]) == 0
     registry = Registry(tmp_path / "home")
     card = load_model(registry.path(registry.current())).card
     assert card["forced"] is True and card["gate"]["passed"] is False
@@ -93,7 +122,7 @@ def test_forced_promotion_is_recorded_in_the_card(tmp_path, shipped, capsys):
     " confidence cut, so the slip is not found",
     strict=False,
 )
-def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
+def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys, small_data):
     db = tmp_path / "review.db"
     reviewed_store(db, shipped, flip=False)
     store = Store(db)
@@ -108,7 +137,7 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
     pid = store.db.execute("SELECT id FROM passages WHERE text = ?", (text,)).fetchone()[0]
     decide(store, pid, "ana", "correct", Labels(0, 0, 0))
     store.close()
-    assert main(["quality", "--store", str(db), "--data", str(DATA), "--flag"]) == 0
+    assert main(["quality", "--store", str(db), "--data", str(small_data), "--flag"]) == 0
     found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     slip = [f for f in found if f["id"] == "review:slip#0"]
     assert slip and slip[0]["label"] == "violence" and slip[0]["model"] > 0.9
@@ -120,7 +149,7 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys):
     assert [f["passage_id"] for f in slip] == [pid]
 
 
-def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipped):
+def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipped, small_data):
     """The red team's attack: reviews on held-back documents moved the re-tuned thresholds
     (0.68 to 0.90, 0.31 to 0.80); the scores, so every AUPRC, stayed the same."""
     from dataclasses import replace
@@ -129,26 +158,26 @@ def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipp
     from labeler.learn.gate import FIXED, gate, load_cases
 
     moved = replace(shipped, card={**shipped.card, "thresholds": {"violence": 0.9, "graphic": 0.8}})
-    rows = load_rows(DATA)
+    rows = load_rows(small_data)
     report = gate(moved, shipped, rows, cases=load_cases(DATA))
     assert report["regressions"] == []  # AUPRC alone would have passed it
     assert not report["passed"]
     dropped = {(r["label"], r["source"], r["metric"]) for r in report["pr_regressions"]}
     assert ("violence", FIXED, "recall") in dropped and ("graphic", FIXED, "recall") in dropped
-    lost = {(c["text"], c["label"]) for c in report["cases"]["lost"]}
-    # (the model trained on round 4 scores "He was buried alive." graphic 0.93, so its
-    # graphic flag still brings violence at 0.8: the plain news killing is lost instead)
-    assert ("Gunmen stormed the village at dawn and shot dead eleven people.", "violence") in lost
-    assert ("I will put a bullet in your head.", "violence") in lost
+    # Raised thresholds can only lose cases that must be flagged, and they lose some of both.
+    cases = {c["text"]: c for c in load_cases(DATA) or []}
+    lost = [(c["text"], c["label"]) for c in report["cases"]["lost"]]
+    assert {label for _, label in lost} == {"violence", "graphic"}
+    assert all(cases[text][label] == 1 for text, label in lost)
     same = gate(shipped, shipped, rows, cases=load_cases(DATA))
     assert same["passed"] and same["pr_regressions"] == [] and same["cases"]["lost"] == []
 
 
-def test_the_gate_refuses_without_its_regression_cases(shipped):
+def test_the_gate_refuses_without_its_regression_cases(shipped, small_data):
     from labeler.learn.dataset import load_rows
     from labeler.learn.gate import format_gate, gate
 
-    report = gate(shipped, shipped, load_rows(DATA), cases=None)
+    report = gate(shipped, shipped, load_rows(small_data), cases=None)
     assert not report["passed"] and "regression_cases.jsonl" in format_gate(report)
 
 
@@ -179,7 +208,7 @@ def test_a_batch_flipping_passages_that_share_a_phrase_goes_to_second_looks(tmp_
     """80 "buried alive" passages reviewed as not violent: the batch is found before
     training and queued for second looks; consistent reviews are left alone."""
     from labeler.learn.feedback import reviewed_rows
-    from labeler.learn.quality import phrase_flips
+    from labeler.learn.quality import CONFIDENT_MARGIN, MIN_PHRASE_FLIPS, phrase_flips
 
     db = tmp_path / "review.db"
     reviewed_store(db, shipped, flip=False)
@@ -192,10 +221,13 @@ def test_a_batch_flipping_passages_that_share_a_phrase_goes_to_second_looks(tmp_
     rows, _ = reviewed_rows(store.reviewed_items())
     (group,) = phrase_flips(rows, shipped)
     assert group["phrase"] == "buried alive" and group["labels"] == ["graphic", "violence"]
-    poison = {r.passage_id for r in rows if "buried alive" in r.text}
-    # 41 of the 80 are scored confidently (0.15 past a threshold) by the model trained
-    # on round 4 (the 2026-11-24 one: over 50): only those count as against the model
-    assert set(group["passage_ids"]) <= poison and len(group["passage_ids"]) >= 40
+    # only the poisoned passages the model scores confidently (CONFIDENT_MARGIN past a
+    # threshold) count as against it, and all of those share the phrase
+    poison = [r for r in rows if "buried alive" in r.text]
+    limits = np.array([shipped.thresholds[label] for label in LABELS])
+    confident = shipped.predict_proba([r.text for r in poison]) >= limits + CONFIDENT_MARGIN
+    against = {r.passage_id for r, c in zip(poison, confident.any(axis=1), strict=True) if c}
+    assert set(group["passage_ids"]) == against and len(against) >= MIN_PHRASE_FLIPS
     settled = set(group["passage_ids"][:5])  # a second reviewer agreed: trusted
     (again,) = phrase_flips(rows, shipped, settled)
     assert not settled & set(again["passage_ids"])

@@ -184,7 +184,7 @@ def test_an_oversized_quoted_csv_field_is_one_error_and_the_rows_after_it_are_sc
 
 
 def test_resume_refuses_an_input_whose_earlier_records_changed(tmp_path):
-    rows = docs(20_000)
+    rows = docs(5_000)
     src = jsonl(tmp_path / "in.jsonl", rows)
     out = interrupted(tmp_path, src)
     rows[5]["text"] = "A different text, written after the interrupted run."
@@ -239,7 +239,7 @@ def test_a_fifo_is_named_and_skipped_never_opened(tmp_path):
 
 
 def test_a_crash_between_the_rename_and_the_state_removal_is_detected(tmp_path):
-    rows = docs(20_000)
+    rows = docs(5_000)
     src = jsonl(tmp_path / "in.jsonl", rows)
     out = interrupted(tmp_path, src)
     # Put the files where a crash right after the output's rename leaves them: the
@@ -495,7 +495,7 @@ def test_an_output_folder_is_refused_before_any_work(tmp_path, command):
 
 
 def test_resume_with_an_errors_file_the_first_run_did_not_have(tmp_path):
-    src = jsonl(tmp_path / "in.jsonl", docs(20_000))
+    src = jsonl(tmp_path / "in.jsonl", docs(5_000))
     out = interrupted(tmp_path, src)
     result = labeler("score", src, "--jobs", "1", "-o", out, "--resume", "--errors", "e.jsonl")
     assert result.returncode == 2

@@ -16,7 +16,6 @@ import sys
 import time
 from collections import Counter
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ from labeler import score_text
 from labeler.scoring import score_documents
 from labeler.store.review import GRAPHIC, NOT_VIOLENT, Review, standing
 from labeler.store.store import QueueFilter, Store, StoreError
-from tests.reviewing import decide, press, undo_last
+from tests.reviewing import Clock, decide, press, undo_last
 
 from .conftest import POSTGRES, ROOT
 
@@ -37,15 +36,6 @@ GORY = "The man was stabbed again and again and bled to death in the alley, his 
 CALM = "The council approved a new budget for the library."
 THREAT = "He said he would hurt her if she told anyone."  # under the flag, at the review point
 REVIEW_LABELS = "0013_review_labels"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        self.t += timedelta(seconds=1)
-        return self.t
 
 
 def labeler(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@ subprocess, on a real store, every review kept, resumable."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from labeler.batch.rescore import rescore
 from labeler.model import load_model
 from labeler.store.review import GRAPHIC, LABELLED, NOT_VIOLENT, SKIPPED
 from labeler.store.store import Store
-from tests.reviewing import decide
+from tests.reviewing import decide, model_as
 
 from .conftest import ROOT
 
@@ -24,17 +23,6 @@ TEXTS = [
     "The council approved the budget.\n\nA man was stabbed in the alley and bled to death.",
     "Rain is expected over the hills.\n\nSoldiers fired on the crowd, killing four.",
 ]
-
-
-def model_as(directory, version: str):
-    """The shipped model under another version name (its artifact hash still matches)."""
-    import shutil
-
-    shutil.copytree(ROOT / "labeler" / "models" / "default", directory)
-    card = json.loads((directory / "card.json").read_text())
-    card["version"] = version
-    (directory / "card.json").write_text(json.dumps(card))
-    return directory
 
 
 @pytest.fixture()
@@ -125,5 +113,5 @@ def test_rescore_of_a_missing_store_is_one_line(tmp_path):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [
         f"labeler: review store {tmp_path / 'typo.db'} does not exist "
-        "(labeler score --store or the dashboard creates one)"
+        "(labeler score --store, or labeler dashboard --create, makes one)"
     ]

@@ -14,7 +14,6 @@ from labeler.learn.registry import Registry
 from labeler.store.review import GRAPHIC, NOT_VIOLENT
 from labeler.store.store import Store
 from tests.reviewing import decide
-from tests.test_admin_app import small_data  # noqa: F401  (a fixture)
 
 from .conftest import ROOT
 
@@ -32,7 +31,7 @@ def run(*args: str, home) -> subprocess.CompletedProcess:
     )
 
 
-def test_retrain_with_no_reviews_says_nothing_new_and_trains_nothing(tmp_path, model, small_data):  # noqa: F811
+def test_retrain_with_no_reviews_says_nothing_new_and_trains_nothing(tmp_path, model, small_data):
     db = tmp_path / "review.db"
     with Store(db) as store:
         store.add_record(score_text(TEXTS[0], "d0", model), TEXTS[0], model.thresholds)
@@ -51,7 +50,7 @@ def test_retrain_with_no_reviews_says_nothing_new_and_trains_nothing(tmp_path, m
 def test_a_candidate_waits_for_an_admin_and_the_same_reviews_again_are_nothing_new(
     tmp_path,
     model,
-    small_data,  # noqa: F811
+    small_data,
 ):
     db, home = tmp_path / "review.db", tmp_path / "home"
     with Store(db) as store:
@@ -76,7 +75,8 @@ def test_a_candidate_waits_for_an_admin_and_the_same_reviews_again_are_nothing_n
     news = by_source["violence"]["ag_news_test"]
     assert {"n", "positives", "current", "candidate"} <= set(news)
     assert set(news["candidate"]["flag"]) == {"precision", "recall"}
-    assert news["candidate"]["review"] is None  # the shipped card has no review point
+    review = news["candidate"]["review"]  # what the candidate's review point would catch
+    assert set(review) == {"precision", "recall"} and all(0 <= v <= 1 for v in review.values())
     assert card["gate"]["versions"] == {"current": model.version, "candidate": card["version"]}
     again = run(*args, home=home)
     assert again.returncode == 1 and again.stderr == ""  # 1: these reviews are not in use yet

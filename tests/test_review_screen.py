@@ -11,6 +11,7 @@ from labeler import score_text
 from labeler.store.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, model_labels
 from labeler.store.store import Store
 from tests.reviewing import press
+from tests.test_app import app, upload_page
 
 from .conftest import ROOT
 
@@ -30,12 +31,6 @@ def db(tmp_path, monkeypatch, model):
         for doc_id, text in DOCS:
             store.add_record(score_text(text, doc_id, model), text, model.thresholds)
     return path
-
-
-def app() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.run()
-    return at
 
 
 def start(name: str = "ana", source_order: str = "Document order") -> AppTest:
@@ -204,16 +199,6 @@ def test_a_store_that_does_not_exist_is_refused_by_name_and_not_made(tmp_path, m
     assert at.error[0].value.startswith("The review store is unavailable: it does not exist.")
     assert at.code[0].value == str(typo)
     assert not at.sidebar.text_input and not typo.exists()
-
-
-def upload_page(files: list[tuple[str, bytes]]) -> AppTest:
-    at = app()
-    at.sidebar.radio(key="page").set_value("Import & export").run()
-    uploader = at.file_uploader(key="uploads")
-    for name, data in files:
-        uploader.upload(name, data)
-    uploader.run()
-    return at
 
 
 def documents(db) -> list[str]:

@@ -4,7 +4,7 @@ without Streamlit."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,21 +15,12 @@ from labeler.labels import LABELS
 from labeler.store.migrations import MIGRATIONS
 from labeler.store.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, Labels
 from labeler.store.store import QueueFilter, Store, StoreError
-from tests.reviewing import decide, undo_last
+from tests.reviewing import Clock, decide, undo_last
 
 TABLES = ("documents", "passages", "scores")
 VIOLENT = "Gunmen stormed the village at dawn and shot dead eleven people."
 CALM = "The council approved a new budget for the library."
 THREAT = "He said he would hurt her if she told anyone."  # under the flag, at the review point
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        self.t += timedelta(seconds=1)
-        return self.t
 
 
 @pytest.fixture()

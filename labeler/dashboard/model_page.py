@@ -34,7 +34,7 @@ from labeler.dashboard.model_figures import (
 )
 from labeler.dashboard.render import escape
 from labeler.learn.feedback import nothing_new, training_reviews
-from labeler.learn.registry import Registry
+from labeler.learn.registry import SHIPPED, Registry
 from labeler.model import CARD_FILE, ModelError, read_card
 from labeler.scoring import cached_model
 from labeler.store.store import Store
@@ -279,33 +279,28 @@ def confirm(
         )
         yes = f"Yes, promote {version}"
     else:
-        back_to = registry.previous() or "the shipped model"
+        back_to = registry.previous() or SHIPPED
         question = f"Roll back from {current} to {back_to}?"
         yes = f"Yes, roll back to {back_to}"
     with st.container(border=True, key="confirmation"):
         st.warning(question)
         left, right = st.columns(2)
-        left.button(yes, key="confirm_yes", on_click=act, args=(name, action, version, current))
+        left.button(yes, key="confirm_yes", on_click=act, args=(name, action, version))
         right.button("Cancel", key="confirm_no", on_click=st.session_state.pop, args=("confirm",))
 
 
-def act(name: str, action: str, version: str | None, current: str) -> None:
+def act(name: str, action: str, version: str | None) -> None:
     """Carry out a confirmed promote or roll back, and log it (before the page is drawn
     again, so that it shows the new current version)."""
     st.session_state.pop("confirm", None)
     if name not in config.admins():  # the buttons are drawn for admins only; checked again
         return
     registry = Registry(config.home())
-    if action == "promote" and version:
-        registry.promote(version)
-        detail = f"{version}, replacing {current}"
-    else:
-        back_to = registry.rollback()
-        detail = f"from {current} to {back_to or 'the shipped model'}"
+    change = registry.promote(version) if action == "promote" and version else registry.rollback()
     with Store(config.store_target(), create=False, lock_wait=config.lock_wait()) as store:
-        store.log_action(action, name, detail)
+        store.log_action(change.action, name, change.detail)
     st.session_state["model_notice"] = (
-        f"{'Promoted' if action == 'promote' else 'Rolled back'}: {detail}."
+        f"{'Promoted' if change.action == 'promote' else 'Rolled back'}: {change.detail}."
     )
 
 

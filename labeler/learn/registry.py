@@ -3,7 +3,8 @@
 ``registry.json`` records the promoted versions in order, so ``rollback`` returns
 to the one before. A version directory is written once and never changed.
 Promotions and rollbacks read, change and write ``registry.json`` under a lock
-(``registry.lock``), so two at once (two admins, a retrain) never lose one.
+(``registry.lock``), so two at once (two admins, a retrain) never lose one. Each returns
+the :class:`Change` it made, which the admin log records as it is (CLI and dashboard alike).
 """
 
 from __future__ import annotations
@@ -12,11 +13,36 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from labeler.model import CARD_FILE, Model, ModelError, load_model, read_card, save_model
 from labeler.outputs import locked, temp_name
+
+SHIPPED = "the shipped model"  # what is current when no version was ever promoted
+
+
+@dataclass(frozen=True)
+class Change:
+    """A promotion or rollback: the current version before and after it (None: shipped)."""
+
+    action: str  # "promote" or "rollback", as the admin log names them
+    before: str | None
+    after: str | None
+
+    @property
+    def detail(self) -> str:
+        """The change in words, for the admin log and the messages saying it was made.
+
+        >>> Change("promote", None, "v2").detail
+        'v2, replacing the shipped model'
+        >>> Change("rollback", "v2", None).detail
+        'from v2 to the shipped model'
+        """
+        if self.action == "promote":
+            return f"{self.after}, replacing {self.before or SHIPPED}"
+        return f"from {self.before or SHIPPED} to {self.after or SHIPPED}"
 
 
 class Registry:
@@ -100,7 +126,7 @@ class Registry:
             raise ModelError(f"no model version {version} in {self.root}")
         return directory
 
-    def promote(self, version: str) -> None:
+    def promote(self, version: str) -> Change:
         """Make ``version`` current, once it is known to load: a version that cannot
         (a damaged artifact, a card that does not vouch for it) would stop all scoring."""
         try:
@@ -108,12 +134,16 @@ class Registry:
         except ModelError as err:
             raise ModelError(f"cannot promote {version}: {err}") from None
         with self._changing() as state:
-            state["history"].append(version)
+            history = state["history"]
+            before = history[-1] if history else None
+            history.append(version)
+        return Change("promote", before, version)
 
-    def rollback(self) -> str | None:
-        """Return to the previously promoted version (None: back to the shipped model)."""
+    def rollback(self) -> Change:
+        """Return to the previously promoted version (after: None, the shipped model)."""
         with self._changing() as state:
-            if not state["history"]:
+            history = state["history"]
+            if not history:
                 raise ModelError("nothing to roll back: the shipped model is current")
-            state["history"].pop()
-            return state["history"][-1] if state["history"] else None
+            before = history.pop()
+            return Change("rollback", before, history[-1] if history else None)
