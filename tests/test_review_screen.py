@@ -263,3 +263,51 @@ def test_recent_decisions_are_the_standing_ones_newest_first_once_per_passage(st
         }
         assert [d.review.passage_id for d in store.recent_decisions("ana", limit=1)] == [second]
         assert [d.review.labels for d in store.recent_decisions("ben")] == [NOT_VIOLENT]
+
+
+VIOLENT = "Gunmen stormed the village at dawn and shot dead eleven people."
+THREAT = "He said he would hurt her if she told anyone."  # under the flag, at the review point
+CALM = "The council approved a new budget for the library."
+
+
+@pytest.fixture()
+def review_point_db(tmp_path, monkeypatch, model):
+    """A store of three one-passage documents: flagged, to review only, and neither."""
+    path = tmp_path / "review.db"
+    monkeypatch.setenv("LABELER_DB", str(path))
+    with Store(path) as store:
+        for doc_id, text in [("flagged", VIOLENT), ("to-review", THREAT), ("calm", CALM)]:
+            record = score_text(text, doc_id, model)
+            store.add_record(record, text, model.thresholds)
+            assert {  # the case each document is here for
+                "flagged": record["flags"] == ["violence"],
+                "to-review": not record["flags"] and record["review"] == ["violence"],
+                "calm": not record["review"],
+            }[doc_id]
+    return path
+
+
+def served_now(at: AppTest, db) -> list[str]:
+    """The documents the queue serves as it is filtered now, each skipped in turn."""
+    served = []
+    while at.session_state["current"] is not None:
+        served.append(shown(at, db)["doc_key"])
+        press(at, "S")
+    assert "Nothing is waiting" in at.success[0].value
+    return served
+
+
+def test_the_queue_serves_flagged_or_to_review_when_asked(review_point_db):
+    """The Filters' "Flagged or to review": a passage under the flag but at its label's
+    review point is served with it on, and never by the flag alone."""
+    at = app()
+    at.sidebar.radio(key="order").set_value("Highest score first")
+    at.sidebar.text_input(key="reviewer").input("ana")
+    at.selectbox(key="f_label").set_value("violence").run()
+    assert served_now(at, review_point_db) == ["flagged"]  # flagged only
+    at.checkbox(key="f_review").check().run()
+    assert served_now(at, review_point_db) == ["to-review"]
+    at.selectbox(key="f_label").set_value("any").run()  # any label: still never the calm one
+    assert at.session_state["current"] is None
+    at.checkbox(key="f_review").uncheck().run()  # the filter off: every passage
+    assert served_now(at, review_point_db) == ["calm"]
