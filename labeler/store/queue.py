@@ -81,12 +81,15 @@ class QueueFilter:
             clauses.append(f" AND {top} BETWEEN ? AND ?")
             params += list(self.score_band)
         # a score stored before the store kept review labels (NULL) counts by its flags
-        labels = "COALESCE(s.review, s.flags)" if self.to_review else "s.flags"
         if self.label is not None:
-            clauses.append(f" AND {labels} LIKE ?")
+            clauses.append(
+                " AND COALESCE(s.review, s.flags) LIKE ?"
+                if self.to_review
+                else " AND s.flags LIKE ?"
+            )
             params.append(f'%"{self.label}"%')
         elif self.to_review:
-            clauses.append(f" AND {labels} <> '[]'")
+            clauses.append(" AND COALESCE(s.review, s.flags) <> '[]'")
         if self.source_path is not None:
             clauses.append(
                 " AND EXISTS (SELECT 1 FROM passages p JOIN documents d ON d.id = p.document_id"
