@@ -56,6 +56,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         format=fmt,
         thresholds=dict(args.threshold),
         only_flagged=args.only_flagged,
+        only_review=args.only_review,
         min_severity=args.min_severity,
         colour=fmt == "report" and colour,
         width=shutil.get_terminal_size().columns,  # COLUMNS, else the terminal's, else 80
@@ -654,7 +655,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="LABEL=P",
         help="flag LABEL at score >= P (e.g. violence=0.7)",
     )
-    s.add_argument("--only-flagged", action="store_true", help="output flagged documents only")
+    only = s.add_mutually_exclusive_group()
+    only.add_argument("--only-flagged", action="store_true", help="output flagged documents only")
+    only.add_argument(
+        "--only-review",
+        action="store_true",
+        help="output documents flagged or to review only (a passage's score at a label's "
+        "review point, under its flag: worth a look); CSV: such passages",
+    )
     s.add_argument(
         "--min-severity",
         type=int,

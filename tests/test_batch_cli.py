@@ -15,10 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from labeler import score_text
+
 from .conftest import EXAMPLE, ROOT
 
 VIOLENT = "Gunmen stormed the village at dawn and shot dead eleven people."
 CALM = "The council approved a new budget for the library."
+THREAT = "He said he would hurt her if she told anyone."  # under the flag, at the review point
 
 
 def run(*args, stdin: bytes | None = None, env: dict | None = None, cwd: Path = ROOT):
@@ -115,17 +118,29 @@ def test_csv_output_one_row_per_passage_with_formulas_escaped(tmp_path):
     out = run(src, "--format", "csv")
     lines = out.stdout.decode().splitlines()
     assert lines[0] == (
-        "id,passage,start,end,violence,graphic,severity,flags,"
+        "id,passage,start,end,violence,graphic,severity,flags,review,"
         "violence_evidence,graphic_evidence,warning,warning_categories"
     )
     assert len(lines) == 3
     rows = list(csv.reader(lines[1:]))
     assert rows[0][0] == '\'=HYPERLINK("http://x")' and rows[0][1:3] == ["0", "0"]
-    assert rows[0][7] == "violence" and rows[0][8]  # its violence evidence terms
-    assert rows[1][6:10] == ["0", "", "", ""]  # the calm passage: no flag, no evidence
-    assert rows[0][10] == rows[1][10] != ""  # the document's warning on each of its rows
-    assert rows[0][10].startswith("Contains descriptions of violence")
-    assert rows[0][11] == rows[1][11] != ""  # and its categories, space-separated keys
+    assert rows[0][7] == "violence" and rows[0][9]  # its violence evidence terms
+    assert rows[1][6:11] == ["0", "", "", "", ""]  # the calm passage: no flag, no evidence
+    assert rows[0][11] == rows[1][11] != ""  # the document's warning on each of its rows
+    assert rows[0][11].startswith("Contains descriptions of violence")
+    assert rows[0][12] == rows[1][12] != ""  # and its categories, space-separated keys
+
+
+def test_csv_review_column_holds_each_passages_review_labels_like_the_flags_column(tmp_path, model):
+    text = f"{VIOLENT}\n\n{THREAT}\n\n{CALM}"
+    passages = score_text(text, "d", model)["passages"]
+    assert passages[1]["review"] and not passages[1]["flags"]  # the case this test needs
+    out = run(jsonl_file(tmp_path / "in.jsonl", [{"id": "d", "text": text}]), "--format", "csv")
+    rows = list(csv.DictReader(out.stdout.decode().splitlines()))
+    assert [(r["flags"], r["review"]) for r in rows] == [
+        (" ".join(p["flags"]), " ".join(p["review"])) for p in passages
+    ]
+    assert rows[1]["flags"] == "" and rows[1]["review"] == "violence"  # to review, not flagged
 
 
 def test_thresholds_and_filters(tmp_path):
@@ -137,6 +152,20 @@ def test_thresholds_and_filters(tmp_path):
     loose = records(run(src, "--threshold", "violence=0.0").stdout)
     assert all("violence" in r["flags"] for r in loose)
     assert records(run(src, "--min-severity", "3").stdout) == []
+
+
+def test_only_review_outputs_documents_flagged_or_to_review(tmp_path, model):
+    assert score_text(THREAT, "t", model)["review"] == ["violence"]  # the case this test needs
+    rows = [{"id": "v", "text": VIOLENT}, {"id": "t", "text": THREAT}, {"id": "c", "text": CALM}]
+    src = jsonl_file(tmp_path / "in.jsonl", rows)
+    assert [r["id"] for r in records(run(src, "--only-review").stdout)] == ["v", "t"]
+    table = list(
+        csv.DictReader(run(src, "--only-review", "--format", "csv").stdout.decode().splitlines())
+    )
+    assert [r["id"] for r in table] == ["v", "t"]  # CSV: the passages flagged or to review
+    both = run(src, "--only-flagged", "--only-review")
+    assert both.returncode == 2 and b"not allowed with argument" in both.stderr
+    assert b"Traceback" not in both.stderr and both.stdout == b""
 
 
 def test_parallel_jobs_give_identical_output(tmp_path):

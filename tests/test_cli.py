@@ -121,7 +121,8 @@ def _state(pid: int) -> str:
 def test_report_puts_the_warning_first_and_shows_a_near_miss(tmp_path):
     calm = tmp_path / "calm.txt"
     calm.write_text("The council met on Tuesday and approved the library budget.")
-    out = run("score", str(EXAMPLE), str(calm), "--format", "report")
+    # wide enough for the heading (the example's path) on one line, wherever the checkout is
+    out = run("score", str(EXAMPLE), str(calm), "--format", "report", env={"COLUMNS": "200"})
     assert out.returncode == 0, out.stderr
     story, quiet = out.stdout.split("\n\n")[:2]
     lines = story.splitlines()  # the heading wraps too when the file's path is long

@@ -26,7 +26,7 @@ from streamlit.testing.v1 import AppTest
 from labeler import score_text
 from labeler.scoring import score_documents
 from labeler.store.review import GRAPHIC, NOT_VIOLENT, Review, standing
-from labeler.store.store import Store, StoreError
+from labeler.store.store import QueueFilter, Store, StoreError
 from tests.reviewing import Clock, decide, press, undo_last
 
 from .conftest import POSTGRES, ROOT
@@ -34,6 +34,8 @@ from .conftest import POSTGRES, ROOT
 VIOLENT = "Gunmen stormed the village at dawn and shot dead eleven people."
 GORY = "The man was stabbed again and again and bled to death in the alley, his throat cut."
 CALM = "The council approved a new budget for the library."
+THREAT = "He said he would hurt her if she told anyone."  # under the flag, at the review point
+REVIEW_LABELS = "0013_review_labels"
 
 
 def labeler(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
@@ -383,11 +385,11 @@ def test_a_server_that_goes_away_mid_run_is_one_line(store_target, model, tmp_pa
     assert "postgresql://" in line and "terminat" in line
 
 
-def todays_code(tmp_path: Path) -> Path:
-    """The labeler package as it was before the migration that hashes document keys: the
-    parent of the commit that added it (or this checkout's HEAD, before it is added)."""
+def code_before(tmp_path: Path, migration: str) -> Path:
+    """The labeler package as it was before ``migration``: the parent of the commit that
+    added it (or this checkout's HEAD, before it is added)."""
     log = subprocess.run(
-        ["git", "log", "--reverse", "--format=%H", "-S0007_hashed_document_keys", "--",
+        ["git", "log", "--reverse", "--format=%H", f"-S{migration}", "--",
          "labeler/store/migrations.py"],
         capture_output=True, text=True, cwd=ROOT, check=True,
     ).stdout.split()  # fmt: skip
@@ -398,12 +400,12 @@ def todays_code(tmp_path: Path) -> Path:
         ["git", "archive", commit, "labeler"], capture_output=True, cwd=ROOT, check=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
-    assert "0007_" not in (old / "labeler" / "store" / "migrations.py").read_text()
+    assert migration not in (old / "labeler" / "store" / "migrations.py").read_text()
     return old
 
 
 def test_a_store_made_by_todays_code_upgrades_and_keeps_everything(store_target, tmp_path, model):
-    old = todays_code(tmp_path)
+    old = code_before(tmp_path, "0007_hashed_document_keys")
     src = tmp_path / "in.jsonl"
     src.write_text("".join(
         json.dumps({"id": k, "text": v}) + "\n"
@@ -436,6 +438,36 @@ def test_a_store_made_by_todays_code_upgrades_and_keeps_everything(store_target,
         assert store.counts() == {"documents": 3, "passages": 4, "reviews": 3}
         assert [r["id"] for r in store.reviewed()] == ["d1#0", "d2#0"]
         assert store.passage_id("d2", 0) == 3
+
+
+def test_a_store_made_before_review_labels_upgrades_and_serves_flagged_or_to_review(
+    store_target, tmp_path, model
+):
+    """Scores stored before the store kept review labels have none (unknown, not made up):
+    "flagged or to review" serves those flagged; scores stored after carry theirs."""
+    old = code_before(tmp_path, REVIEW_LABELS)
+    texts = {"old-v": VIOLENT, "old-t": THREAT, "old-c": CALM}
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in texts.items()))
+    made = subprocess.run(
+        [sys.executable, "-m", "labeler", "score", str(src), "--store", store_target,
+         "--quiet", "-o", str(tmp_path / "out.jsonl")],
+        capture_output=True, text=True, cwd=old, env={**os.environ, "PYTHONPATH": str(old)},
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    with Store(store_target) as store:
+        assert REVIEW_LABELS in [r[0] for r in store.db.execute("SELECT name FROM migrations")]
+        assert store.integrity() == []
+        add_texts(store, model, {"new-t": THREAT, "new-c": CALM})
+        ids = {k: store.passage_id(k, 0) for k in [*texts, "new-t", "new-c"]}
+        assert store.passage(ids["old-t"])["review"] is None  # scored before: not known
+        assert store.passage(ids["new-t"])["review"] == ["violence"]
+        assert store.passage(ids["new-c"])["review"] == []
+        queue = QueueFilter(to_review=True)
+        claims = []
+        while (next_one := store.claim_next("ana", queue=queue)) is not None:
+            claims.append(next_one["claim"].passage_id)
+        assert sorted(claims) == sorted([ids["old-v"], ids["new-t"]])
 
 
 # 20. a store that is gone -------------------------------------------------------------

@@ -5,6 +5,7 @@ pseudo-terminal where a terminal is meant."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -74,7 +75,9 @@ def test_a_repeated_headline_is_shown_once():
 def test_offsets_stay_out_of_the_report():
     shown = piped(str(EXAMPLE), "--format", "report")
     assert not re.search(r"\[\d+:\d+\]", shown)
-    assert re.search(r"^  #4  violence  violence 0\.\d\d  graphic 0\.\d\d$", shown, re.M)
+    assert re.search(
+        r"^  #4  violence(; to review: graphic)?  violence 0\.\d\d  graphic 0\.\d\d$", shown, re.M
+    )
 
 
 def test_format_report_writes_no_colour_codes_into_a_pipe_or_a_file(tmp_path):
@@ -93,3 +96,47 @@ def test_a_mark_inside_a_word_keeps_the_word_whole():
     lines = report(record, colour=False, width=30).splitlines()
     assert any("[Iraq]i" in line for line in lines)
     assert all(columns(line) <= 30 for line in lines[2:])
+
+
+VIOLENT = "Gunmen stormed the village at dawn and shot dead eleven people."
+THREAT = "He said he would hurt her if she told anyone."  # under the flag, at the review point
+CALM = "The council approved a new budget for the library."
+FLAGGED_HEADING = "  flagged:"
+REVIEW_HEADING = "  to review (under the flag, at the review point):"
+
+
+def to_review_only(model, text: str) -> dict:
+    """``text``'s one passage, checked to be what the test needs: to review, not flagged."""
+    (passage,) = score_text(text, "t", model)["passages"]
+    assert passage["review"] and not passage["flags"], passage  # else pick another sentence
+    return passage
+
+
+def scores_of(passage: dict) -> str:
+    return "  ".join(f"{label} {v:.2f}" for label, v in passage["scores"].items())
+
+
+def test_passages_to_review_are_shown_apart_from_flagged_ones_with_their_scores(tmp_path, model):
+    threat = to_review_only(model, THREAT)
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(
+        json.dumps({"id": k, "text": v}) + "\n"
+        for k, v in {"mixed": f"{VIOLENT}\n\n{THREAT}\n\n{CALM}", "quiet": f"{CALM}\n\n{THREAT}",
+                     "calm": CALM}.items()
+    ))  # fmt: skip
+    mixed, quiet, calm = piped(str(src), "--format", "report").split("\n\n")[:3]
+    lines = mixed.splitlines()
+    flagged, review = lines.index(FLAGGED_HEADING), lines.index(REVIEW_HEADING)
+    assert flagged < review
+    assert [line[:5] for line in lines[flagged:review] if line.startswith("  #")] == ["  #1 "]
+    to_review = [line for line in lines[review:] if line.startswith("  #")]
+    marks = ", ".join(threat["review"])
+    assert to_review == [f"  #2  to review: {marks}  {scores_of(threat)}"]  # the calm one: neither
+    assert THREAT in mixed and CALM not in mixed
+    # nothing flagged, something to review: the document says so, in its heading too
+    assert quiet.splitlines()[0] == f"quiet  severity 0  (to review: {marks})"
+    assert "  nothing flagged; to review (under the flag, at the review point):" in quiet
+    assert f"  #2  to review: {marks}  {scores_of(threat)}" in quiet
+    assert FLAGGED_HEADING not in quiet and "highest-scoring" not in quiet
+    # neither: the near miss, as before
+    assert "highest-scoring passage (below every threshold)" in calm and "to review" not in calm

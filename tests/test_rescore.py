@@ -77,6 +77,8 @@ def test_rescore_scores_every_passage_with_the_current_model_and_keeps_every_rev
             assert len({s for (p, _), s in state.items() if p == pid}) == 1
         assert state[1, "newer-model"] == LABELLED and state[2, "newer-model"] == SKIPPED
         assert store.passage(1)["model_version"] == "newer-model"  # what the dashboard shows
+        first = score_text(TEXTS[0], "doc0", load_model(newer))["passages"][0]
+        assert store.passage(1)["review"] == first["review"]  # its review labels kept too
         assert store.current_labels(1) == GRAPHIC
         (entry,) = store.admin_log()
         assert (entry.action, entry.actor) == ("rescore", "boss")

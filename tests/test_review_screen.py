@@ -49,9 +49,11 @@ def shown(at: AppTest, db) -> dict:
         return store.passage(at.session_state["current"].passage_id)
 
 
-def claim_line(at: AppTest) -> str:
-    (line,) = [m.value for m in at.main.markdown if 'data-testid="model-claim"' in m.value]
-    return line
+def claim_lines(at: AppTest) -> list[str]:
+    """The model's claim on screen, then the passage's review-point status (if any)."""
+    (html,) = [m.value for m in at.main.markdown if 'data-testid="model-claim"' in m.value]
+    assert html.startswith('<p data-testid="model-claim">') and html.endswith("</p>")
+    return html.removeprefix('<p data-testid="model-claim">').removesuffix("</p>").split("<br>")
 
 
 def buttons(at: AppTest) -> dict[str, str]:
@@ -71,9 +73,9 @@ def test_the_model_claim_is_said_in_words_and_agree_names_what_it_records(db, mo
     labels = model_labels(flagged["flags"], flagged["severity"])
     said = words[(labels.violence, labels.graphic, labels.severity)]
     label = "graphic" if "graphic" in flagged["flags"] else "violence"
-    assert claim_line(at) == (
-        f'<p data-testid="model-claim">The model flags this as {said}: '
-        f"{flagged[label]:.2f}, threshold {model.thresholds[label]:.2f}.</p>"
+    assert claim_lines(at)[0] == (
+        f"The model flags this as {said}: "
+        f"{flagged[label]:.2f}, threshold {model.thresholds[label]:.2f}."
     )
     assert buttons(at) == {
         "Y": f"Agree: {said}",
@@ -86,9 +88,9 @@ def test_the_model_claim_is_said_in_words_and_agree_names_what_it_records(db, mo
     press(at, "Y")
     calm = shown(at, db)
     assert calm["text"] == "The market reopened on Monday." and not calm["flags"]
-    assert claim_line(at) == (
-        '<p data-testid="model-claim">The model does not flag this: violence '
-        f"{calm['violence']:.2f}, threshold {model.thresholds['violence']:.2f}.</p>"
+    assert claim_lines(at)[0] == (
+        "The model does not flag this: violence "
+        f"{calm['violence']:.2f}, threshold {model.thresholds['violence']:.2f}."
     )
     assert buttons(at)["Y"] == "Agree: not violent"
     press(at, "Y")  # agreeing records the model's own labels, whatever they are
@@ -263,3 +265,80 @@ def test_recent_decisions_are_the_standing_ones_newest_first_once_per_passage(st
         }
         assert [d.review.passage_id for d in store.recent_decisions("ana", limit=1)] == [second]
         assert [d.review.labels for d in store.recent_decisions("ben")] == [NOT_VIOLENT]
+
+
+VIOLENT = "Gunmen stormed the village at dawn and shot dead eleven people."
+THREAT = "He said he would hurt her if she told anyone."  # under the flag, at the review point
+CALM = "The council approved a new budget for the library."
+
+
+@pytest.fixture()
+def review_point_db(tmp_path, monkeypatch, model):
+    """A store of three one-passage documents: flagged, to review only, and neither."""
+    path = tmp_path / "review.db"
+    monkeypatch.setenv("LABELER_DB", str(path))
+    with Store(path) as store:
+        for doc_id, text in [("flagged", VIOLENT), ("to-review", THREAT), ("calm", CALM)]:
+            record = score_text(text, doc_id, model)
+            store.add_record(record, text, model.thresholds)
+            assert {  # the case each document is here for
+                "flagged": record["flags"] == ["violence"],
+                "to-review": not record["flags"] and record["review"] == ["violence"],
+                "calm": not record["review"],
+            }[doc_id]
+    return path
+
+
+def served_now(at: AppTest, db) -> list[str]:
+    """The documents the queue serves as it is filtered now, each skipped in turn."""
+    served = []
+    while at.session_state["current"] is not None:
+        served.append(shown(at, db)["doc_key"])
+        press(at, "S")
+    assert "Nothing is waiting" in at.success[0].value
+    return served
+
+
+def test_the_queue_serves_flagged_or_to_review_when_asked(review_point_db):
+    """The Filters' "Flagged or to review": a passage under the flag but at its label's
+    review point is served with it on, and never by the flag alone."""
+    at = app()
+    at.sidebar.radio(key="order").set_value("Highest score first")
+    at.sidebar.text_input(key="reviewer").input("ana")
+    at.selectbox(key="f_label").set_value("violence").run()
+    assert served_now(at, review_point_db) == ["flagged"]  # flagged only
+    at.checkbox(key="f_review").check().run()
+    assert served_now(at, review_point_db) == ["to-review"]
+    at.selectbox(key="f_label").set_value("any").run()  # any label: still never the calm one
+    assert at.session_state["current"] is None
+    at.checkbox(key="f_review").uncheck().run()  # the filter off: every passage
+    assert served_now(at, review_point_db) == ["calm"]
+
+
+def test_the_review_point_status_shows_beside_the_model_claim(review_point_db, model):
+    """Issue 19: beside the model's claim, whether the passage is to review, with the score
+    and the review point that decided it (from the scoring model's card)."""
+    at = app()
+    at.sidebar.radio(key="order").set_value("Highest score first")
+    at.sidebar.text_input(key="reviewer").input("ana").run()
+    point = model.review_thresholds
+    statuses = {}
+    while at.session_state["current"] is not None:
+        p = shown(at, review_point_db)
+        statuses[p["doc_key"]] = (p, claim_lines(at)[1:])
+        press(at, "S")
+    flagged, also = statuses["flagged"]
+    assert flagged["review"] == ["violence", "graphic"]  # flagged for violence only
+    assert also == [
+        f"Also to review: at the review point for graphic ({flagged['graphic']:.2f},"
+        f" review point {point['graphic']:.2f})."
+    ]
+    threat, to_review = statuses["to-review"]
+    assert to_review == [
+        f"To review: at the review point for violence ({threat['violence']:.2f},"
+        f" review point {point['violence']:.2f})."
+    ]
+    assert statuses["calm"][1] == [
+        "Not to review either: under the review point"
+        f" (violence {point['violence']:.2f}, graphic {point['graphic']:.2f})."
+    ]

@@ -11,14 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from labeler import score_text
+from labeler.labels import LABELS
 from labeler.store.migrations import MIGRATIONS
 from labeler.store.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, Labels
-from labeler.store.store import Store, StoreError
+from labeler.store.store import QueueFilter, Store, StoreError
 from tests.reviewing import Clock, decide, undo_last
 
 TABLES = ("documents", "passages", "scores")
 VIOLENT = "Gunmen stormed the village at dawn and shot dead eleven people."
 CALM = "The council approved a new budget for the library."
+THREAT = "He said he would hurt her if she told anyone."  # under the flag, at the review point
 
 
 @pytest.fixture()
@@ -42,7 +44,7 @@ SCHEMA = {
     "passages": ["id", "document_id", "idx", "start_char", "end_char", "text"],
     "scores": [
         "passage_id", "model_version", "violence", "graphic", "flags", "severity", "evidence",
-        "scored_at", "top", "margin", "queue_state",
+        "scored_at", "top", "margin", "queue_state", "review",
     ],
     "reviews": [
         "id", "passage_id", "reviewer", "decision", "violence", "graphic", "severity", "note",
@@ -89,6 +91,32 @@ def test_blank_database_migrates_to_the_exact_schema(store_target):
     if store.db.dialect == "sqlite":
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     store.close()
+
+
+def served(store, queue: QueueFilter) -> set[int]:
+    """Every passage the queue ``queue`` serves, claimed one by one and then given back."""
+    claims = []
+    while (next_one := store.claim_next("ana", order="score", queue=queue)) is not None:
+        claims.append(next_one["claim"])
+    for claim in claims:
+        store.release(claim)
+    return {claim.passage_id for claim in claims}
+
+
+def test_the_store_keeps_review_labels_and_the_queue_serves_flagged_or_to_review(store, model):
+    records = {k: add(store, model, k, text) for k, text in (("v", VIOLENT), ("t", THREAT),
+                                                             ("c", CALM))}  # fmt: skip
+    assert records["t"]["review"] and not records["t"]["flags"]  # the cases this test needs
+    assert records["v"]["flags"] and not records["c"]["review"]
+    ids = {k: store.passage_id(k, 0) for k in records}
+    for k, record in records.items():
+        assert store.passage(ids[k])["review"] == record["passages"][0]["review"]
+    assert served(store, QueueFilter(to_review=True)) == {ids["v"], ids["t"]}
+    for label in LABELS:  # a label chosen: that label's review point
+        wanted = {ids[k] for k, record in records.items() if label in record["review"]}
+        assert served(store, QueueFilter(label=label, to_review=True)) == wanted
+    assert served(store, QueueFilter()) == set(ids.values())  # the filter off: every passage
+    assert store.claimed_in_queue("score", QueueFilter(to_review=True)) == 0
 
 
 def test_adding_is_idempotent_and_rescoring_keeps_reviews(store, model):

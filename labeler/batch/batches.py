@@ -41,6 +41,7 @@ class Settings:
     format: str = "jsonl"
     thresholds: dict[str, float] = field(default_factory=dict)
     only_flagged: bool = False
+    only_review: bool = False  # flagged or to review (at a label's review point)
     min_severity: int = 0
     colour: bool = False
     width: int = 80  # a report's line width, in terminal columns
@@ -48,8 +49,10 @@ class Settings:
 
     def keep(self, item: Mapping[str, Any]) -> bool:
         """Whether a document (or, in CSV, a passage) passes the output filters."""
-        return (bool(item["flags"]) or not self.only_flagged) and (
-            item["severity"] >= self.min_severity
+        return (
+            (bool(item["flags"]) or not self.only_flagged)
+            and (bool(item["flags"] or item["review"]) or not self.only_review)
+            and item["severity"] >= self.min_severity
         )
 
 

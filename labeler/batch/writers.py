@@ -24,6 +24,7 @@ CSV_COLUMNS = [
     "graphic",
     "severity",
     "flags",
+    "review",
     "violence_evidence",
     "graphic_evidence",
     "warning",
@@ -64,6 +65,7 @@ def csv_passages(record: Mapping[str, Any], keep_passage: Any) -> str:
             p["scores"]["graphic"],
             p["severity"],
             " ".join(p["flags"]),
+            " ".join(p["review"]),
             *(csv_safe(_terms(p["evidence"], label)) for label in ("violence", "graphic")),
             csv_safe(warning),
             categories,
@@ -89,39 +91,71 @@ def _csv_rows(rows: list[list[Any]]) -> str:
 LABEL_COLOURS = {"violence": "\x1b[1;33m", "graphic": "\x1b[1;31m"}
 BRACKETS = {"violence": ("[", "]"), "graphic": ("{", "}")}
 INDENT = "    "
+REVIEW_HEADING = "to review (under the flag, at the review point)"
 
 
 def report(record: Mapping[str, Any], colour: bool, width: int = 80) -> str:
-    """A human-readable summary of one document and its flagged passages, for a terminal
-    ``width`` columns wide.
+    """A human-readable summary of one document, its flagged passages and those to review,
+    for a terminal ``width`` columns wide.
 
     The document's warning comes first, the line an editor pastes, then a legend of the
-    evidence marks and the flagged passages (numbered from 1, as the dashboard numbers
-    them; a passage repeated word for word, such as a headline, is shown once). Evidence
-    is in its label's colour, or in its label's brackets without colour. Text is wrapped
-    on word boundaries; control characters in the (untrusted) text are shown escaped, so
-    a document cannot drive the terminal. With nothing flagged, the top-scoring passage
-    is still shown with its scores, so a near miss is visible. Offsets are in JSONL.
+    evidence marks, the flagged passages, and apart from them the passages to review (under
+    every flag, at a label's review point: worth a look), each numbered from 1 as the
+    dashboard numbers them (a passage repeated word for word, such as a headline, is shown
+    once) with its scores. Evidence is in its label's colour, or in its label's brackets
+    without colour. Text is wrapped on word boundaries; control characters in the
+    (untrusted) text are shown escaped, so a document cannot drive the terminal. With
+    nothing flagged nor to review, the top-scoring passage is still shown with its scores,
+    so a near miss is visible. Offsets are in JSONL.
     """
-    flags = ", ".join(record["flags"]) or "no flags"
+    calls = _calls(record, "no flags")
+    lines = _fit(f"{record['id']}  severity {record['severity']}  ({calls})", width, "")
     warning = record["warning"]["text"] or "No content warning"
-    lines = _fit(f"{record['id']}  severity {record['severity']}  ({flags})", width, "")
     lines += wrap([(f"Warning: {warning}", None)], width, "  ", INDENT)
-    shown = _distinct([p for p in record["passages"] if p["flags"]])
-    if not shown and record["passages"]:
-        top = max(record["passages"], key=lambda p: max(p["scores"].values()))
-        lines.append(_dim("  highest-scoring passage (below every threshold):", colour))
-        shown = [(top, [])]
-    if any(p["evidence"] for p, _ in shown):
+    sections = _sections(record["passages"])
+    if any(p["evidence"] for _, shown in sections for p, _ in shown):
         lines += legend(colour, width)
-    for p, copies in shown:
-        scores = "  ".join(f"{k} {v:.2f}" for k, v in p["scores"].items())
-        marks = ", ".join(p["flags"]) or "not flagged"
-        also = f" (also {', '.join(f'#{i + 1}' for i in copies)})" if copies else ""
-        head = _fit(f"#{p['index'] + 1}{also}  {marks}  {scores}", width, "  ")
-        lines += [_dim(line, colour) for line in head]
-        lines += wrap(marked(p["text"], p["evidence"]), width, INDENT, colour=colour)
+    for heading, shown in sections:
+        lines += [_dim(line, colour) for line in _fit(f"{heading}:", width, "  ")]
+        for p, copies in shown:
+            scores = "  ".join(f"{k} {v:.2f}" for k, v in p["scores"].items())
+            also = f" (also {', '.join(f'#{i + 1}' for i in copies)})" if copies else ""
+            head = _fit(
+                f"#{p['index'] + 1}{also}  {_calls(p, 'not flagged')}  {scores}", width, "  "
+            )
+            lines += [_dim(line, colour) for line in head]
+            lines += wrap(marked(p["text"], p["evidence"]), width, INDENT, colour=colour)
     return "\n".join(lines) + "\n\n"
+
+
+def _calls(item: Mapping[str, Any], unflagged: str) -> str:
+    """A document's or passage's flags and the labels only at their review point:
+    "violence; to review: graphic", "to review: violence", or ``unflagged``."""
+    flags = ", ".join(item["flags"])
+    below = ", ".join(label for label in item["review"] if label not in item["flags"])
+    if not below:
+        return flags or unflagged
+    return f"{flags}; to review: {below}" if flags else f"to review: {below}"
+
+
+def _sections(
+    passages: list[dict[str, Any]],
+) -> list[tuple[str, list[tuple[dict[str, Any], list[int]]]]]:
+    """The report's sections, each a heading and its passages: the flagged ones, then those
+    only to review; with neither, the highest-scoring passage (a near miss)."""
+    flagged = _distinct([p for p in passages if p["flags"]])
+    review = _distinct([p for p in passages if p["review"] and not p["flags"]])
+    if flagged:
+        sections = [("flagged", flagged)]
+        if review:
+            sections.append((REVIEW_HEADING, review))
+        return sections
+    if review:
+        return [(f"nothing flagged; {REVIEW_HEADING}", review)]
+    if not passages:
+        return []
+    top = max(passages, key=lambda p: max(p["scores"].values()))
+    return [("highest-scoring passage (below every threshold)", [(top, [])])]
 
 
 def _fit(line: str, width: int, indent: str) -> list[str]:

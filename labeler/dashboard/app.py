@@ -115,10 +115,18 @@ def keep_sqlite_open(target: str) -> sqlite3.Connection | None:
     return held
 
 
+TO_REVIEW_HELP = (
+    "Only passages flagged, or under the flag but at the review point (a lower threshold,"
+    " so that little violence is missed): of the label chosen above, or of either. A passage"
+    " scored before the store kept review points counts by its flags."
+)
+
+
 def queue_filter(store: Store) -> QueueFilter:
     """The sidebar's queue filters."""
     with st.sidebar.expander("Filters"):
         label = st.selectbox("Flagged", ["any", "violence", "graphic"], key="f_label")
+        to_review = st.checkbox("Flagged or to review", key="f_review", help=TO_REVIEW_HELP)
         severity = st.selectbox("Severity at least", [0, 1, 2, 3], key="f_severity")
         band = st.slider("Score band", 0.0, 1.0, (0.0, 1.0), 0.05, key="f_band")
         choices = store.choices()
@@ -135,6 +143,7 @@ def queue_filter(store: Store) -> QueueFilter:
         )
     return QueueFilter(
         label=None if label == "any" else label,
+        to_review=to_review,
         min_severity=int(severity),
         score_band=(float(band[0]), float(band[1])),
         source_path=source,

@@ -23,6 +23,7 @@ from labeler.dashboard.wording import (
     model_claim,
     review_point,
 )
+from labeler.learn.gate import review_thresholds
 from labeler.store.queue import Claim
 from labeler.store.review import (
     GRAPHIC,
@@ -77,10 +78,11 @@ def style() -> None:
 
 def show_claim(p: dict[str, Any]) -> None:
     """The model's claim about passage ``p`` in words, and its review-point status when the
-    record has one (labeler score's ``review``)."""
+    record has one (labeler score's ``review``), each with the scoring model's thresholds
+    when its card is here."""
     card = card_of(p["model_version"]) if p["model_version"] else None
     lines = [model_claim(p, card["thresholds"] if card else None)]
-    status = review_point(p)
+    status = review_point(p, review_thresholds(card) if card else None)
     if status:
         lines.append(status)
     html = "<br>".join(escape(line) for line in lines)

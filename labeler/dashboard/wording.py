@@ -65,29 +65,46 @@ def model_claim(p: dict[str, Any], thresholds: dict[str, float] | None) -> str:
     return f"{opening}{p[label]:.2f}{limit}."
 
 
-def review_point(p: dict[str, Any]) -> str | None:
-    """The passage's review-point status, when its record has one (``review``: the labels
-    whose score reaches that label's review threshold, a superset of its flags); None
-    when the scoring model set no review point.
+def review_point(p: dict[str, Any], points: dict[str, float] | None) -> str | None:
+    """Whether passage ``p`` is to review beyond its flags, with the score and the review
+    point (``points``, the scoring model's, when its card has them) that decided it. A
+    record's ``review`` holds the labels whose score reaches that label's review point, a
+    superset of its flags; None when it was scored before the store kept them (nothing is
+    said then, rather than guessed).
 
-    >>> review_point({"flags": [], "review": ["violence"]})
-    'Under the flag but at the review point for violence: worth a look.'
-    >>> review_point({"flags": [], "review": []})
-    'Under the review point too.'
-    >>> review_point({"flags": ["violence"], "review": ["violence"]}) is None
+    >>> p = {"flags": [], "review": ["violence"], "violence": 0.31, "graphic": 0.01}
+    >>> review_point(p, {"violence": 0.25, "graphic": 0.02})
+    'To review: at the review point for violence (0.31, review point 0.25).'
+    >>> review_point({**p, "flags": ["violence"], "review": ["violence", "graphic"]}, None)
+    'Also to review: at the review point for graphic (0.01).'
+    >>> review_point({**p, "review": []}, {"violence": 0.25, "graphic": 0.02})
+    'Not to review either: under the review point (violence 0.25, graphic 0.02).'
+    >>> review_point({**p, "flags": ["violence"]}, None) is None
     True
-    >>> review_point({"flags": []}) is None
+    >>> review_point({**p, "review": None}, None) is None
     True
     """
-    review = p.get("review")
-    if review is None:  # a record scored before review points, or without one
+    if p.get("review") is None:
         return None
-    below_flag = [label for label in LABELS if label in review and label not in p["flags"]]
+    below_flag = [label for label in LABELS if label in p["review"] and label not in p["flags"]]
     if below_flag:
-        return (
-            f"Under the flag but at the review point for {' and '.join(below_flag)}: worth a look."
-        )
-    return None if p["flags"] else "Under the review point too."
+        reached = " and ".join(f"{label} ({_at_point(p, label, points)})" for label in below_flag)
+        opening = "Also to review" if p["flags"] else "To review"
+        return f"{opening}: at the review point for {reached}."
+    if p["flags"]:
+        return None  # the claim says it all: a flag is always to review
+    if points is None:
+        return "Not to review either: under the review point."
+    return (
+        "Not to review either: under the review point ("
+        + ", ".join(f"{label} {points[label]:.2f}" for label in LABELS)
+        + ")."
+    )
+
+
+def _at_point(p: dict[str, Any], label: str, points: dict[str, float] | None) -> str:
+    """A label's score, and its review point when known."""
+    return f"{p[label]:.2f}" + (f", review point {points[label]:.2f}" if points else "")
 
 
 def decision_words(review: Review) -> str:

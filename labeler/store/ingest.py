@@ -100,9 +100,9 @@ class Ingest:
         rescored = sorted(set(stored.values()))
         passage_ids = self._passage_ids(stamp, rescored)
         self.db.executemany(
-            "INSERT INTO scores (passage_id, model_version, violence, graphic, flags, severity,"
-            " evidence, scored_at, top, margin, queue_state)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO scores (passage_id, model_version, violence, graphic, flags, review,"
+            " severity, evidence, scored_at, top, margin, queue_state)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (passage_id, model_version) DO NOTHING",
             [
                 score_row(passage_ids[doc_id, p["index"]], record["model"], p, stamp, thresholds)
@@ -159,6 +159,7 @@ def score_row(
         p["scores"]["violence"],
         p["scores"]["graphic"],
         json.dumps(p["flags"]),
+        json.dumps(p["review"]),
         p["severity"],
         json.dumps(p["evidence"]),
         stamp,

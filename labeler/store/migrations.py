@@ -211,6 +211,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE document_reviews ADD COLUMN categories TEXT;
         """,
     ),
+    (
+        # Each score keeps its review labels (the labels at their review point, a superset
+        # of its flags), so the queue can serve "flagged or to review". Scores stored before
+        # have none (NULL: not known, never made up); the queue counts their flags alone.
+        "0013_review_labels",
+        "ALTER TABLE scores ADD COLUMN review TEXT",
+    ),
 ]
 QUEUE_STATES = "0006_claims_and_queue_states"  # mended from reviews once applied
 KEY_HASHES = "0007_hashed_document_keys"  # each document's key hash filled in once applied

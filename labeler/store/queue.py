@@ -58,7 +58,8 @@ class Claim:
 class QueueFilter:
     """Which passages the queue serves. Values only ever reach SQL as parameters."""
 
-    label: str | None = None  # flagged with this label
+    label: str | None = None  # flagged with this label (to_review: or at its review point)
+    to_review: bool = False  # flagged, or at a label's review point (under the flag)
     min_severity: int = 0
     score_band: tuple[float, float] = (0.0, 1.0)  # highest label score within
     source_path: str | None = None
@@ -79,9 +80,16 @@ class QueueFilter:
         if self.score_band != (0.0, 1.0):
             clauses.append(f" AND {top} BETWEEN ? AND ?")
             params += list(self.score_band)
+        # a score stored before the store kept review labels (NULL) counts by its flags
         if self.label is not None:
-            clauses.append(" AND s.flags LIKE ?")
+            clauses.append(
+                " AND COALESCE(s.review, s.flags) LIKE ?"
+                if self.to_review
+                else " AND s.flags LIKE ?"
+            )
             params.append(f'%"{self.label}"%')
+        elif self.to_review:
+            clauses.append(" AND COALESCE(s.review, s.flags) <> '[]'")
         if self.source_path is not None:
             clauses.append(
                 " AND EXISTS (SELECT 1 FROM passages p JOIN documents d ON d.id = p.document_id"

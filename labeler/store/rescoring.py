@@ -61,8 +61,8 @@ class Rescoring:
         with self.db.write():
             self.db.executemany(
                 "INSERT INTO scores (passage_id, model_version, violence, graphic, flags,"
-                " severity, evidence, scored_at, top, margin, queue_state)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE("
+                " review, severity, evidence, scored_at, top, margin, queue_state)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE("
                 "(SELECT MIN(o.queue_state) FROM scores o WHERE o.passage_id = ?), ?))"
                 " ON CONFLICT (passage_id, model_version) DO NOTHING",
                 [

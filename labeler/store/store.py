@@ -199,11 +199,12 @@ class Store(Ingest, Queue, Adjudications, Administration, Rescoring, Warnings):
     @retrying  # a read too can meet a WAL index being rebuilt after a crash
     def passage(self, passage_id: int) -> dict[str, Any]:
         """A passage with its document's identity and the scores of the model in use, or,
-        where that model never scored it, its newest scores."""
+        where that model never scored it, its newest scores; ``review`` is None for scores
+        stored before the store kept review labels."""
         row = self.db.execute(
             "SELECT p.id, p.document_id, p.idx, p.start_char, p.end_char, p.text, d.doc_key,"
-            " d.source_path, s.model_version, s.violence, s.graphic, s.flags, s.severity,"
-            " s.evidence FROM passages p JOIN documents d ON d.id = p.document_id"
+            " d.source_path, s.model_version, s.violence, s.graphic, s.flags, s.review,"
+            " s.severity, s.evidence FROM passages p JOIN documents d ON d.id = p.document_id"
             f" LEFT JOIN scores s ON s.passage_id = p.id WHERE p.id = ? ORDER BY {SHOWN_FIRST}"
             " LIMIT 1",
             (passage_id, self.model_version),
@@ -212,6 +213,7 @@ class Store(Ingest, Queue, Adjudications, Administration, Rescoring, Warnings):
             raise StoreError(f"no passage {passage_id}")
         out = dict(row)
         out["flags"] = json.loads(out["flags"] or "[]")
+        out["review"] = None if out["review"] is None else json.loads(out["review"])
         out["evidence"] = json.loads(out["evidence"] or "[]")
         return out
 
