@@ -81,7 +81,7 @@ def is_phrase(words: list[str]) -> bool:
     (True, False)
     >>> is_phrase(["gouged", "out"]), is_phrase(["out"])
     (True, False)
-    >>> is_phrase(["soldiers"]), is_phrase(["soldiers", "opened", "fire"])
+    >>> is_phrase(["soldiers"]), is_phrase(["soldiers", "shot"])
     (False, True)
     """
     if not words or is_function_word(words[0]):

@@ -162,10 +162,26 @@ def sign_in(page: Page, url: str, name: str, source: str) -> None:
 
 def choose_queue(page: Page, source: str) -> None:
     """One source file's passages, in reading order (the app's default order may change)."""
-    page.get_by_text("Filters").click()
+    open_filters(page)
     pick(page, "Source file", source)  # the file name, picked by its literal text
     page.get_by_role("radiogroup", name="Queue order").get_by_text("Document order").click()
     expect(page.get_by_role("radio", name="Document order")).to_be_checked()
+
+
+def open_filters(page: Page) -> None:
+    """Open the sidebar's Filters. A click can land while the page is still being drawn
+    (a loaded machine: the expander is drawn again, closed), so click until it is open."""
+    box = page.get_by_role("combobox", name="Source file")
+    for _ in range(5):
+        if box.is_visible():
+            return
+        page.get_by_text("Filters", exact=True).click()
+        try:
+            box.wait_for(state="visible", timeout=5_000)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    expect(box).to_be_visible()
 
 
 def pick(page: Page, label: str, option: str) -> None:

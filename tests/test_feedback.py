@@ -116,12 +116,6 @@ def test_forced_promotion_is_recorded_in_the_card(
     assert "*" in capsys.readouterr().out
 
 
-@pytest.mark.xfail(
-    reason="known regression, to fix next: `labeler quality` refits the word recipe per fold and"
-    " with the sentence model's calibration the flipped shooting report scores under the 0.9"
-    " confidence cut, so the slip is not found",
-    strict=False,
-)
 def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys, small_data):
     db = tmp_path / "review.db"
     reviewed_store(db, shipped, flip=False)

@@ -183,8 +183,9 @@ def assert_record_valid(record: dict, text: str) -> None:
         assert all(0.0 <= s <= 1.0 for s in item["scores"].values())
         assert set(item["flags"]) <= set(LABELS) and 0 <= item["severity"] <= 3
     for p in record["passages"]:
-        for e in p["evidence"]:
-            assert e["label"] in p["flags"]
+        assert set(p["flags"]) <= set(p["review"]) <= set(LABELS)
+        for e in p["evidence"]:  # evidence is given for the labels flagged or to review
+            assert e["label"] in p["review"]
             assert 0 <= e["start"] < e["end"] <= len(p["text"])
             assert p["text"][e["start"] : e["end"]].strip(), e
             assert e["weight"] > 0
