@@ -15,6 +15,7 @@ from typing import Any
 
 from labeler.batch import writers
 from labeler.batch.sources import Document, InputError, Item
+from labeler.formats import jsonl
 from labeler.labels import LABELS
 from labeler.model import Model
 from labeler.records import DocumentRecord
@@ -126,7 +127,7 @@ def score_batch(settings: Settings, items: list[Item], model: Model | None = Non
         if isinstance(item, InputError):
             stats.errors += 1
             messages.append(item.message())
-            errors.append(writers.jsonl(item._asdict()))  # path, line, reason, original
+            errors.append(jsonl(item._asdict()))  # path, line, reason, original
             continue
         record, store_record = next(records), next(store_records)
         stats.documents += 1
@@ -156,7 +157,7 @@ def _format(record: DocumentRecord, settings: Settings) -> str:
         return ""
     if settings.format == "report":
         return writers.report(record, settings.colour, settings.width)
-    return writers.jsonl(record)
+    return jsonl(record)
 
 
 def batches(items: Iterable[Item]) -> Iterator[list[Item]]:

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
+from labeler.formats import csv_safe
 
 CSV_COLUMNS = [
     "id",
@@ -30,20 +30,8 @@ CSV_COLUMNS = [
     "warning",
     "warning_categories",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 DIM, RESET = "\x1b[2m", "\x1b[0m"
-
-
-def jsonl(record: Mapping[str, Any]) -> str:
-    return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE).decode()
-
-
-def csv_safe(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in untrusted cells ("=cmd()" becomes "'=cmd()")."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def csv_header() -> str:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from labeler.batch.writers import csv_safe, jsonl
+from labeler.formats import csv_safe, jsonl
 from labeler.outputs import final_path, refuse_store_files, temp_name, written_in_place
 from labeler.store.db import POSTGRES_SCHEMES
 from labeler.store.store import Store
