@@ -21,9 +21,8 @@ import tempfile
 from pathlib import Path
 
 from labeler import score_text
-from labeler.learn.dataset import data_files, load_rows, split_of
+from labeler.learn.dataset import data_files, load_rows, reviewed_rows, split_of
 from labeler.learn.evaluation import evaluate_scores
-from labeler.learn.feedback import reviewed_rows
 from labeler.learn.gate import gate, load_cases
 from labeler.learn.training import train
 from labeler.store.review import Labels

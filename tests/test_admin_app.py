@@ -90,7 +90,7 @@ def test_statistics_show_n_and_intervals_and_each_reviewers_work(db):
 
 
 def test_an_admin_resolves_a_disagreement_and_retraining_uses_it(db):
-    from labeler.learn.feedback import reviewed_rows
+    from labeler.learn.dataset import reviewed_rows
 
     with Store(db) as store:
         decide(store, 1, "ana", "correct", GRAPHIC)

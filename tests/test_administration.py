@@ -9,7 +9,7 @@ import json
 import pytest
 
 from labeler import score_text
-from labeler.learn.feedback import reviewed_rows
+from labeler.learn.dataset import reviewed_rows
 from labeler.store.administration import DOUBLE_REVIEW, chosen_for_double_review
 from labeler.store.export import write
 from labeler.store.review import GRAPHIC, NOT_VIOLENT, VIOLENT_NOT_GRAPHIC, label_text

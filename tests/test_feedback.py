@@ -201,7 +201,7 @@ def poisoned(n: int = 80) -> list[str]:
 def test_a_batch_flipping_passages_that_share_a_phrase_goes_to_second_looks(tmp_path, shipped):
     """80 "buried alive" passages reviewed as not violent: the batch is found before
     training and queued for second looks; consistent reviews are left alone."""
-    from labeler.learn.feedback import reviewed_rows
+    from labeler.learn.dataset import reviewed_rows
     from labeler.learn.quality import CONFIDENT_MARGIN, MIN_PHRASE_FLIPS, phrase_flips
 
     db = tmp_path / "review.db"

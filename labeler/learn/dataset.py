@@ -1,11 +1,13 @@
-"""Training rows and the fixed, grouped train/validation/test split.
+"""Training rows, from the data files and from reviews, and the fixed, grouped
+train/validation/test split.
 
 Every data file under the training data directory is JSONL with ``id, text,
 violence, graphic, source, group``; ``null`` means "not annotated", never 0.
 Hand-labelled rows (the seed set, round 4) carry ``source_id`` and override the
 public row with the same id, whichever file comes first. A row's split is a hash of
 its group, so a story, work or template is always on one side, and adding data never
-moves an existing group.
+moves an existing group. Reviewed passages become rows of their own source
+(``reviewed``), grouped by document, so a reviewed document is on one side too.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from labeler.labels import LABELS
+
+if TYPE_CHECKING:
+    from labeler.store.review import Reviewed
 
 TEST_BUCKETS = range(0, 4)  # of 20: 20% test
 VAL_BUCKETS = range(4, 7)  # 15% validation (calibration check, thresholds)
@@ -164,3 +170,37 @@ def _row(raw: dict, path: Path, line: int) -> Row:
         )
     except KeyError as err:
         raise DataError(f"{path}:{line}: missing field {err}") from None
+
+
+def reviewed_rows(items: list[Reviewed]) -> tuple[list[Row], list[int]]:
+    """Training rows from current review labels (``Store.reviewed_items``); passages
+    reviewers disagree on are left out (their ids are returned) until an adjudicator picks
+    the final label, which is then the one trained on."""
+    rows, disputed = [], []
+    for item in items:
+        if item.unresolved:
+            disputed.append(item.passage_id)
+            continue
+        key = PassageKey(item.doc_key, item.idx)
+        labels: dict[str, int | None] = {
+            "violence": item.current.violence,
+            "graphic": item.current.graphic,
+        }
+        rows.append(
+            Row(
+                key.row_id,
+                item.text,
+                REVIEWED,
+                key.group,
+                labels,
+                item.current.severity,
+                item.passage_id,
+            )
+        )
+    return rows, disputed
+
+
+def settled(items: list[Reviewed]) -> set[int]:
+    """Passages two or more reviewers have decided, or an adjudicator has: trusted by the
+    batch check."""
+    return {i.passage_id for i in items if len(i.by_reviewer) >= 2 or i.adjudicated}

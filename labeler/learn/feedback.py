@@ -17,50 +17,15 @@ import numpy as np
 from labeler.jobs import Progress, quiet
 from labeler.labels import LABELS
 from labeler.learn.card import data_hash
-from labeler.learn.dataset import REVIEWED, PassageKey, Row, data_files, split_of
+from labeler.learn.dataset import REVIEWED, Row, data_files, reviewed_rows, settled, split_of
 from labeler.learn.gate import MIN_POSITIVES, TOLERANCE, format_gate, gate, load_cases
 from labeler.learn.quality import phrase_flips
 from labeler.learn.thresholds import choose_threshold, precision_recall
 from labeler.learn.training import train
 from labeler.model import Model
-from labeler.store.review import Reviewed
 
 if TYPE_CHECKING:
     from labeler.store.store import Store
-
-
-def reviewed_rows(items: list[Reviewed]) -> tuple[list[Row], list[int]]:
-    """Training rows from current review labels (``Store.reviewed_items``); passages
-    reviewers disagree on are left out (their ids are returned) until an adjudicator picks
-    the final label, which is then the one trained on."""
-    rows, disputed = [], []
-    for item in items:
-        if item.unresolved:
-            disputed.append(item.passage_id)
-            continue
-        key = PassageKey(item.doc_key, item.idx)
-        labels: dict[str, int | None] = {
-            "violence": item.current.violence,
-            "graphic": item.current.graphic,
-        }
-        rows.append(
-            Row(
-                key.row_id,
-                item.text,
-                REVIEWED,
-                key.group,
-                labels,
-                item.current.severity,
-                item.passage_id,
-            )
-        )
-    return rows, disputed
-
-
-def settled(items: list[Reviewed]) -> set[int]:
-    """Passages two or more reviewers have decided, or an adjudicator has: trusted by the
-    batch check."""
-    return {i.passage_id for i in items if len(i.by_reviewer) >= 2 or i.adjudicated}
 
 
 def retune_thresholds(

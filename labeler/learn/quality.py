@@ -176,7 +176,7 @@ def find_mistakes(
 ) -> Mistakes:
     """Both checks on the store's reviewed passages (disputed ones left out, passages two
     reviewers agree on trusted), against ``model`` as the current one."""
-    from labeler.learn.feedback import reviewed_rows, settled
+    from labeler.learn.dataset import reviewed_rows, settled
     from labeler.store.store import Store
 
     with Store(store_target) as store:
