@@ -276,6 +276,22 @@ def note_box(page: Page) -> Locator:
     return box
 
 
+def type_note(page: Page, note: str) -> None:
+    """Type ``note`` and press Enter, as a reviewer does, and see it stay in the box. A
+    rerun still in flight (the queue chosen again after a reload) draws the box anew,
+    empty; a reviewer sees that and types again, and so does this."""
+    for _ in range(3):
+        box = note_box(page)
+        box.fill(note)
+        box.press("Enter")
+        try:
+            expect(note_box(page)).to_have_value(note, timeout=3_000)
+            return
+        except AssertionError:
+            continue
+    expect(note_box(page)).to_have_value(note)
+
+
 def history_of(page: Page, doc_key: str, typed: str) -> None:
     """On the Statistics page, show the review history of ``doc_key``'s first passage:
     type ``typed`` (part of its document's name) in the passage box and pick it."""
@@ -349,9 +365,7 @@ class Desk:
         text = on_screen(self.page)
         passage_id = passage_of(self.db, text)
         if note:
-            box = note_box(self.page)
-            box.fill(note)
-            box.press("Enter")
+            type_note(self.page, note)
         unfocus(self.page)
         time.sleep(PAUSE)
         self.page.keyboard.press(key.lower())
