@@ -95,6 +95,7 @@ def synthetic_document(number: int, rng: random.Random) -> tuple[dict, str]:
                 "text": text,
                 "scores": {"violence": round(violence, 4), "graphic": round(graphic, 4)},
                 "flags": flags,
+                "review": flags,  # the review point at the flag (older apps ignore it)
                 "severity": severity,
                 "evidence": evidence,
             }
