@@ -26,7 +26,7 @@ from labeler.learn.loso import (
     loso_report,
     out_of_source_scores,
 )
-from labeler.learn.recipe import Inputs, Recipe
+from labeler.learn.recipe import FEATURES, Inputs, Recipe
 from labeler.learn.training import SHIPPED
 
 RECIPES = {
@@ -39,6 +39,7 @@ RECIPES = {
     "word+char+embedding, every row alike": replace(SHIPPED, source_power=1.0),
     "word+char, every source alike": Recipe(features=("word", "char"), source_power=0.0),
     "word+char, every row alike": Recipe(features=("word", "char"), source_power=1.0),
+    "word+char+embedding, fp32 encoder": replace(SHIPPED, quantized=False),
 }
 
 
@@ -50,14 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     data = Path(args.data)
     rows = load_rows(data)
-    widest = Recipe(features=("word", "char", "embedding", "static"))
-    inputs = Inputs.of(rows, widest, cache_dir(data))
+    inputs = {  # the int8 and fp32 encoders' embeddings are cached apart
+        quantized: Inputs.of(rows, Recipe(FEATURES, quantized=quantized), cache_dir(data))
+        for quantized in {r.quantized for r in RECIPES.values()}
+    }
     out = Path(args.out)
     result = json.loads(out.read_text()) if out.is_file() else {}
     for name in args.only or RECIPES:
         recipe = RECIPES[name]
         start = time.perf_counter()
-        oos = out_of_source_scores(rows, recipe, inputs)
+        oos = out_of_source_scores(rows, recipe, inputs[recipe.quantized])
         review_at = held_out_review_thresholds(oos, recipe.review_recall)
         result[name] = {"recipe": recipe.__dict__, "report": loso_report(oos, review_at)}
         print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
