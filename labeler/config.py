@@ -31,12 +31,12 @@ def _model(flag: str | None) -> tuple[Path | None, str]:
     value = os.environ.get("LABELER_MODEL")
     if value:
         return Path(value), f"from LABELER_MODEL ({value})"
-    from labeler.learn.registry import Registry
+    from labeler.promotions import Promotions
 
-    registry = Registry(home())
-    current = registry.current()
+    promotions = Promotions(home())
+    current = promotions.current()
     if current:
-        return registry.path(current), f"promoted from the registry ({current})"
+        return promotions.path(current), f"promoted from the registry ({current})"
     return None, "shipped with the package"
 
 

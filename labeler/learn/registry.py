@@ -19,6 +19,7 @@ from typing import Any
 
 from labeler.model import CARD_FILE, Model, ModelError, load_model, read_card, save_model
 from labeler.outputs import locked, temp_name
+from labeler.promotions import Promotions
 
 SHIPPED = "the shipped model"  # what is current when no version was ever promoted
 
@@ -45,26 +46,9 @@ class Change:
         return f"from {self.before or SHIPPED} to {self.after or SHIPPED}"
 
 
-class Registry:
-    def __init__(self, home: Path) -> None:
-        self.root = home / "models"
-        self.state_path = self.root / "registry.json"
-
-    def _state(self) -> dict[str, Any]:
-        """The promotion history; a damaged registry.json is a clear ModelError."""
-        if not self.state_path.exists():
-            return {"history": []}
-        try:
-            state = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:  # UnicodeDecodeError is a ValueError
-            raise ModelError(f"{self.state_path}: not a readable registry ({err})") from None
-        history = state.get("history") if isinstance(state, dict) else None
-        if not isinstance(history, list) or not all(isinstance(v, str) for v in history):
-            raise ModelError(
-                f'{self.state_path}: not a registry (expected {{"history": [versions]}}); '
-                "fix it, or delete it to go back to the shipped model"
-            )
-        return state  # type: ignore[no-any-return]
+class Registry(Promotions):
+    """The registry, to change: new versions, their cards, promotions and rollbacks (reading
+    which version is current is ``Promotions``', below the learning loop)."""
 
     @contextmanager
     def _changing(self) -> Iterator[dict[str, Any]]:
@@ -110,21 +94,6 @@ class Registry:
             except ModelError as err:
                 bad.append(str(err))
         return sorted(cards, key=lambda c: (str(c.get("trained_at", "")), c["version"])), bad
-
-    def current(self) -> str | None:
-        history = self._state()["history"]
-        return history[-1] if history else None
-
-    def previous(self) -> str | None:
-        """The version a rollback returns to (None: the shipped model)."""
-        history = self._state()["history"]
-        return history[-2] if len(history) > 1 else None
-
-    def path(self, version: str) -> Path:
-        directory = self.root / version
-        if not version or directory.parent != self.root or not (directory / CARD_FILE).is_file():
-            raise ModelError(f"no model version {version} in {self.root}")
-        return directory
 
     def promote(self, version: str) -> Change:
         """Make ``version`` current, once it is known to load: a version that cannot
