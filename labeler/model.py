@@ -274,9 +274,12 @@ def load_model(directory: Path | str | None = None) -> Model:
         head = directory / SENTENCE_FILE
         _linked_inside(directory, head)
         _vouched(head, card["sentence"], card_path)
-        sentence = SentenceHead.from_arrays(
-            head, _read_arrays(head, SENTENCE_ARRAYS), len(tfidf.terms)
-        )
+        try:
+            sentence = SentenceHead.from_arrays(
+                _read_arrays(head, SENTENCE_ARRAYS), len(tfidf.terms)
+            )
+        except ValueError as err:
+            raise ModelError(f"{head}: {err}") from None
         for key in ("words", "screen", "review_thresholds"):
             if not isinstance(card.get(key), dict):
                 raise ModelError(f"{card_path}: a model with {SENTENCE_FILE} needs {key}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -108,23 +107,22 @@ class SentenceHead:
         }
 
     @classmethod
-    def from_arrays(cls, path: Path, parts: dict[str, np.ndarray], words: int) -> SentenceHead:
-        """Checked: known blocks, outputs and shapes that fit together, finite numbers."""
-        from labeler.model import ModelError
-
+    def from_arrays(cls, parts: dict[str, np.ndarray], words: int) -> SentenceHead:
+        """Checked: known blocks, outputs and shapes that fit together, finite numbers; a
+        ValueError saying what is wrong otherwise (the loader names the file)."""
         try:
             config = json.loads(str(parts["config"]))
             features = tuple(config["features"])
             quantized = config["quantized"]
         except (ValueError, KeyError, TypeError) as err:
-            raise ModelError(f"{path}: its config is not readable ({err})") from None
+            raise ValueError(f"its config is not readable ({err})") from None
         if (
             not set(features) <= set(BLOCKS)
             or not features
             or config.get("outputs") != list(OUTPUTS)
             or not isinstance(quantized, bool)
         ):
-            raise ModelError(f"{path}: unknown features or outputs in its config: {config}")
+            raise ValueError(f"unknown features or outputs in its config: {config}")
         head = cls(
             features,
             [str(t) for t in parts["char_terms"]],
@@ -144,7 +142,7 @@ class SentenceHead:
         }
         for name, shape in expected.items():
             if parts[name].shape != shape:
-                raise ModelError(f"{path}: {name} has shape {parts[name].shape}, expected {shape}")
+                raise ValueError(f"{name} has shape {parts[name].shape}, expected {shape}")
             if parts[name].dtype.kind != "f" or not np.isfinite(parts[name]).all():
-                raise ModelError(f"{path}: {name} is not all finite numbers")
+                raise ValueError(f"{name} is not all finite numbers")
         return head
