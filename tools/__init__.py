@@ -1,0 +1,1 @@
+"""Tools for working on the project itself, run from a checkout (never shipped in the wheel)."""
