@@ -430,10 +430,10 @@ def test_a_store_made_by_todays_code_upgrades_and_keeps_everything(store_target,
         "import sys\n"
         "s = Store(sys.argv[1])\n"
         "for p in (1, 3):\n"
-        "    c = s.queue.claim(p, 'ana')\n"
-        "    s.reviews.record(c, 'correct', GRAPHIC)\n"
-        "c = s.queue.claim(2, 'ana'); s.reviews.record(c, 'skip')\n"
-    )
+        "    c = s.claim(p, 'ana')\n"
+        "    s.record_review(c, 'correct', GRAPHIC)\n"
+        "c = s.claim(2, 'ana'); s.record_review(c, 'skip')\n"
+    )  # the old code's names
     subprocess.run([sys.executable, "-c", decided, store_target], check=True, cwd=old, env=env)
     with Store(store_target) as store:
         assert store.maintenance.integrity() == []

@@ -48,7 +48,7 @@ def refresh_states(db: Database, passage_ids: list[int]) -> dict[int, list[Revie
     for row in db.select_in(
         f"{SELECT_REVIEWS} WHERE passage_id IN ({{}}) ORDER BY id", passage_ids
     ):
-        reviews[row["passage_id"]].append(review_of(row))
+        reviews[row["passage_id"]].append(_review(row))
     db.executemany(
         "UPDATE scores SET queue_state = ? WHERE passage_id = ?",
         [
@@ -207,7 +207,7 @@ class Reviews:
             (reviewer, reviewer, page),
         ).fetchall()
         while rows:
-            yield from map(review_of, rows)
+            yield from map(_review, rows)
             if len(rows) < page:
                 return
             page *= 2
@@ -232,7 +232,7 @@ class Reviews:
         ).fetchall()
         where = {row["id"]: row for row in rows}
         kept: list[Review] = []
-        for _, reviews in groupby(map(review_of, rows), key=lambda r: r.passage_id):
+        for _, reviews in groupby(map(_review, rows), key=lambda r: r.passage_id):
             kept += standing(reviews)
         out: list[Decided] = []
         claims: set[str] = set()
@@ -249,11 +249,11 @@ class Reviews:
             f"{SELECT_REVIEWS} WHERE passage_id = ? ORDER BY id",
             (passage_id,),
         )
-        return [review_of(row) for row in rows]
+        return [_review(row) for row in rows]
 
     def all(self) -> list[Review]:
         """Every stored decision, oldest first: what per-reviewer figures are made from."""
-        return [review_of(row) for row in self.db.execute(f"{SELECT_REVIEWS} ORDER BY id")]
+        return [_review(row) for row in self.db.execute(f"{SELECT_REVIEWS} ORDER BY id")]
 
     def current_labels(self, passage_id: int) -> Labels | None:
         """A passage's label as reviewers left it (an adjudication is not consulted)."""
@@ -262,7 +262,7 @@ class Reviews:
     def by_passage(self) -> Iterator[tuple[int, list[Review]]]:
         """Every review, grouped by passage, in one query (not one per passage)."""
         rows = self.db.execute(f"{SELECT_REVIEWS} ORDER BY passage_id, id")
-        for passage_id, group in groupby(map(review_of, rows), key=lambda r: r.passage_id):
+        for passage_id, group in groupby(map(_review, rows), key=lambda r: r.passage_id):
             yield passage_id, list(group)
 
 
@@ -270,7 +270,7 @@ def _labels(labels: Labels | None) -> tuple[int | None, int | None, int | None]:
     return (labels.violence, labels.graphic, labels.severity) if labels else (None, None, None)
 
 
-def review_of(row: ResultRow) -> Review:
+def _review(row: ResultRow) -> Review:
     """A review from its row (``SELECT_REVIEWS``'s columns)."""
     labels = None
     if row["violence"] is not None:

@@ -66,7 +66,6 @@ class Store:
         lock_wait: float = LOCK_WAIT,
     ) -> None:
         self.now = now
-        self.model_version = model_version
         self.db = connect(
             target, create=create and not reading, reading=reading, lock_wait=lock_wait
         )
