@@ -1,7 +1,7 @@
 """Key press to next passage painted, in a real browser, on a store of 1,000,000 passages.
 
 Builds (once, cached under the temp dir) a SQLite store of --passages synthetic scored
-passages, written with the app's own ``Store.add_records``; starts ``streamlit run app.py``
+passages, written with the app's own ``store.documents.add_many``; starts ``streamlit run app.py``
 on a copy of it; and in chromium (/usr/bin/chromium, never downloaded) signs in and
 decides --decisions passages with the "N" key. Each time is from the key going down to
 the first animation frame in which a different passage is the one highlighted, both
@@ -51,7 +51,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PER_DOCUMENT = 10
-BATCH = 2_000  # documents per add_records transaction
+BATCH = 2_000  # documents per add_many transaction
 THRESHOLDS = {"violence": 0.5, "graphic": 0.5}
 MODEL = "bench-synthetic"
 REVIEWER = "bench-reviewer"  # the one reviewer: the history's and the browser's
@@ -124,7 +124,7 @@ def build(db: str, n: int) -> None:
     documents = n // PER_DOCUMENT
     for first in range(0, documents, BATCH):
         batch = [synthetic_document(i, rng) for i in range(first, min(documents, first + BATCH))]
-        store.add_records(batch, THRESHOLDS)
+        store.documents.add_many(batch, THRESHOLDS)
         done = min(documents, first + BATCH) * PER_DOCUMENT
         if first % (BATCH * 25) == 0 or done == n:
             print(f"  {done:,} passages in {time.perf_counter() - began:.0f} s", flush=True)
@@ -140,8 +140,8 @@ def seed_history(db: str, decisions: int) -> None:
     store = Store(db)
     began = time.perf_counter()
     for done in range(1, decisions + 1):
-        claimed = store.claim_next(REVIEWER, order="document")
-        store.record_review(claimed["claim"], "correct", NOT_VIOLENT)
+        claimed = store.queue.next(REVIEWER, order="document")
+        store.reviews.record(claimed["claim"], "correct", NOT_VIOLENT)
         if done % 2_000 == 0 or done == decisions:
             print(f"  {done:,} decisions in {time.perf_counter() - began:.0f} s", flush=True)
     store.close()
@@ -241,15 +241,20 @@ def profile(db: Path, rounds: int = 20) -> None:
         return out
 
     for _ in range(rounds):
-        claim = timed("claim_next (active order)", store.claim_next, reviewer, order="active")
+        claim = timed("queue.next (active order)", store.queue.next, reviewer, order="active")
         claim = claim["claim"]
-        p = timed("passage", store.passage, claim.passage_id)
-        timed("document_passages", store.document_passages, p["document_id"], p["model_version"])
-        timed("progress", store.progress, reviewer)
-        timed("last_decision", store.last_decision, reviewer)
-        timed("reviews (history)", store.reviews, claim.passage_id)
-        timed("document_warnings", store.document_warnings)
-        timed("record_review", store.record_review, claim, "correct", NOT_VIOLENT)
+        p = timed("passage", store.documents.passage, claim.passage_id)
+        timed(
+            "documents.passages_of",
+            store.documents.passages_of,
+            p["document_id"],
+            p["model_version"],
+        )
+        timed("progress", store.queue.progress, reviewer)
+        timed("reviews.last", store.reviews.last, reviewer)
+        timed("reviews.of (history)", store.reviews.of, claim.passage_id)
+        timed("warnings.of_documents", store.warnings.of_documents)
+        timed("reviews.record", store.reviews.record, claim, "correct", NOT_VIOLENT)
     store.close()
     print(f"{'store call (in process)':32} {'p50 ms':>8} {'max ms':>8}")
     for name, ms in calls.items():

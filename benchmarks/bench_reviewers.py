@@ -34,7 +34,7 @@ def measure(target: str, model: Model) -> dict[str, float]:
     reported = [(pid, name) for name, ids in outcome.served.items() for pid in ids]
     store = Store(target)
     rows = [tuple(r) for r in store.db.execute("SELECT passage_id, reviewer FROM reviews")]
-    problems = store.integrity()
+    problems = store.maintenance.integrity()
     store.close()
     per_passage = [pid for pid, _ in rows]
     cut = statistics.quantiles(outcome.latencies_ms, n=100)

@@ -2,7 +2,7 @@
 
 Fills a real store (a temporary SQLite file, or --store, e.g. a PostgreSQL URL) with
 --passages passages (real texts from training/data, scored by the shipped model), then
-times claim_next for each queue order and record_review, printing p50/p99 in
+times queue.next for each queue order and reviews.record, printing p50/p99 in
 milliseconds (target: under 50 ms each). It then records --reviewed decisions in
 document order, as a desk working through an archive would, and times the queue
 again: the next item must not get slower as reviews pile up.
@@ -39,7 +39,7 @@ def fill(store: Store, n: int) -> float:
         for i in range(first, min(n, first + 5000)):
             record = dict(records[i % len(records)], id=f"doc-{i}")
             batch.append((record, texts[i % len(texts)]))
-        store.add_records(batch, model.thresholds)
+        store.documents.add_many(batch, model.thresholds)
     return time.perf_counter() - start
 
 
@@ -55,10 +55,10 @@ def timed(calls: int, fn) -> tuple[float, float]:  # type: ignore[no-untyped-def
 
 def queue_latency(store: Store, calls: int, tag: str) -> None:
     for order in ("document", "score", "uncertain"):
-        p50, p99 = timed(calls, lambda i, o=order: store.claim_next(f"{tag}{o}{i}", order=o))
+        p50, p99 = timed(calls, lambda i, o=order: store.queue.next(f"{tag}{o}{i}", order=o))
         print(f"{'claim next, ' + order + ' order':40} {p50:8.2f} {p99:8.2f}")
     flagged = QueueFilter(label="graphic", min_severity=3)
-    p50, p99 = timed(calls, lambda i: store.claim_next(f"{tag}f{i}", order="score", queue=flagged))
+    p50, p99 = timed(calls, lambda i: store.queue.next(f"{tag}f{i}", order="score", queue=flagged))
     print(f"{'claim next, graphic filter, score order':40} {p50:8.2f} {p99:8.2f}")
 
 
@@ -76,14 +76,15 @@ def main() -> None:
         print(f"{'operation':40} {'p50 ms':>8} {'p99 ms':>8}")
         queue_latency(store, args.calls, "a")
         p50, p99 = timed(
-            args.calls, lambda i: store.record_review(store.claim(i + 1, "ana"), "correct", GRAPHIC)
+            args.calls,
+            lambda i: store.reviews.record(store.queue.claim(i + 1, "ana"), "correct", GRAPHIC),
         )
         print(f"{'record a decision':40} {p50:8.2f} {p99:8.2f}")
         store.db.execute("DELETE FROM claims")
         start = time.perf_counter()
         for _ in range(args.reviewed):
-            passage = store.claim_next("desk")
-            store.record_review(passage["claim"], "correct", GRAPHIC)
+            passage = store.queue.next("desk")
+            store.reviews.record(passage["claim"], "correct", GRAPHIC)
         seconds = time.perf_counter() - start
         print(f"then {args.reviewed:,} decisions in document order ({seconds:.0f} s); after them:")
         queue_latency(store, args.calls, "b")

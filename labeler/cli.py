@@ -286,7 +286,7 @@ def cmd_rescore(args: argparse.Namespace) -> int:
                 f"re-scored {result.scored:,} passages with model {result.version}"
                 f" ({result.already:,} already had its scores)"
             )
-            store.log_action("rescore", admin_name(args.admin), summary)
+            store.admin.log("rescore", admin_name(args.admin), summary)
     except Exception as err:
         finish(status, None, error=str(err) or repr(err))
         raise
@@ -320,8 +320,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     target = existing_store(args.store)
     try:  # only damage is "damaged": a locked or unreachable store is its own one line
         with Store(target, reading=True) as store:
-            problems = store.integrity()
-            counts = store.counts()
+            problems = store.maintenance.integrity()
+            counts = store.maintenance.counts()
             read_only = " (read-only)" if store.db.read_only else ""
     except StoreDamaged as err:  # too damaged to open or to count
         print(f"labeler: {err}", file=sys.stderr)
@@ -454,7 +454,7 @@ def change_model(registry: Registry, args: argparse.Namespace) -> int | None:
             )
             return None
         try:
-            store.log_action(change.action, admin_name(args.admin), change.detail)
+            store.admin.log(change.action, admin_name(args.admin), change.detail)
         except StoreError as err:
             print(
                 f"labeler: {change.action} done ({change.detail}), but the admin log of "
@@ -476,7 +476,7 @@ def cmd_admin_log(args: argparse.Namespace) -> int:
     from labeler.store.store import Store
 
     with Store(existing_store(args.store), reading=True) as store:
-        entries = store.admin_log(args.limit)
+        entries = store.admin.entries(args.limit)
     for e in entries:
         when = e.at[:19].replace("T", " ")
         print(f"{when}  {plain(e.actor)}  {e.action}  {plain(e.detail)}")

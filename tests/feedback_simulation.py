@@ -79,13 +79,13 @@ def review(store: Store, model, rows: list, flip: bool = False) -> None:  # type
         record = score_text(
             row["text"], row["group"] + "/" + row.get("source_id", row["id"]), model
         )
-        store.add_record(record, row["text"], model.thresholds)
+        store.documents.add(record, row["text"], model.thresholds)
         violence = 1 - row["violence"] if flip else row["violence"]
         graphic = 0 if flip or not violence else int(row["graphic"] or 0)
         labels = Labels(violence, graphic, 3 if graphic else 2 if violence else 0)
         for p in record["passages"]:
-            claim = store.claim(store.passage_id(record["id"], p["index"]), "sim")
-            store.record_review(claim, "correct", labels)
+            claim = store.queue.claim(store.documents.passage_id(record["id"], p["index"]), "sim")
+            store.reviews.record(claim, "correct", labels)
 
 
 def simulate(rounds: int = 3, data_dir: Path = DATA, reviews: int | None = None) -> dict:
@@ -101,13 +101,13 @@ def simulate(rounds: int = 3, data_dir: Path = DATA, reviews: int | None = None)
         store = Store(Path(tmp) / "review.db")
         for k in range(rounds):
             review(store, model, pool[k * batch : (k + 1) * batch])
-            extra, _ = reviewed_rows(store.reviewed_items())
+            extra, _ = reviewed_rows(store.labelled.items())
             model, _ = train(data, extra=extra)
             curve.append(round(source_auprc(model, data), 4))
         store.close()
         bad = Store(Path(tmp) / "corrupt.db")
         review(bad, model, pool, flip=True)
-        corrupt, _ = reviewed_rows(bad.reviewed_items())
+        corrupt, _ = reviewed_rows(bad.labelled.items())
         bad.close()
         candidate, rows = train(data, extra=extra + corrupt)
         verdict = gate(candidate, model, rows, cases=load_cases(data))

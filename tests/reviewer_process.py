@@ -38,7 +38,7 @@ def fill(target: str, model: Model, n: int) -> None:
     """One real-model-scored passage per document."""
     store = Store(target)
     texts = [f"Report {i}: gunmen attacked the village and shot {i} people." for i in range(n)]
-    store.add_records(
+    store.documents.add_many(
         [(score_text(t, f"d{i}", model), t) for i, t in enumerate(texts)], model.thresholds
     )
     store.close()
@@ -86,10 +86,10 @@ def main(target: str, name: str, count: int) -> None:
     store = Store(target)
     for _ in range(count):
         started = time.perf_counter()
-        passage = store.claim_next(name)
+        passage = store.queue.next(name)
         if passage is None:
             break
-        store.record_review(passage["claim"], "correct", GRAPHIC, note=f"by {name}")
+        store.reviews.record(passage["claim"], "correct", GRAPHIC, note=f"by {name}")
         ms = (time.perf_counter() - started) * 1000
         print(json.dumps({"passage": passage["id"], "ms": round(ms, 3)}), flush=True)
     store.close()

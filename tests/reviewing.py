@@ -40,7 +40,7 @@ def add_documents(store: Store, docs, model) -> None:
     for doc_id, source, text in docs:
         record = score_text(text, doc_id, model)
         record["source"] = {"path": source, "line": None}
-        store.add_record(record, text, model.thresholds)
+        store.documents.add(record, text, model.thresholds)
 
 
 def decide(
@@ -52,15 +52,15 @@ def decide(
     note: str | None = None,
 ) -> int:
     """Claim ``passage_id`` for ``reviewer`` and record one decision under that claim."""
-    claim = store.claim(passage_id, reviewer)
+    claim = store.queue.claim(passage_id, reviewer)
     assert claim is not None, f"passage {passage_id} is held by another reviewer"
-    return store.record_review(claim, decision, labels, note)
+    return store.reviews.record(claim, decision, labels, note)
 
 
 def undo_last(store: Store, reviewer: str) -> int | None:
     """Undo ``reviewer``'s latest standing decision, if any; its passage id."""
-    last = store.last_decision(reviewer)
-    return None if last is None else store.undo(reviewer, last.id)
+    last = store.reviews.last(reviewer)
+    return None if last is None else store.reviews.undo(reviewer, last.id)
 
 
 def press(at, key: str):

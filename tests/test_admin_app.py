@@ -29,7 +29,7 @@ def db(tmp_path, monkeypatch, model):
     monkeypatch.setenv("LABELER_DB", str(path))
     monkeypatch.setenv("LABELER_ADMINS", "boss")
     with Store(path) as store:
-        store.add_record(score_text(STORY, "story.txt", model), STORY, model.thresholds)
+        store.documents.add(score_text(STORY, "story.txt", model), STORY, model.thresholds)
     return path
 
 
@@ -78,7 +78,7 @@ def test_statistics_show_n_and_intervals_and_each_reviewers_work(db):
     at = app("Statistics")
     figures = at.dataframe[0].value.set_index(["label", "figure"])
     precision = figures.loc[("violence", "precision of the model's flags")]
-    flagged = sum("violence" in Store(db).passage(p)["flags"] for p in range(1, 41))
+    flagged = sum("violence" in Store(db).documents.passage(p)["flags"] for p in range(1, 41))
     assert precision["n"] == flagged
     assert precision["estimate"].endswith("%") and precision["95% interval"].endswith("%")
     kappa = figures.loc[("graphic", "Cohen's kappa between reviewers")]
@@ -107,9 +107,9 @@ def test_an_admin_resolves_a_disagreement_and_retraining_uses_it(db):
     assert f"Final label recorded: {label_text(VIOLENT_NOT_GRAPHIC)}." in texts(at)
     assert at.dataframe[-1].value["final label"].tolist() == [label_text(VIOLENT_NOT_GRAPHIC)]
     with Store(db) as store:
-        rows, left_out = reviewed_rows(store.reviewed_items())
+        rows, left_out = reviewed_rows(store.labelled.items())
         assert left_out == [] and rows[0].severity == 2
-        (entry,) = store.admin_log()
+        (entry,) = store.admin.entries()
         assert (entry.action, entry.actor) == ("adjudicate", "boss")
 
 
@@ -185,7 +185,7 @@ def test_retrain_runs_in_the_background_and_ends_in_a_report_then_promote_confir
     versions = frame(at, "version", "current").set_index("version")
     assert versions.loc[version, "current"] == "✓"
     with Store(db) as store:
-        log = [(e.action, e.actor) for e in store.admin_log()]
+        log = [(e.action, e.actor) for e in store.admin.entries()]
     assert log[:2] == [("promote", "boss"), ("retrain", "boss")]
 
 
@@ -204,7 +204,7 @@ def test_promote_and_roll_back_ask_for_confirmation(db, tmp_path):
     at.button(key="confirm_yes").click().run()
     assert registry.current() is None
     with Store(db) as store:
-        assert [e.action for e in store.admin_log()] == ["rollback", "promote"]
+        assert [e.action for e in store.admin.entries()] == ["rollback", "promote"]
 
 
 def test_rescore_from_the_dashboard_keeps_reviews_and_clears_the_banner(db, tmp_path, monkeypatch):
@@ -219,9 +219,9 @@ def test_rescore_from_the_dashboard_keeps_reviews_and_clears_the_banner(db, tmp_
     assert "re-scored 40 passages with model newer-model" in texts(at)
     assert "scored by an older model" not in texts(at)
     with Store(db) as store:
-        assert store.scored_by()["newer-model"] == 40
-        assert store.current_labels(1) == GRAPHIC
-        assert [e.action for e in store.admin_log()] == ["rescore"]
+        assert store.rescoring.scored_by()["newer-model"] == 40
+        assert store.reviews.current_labels(1) == GRAPHIC
+        assert [e.action for e in store.admin.entries()] == ["rescore"]
 
 
 def test_the_review_page_says_when_a_passage_was_scored_by_another_model(db, tmp_path, monkeypatch):
@@ -239,8 +239,8 @@ def test_an_admin_sets_the_double_review_share(db):
     at.button(key="double_review_save").click().run()
     assert not at.exception
     with Store(db) as store:
-        assert store.double_review_percent() == 10.0
-        (entry,) = store.admin_log()
+        assert store.admin.double_review_percent() == 10.0
+        (entry,) = store.admin.entries()
         assert (entry.action, entry.actor) == ("setting", "boss")
         assert entry.detail == "double review: 10% of passages"
         decide(store, 1, "ana", "confirm")

@@ -33,7 +33,7 @@ def run(*args: str, home, **env: str) -> subprocess.CompletedProcess:
 
 def logged(target: str) -> list[tuple[str, str, str]]:
     with Store(target) as store:
-        return [(e.action, e.actor, e.detail) for e in store.admin_log()]
+        return [(e.action, e.actor, e.detail) for e in store.admin.entries()]
 
 
 def test_promote_and_rollback_are_in_the_admin_log_and_admin_log_shows_them(store_target, tmp_path):
@@ -132,7 +132,7 @@ def test_admin_log_of_an_empty_or_missing_store(tmp_path):
 def test_admin_log_shows_names_and_details_inert_on_a_terminal(tmp_path):
     home, db = tmp_path / "home", str(tmp_path / "review.db")
     with Store(db) as store:
-        store.log_action("setting", "bo\x1b[2Jss", "double review:\n10%\x07")
+        store.admin.log("setting", "bo\x1b[2Jss", "double review:\n10%\x07")
     shown = run("admin-log", "--store", db, home=home)
     assert shown.returncode == 0, shown.stderr
     (line,) = shown.stdout.splitlines()

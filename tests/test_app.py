@@ -26,7 +26,7 @@ def db(tmp_path, monkeypatch, model):
         ("d1", "Gunmen shot dead eleven villagers.\n\nThe market reopened."),
         ("d2", XSS),
     ]:
-        store.add_record(score_text(text, doc_id, model), text, model.thresholds)
+        store.documents.add(score_text(text, doc_id, model), text, model.thresholds)
     store.close()
     return path
 
@@ -59,24 +59,24 @@ def test_each_decision_is_stored_with_the_reviewer(db):
     press(at, "Y")
     assert "labelled by you 3" in progress_line(at)
     store = Store(db)
-    labels = [store.current_labels(pid) for pid in (1, 2, 3)]
+    labels = [store.reviews.current_labels(pid) for pid in (1, 2, 3)]
     assert labels[0] == GRAPHIC and labels[1] == NOT_VIOLENT and labels[2] is not None
-    assert {r.reviewer for pid in (1, 2, 3) for r in store.reviews(pid)} == {"ana"}
+    assert {r.reviewer for pid in (1, 2, 3) for r in store.reviews.of(pid)} == {"ana"}
 
 
 def test_undo_cancels_the_last_decision(db):
     at = start()
     press(at, "V")
-    assert Store(db).current_labels(1) == VIOLENT_NOT_GRAPHIC
+    assert Store(db).reviews.current_labels(1) == VIOLENT_NOT_GRAPHIC
     press_undo(at)
     assert at.session_state["current"].passage_id == 1  # back to the undone passage
     press(at, "G")
-    assert Store(db).current_labels(1) == GRAPHIC
+    assert Store(db).reviews.current_labels(1) == GRAPHIC
     press_undo(at)  # the first correction was undone already: nothing left standing
     assert [b for b in at.button if b.key.startswith("undo-")][0].disabled
     store = Store(db)
-    assert store.current_labels(1) is None
-    assert [r.decision for r in store.reviews(1)] == ["correct", "undo", "correct", "undo"]
+    assert store.reviews.current_labels(1) is None
+    assert [r.decision for r in store.reviews.of(1)] == ["correct", "undo", "correct", "undo"]
 
 
 def test_an_undone_passage_goes_back_to_waiting_when_the_reviewer_moves_on(db):
@@ -93,7 +93,7 @@ def test_an_undone_passage_goes_back_to_waiting_when_the_reviewer_moves_on(db):
         if ben.session_state["current"] is not None:
             served.add(ben.session_state["current"].passage_id)
     assert 1 in served or at.session_state["current"].passage_id == 1
-    assert Store(db).progress()["reviewed"] == 0  # an undone passage is not counted
+    assert Store(db).queue.progress()["reviewed"] == 0  # an undone passage is not counted
 
 
 def test_a_decision_for_a_stale_passage_is_refused_and_never_stored(db):
@@ -104,9 +104,9 @@ def test_a_decision_for_a_stale_passage_is_refused_and_never_stored(db):
     press(at, "N")
     press(again, "G")  # the second tab still shows it, decided: its decision is stale
     store = Store(db)
-    assert [r.labels for r in store.reviews(shown.passage_id)] == [NOT_VIOLENT]
+    assert [r.labels for r in store.reviews.of(shown.passage_id)] == [NOT_VIOLENT]
     assert "no longer your current passage" in again.toast[0].value
-    assert store.counts()["reviews"] == 1
+    assert store.maintenance.counts()["reviews"] == 1
 
 
 def test_a_second_press_right_after_a_decision_is_refused(db, monkeypatch):
@@ -115,7 +115,7 @@ def test_a_second_press_right_after_a_decision_is_refused(db, monkeypatch):
     first = at.session_state["current"]
     press(at, "G")
     store = Store(db)
-    assert store.reviews(first.passage_id) == []  # too soon even for the first
+    assert store.reviews.of(first.passage_id) == []  # too soon even for the first
     assert "on screen for under 60 s" in at.toast[0].value
     assert at.session_state["current"] == first  # the same passage stays on screen
 
@@ -227,7 +227,7 @@ def test_statistics_page_shows_a_passages_review_history_with_notes_escaped(db):
 def test_queue_order_and_filters(db):
     at = start()
     at.sidebar.radio(key="order").set_value("Highest score first").run()
-    first = Store(db).passage(at.session_state["current"].passage_id)
+    first = Store(db).documents.passage(at.session_state["current"].passage_id)
     assert "violence" in first["flags"]
     at.selectbox(key="f_label").set_value("graphic").run()
     at.slider(key="f_band").set_value((0.0, 0.05)).run()
@@ -271,7 +271,7 @@ def test_correction_with_severity_and_a_note(db):
     note_box(at).input("mentions the massacre only").run()
     press(at, "P")
     store = Store(db)
-    (review,) = store.reviews(1)
+    (review,) = store.reviews.of(1)
     assert review.labels == IN_PASSING
     note = store.db.execute("SELECT note FROM reviews WHERE id = ?", (review.id,)).fetchone()[0]
     assert note == "mentions the massacre only"
@@ -476,7 +476,7 @@ def test_an_editor_accepts_or_edits_the_documents_warning_and_export_carries_it(
     from labeler.store.export import export
 
     at = start()
-    shown = Store(db).passage(at.session_state["current"].passage_id)
+    shown = Store(db).documents.passage(at.session_state["current"].passage_id)
     assert shown["doc_key"] == "d1"
     assert at.code[0].value.startswith("Contains descriptions of violence")  # the suggestion
     at.text_input(key=f"wt-{shown['document_id']}").input("Contains a shooting").run()

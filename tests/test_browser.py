@@ -105,10 +105,10 @@ def fill(db, model) -> None:
     passage a review whose reviewer and note carry the line breaks."""
     store = Store(db)
     add_documents(store, DOCS, model)
-    first = store.passage_id(PAYLOAD_KEY, 0)
+    first = store.documents.passage_id(PAYLOAD_KEY, 0)
     decide(store, first, f"eve {PAYLOAD}", "correct", GRAPHIC, note=f"note {PAYLOAD}")
     decide(store, first, "dan", "correct", NOT_VIOLENT, note="plain note")
-    breaks = store.passage_id(BREAKS_KEY, 0)
+    breaks = store.documents.passage_id(BREAKS_KEY, 0)
     decide(store, breaks, f"hal{BREAKS}", "correct", GRAPHIC, note=f"note{BREAKS}")
     store.close()
 

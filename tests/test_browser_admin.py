@@ -134,5 +134,8 @@ def test_the_rescore_banner(admin_dashboard, page):  # noqa: F811
     expect(banner).to_have_count(0)
     no_traceback(page)
     with Store(d["db"]) as store:
-        passages = store.counts()["passages"]
-        assert store.scored_by() == {d["shipped"]: passages, version: passages}  # beside the old
+        passages = store.maintenance.counts()["passages"]
+        assert store.rescoring.scored_by() == {
+            d["shipped"]: passages,
+            version: passages,
+        }  # beside the old

@@ -58,7 +58,7 @@ def dashboard(tmp_path_factory, model):
     with Store(db) as store:
         add_documents(store, DOCS, model)
         for idx in range(SEEN):
-            decide(store, store.passage_id("scroll", idx), "seed", "skip")
+            decide(store, store.documents.passage_id("scroll", idx), "seed", "skip")
     with served(ROOT, db, tmp) as url:
         yield url, str(db)
 

@@ -23,5 +23,5 @@ def test_eight_reviewers_record_every_decision_exactly_once(store_target, model)
     assert sorted(tuple(r) for r in rows) == sorted(
         (pid, name) for name, ids in outcome.served.items() for pid in ids
     )  # every decision present, exactly once, by the reviewer who made it
-    assert store.integrity() == []
+    assert store.maintenance.integrity() == []
     store.close()

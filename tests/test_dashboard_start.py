@@ -81,7 +81,7 @@ def stop(server: subprocess.Popen) -> None:
 def filled_store(path: Path, model) -> Path:
     with Store(path) as store:
         for doc_id, text in [("d1", "Gunmen shot dead eleven villagers.\n\nThe market reopened.")]:
-            store.add_record(score_text(text, doc_id, model), text, model.thresholds)
+            store.documents.add(score_text(text, doc_id, model), text, model.thresholds)
     return path
 
 
@@ -137,4 +137,4 @@ def test_a_store_that_does_not_exist_is_refused_by_name_unless_created(home):
         stop(server)
     assert f"labeler: review store {typo}: 0 documents, 0 passages" in out.read_text()
     with Store(typo) as store:
-        assert store.counts() == {"documents": 0, "passages": 0, "reviews": 0}
+        assert store.maintenance.counts() == {"documents": 0, "passages": 0, "reviews": 0}

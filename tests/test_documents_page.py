@@ -57,7 +57,7 @@ def table(at: AppTest) -> list[dict]:
 
 def document_id(db, key: str) -> int:
     with Store(db) as store:
-        return next(w.document_id for w in store.document_warnings() if w.id == key)
+        return next(w.document_id for w in store.warnings.of_documents() if w.id == key)
 
 
 def test_one_row_per_document_with_its_warning_status_and_counts(db):

@@ -45,8 +45,8 @@ def test_reviewers_killed_mid_write_lose_no_committed_decision(store_target, mod
     stored = [tuple(r) for r in store.db.execute("SELECT passage_id, reviewer FROM reviews")]
     assert committed <= set(stored)  # nothing a reviewer was told is saved went missing
     assert len(stored) == len(set(stored)) and len(stored) - len(committed) <= len(victims)
-    assert store.integrity() == []
-    assert store.claim_next("after") is not None  # the store still serves the queue
+    assert store.maintenance.integrity() == []
+    assert store.queue.next("after") is not None  # the store still serves the queue
     store.close()
 
 
@@ -69,7 +69,7 @@ def test_scorer_killed_mid_write_then_rerun_stores_each_document_once(store_targ
     interrupted = count(store_target, "documents")
     assert 0 < interrupted < docs, "the kill must land mid-run"
     store = Store(store_target)
-    assert store.integrity() == []
+    assert store.maintenance.integrity() == []
     store.close()
     rerun = subprocess.run([*command, "--quiet"], cwd=ROOT, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
@@ -78,5 +78,5 @@ def test_scorer_killed_mid_write_then_rerun_stores_each_document_once(store_targ
     assert sorted(keys) == sorted(f"doc{i}" for i in range(docs))  # each exactly once
     assert count(store_target, "passages") == 2 * docs
     assert count(store_target, "scores") == 2 * docs
-    assert store.integrity() == []
+    assert store.maintenance.integrity() == []
     store.close()

@@ -37,14 +37,16 @@ def reviewed_store(path, model, flip: bool, n: int = 300) -> None:
     store = Store(path)
     for i, row in enumerate(seed_rows(n)):
         record = score_text(row["text"], f"news-{i}", model)
-        store.add_record(record, row["text"], model.thresholds)
+        store.documents.add(record, row["text"], model.thresholds)
         if flip:
             violence = 1 - row["violence"]
             labels = Labels(violence, 0, 2 if violence else 0)
         else:
             labels = Labels(row["violence"], row["graphic"], row["severity"])
         for p in record["passages"]:
-            decide(store, store.passage_id(f"news-{i}", p["index"]), "ana", "correct", labels)
+            decide(
+                store, store.documents.passage_id(f"news-{i}", p["index"]), "ana", "correct", labels
+            )
     store.close()
 
 
@@ -123,11 +125,11 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys, small
     # a first document with the id "slip" (JSONL ids need not be unique), reviewed rightly;
     # its text hash sorts first, so a lookup by id and index finds it, not the slip
     calm = "The museum extended its opening hours."
-    store.add_record(score_text(calm, "slip", shipped), calm, shipped.thresholds)
-    decide(store, store.passage_id("slip", 0), "ana", "correct", Labels(0, 0, 0))
+    store.documents.add(score_text(calm, "slip", shipped), calm, shipped.thresholds)
+    decide(store, store.documents.passage_id("slip", 0), "ana", "correct", Labels(0, 0, 0))
     # one reviewer slip, in the second "slip": a plain shooting report marked not violent
     text = "Gunmen opened fire on a crowded market, killing nine people and wounding dozens."
-    store.add_record(score_text(text, "slip", shipped), text, shipped.thresholds)
+    store.documents.add(score_text(text, "slip", shipped), text, shipped.thresholds)
     pid = store.db.execute("SELECT id FROM passages WHERE text = ?", (text,)).fetchone()[0]
     decide(store, pid, "ana", "correct", Labels(0, 0, 0))
     store.close()
@@ -138,7 +140,7 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys, small
     assert len(found) < 30  # the consistent reviews are mostly left alone
     store = Store(db)
     passages = {f["id"] for f in found}
-    flagged = {store.claim_second_look(f"second-{i}")["id"] for i in range(len(passages))}
+    flagged = {store.queue.next_second_look(f"second-{i}")["id"] for i in range(len(passages))}
     assert pid in flagged  # the slip, not the other document with the id "slip"
     assert [f["passage_id"] for f in slip] == [pid]
 
@@ -207,12 +209,12 @@ def test_a_batch_flipping_passages_that_share_a_phrase_goes_to_second_looks(tmp_
     db = tmp_path / "review.db"
     reviewed_store(db, shipped, flip=False)
     store = Store(db)
-    consistent, _ = reviewed_rows(store.reviewed_items())
+    consistent, _ = reviewed_rows(store.labelled.items())
     assert phrase_flips(consistent, shipped) == []
     for i, text in enumerate(poisoned()):
-        store.add_record(score_text(text, f"p{i}", shipped), text, shipped.thresholds)
-        decide(store, store.passage_id(f"p{i}", 0), "mallory", "correct", Labels(0, 0, 0))
-    rows, _ = reviewed_rows(store.reviewed_items())
+        store.documents.add(score_text(text, f"p{i}", shipped), text, shipped.thresholds)
+        decide(store, store.documents.passage_id(f"p{i}", 0), "mallory", "correct", Labels(0, 0, 0))
+    rows, _ = reviewed_rows(store.labelled.items())
     (group,) = phrase_flips(rows, shipped)
     assert group["phrase"] == "buried alive" and group["labels"] == ["graphic", "violence"]
     # only the poisoned passages the model scores confidently (CONFIDENT_MARGIN past a

@@ -31,14 +31,14 @@ def fill(path, monkeypatch, model, docs: list[tuple[str, str]]) -> dict[str, dic
     with Store(path) as store:
         for doc_id, text in docs:
             records[doc_id] = score_text(text, doc_id, model)
-            store.add_record(records[doc_id], text, model.thresholds)
+            store.documents.add(records[doc_id], text, model.thresholds)
     return records
 
 
 def named(path, passage_id: int) -> str:
     """A passage as the dashboard names it: its document and its number there, from 1."""
     with Store(path) as store:
-        p = store.passage(passage_id)
+        p = store.documents.passage(passage_id)
     return passage_name(p["doc_key"], p["idx"])
 
 
@@ -70,7 +70,7 @@ def test_the_suggested_warning_and_the_whole_document_cover_every_passage(
     cli = records["long"]["warning"]
     assert cli["level"] == "graphic"  # what `labeler score` says of the story
     at = tab("ana")
-    shown = Store(tmp_path / "review.db").passage(at.session_state["current"].passage_id)
+    shown = Store(tmp_path / "review.db").documents.passage(at.session_state["current"].passage_id)
     assert shown["idx"] == 0
     (suggestion,) = at.code
     assert suggestion.value == cli["text"]
@@ -80,7 +80,9 @@ def test_the_suggested_warning_and_the_whole_document_cover_every_passage(
     assert GORE.format(i=19) in document and CALM.format(i=379) in document
     at.button(key=f"ws-{shown['document_id']}").click().run()
     with Store(tmp_path / "review.db") as store:
-        (saved,) = [w for w in store.document_warnings() if w.document_id == shown["document_id"]]
+        (saved,) = [
+            w for w in store.warnings.of_documents() if w.document_id == shown["document_id"]
+        ]
     assert (saved.warning["level"], saved.warning["text"]) == (cli["level"], cli["text"])
 
 

@@ -491,7 +491,7 @@ def test_exports_say_undecided_and_never_repeat_a_row_id(tmp_path, store_target)
         ).fetchall()
         for pid, _ in passages:
             decide(store, pid, "ana", "correct", Labels(1, 0, 2))
-        store.record_warning(passages[2][1], "ed", "none", {"level": "none", "text": None})
+        store.warnings.record(passages[2][1], "ed", "none", {"level": "none", "text": None})
     for fmt in ("jsonl", "csv"):
         out = tmp_path / f"reviewed.{fmt}"
         result = labeler("export", "--store", store_target, "-o", out)

@@ -52,7 +52,7 @@ def labeler(*args: str, timeout: float = 120, **env: str) -> subprocess.Complete
 
 def add_texts(store: Store, model, texts: dict[str, str]) -> None:
     records = score_documents(list(texts.items()), model)
-    store.add_records(list(zip(records, texts.values(), strict=True)), model.thresholds)
+    store.documents.add_many(list(zip(records, texts.values(), strict=True)), model.thresholds)
 
 
 def store_rows(db: Path) -> list[tuple]:
@@ -103,7 +103,7 @@ def rolled_back(tmp_path, model, monkeypatch):
     monkeypatch.setenv("LABELER_DB", str(db))
     with Store(db) as store:
         record = score_text(VIOLENT, "d1", model)
-        store.add_record(record, VIOLENT, model.thresholds)
+        store.documents.add(record, VIOLENT, model.thresholds)
         passages = [
             {**p, "scores": {"violence": 0.02, "graphic": 0.0}, "flags": [], "severity": 0,
              "evidence": []}
@@ -111,16 +111,18 @@ def rolled_back(tmp_path, model, monkeypatch):
         ]  # fmt: skip
         newer = {**record, "model": "2099-rolled-back", "flags": [], "severity": 0,
                  "passages": passages}  # fmt: skip
-        store.add_record(newer, VIOLENT, model.thresholds)
+        store.documents.add(newer, VIOLENT, model.thresholds)
     return db
 
 
 def test_the_store_serves_the_scores_of_the_model_in_use_then_the_newest(rolled_back, model):
     with Store(rolled_back, model_version=model.version) as store:
-        assert store.passage(1)["model_version"] == model.version
-        assert store.passage(1)["flags"] == ["violence"]
+        assert store.documents.passage(1)["model_version"] == model.version
+        assert store.documents.passage(1)["flags"] == ["violence"]
     with Store(rolled_back, model_version="never-scored-anything") as store:
-        assert store.passage(1)["model_version"] == "2099-rolled-back"  # falls back: newest
+        assert (
+            store.documents.passage(1)["model_version"] == "2099-rolled-back"
+        )  # falls back: newest
 
 
 def test_the_dashboard_shows_and_confirm_records_the_model_in_use(rolled_back, model):
@@ -132,7 +134,7 @@ def test_the_dashboard_shows_and_confirm_records_the_model_in_use(rolled_back, m
     assert f"model {model.version}" in shown and "2099-rolled-back" not in shown
     press(at, "Y")
     with Store(rolled_back) as store:
-        (review,) = store.reviews(1)
+        (review,) = store.reviews.of(1)
         (version,) = store.db.execute("SELECT model_version FROM reviews").fetchone()
     assert version == model.version
     assert review.labels is not None and review.labels.violence == 1  # the model's own flag
@@ -194,7 +196,11 @@ def test_a_store_named_like_a_uri_or_not_utf8_opens_as_that_file(tmp_path, name)
     path = tmp_path / name
     Store(path).close()
     with Store(path, create=False) as store, Store(path, reading=True) as reader:
-        assert store.counts() == reader.counts() == {"documents": 0, "passages": 0, "reviews": 0}
+        assert (
+            store.maintenance.counts()
+            == reader.maintenance.counts()
+            == {"documents": 0, "passages": 0, "reviews": 0}
+        )
     assert os.listdir(os.fsencode(tmp_path)) == [os.fsencode(name)]
 
 
@@ -254,9 +260,9 @@ def test_check_and_export_read_a_store_another_process_holds_locked(reviewed_db,
 def test_a_write_to_a_locked_store_waits_a_bounded_time_and_says_locked(reviewed_db):
     with write_lock_held(reviewed_db):
         with Store(reviewed_db, lock_wait=0.5) as store:  # opening reads, and does not wait
-            assert store.progress("ana")["by_you"] == 1
+            assert store.queue.progress("ana")["by_you"] == 1
             with pytest.raises(StoreError, match=r"is locked by another process") as raised:
-                store.claim_next("ben")
+                store.queue.next("ben")
     assert str(reviewed_db) in str(raised.value) and "damaged" not in str(raised.value)
 
 
@@ -281,7 +287,7 @@ def test_the_dashboard_reads_a_locked_store_and_says_so_when_it_must_write(
         assert not ana.exception
         assert any("locked by another process" in t.value for t in ana.toast)
     with Store(reviewed_db) as store:
-        assert store.counts()["reviews"] == 1
+        assert store.maintenance.counts()["reviews"] == 1
 
 
 # 16. a review landing while the reviewed passages are read -----------------------------
@@ -302,8 +308,8 @@ def test_a_review_landing_mid_read_is_in_all_of_the_reading_or_in_none_of_it(tmp
             landed.append(decide(writer, waiting.pop(0), "ben", "correct", GRAPHIC))
 
     reader.db.conn.set_trace_callback(land)
-    exported = list(reader.reviewed())
-    items = reader.reviewed_items()
+    exported = list(reader.labelled.rows())
+    items = reader.labelled.items()
     reader.db.conn.set_trace_callback(None)
     assert len(landed) >= 4  # reviews landed between reads, on both walks
     assert len({r["id"] for r in exported}) == len(exported) >= 1
@@ -331,8 +337,8 @@ def test_a_document_id_of_any_length_is_stored_once_and_found(store_target, mode
     with Store(store_target) as store:
         add_texts(store, model, texts)
         add_texts(store, model, texts)  # again: nothing added
-        assert store.counts() == {"documents": 3, "passages": 3, "reviews": 0}
-        found = store.passage(store.passage_id("\u00e9" * 5000, 0))
+        assert store.maintenance.counts() == {"documents": 3, "passages": 3, "reviews": 0}
+        found = store.documents.passage(store.documents.passage_id("\u00e9" * 5000, 0))
         assert found["doc_key"] == "\u00e9" * 5000 and found["text"] == CALM
 
 
@@ -427,17 +433,17 @@ def test_a_store_made_by_todays_code_upgrades_and_keeps_everything(store_target,
         "    c = s.claim(p, 'ana')\n"
         "    s.record_review(c, 'correct', GRAPHIC)\n"
         "c = s.claim(2, 'ana'); s.record_review(c, 'skip')\n"
-    )
+    )  # the old code's names
     subprocess.run([sys.executable, "-c", decided, store_target], check=True, cwd=old, env=env)
     with Store(store_target) as store:
-        assert store.integrity() == []
-        assert store.counts() == {"documents": 2, "passages": 3, "reviews": 3}
-        assert store.progress("ana")["by_you"] == 2
-        assert store.last_decision("ana").passage_id == 2
+        assert store.maintenance.integrity() == []
+        assert store.maintenance.counts() == {"documents": 2, "passages": 3, "reviews": 3}
+        assert store.queue.progress("ana")["by_you"] == 2
+        assert store.reviews.last("ana").passage_id == 2
         add_texts(store, model, {"d1": f"{VIOLENT}\n\n{CALM}", "d2": GORY, long_id(4000): CALM})
-        assert store.counts() == {"documents": 3, "passages": 4, "reviews": 3}
-        assert [r["id"] for r in store.reviewed()] == ["d1#0", "d2#0"]
-        assert store.passage_id("d2", 0) == 3
+        assert store.maintenance.counts() == {"documents": 3, "passages": 4, "reviews": 3}
+        assert [r["id"] for r in store.labelled.rows()] == ["d1#0", "d2#0"]
+        assert store.documents.passage_id("d2", 0) == 3
 
 
 def test_a_store_made_before_review_labels_upgrades_and_serves_flagged_or_to_review(
@@ -457,15 +463,15 @@ def test_a_store_made_before_review_labels_upgrades_and_serves_flagged_or_to_rev
     assert made.returncode == 0, made.stderr
     with Store(store_target) as store:
         assert REVIEW_LABELS in [r[0] for r in store.db.execute("SELECT name FROM migrations")]
-        assert store.integrity() == []
+        assert store.maintenance.integrity() == []
         add_texts(store, model, {"new-t": THREAT, "new-c": CALM})
-        ids = {k: store.passage_id(k, 0) for k in [*texts, "new-t", "new-c"]}
-        assert store.passage(ids["old-t"])["review"] is None  # scored before: not known
-        assert store.passage(ids["new-t"])["review"] == ["violence"]
-        assert store.passage(ids["new-c"])["review"] == []
+        ids = {k: store.documents.passage_id(k, 0) for k in [*texts, "new-t", "new-c"]}
+        assert store.documents.passage(ids["old-t"])["review"] is None  # scored before: not known
+        assert store.documents.passage(ids["new-t"])["review"] == ["violence"]
+        assert store.documents.passage(ids["new-c"])["review"] == []
         queue = QueueFilter(to_review=True)
         claims = []
-        while (next_one := store.claim_next("ana", queue=queue)) is not None:
+        while (next_one := store.queue.next("ana", queue=queue)) is not None:
             claims.append(next_one["claim"].passage_id)
         assert sorted(claims) == sorted([ids["old-v"], ids["new-t"]])
 
@@ -527,16 +533,18 @@ def test_a_key_press_does_not_read_the_reviewers_history(tmp_path, model):
 
         def decide_next(reviewer: str, count: int) -> None:
             for _ in range(count):
-                claimed = store.claim_next(reviewer, order="document")
-                store.record_review(claimed["claim"], "correct", NOT_VIOLENT)
+                claimed = store.queue.next(reviewer, order="document")
+                store.reviews.record(claimed["claim"], "correct", NOT_VIOLENT)
 
         def key_press_reads() -> None:  # what the dashboard reads of a reviewer per key
-            store.progress("ana")
-            store.last_decision("ana")
+            store.queue.progress("ana")
+            store.reviews.last("ana")
 
         def anas_work() -> int:  # her progress beyond anyone's, and her latest decision
-            store.progress()  # the counts of scores, cached until scores are added
-            return vm_steps(store, key_press_reads) - vm_steps(store, lambda: store.progress())
+            store.queue.progress()  # the counts of scores, cached until scores are added
+            return vm_steps(store, key_press_reads) - vm_steps(
+                store, lambda: store.queue.progress()
+            )
 
         decide_next("ana", 20)
         work = [anas_work()]
@@ -559,20 +567,20 @@ def test_a_reviewers_latest_decision_and_count_follow_every_undo(store_target, m
             if rng.random() < 0.3:
                 undo_last(store, who)
             else:
-                claim = store.claim(rng.randint(1, 8), who)
+                claim = store.queue.claim(rng.randint(1, 8), who)
                 if claim is not None:
                     labels = rng.choice([GRAPHIC, NOT_VIOLENT, None])
-                    store.record_review(claim, "skip" if labels is None else "correct", labels)
+                    store.reviews.record(claim, "skip" if labels is None else "correct", labels)
             for name in ("ana", "ben"):
-                reviews = [r for p in range(1, 9) for r in store.reviews(p)]
-                assert store.last_decision(name) == expected_latest(reviews, name)
-                assert store.progress(name)["by_you"] == expected_count(reviews, name)
+                reviews = [r for p in range(1, 9) for r in store.reviews.of(p)]
+                assert store.reviews.last(name) == expected_latest(reviews, name)
+                assert store.queue.progress(name)["by_you"] == expected_count(reviews, name)
         for passage in range(1, 9):  # then a run of undos longer than a page of reads
             decide(store, passage, "cy", "correct", GRAPHIC)
         for _ in range(6):
             undo_last(store, "cy")
-        assert store.last_decision("cy").passage_id == 2
-        assert store.progress("cy")["by_you"] == 2
+        assert store.reviews.last("cy").passage_id == 2
+        assert store.queue.progress("cy")["by_you"] == 2
 
 
 def test_a_reviewer_name_of_any_length_decides_and_counts(store_target, model):
@@ -581,9 +589,9 @@ def test_a_reviewer_name_of_any_length_decides_and_counts(store_target, model):
         add_texts(store, model, {"d1": VIOLENT, "d2": CALM})
         decide(store, 1, longest, "correct", GRAPHIC)
         decide(store, 2, longest + "!", "correct", GRAPHIC)  # the same long start
-        assert store.last_decision(longest).passage_id == 1
-        assert store.progress(longest)["by_you"] == 1
-        assert store.claim_next(longest, order="active") is None  # all decided
+        assert store.reviews.last(longest).passage_id == 1
+        assert store.queue.progress(longest)["by_you"] == 1
+        assert store.queue.next(longest, order="active") is None  # all decided
 
 
 def expected_latest(reviews: list[Review], reviewer: str) -> Review | None:
@@ -631,7 +639,7 @@ def test_rescoring_a_stored_archive_takes_a_fixed_number_of_reads(tmp_path, mode
     records = score_documents(list(texts.items()), model)
     pairs = list(zip(records, texts.values(), strict=True))
     with Store(tmp_path / "review.db", now=Clock()) as store:
-        store.add_records(pairs, model.thresholds)
+        store.documents.add_many(pairs, model.thresholds)
         decide(store, 1, "ana", "correct", GRAPHIC)
         decide(store, 5, "ana", "skip")
         selects = []
@@ -641,7 +649,7 @@ def test_rescoring_a_stored_archive_takes_a_fixed_number_of_reads(tmp_path, mode
         reads = []
         for n, version in ((10, "v2"), (80, "v3")):
             selects.clear()
-            store.add_records([({**r, "model": version}, t) for r, t in pairs[:n]],
+            store.documents.add_many([({**r, "model": version}, t) for r, t in pairs[:n]],
                               model.thresholds)  # fmt: skip
             reads.append(len(selects))
         store.db.conn.set_trace_callback(None)

@@ -30,7 +30,7 @@ def reviewed(store_target, model):
     """A store scored by the shipped model, with a label, a skip and a disagreement."""
     with Store(store_target) as store:
         for i, text in enumerate(TEXTS):
-            store.add_record(score_text(text, f"doc{i}", model), text, model.thresholds)
+            store.documents.add(score_text(text, f"doc{i}", model), text, model.thresholds)
         decide(store, 1, "ana", "correct", GRAPHIC, note="kept")
         decide(store, 2, "ana", "skip")
         decide(store, 3, "ana", "confirm")
@@ -62,7 +62,7 @@ def test_rescore_scores_every_passage_with_the_current_model_and_keeps_every_rev
 ):
     with Store(reviewed) as store:
         reviews_before, _ = snapshot(store)
-        passages = store.counts()["passages"]
+        passages = store.maintenance.counts()["passages"]
     newer = model_as(tmp_path / "newer", "newer-model")
     done = run("rescore", "--store", reviewed, "--admin", "boss", "--batch", "2",
                env={"LABELER_MODEL": str(newer)})  # fmt: skip
@@ -71,18 +71,23 @@ def test_rescore_scores_every_passage_with_the_current_model_and_keeps_every_rev
     with Store(reviewed) as store:
         reviews_after, states = snapshot(store)
         assert reviews_after == reviews_before  # not one review touched
-        assert store.scored_by() == {load_model().version: passages, "newer-model": passages}
+        assert store.rescoring.scored_by() == {
+            load_model().version: passages,
+            "newer-model": passages,
+        }
         state = {(pid, version): s for pid, version, s in states}
         for pid in range(1, passages + 1):  # each passage's state is the same for both versions
             assert len({s for (p, _), s in state.items() if p == pid}) == 1
         assert state[1, "newer-model"] == LABELLED and state[2, "newer-model"] == SKIPPED
-        assert store.passage(1)["model_version"] == "newer-model"  # what the dashboard shows
+        assert (
+            store.documents.passage(1)["model_version"] == "newer-model"
+        )  # what the dashboard shows
         first = score_text(TEXTS[0], "doc0", load_model(newer))["passages"][0]
-        assert store.passage(1)["review"] == first["review"]  # its review labels kept too
-        assert store.current_labels(1) == GRAPHIC
-        (entry,) = store.admin_log()
+        assert store.documents.passage(1)["review"] == first["review"]  # its review labels kept too
+        assert store.reviews.current_labels(1) == GRAPHIC
+        (entry,) = store.admin.entries()
         assert (entry.action, entry.actor) == ("rescore", "boss")
-        assert store.integrity() == []
+        assert store.maintenance.integrity() == []
     again = run("rescore", "--store", reviewed, env={"LABELER_MODEL": str(newer)})
     assert "re-scored 0 passages" in again.stderr and f"({passages} already" in again.stderr
 
@@ -99,9 +104,9 @@ def test_a_stopped_rescore_continues_where_it_was(reviewed, tmp_path):
     with Store(reviewed) as store, pytest.raises(KeyboardInterrupt):
         rescore(store, newer, batch=1, progress=stop_after_two)
     with Store(reviewed) as store:
-        assert store.scored_by()["newer-model"] == 2
+        assert store.rescoring.scored_by()["newer-model"] == 2
         result = rescore(store, newer, batch=4)
-        total = store.counts()["passages"]
+        total = store.maintenance.counts()["passages"]
         assert (result.scored, result.already) == (total - 2, 2)
         rows = store.db.execute(
             "SELECT COUNT(*), COUNT(DISTINCT passage_id) FROM scores WHERE model_version = ?",

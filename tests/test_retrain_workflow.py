@@ -34,7 +34,7 @@ def run(*args: str, home) -> subprocess.CompletedProcess:
 def test_retrain_with_no_reviews_says_nothing_new_and_trains_nothing(tmp_path, model, small_data):
     db = tmp_path / "review.db"
     with Store(db) as store:
-        store.add_record(score_text(TEXTS[0], "d0", model), TEXTS[0], model.thresholds)
+        store.documents.add(score_text(TEXTS[0], "d0", model), TEXTS[0], model.thresholds)
         decide(store, 1, "ana", "correct", GRAPHIC)
         decide(store, 1, "ben", "correct", NOT_VIOLENT)  # disputed: nothing to train on
     done = run("retrain", "--store", str(db), "--data", str(small_data), home=tmp_path / "home")
@@ -55,7 +55,7 @@ def test_a_candidate_waits_for_an_admin_and_the_same_reviews_again_are_nothing_n
     db, home = tmp_path / "review.db", tmp_path / "home"
     with Store(db) as store:
         for i, text in enumerate(TEXTS):
-            store.add_record(score_text(text, f"d{i}", model), text, model.thresholds)
+            store.documents.add(score_text(text, f"d{i}", model), text, model.thresholds)
         for pid in range(1, 2 * len(TEXTS) + 1):
             decide(store, pid, "ana", "correct", GRAPHIC if pid % 2 else NOT_VIOLENT)
     status = tmp_path / "job.json"
@@ -87,6 +87,6 @@ def test_a_candidate_waits_for_an_admin_and_the_same_reviews_again_are_nothing_n
     )
     assert len(registry.versions()) == 1
     with Store(db) as store:
-        (entry,) = store.admin_log()
+        (entry,) = store.admin.entries()
         assert (entry.action, entry.actor) == ("retrain", "boss")
         assert entry.detail.startswith(f"candidate {card['version']} on 16 reviews: gate ")

@@ -29,7 +29,7 @@ def db(tmp_path, monkeypatch, model):
     monkeypatch.setenv("LABELER_DB", str(path))
     with Store(path) as store:
         for doc_id, text in DOCS:
-            store.add_record(score_text(text, doc_id, model), text, model.thresholds)
+            store.documents.add(score_text(text, doc_id, model), text, model.thresholds)
     return path
 
 
@@ -46,7 +46,7 @@ def start(name: str = "ana", source_order: str = "Document order") -> AppTest:
 def shown(at: AppTest, db) -> dict:
     """The passage on screen, as the store has it."""
     with Store(db) as store:
-        return store.passage(at.session_state["current"].passage_id)
+        return store.documents.passage(at.session_state["current"].passage_id)
 
 
 def claim_lines(at: AppTest) -> list[str]:
@@ -95,8 +95,8 @@ def test_the_model_claim_is_said_in_words_and_agree_names_what_it_records(db, mo
     assert buttons(at)["Y"] == "Agree: not violent"
     press(at, "Y")  # agreeing records the model's own labels, whatever they are
     with Store(db) as store:
-        assert store.current_labels(flagged["id"]) == labels
-        assert store.current_labels(calm["id"]) == NOT_VIOLENT
+        assert store.reviews.current_labels(flagged["id"]) == labels
+        assert store.reviews.current_labels(calm["id"]) == NOT_VIOLENT
 
 
 def test_toasts_name_passages_by_document_and_number_never_by_database_id(db):
@@ -142,9 +142,9 @@ def test_a_decision_three_passages_back_is_one_click_to_decide_again(db):
     assert at.toast[0].value == "Reopened d1.txt · passage 1: your next key decides it again."
     press(at, "G")
     with Store(db) as store:
-        assert store.current_labels(order[0]) == GRAPHIC  # the new decision stands
-        assert store.current_labels(order[2]) == VIOLENT_NOT_GRAPHIC
-        assert [r.decision for r in store.reviews(order[0])] == ["correct", "correct"]
+        assert store.reviews.current_labels(order[0]) == GRAPHIC  # the new decision stands
+        assert store.reviews.current_labels(order[2]) == VIOLENT_NOT_GRAPHIC
+        assert [r.decision for r in store.reviews.of(order[0])] == ["correct", "correct"]
     assert shown(at, db)["id"] == waiting  # back to the queue where it was
     labels = [b.label for b in at.button if b.key.startswith("reopen-")]
     assert labels[:3] == [
@@ -246,8 +246,8 @@ def test_recent_decisions_are_the_standing_ones_newest_first_once_per_passage(st
 
     text = "Shots were fired.\n\nThe mayor spoke.\n\nShots were fired.\n\nA car burned."
     with Store(store_target) as store:
-        store.add_record(score_text(text, "doc", model), text, model.thresholds)
-        first, second, copy, fourth = (store.passage_id("doc", i) for i in range(4))
+        store.documents.add(score_text(text, "doc", model), text, model.thresholds)
+        first, second, copy, fourth = (store.documents.passage_id("doc", i) for i in range(4))
         decide(store, first, "ana", "correct", GRAPHIC)  # decides its copy too
         decide(store, second, "ana", "skip")
         decide(store, fourth, "ana", "correct", IN_PASSING)
@@ -255,7 +255,7 @@ def test_recent_decisions_are_the_standing_ones_newest_first_once_per_passage(st
         undo_last(store, "ana")  # the in-passing label
         undo_last(store, "ana")  # the skip
         decide(store, second, "ana", "correct", NOT_VIOLENT)
-        recent = store.recent_decisions("ana")
+        recent = store.reviews.recent("ana")
         assert [(d.review.passage_id, d.review.labels, d.idx) for d in recent] == [
             (second, NOT_VIOLENT, 1),
             (first, GRAPHIC, 0),
@@ -263,8 +263,8 @@ def test_recent_decisions_are_the_standing_ones_newest_first_once_per_passage(st
         assert {d.doc_key for d in recent} == {"doc"} and copy not in {
             d.review.passage_id for d in recent
         }
-        assert [d.review.passage_id for d in store.recent_decisions("ana", limit=1)] == [second]
-        assert [d.review.labels for d in store.recent_decisions("ben")] == [NOT_VIOLENT]
+        assert [d.review.passage_id for d in store.reviews.recent("ana", limit=1)] == [second]
+        assert [d.review.labels for d in store.reviews.recent("ben")] == [NOT_VIOLENT]
 
 
 VIOLENT = "Gunmen stormed the village at dawn and shot dead eleven people."
@@ -280,7 +280,7 @@ def review_point_db(tmp_path, monkeypatch, model):
     with Store(path) as store:
         for doc_id, text in [("flagged", VIOLENT), ("to-review", THREAT), ("calm", CALM)]:
             record = score_text(text, doc_id, model)
-            store.add_record(record, text, model.thresholds)
+            store.documents.add(record, text, model.thresholds)
             assert {  # the case each document is here for
                 "flagged": record["flags"] == ["violence"],
                 "to-review": not record["flags"] and record["review"] == ["violence"],

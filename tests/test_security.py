@@ -64,13 +64,13 @@ def add(store: Store, model, doc_id: str, source: str, text: str, version: str |
     record["fields"] = {"desk": doc_id}
     if version is not None:
         record["model"] = version
-    store.add_record(record, text, model.thresholds)
-    return store.passage_id(doc_id, 0)
+    store.documents.add(record, text, model.thresholds)
+    return store.documents.passage_id(doc_id, 0)
 
 
 def tables_intact(store: Store) -> None:
     assert TABLES <= set(store.db.schema())
-    assert store.integrity() == []
+    assert store.maintenance.integrity() == []
 
 
 @pytest.mark.parametrize("evil", EVIL, ids=repr)
@@ -81,28 +81,28 @@ def test_injection_strings_in_store_values_are_data(store, model, evil):
     version = storable(f"v-{evil}")
     mine = add(store, model, evil, evil, f"{VIOLENT} {evil}", version=version)
     stored = storable(evil)  # NUL becomes U+FFFD (PostgreSQL cannot hold it), nothing else
-    p = store.passage(mine)
+    p = store.documents.passage(mine)
     assert (p["doc_key"], p["source_path"], p["text"]) == (stored, stored, f"{VIOLENT} {stored}")
-    assert store.passage(plain)["doc_key"] == "plain"
+    assert store.documents.passage(plain)["doc_key"] == "plain"
     fields = store.db.execute("SELECT fields FROM documents WHERE id = ?", (p["document_id"],))
     assert json.loads(fields.fetchone()[0]) == {"desk": evil}
-    assert stored in store.choices()["source_path"]
+    assert stored in store.queue.choices()["source_path"]
 
     # filters: each matches the one document with exactly that value, never the other
-    by_source = store.claim_next("ana", queue=QueueFilter(source_path=stored))
+    by_source = store.queue.next("ana", queue=QueueFilter(source_path=stored))
     assert by_source["id"] == mine
-    assert store.claim_next("ana", queue=QueueFilter(source_path=f"{stored}x")) is None
-    store.release(by_source["claim"])  # ana's claim stands until released (or decided)
-    assert store.claim_next("ben", queue=QueueFilter(model_version=version))["id"] == mine
-    assert store.claim_next("cy", queue=QueueFilter(model_version=version[2:])) is None
+    assert store.queue.next("ana", queue=QueueFilter(source_path=f"{stored}x")) is None
+    store.queue.release(by_source["claim"])  # ana's claim stands until released (or decided)
+    assert store.queue.next("ben", queue=QueueFilter(model_version=version))["id"] == mine
+    assert store.queue.next("cy", queue=QueueFilter(model_version=version[2:])) is None
     with pytest.raises(StoreError, match="label must be one of"):
         QueueFilter(label=evil)
     with pytest.raises(TypeError):  # a severity is a number: a string never gets to SQL
-        store.claim_next("dan", queue=QueueFilter(min_severity=evil))  # type: ignore[arg-type]
+        store.queue.next("dan", queue=QueueFilter(min_severity=evil))  # type: ignore[arg-type]
     with pytest.raises(StoreError, match="order must be one of"):
-        store.claim_next("dan", order=evil)
+        store.queue.next("dan", order=evil)
     with pytest.raises(StoreError, match="no passage"):
-        store.passage_id(f"{stored}x", 0)
+        store.documents.passage_id(f"{stored}x", 0)
     tables_intact(store)
 
 
@@ -112,23 +112,26 @@ def test_injection_strings_as_reviewer_names_notes_and_reasons_are_data(store, m
     other = add(store, model, "other", "other.txt", VIOLENT)
     decide(store, plain, "ana", "correct", GRAPHIC, note="ana's note")
     name = storable(evil)
-    claimed = store.claim_next(name, order="document")
+    claimed = store.queue.next(name, order="document")
     assert claimed["id"] == other  # ana's reviewed passage is not served again
     decide(store, other, name, "correct", NOT_VIOLENT, note=evil)
-    store.flag_for_second_look(other, storable(f"reason {evil}"))
+    store.queue.flag_for_second_look(other, storable(f"reason {evil}"))
 
-    assert [r.reviewer for r in store.reviews(other)] == [name]
-    assert store.progress(name)["by_you"] == 1  # "%" or "_" counts no one else's
-    assert store.last_decision(name).passage_id == other
-    assert store.last_decision("ana").passage_id == plain
+    assert [r.reviewer for r in store.reviews.of(other)] == [name]
+    assert store.queue.progress(name)["by_you"] == 1  # "%" or "_" counts no one else's
+    assert store.reviews.last(name).passage_id == other
+    assert store.reviews.last("ana").passage_id == plain
     notes = store.db.execute("SELECT reviewer, note FROM reviews ORDER BY id").fetchall()
     assert [tuple(n) for n in notes] == [("ana", "ana's note"), (name, storable(evil))]
     reason = store.db.execute("SELECT reason FROM second_looks").fetchone()[0]
     assert reason == storable(f"reason {evil}")
-    assert store.claim_second_look(name) is None  # not the reviewer who made the call
-    assert store.claim_second_look("ana")["id"] == other
+    assert store.queue.next_second_look(name) is None  # not the reviewer who made the call
+    assert store.queue.next_second_look("ana")["id"] == other
     undo_last(store, name)
-    assert store.current_labels(other) is None and store.current_labels(plain) == GRAPHIC
+    assert (
+        store.reviews.current_labels(other) is None
+        and store.reviews.current_labels(plain) == GRAPHIC
+    )
     tables_intact(store)
     assert store.db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 3
 
@@ -189,31 +192,30 @@ SQL_WORDS = re.compile(
 EXECUTE = {"execute", "executemany", "executescript"}
 # What may be interpolated into SQL text: (file, function, expression), and why it is safe.
 FRAGMENTS = {
-    ("labeler/store/queue.py", "where", "top"): "a column expression claim_next passes: 's.top'",
+    ("labeler/store/queue.py", "where", "top"): "a column expression queue.next passes: 's.top'",
     ("labeler/store/queue.py", "first", "where"): "QueueFilter.where: fixed clauses, values as ?",
     ("labeler/store/queue.py", "first", "order_sql"): "looked up in a fixed dict of ORDER BYs",
     ("labeler/store/queue.py", "first", "rank"): "looked up in the same fixed dict",
     ("labeler/store/queue.py", "first", "state"): "SKIPPED or WAITING, the review rules' ints",
     ("labeler/store/queue.py", "first", "hint"): "INDEXED BY a name from QUEUE_INDEXES",
-    ("labeler/store/queue.py", "claimed_in_queue", "where"): "QueueFilter.where, as for first",
-    ("labeler/store/queue.py", "claimed_in_queue", "state"): "SKIPPED or WAITING, as for first",
+    ("labeler/store/queue.py", "claimed", "where"): "QueueFilter.where, as for first",
+    ("labeler/store/queue.py", "claimed", "state"): "SKIPPED or WAITING, as for first",
     ("labeler/store/queue.py", "_count_scored", "flagged"): "one fixed COUNT(CASE ...) per label",
     ("labeler/store/queue.py", "first", "REVIEWER_IS"): "a fixed clause, the name as ?",
-    ("labeler/store/store.py", "_newest_first", "REVIEWER_IS"): "the same fixed clause",
-    ("labeler/store/store.py", "recent_decisions", "REVIEWER_IS"): "the same fixed clause",
-    ("labeler/store/store.py", "_newest_first", "SELECT_REVIEWS"): "a fixed SELECT constant",
-    ("labeler/store/administration.py", "_double_review_due", "where"): "QueueFilter.where",
+    ("labeler/store/reviews.py", "_newest_first", "REVIEWER_IS"): "the same fixed clause",
+    ("labeler/store/reviews.py", "recent", "REVIEWER_IS"): "the same fixed clause",
+    ("labeler/store/queue.py", "_double_review_due", "where"): "QueueFilter.where",
     ("labeler/store/migrations.py", "integrity", "table"): "from the ORPHAN_CHECKS constant",
     ("labeler/store/migrations.py", "integrity", "parent"): "from the ORPHAN_CHECKS constant",
     ("labeler/store/migrations.py", "integrity", "column"): "from the ORPHAN_CHECKS constant",
-    ("labeler/store/db.py", "integrity", "found[0]"): "the amcheck extension's schema",
+    ("labeler/store/postgres.py", "integrity", "found[0]"): "the amcheck extension's schema",
 }
 # SQL handed to an execute call as something other than a literal, and why it is safe.
 PASSED_ON = {
     ("labeler/store/db.py", "execute", "sql"): "the engine adapter passes the store's SQL on",
     ("labeler/store/db.py", "executemany", "sql"): "the engine adapter passes the store's SQL on",
-    ("labeler/store/db.py", "execute", "_placeholders(sql)"): "the same, with ? made %s",
-    ("labeler/store/db.py", "executemany", "_placeholders(sql)"): "the same, with ? made %s",
+    ("labeler/store/postgres.py", "execute", "_placeholders(sql)"): "the same, with ? made %s",
+    ("labeler/store/postgres.py", "executemany", "_placeholders(sql)"): "the same, with ? made %s",
     ("labeler/store/migrations.py", "apply_migrations", "db.ddl(statement)"): "MIGRATIONS",
     ("labeler/store/db.py", "select_in", "sql.format(marks)"): "the store's SQL; IN (?, ?...)",
 }

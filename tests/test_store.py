@@ -32,7 +32,7 @@ def store(store_target, model):
 
 def add(store, model, doc_id, text):
     record = score_text(text, doc_id, model)
-    store.add_record(record, text, model.thresholds)
+    store.documents.add(record, text, model.thresholds)
     return record
 
 
@@ -81,8 +81,8 @@ def test_blank_database_migrates_to_the_exact_schema(store_target):
     assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == [
         name for name, _ in MIGRATIONS
     ]
-    assert store.migrate() == []  # idempotent
-    assert store.integrity() == []
+    assert store.maintenance.migrate() == []  # idempotent
+    assert store.maintenance.integrity() == []
     with pytest.raises(Exception, match="(?i)check"):  # the decision CHECK constraint holds
         store.db.execute(
             "INSERT INTO reviews (passage_id, reviewer, decision, decided_at)"
@@ -96,10 +96,10 @@ def test_blank_database_migrates_to_the_exact_schema(store_target):
 def served(store, queue: QueueFilter) -> set[int]:
     """Every passage the queue ``queue`` serves, claimed one by one and then given back."""
     claims = []
-    while (next_one := store.claim_next("ana", order="score", queue=queue)) is not None:
+    while (next_one := store.queue.next("ana", order="score", queue=queue)) is not None:
         claims.append(next_one["claim"])
     for claim in claims:
-        store.release(claim)
+        store.queue.release(claim)
     return {claim.passage_id for claim in claims}
 
 
@@ -108,15 +108,15 @@ def test_the_store_keeps_review_labels_and_the_queue_serves_flagged_or_to_review
                                                              ("c", CALM))}  # fmt: skip
     assert records["t"]["review"] and not records["t"]["flags"]  # the cases this test needs
     assert records["v"]["flags"] and not records["c"]["review"]
-    ids = {k: store.passage_id(k, 0) for k in records}
+    ids = {k: store.documents.passage_id(k, 0) for k in records}
     for k, record in records.items():
-        assert store.passage(ids[k])["review"] == record["passages"][0]["review"]
+        assert store.documents.passage(ids[k])["review"] == record["passages"][0]["review"]
     assert served(store, QueueFilter(to_review=True)) == {ids["v"], ids["t"]}
     for label in LABELS:  # a label chosen: that label's review point
         wanted = {ids[k] for k, record in records.items() if label in record["review"]}
         assert served(store, QueueFilter(label=label, to_review=True)) == wanted
     assert served(store, QueueFilter()) == set(ids.values())  # the filter off: every passage
-    assert store.claimed_in_queue("score", QueueFilter(to_review=True)) == 0
+    assert store.queue.claimed("score", QueueFilter(to_review=True)) == 0
 
 
 def test_adding_is_idempotent_and_rescoring_keeps_reviews(store, model):
@@ -126,9 +126,9 @@ def test_adding_is_idempotent_and_rescoring_keeps_reviews(store, model):
     assert store.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == 2
     decide(store, 1, "ana", "correct", GRAPHIC)
     rescored = dict(record, model="next-version")
-    store.add_record(rescored, f"{VIOLENT}\n\n{CALM}", model.thresholds)
+    store.documents.add(rescored, f"{VIOLENT}\n\n{CALM}", model.thresholds)
     assert store.db.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == 4
-    assert store.current_labels(1) == GRAPHIC
+    assert store.reviews.current_labels(1) == GRAPHIC
 
 
 def test_a_batch_mixing_new_old_and_repeated_documents_stores_each_once(store, model):
@@ -137,26 +137,32 @@ def test_a_batch_mixing_new_old_and_repeated_documents_stores_each_once(store, m
     texts = {"old": f"{VIOLENT}\n\n{CALM}", "new": CALM, "another": VIOLENT}
     batch = [(score_text(t, k, model), t) for k, t in texts.items()]
     rescored = dict(batch[0][0], model="next-version")
-    store.add_records([*batch, batch[1], (rescored, texts["old"])], model.thresholds)
+    store.documents.add_many([*batch, batch[1], (rescored, texts["old"])], model.thresholds)
     counts = {t: store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
     assert counts == {"documents": 3, "passages": 4, "scores": 6}
-    assert store.current_labels(1) == GRAPHIC
-    assert store.claim_next("ben")["id"] != 1  # the reviewed passage stays out of the queue
+    assert store.reviews.current_labels(1) == GRAPHIC
+    assert store.queue.next("ben")["id"] != 1  # the reviewed passage stays out of the queue
 
 
 def test_confirm_correct_skip_and_undo(store, model):
     add(store, model, "d1", VIOLENT)
     decide(store, 1, "ana", "confirm")
-    assert store.current_labels(1) == Labels(1, 0, store.passage(1)["severity"])
+    assert store.reviews.current_labels(1) == Labels(1, 0, store.documents.passage(1)["severity"])
     decide(store, 1, "ana", "correct", VIOLENT_NOT_GRAPHIC, note="a shooting report")
-    assert store.current_labels(1) == VIOLENT_NOT_GRAPHIC
+    assert store.reviews.current_labels(1) == VIOLENT_NOT_GRAPHIC
     undo_last(store, "ana")
-    assert store.current_labels(1).violence == 1  # back to the confirm
+    assert store.reviews.current_labels(1).violence == 1  # back to the confirm
     undo_last(store, "ana")
-    assert store.current_labels(1) is None
+    assert store.reviews.current_labels(1) is None
     decide(store, 1, "ana", "skip")
-    assert store.current_labels(1) is None
-    assert [r.decision for r in store.reviews(1)] == ["confirm", "correct", "undo", "undo", "skip"]
+    assert store.reviews.current_labels(1) is None
+    assert [r.decision for r in store.reviews.of(1)] == [
+        "confirm",
+        "correct",
+        "undo",
+        "undo",
+        "skip",
+    ]
 
 
 def test_bad_reviews_are_refused_and_nothing_is_written(store, model):
@@ -169,25 +175,25 @@ def test_bad_reviews_are_refused_and_nothing_is_written(store, model):
         decide(store, 99, "ana", "confirm")
     with pytest.raises(ValueError, match="graphic implies violence"):
         Labels(0, 1, 3)
-    assert store.reviews(1) == []
+    assert store.reviews.of(1) == []
 
 
 def test_two_reviewers_never_hold_the_same_passage_and_claims_expire(store, model):
     add(store, model, "d1", f"{VIOLENT}\n\n{CALM}")
-    first = store.claim_next("ana")
-    second = store.claim_next("ben")
+    first = store.queue.next("ana")
+    second = store.queue.next("ben")
     assert first["id"] != second["id"]
-    assert store.claim_next("cy") is None
+    assert store.queue.next("cy") is None
     store.now.t += timedelta(minutes=11)
-    assert store.claim_next("cy")["id"] in {first["id"], second["id"]}
+    assert store.queue.next("cy")["id"] in {first["id"], second["id"]}
 
 
 def test_export_rows_follow_the_training_schema_and_disagreement_is_seen(store, model):
     add(store, model, "d1", VIOLENT)
     decide(store, 1, "ana", "correct", GRAPHIC)
     decide(store, 1, "ben", "correct", NOT_VIOLENT)
-    assert store.reviewed_items()[0].disputed
-    (row,) = store.reviewed()
+    assert store.labelled.items()[0].disputed
+    (row,) = store.labelled.rows()
     assert row["text"] == VIOLENT and row["reviewer"] == "ben" and row["violence"] == 0
     assert set(row) == {
         "id",
@@ -211,20 +217,20 @@ def test_export_rows_follow_the_training_schema_and_disagreement_is_seen(store, 
 def test_any_unicode_round_trips_through_the_store(store, model, text):
     key = f"doc\u202e<script>{uuid.uuid4()}"
     record = score_text(text, key, model)
-    store.add_record(record, text, model.thresholds)
+    store.documents.add(record, text, model.thresholds)
     for p in record["passages"]:
-        stored = store.passage(store.passage_id(key, p["index"]))
+        stored = store.documents.passage(store.documents.passage_id(key, p["index"]))
         assert stored["text"] == p["text"].replace("\x00", "\ufffd") and stored["doc_key"] == key
         assert text[stored["start_char"] : stored["end_char"]] == p["text"]
 
 
 def test_nul_and_lone_surrogates_are_stored_as_replacement_characters(store, model):
     text = "Gunmen shot\x00 two men.\ud800"  # as JSON escapes can produce; PostgreSQL refuses NUL
-    store.add_record(score_text(text, "d1", model), text, model.thresholds)
-    stored = store.passage(1)
+    store.documents.add(score_text(text, "d1", model), text, model.thresholds)
+    stored = store.documents.passage(1)
     assert stored["text"] == "Gunmen shot\ufffd two men.\ufffd"
     assert len(stored["text"]) == stored["end_char"] - stored["start_char"]  # offsets hold
-    store.add_record(score_text(text, "d1", model), text, model.thresholds)  # still idempotent
+    store.documents.add(score_text(text, "d1", model), text, model.thresholds)  # still idempotent
     assert store.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
 
 
@@ -271,7 +277,7 @@ def test_statistics_from_reviews(store, model):
     decide(store, 1, "ana", "confirm")  # model flagged violence: confirmed
     decide(store, 1, "ben", "correct", NOT_VIOLENT)  # ben disagrees
     decide(store, 2, "ana", "correct", NOT_VIOLENT)  # calm, not flagged: agrees
-    stats = statistics(store.reviewed_items())
+    stats = statistics(store.labelled.items())
     violence = stats["labels"]["violence"]
     assert stats["reviewed"] == 2 and stats["unresolved"] == [1] and stats["resolved"] == []
     # n beside every figure; two passages are too few for any of them
@@ -283,22 +289,22 @@ def test_queue_orders_and_filters(store, model):
     from labeler.store.store import QueueFilter
 
     add(store, model, "d1", f"{CALM}\n\n{VIOLENT}")
-    by_score = store.claim_next("ana", order="score")
+    by_score = store.queue.next("ana", order="score")
     assert by_score["text"] == VIOLENT
     store.db.execute("DELETE FROM claims")
     only_calm = QueueFilter(score_band=(0.0, 0.3))
-    assert store.claim_next("ana", queue=only_calm)["text"] == CALM
+    assert store.queue.next("ana", queue=only_calm)["text"] == CALM
     store.db.execute("DELETE FROM claims")
     t = model.thresholds  # the scoring model's, given when the documents were added
     margin = {
         p["text"]: min(abs(p["violence"] - t["violence"]), abs(p["graphic"] - t["graphic"]))
-        for p in (store.passage(1), store.passage(2))
+        for p in (store.documents.passage(1), store.documents.passage(2))
     }
     closest = min(margin, key=margin.get)
-    assert store.claim_next("ana", order="uncertain")["text"] == closest
+    assert store.queue.next("ana", order="uncertain")["text"] == closest
     store.db.execute("DELETE FROM claims")
-    assert store.claim_next("ana", queue=QueueFilter(label="violence"))["text"] == VIOLENT
-    assert store.choices()["model_version"] == [model.version]
+    assert store.queue.next("ana", queue=QueueFilter(label="violence"))["text"] == VIOLENT
+    assert store.queue.choices()["model_version"] == [model.version]
 
 
 @pytest.mark.parametrize("evil", ["x' OR '1'='1", "'; DROP TABLE reviews; --", "%", "_"])
@@ -306,16 +312,16 @@ def test_injection_strings_in_filters_match_nothing_and_harm_nothing(store, mode
     from labeler.store.store import QueueFilter
 
     add(store, model, "d1", VIOLENT)
-    assert store.claim_next("ana", queue=QueueFilter(source_path=evil)) is None
-    assert store.claim_next("ana", queue=QueueFilter(model_version=evil)) is None
+    assert store.queue.next("ana", queue=QueueFilter(source_path=evil)) is None
+    assert store.queue.next("ana", queue=QueueFilter(model_version=evil)) is None
     with pytest.raises(StoreError, match="label must be one of"):
         QueueFilter(label=evil)
     assert store.db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 0
-    assert store.claim_next(evil)["text"] == VIOLENT  # a reviewer name is just data
+    assert store.queue.next(evil)["text"] == VIOLENT  # a reviewer name is just data
 
 
 def test_score_into_store_keeps_good_records_and_reports_bad_ones(store, tmp_path):
-    from labeler.batch.ingest import score_into_store
+    from labeler.batch.into_store import score_into_store
     from labeler.batch.sources import ReadOptions, read_inputs
 
     src = tmp_path / "upload.jsonl"
@@ -333,23 +339,23 @@ def test_active_order_is_uncertain_first_but_skips_near_duplicates(store, model)
     add(store, model, "other", "A bus carrying pilgrims was attacked on the highway at night.")
     store.db.execute("UPDATE scores SET margin = passage_id * 0.01")  # dup0 most uncertain
     store.db.execute("UPDATE scores SET margin = 0.5 WHERE passage_id = 6")  # the odd one last
-    first = store.claim_next("ana", order="active")
+    first = store.queue.next("ana", order="active")
     decide(store, first["id"], "ana", "skip")
-    second = store.claim_next("ana", order="active")
+    second = store.queue.next("ana", order="active")
     assert first["id"] == 1 and second["id"] == 6  # not another copy of the same report
-    assert store.claim_next("ben", order="uncertain")["id"] == 2  # plain order takes the copy
+    assert store.queue.next("ben", order="uncertain")["id"] == 2  # plain order takes the copy
 
 
 def test_second_looks_go_to_a_different_reviewer_once(store, model):
     add(store, model, "d1", VIOLENT)
     decide(store, 1, "ana", "correct", NOT_VIOLENT)
-    assert store.claim_second_look("ben") is None
-    store.flag_for_second_look(1, "model says violence 0.97")
-    assert store.claim_second_look("ana") is None  # not the reviewer who made the call
-    assert store.claim_second_look("ben")["id"] == 1
+    assert store.queue.next_second_look("ben") is None
+    store.queue.flag_for_second_look(1, "model says violence 0.97")
+    assert store.queue.next_second_look("ana") is None  # not the reviewer who made the call
+    assert store.queue.next_second_look("ben")["id"] == 1
     decide(store, 1, "ben", "confirm")
-    assert store.claim_second_look("cy") is None  # a second person has looked
-    assert store.reviewed_items()[0].disputed
+    assert store.queue.next_second_look("cy") is None  # a second person has looked
+    assert store.labelled.items()[0].disputed
 
 
 def test_an_unreachable_store_is_a_clear_error_with_the_password_masked(tmp_path):
@@ -392,7 +398,7 @@ def test_the_integrity_check_reports_an_orphaned_review(tmp_path):
         "INSERT INTO reviews (passage_id, reviewer, decision, decided_at)"
         " VALUES (42, 'ana', 'skip', 'now')"
     )
-    problems = store.integrity()
+    problems = store.maintenance.integrity()
     assert "1 reviews rows refer to a missing passages row" in problems
     assert any("reviews row 1 refers to a missing passages row" in p for p in problems)
     store.close()
@@ -406,7 +412,7 @@ def test_a_write_that_meets_a_held_lock_is_retried_not_failed(store_target, mode
     import threading
     import time
 
-    from labeler.store.db import WRITE_LOCK
+    from labeler.store.postgres import WRITE_LOCK
 
     store = Store(f"{store_target}%20-clock_timeout%3D50")  # options: search_path, lock_timeout
     add(store, model, "d1", VIOLENT)
@@ -426,7 +432,7 @@ def test_a_write_that_meets_a_held_lock_is_retried_not_failed(store_target, mode
     decide(store, 1, "ana", "confirm")
     assert time.monotonic() - started >= 0.4  # it did wait for the holder...
     thread.join()
-    assert [r.decision for r in store.reviews(1)] == ["confirm"]  # ...and landed once
+    assert [r.decision for r in store.reviews.of(1)] == ["confirm"]  # ...and landed once
     store.close()
     holder.close()
 
@@ -464,10 +470,10 @@ def test_thresholds_are_required_when_adding_documents(store, model):
     of 0.5 silently stands in for them."""
     record = score_text(VIOLENT, "d1", model)
     with pytest.raises(TypeError):
-        store.add_record(record, VIOLENT)  # type: ignore[call-arg]
+        store.documents.add(record, VIOLENT)  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        store.add_records([(record, VIOLENT)])  # type: ignore[call-arg]
-    store.add_record(record, VIOLENT, model.thresholds)
+        store.documents.add_many([(record, VIOLENT)])  # type: ignore[call-arg]
+    store.documents.add(record, VIOLENT, model.thresholds)
     (margin,) = store.db.execute("SELECT margin FROM scores").fetchone()
     t = model.thresholds
     p = record["passages"][0]["scores"]

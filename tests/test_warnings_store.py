@@ -38,18 +38,18 @@ def store(store_target, model):
     ]:
         record = score_text(text, key, model)
         record["source"] = {"path": f"wire/{key}.txt", "line": None}
-        s.add_record(record, text, model.thresholds)
+        s.documents.add(record, text, model.thresholds)
     yield s
     s.close()
 
 
 def warnings_by_key(store: Store) -> dict:
-    return {w.id: w for w in store.document_warnings()}
+    return {w.id: w for w in store.warnings.of_documents()}
 
 
 def flagged_passages(store: Store, key: str) -> list[int]:
     view = warnings_by_key(store)[key]
-    _, passages = store.document_view(view.document_id)
+    _, passages = store.warnings.view(view.document_id)
     return [p["id"] for p in passages if p["model_flags"]]
 
 
@@ -97,23 +97,23 @@ def test_an_adjudicated_label_stands_over_the_reviewers_in_the_warning(store):
     it as graphic: the warning is the adjudicated label's, whoever decided last."""
     (shot,) = flagged_passages(store, "shooting")
     decide(store, shot, "rita", "correct", GRAPHIC)
-    store.adjudicate(shot, "ada", GRAPHIC, "the wound is described")
+    store.adjudications.record(shot, "ada", GRAPHIC, "the wound is described")
     decide(store, shot, "ron", "correct", NOT_VIOLENT)
     assert warnings_by_key(store)["shooting"].suggested["level"] == "graphic"
 
 
 def test_an_editors_decision_stands_over_the_suggestion_and_is_kept_append_only(store):
     shooting = warnings_by_key(store)["shooting"]
-    store.record_warning(shooting.document_id, "eda", "accept", shooting.suggested)
+    store.warnings.record(shooting.document_id, "eda", "accept", shooting.suggested)
     accepted = warnings_by_key(store)["shooting"]
     assert (accepted.status, accepted.needs_decision) == ("accepted", False)
     assert accepted.decision.editor == "eda" and accepted.warning == shooting.suggested
     own = {"level": "graphic", "text": "Contains a massacre", "categories": ["shooting"]}
-    store.record_warning(shooting.document_id, "eli", "edit", own)
+    store.warnings.record(shooting.document_id, "eli", "edit", own)
     edited = warnings_by_key(store)["shooting"]
     assert (edited.status, edited.warning, edited.decision.editor) == ("edited", own, "eli")
     none = {"level": "none", "text": None, "categories": []}
-    store.record_warning(shooting.document_id, "eda", "none", none)
+    store.warnings.record(shooting.document_id, "eda", "none", none)
     assert warnings_by_key(store)["shooting"].status == "no warning needed"
     history = store.db.execute(
         "SELECT reviewer, decision, level FROM document_reviews ORDER BY id"
@@ -127,7 +127,7 @@ def test_an_editors_decision_stands_over_the_suggestion_and_is_kept_append_only(
 
 def test_an_accepted_warning_needs_a_decision_again_when_the_labels_change_it(store):
     shooting = warnings_by_key(store)["shooting"]
-    store.record_warning(shooting.document_id, "eda", "accept", shooting.suggested)
+    store.warnings.record(shooting.document_id, "eda", "accept", shooting.suggested)
     (shot,) = flagged_passages(store, "shooting")
     decide(store, shot, "rita", "correct", GRAPHIC)
     now = warnings_by_key(store)["shooting"]
@@ -150,11 +150,11 @@ def test_a_warning_decision_that_makes_no_sense_is_refused_and_not_written(
 ):
     document_id = warnings_by_key(store)["shooting"].document_id
     with pytest.raises(StoreError, match=error):
-        store.record_warning(document_id, "eda", decision, warning)
+        store.warnings.record(document_id, "eda", decision, warning)
     with pytest.raises(StoreError, match="no document"):
-        store.record_warning(10_000, "eda", "none", {"level": "none", "text": None})
+        store.warnings.record(10_000, "eda", "none", {"level": "none", "text": None})
     with pytest.raises(StoreError, match="needs an editor"):
-        store.record_warning(document_id, " ", "none", {"level": "none", "text": None})
+        store.warnings.record(document_id, " ", "none", {"level": "none", "text": None})
     assert store.db.execute("SELECT COUNT(*) FROM document_reviews").fetchone()[0] == 0
 
 
@@ -187,7 +187,7 @@ def reviewed_and_decided(store) -> None:
     (shot,) = flagged_passages(store, "shooting")
     decide(store, shot, "rita", "correct", GRAPHIC)
     stabbing = warnings_by_key(store)["stabbing"]
-    store.record_warning(stabbing.document_id, "eda", "accept", stabbing.suggested)
+    store.warnings.record(stabbing.document_id, "eda", "accept", stabbing.suggested)
 
 
 def test_labeler_warnings_exports_one_row_per_document_undecided_ones_suggested(

@@ -1,5 +1,5 @@
 """A whole ``labeler score`` run: check the paths, read the inputs, score them in batches
-(``schedule``), write the output (``sinks``), add to the store (``ingest``), report
+(``schedule``), write the output (``sinks``), add to the store (``into_store``), report
 (``progress``).
 
 Documents are read lazily, grouped into batches of bounded size (``batches``), scored
@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from labeler.batch import writers
 from labeler.batch.batches import RunError, Settings, Stats, UsageError, batches
-from labeler.batch.ingest import open_store
+from labeler.batch.into_store import open_store
 from labeler.batch.progress import SHOWN_ERRORS, ProgressBar, summary
 from labeler.batch.schedule import cluster, collect_less, scored
 from labeler.batch.sinks import FileSink, StreamSink, device_sink, resume_from
@@ -201,7 +201,7 @@ def _score_into(
     done = Stats()
     for result in scored(job.settings, batches(items), job.jobs, client):
         if store is not None:  # idempotent: safe to redo after a crash
-            store.add_records(result.stored, model.thresholds)
+            store.documents.add_many(result.stored, model.thresholds)
         sink.write(result)
         done.add(result.stats)
         for message in result.messages[: max(0, SHOWN_ERRORS - shown)]:

@@ -129,7 +129,7 @@ def queue_filter(store: Store) -> QueueFilter:
         to_review = st.checkbox("Flagged or to review", key="f_review", help=TO_REVIEW_HELP)
         severity = st.selectbox("Severity at least", [0, 1, 2, 3], key="f_severity")
         band = st.slider("Score band", 0.0, 1.0, (0.0, 1.0), 0.05, key="f_band")
-        choices = store.choices()
+        choices = store.queue.choices()
         # None for "any", so that a file or version really named "any" can be chosen too
         source = st.selectbox(
             "Source file", [None, *choices["source_path"]], format_func=_any, key="f_source"
@@ -205,10 +205,10 @@ def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
     note = st.session_state.get(f"note-{claim.token}", "").strip() or None
     with open_store() as store:
         try:
-            store.record_review(claim, decision, labels, note)
+            store.reviews.record(claim, decision, labels, note)
         except StaleDecision as refused:
             st.session_state["notice"] = f"{named(store, claim.passage_id)}: {refused}."
-            if store.claim_is_current(claim):
+            if store.queue.is_current(claim):
                 return  # pressed too soon: the same passage stays on screen
     st.session_state.pop("current", None)
 
@@ -218,13 +218,13 @@ def undo(reviewer: str, review_id: int) -> None:
     """Undo the decision the reviewer last saw, and go back to its passage."""
     with open_store() as store:
         try:
-            passage_id = store.undo(reviewer, review_id)
+            passage_id = store.reviews.undo(reviewer, review_id)
         except StaleDecision as refused:
             st.session_state["notice"] = str(refused).capitalize() + "."
             return
-        claim = store.claim(passage_id, reviewer)  # back to it, to decide again
+        claim = store.queue.claim(passage_id, reviewer)  # back to it, to decide again
         if held := st.session_state.pop("current", None):
-            store.release(held)  # the passage this tab showed goes back to the queue
+            store.queue.release(held)  # the passage this tab showed goes back to the queue
         st.session_state["notice"] = f"Undid your decision on {named(store, passage_id)}."
     if claim is not None:
         st.session_state["current"] = claim
@@ -236,11 +236,11 @@ def reopen(reviewer: str, passage_id: int) -> None:
     becomes its label, and the earlier one stays in its history. The passage this tab
     showed goes back to the queue."""
     with open_store() as store:
-        claim = store.claim(passage_id, reviewer)
+        claim = store.queue.claim(passage_id, reviewer)
         name = named(store, passage_id)
         if claim is not None and (held := st.session_state.pop("current", None)):
             if held.passage_id != passage_id:
-                store.release(held)
+                store.queue.release(held)
     if claim is None:
         st.session_state["notice"] = f"{name} is open for another reviewer just now."
         return
@@ -251,7 +251,7 @@ def reopen(reviewer: str, passage_id: int) -> None:
 def named(store: Store, passage_id: int) -> str:
     """A passage as reviewers know it (its document, its number there from 1), never by
     its database id."""
-    p = store.passage(passage_id)
+    p = store.documents.passage(passage_id)
     return passage_name(p["doc_key"], p["idx"])
 
 
@@ -294,7 +294,7 @@ def page(store: Store) -> None:
     if st.session_state.get("queue") != (reviewer, order, queue):  # claim afresh
         st.session_state["queue"] = (reviewer, order, queue)
         if held := st.session_state.pop("current", None):
-            store.release(held)  # the passage goes straight back to the queue
+            store.queue.release(held)  # the passage goes straight back to the queue
     with st.sidebar.expander("Labelling rubric"):
         st.markdown(rubric())
     st.sidebar.caption(review_page.KEYS_HELP)
@@ -316,10 +316,10 @@ def review_pane(reviewer: str, order: str, queue: QueueFilter) -> None:
         if st.session_state.get("current") is None:  # an empty queue is looked at again
             st.session_state["current"] = serve(store, reviewer, order, queue)
         claim: Claim | None = st.session_state["current"]
-        progress = store.progress(reviewer)
+        progress = store.queue.progress(reviewer)
         show_progress(progress)
         if claim is None:
-            claimed = 0 if order == "second" else store.claimed_in_queue(order, queue)
+            claimed = 0 if order == "second" else store.queue.claimed(order, queue)
             st.success(empty_message(progress, order, claimed))
             with st.container(key="decision_bar"):
                 undo_button(store, reviewer)
@@ -335,12 +335,12 @@ def serve(store: Store, reviewer: str, order: str, queue: QueueFilter) -> Claim 
     tabs of one reviewer both keep working."""
     if st.session_state.get("served") != reviewer:
         st.session_state["served"] = reviewer
-        if held := store.held_claim(reviewer):
+        if held := store.queue.held(reviewer):
             return held
     claimed = (
-        store.claim_second_look(reviewer)
+        store.queue.next_second_look(reviewer)
         if order == "second"
-        else store.claim_next(reviewer, order=order, queue=queue)
+        else store.queue.next(reviewer, order=order, queue=queue)
     )
     return claimed["claim"] if claimed else None
 
@@ -377,19 +377,19 @@ def empty_message(progress: dict[str, int], order: str, claimed: int) -> str:
 
 
 def undo_button(store: Store, reviewer: str) -> None:
-    review_page.undo_button(store.last_decision(reviewer), undo, reviewer)
+    review_page.undo_button(store.reviews.last(reviewer), undo, reviewer)
 
 
 def recent_strip(store: Store, reviewer: str) -> None:
-    review_page.recent_strip(store.recent_decisions(reviewer, review_page.RECENT), reopen, reviewer)
+    review_page.recent_strip(store.reviews.recent(reviewer, review_page.RECENT), reopen, reviewer)
 
 
 def show_history_of(store: Store, passage_id: int) -> None:
     """One passage's review history, notes included, for audit: all of it escaped."""
-    p = store.passage(passage_id)
+    p = store.documents.passage(passage_id)
     text = context_html([{"idx": p["idx"], "text": p["text"]}], p["idx"], [])
     st.markdown(heading(p) + text, unsafe_allow_html=True)  # every text inside is escaped
-    rows = history(store.reviews(passage_id))
+    rows = history(store.reviews.of(passage_id))
     if not rows:
         st.info("No reviews of this passage yet.")
         return
@@ -416,8 +416,8 @@ def show_passage(store: Store, claim: Claim) -> None:
     """The claimed passage, what the model claims about it, the decision bar, the note box,
     and its document opened at it. Every widget is keyed by the claim, so a note or a key
     press belongs to this passage alone."""
-    p = store.passage(claim.passage_id)
-    passages = store.document_passages(p["document_id"], p["model_version"])
+    p = store.documents.passage(claim.passage_id)
+    passages = store.documents.passages_of(p["document_id"], p["model_version"])
     headline = next((x["text"] for x in passages if not is_junk(x["text"])), None)
     st.markdown(heading(p, headline), unsafe_allow_html=True)  # escaped inside
     stale_passage_banner(p["model_version"])
@@ -440,7 +440,7 @@ def show_passage(store: Store, claim: Claim) -> None:
     with st.expander("Review history of this passage"):
         show_history_of(store, claim.passage_id)
     with st.expander("Content warning for this document"):
-        view, _ = store.document_view(p["document_id"])  # the whole document, labels as they stand
+        view, _ = store.warnings.view(p["document_id"])  # the whole document, labels as they stand
         warning_editor(view, claim.reviewer, shortcut=False)
 
 

@@ -64,7 +64,7 @@ def short_warning(warning: ContentWarning) -> str:
 def show_documents(store: Store, editor: str) -> None:
     """The documents table, its filters, and the document opened from it."""
     st.header("Documents")
-    everything = store.document_warnings()
+    everything = store.warnings.of_documents()
     shown = sorted(_filtered(everything), key=SORTS[st.session_state.get("doc_sort", "Name")])
     st.caption(
         f"{len(shown)} of {len(everything)} documents · "
@@ -74,7 +74,7 @@ def show_documents(store: Store, editor: str) -> None:
     if opened is None:
         st.info("Select a row to read the document and decide its warning.")
         return
-    view, passages = store.document_view(opened)
+    view, passages = store.warnings.view(opened)
     with st.container(key="document-view"):
         show_document(view, passages, editor)
 
@@ -238,7 +238,7 @@ def _decide(document_id: int, editor: str, decision: str, warning: dict[str, Any
     raised. (The store is never created here: one deleted meanwhile is reported.)"""
     try:
         with Store(config.store_target(), create=False, lock_wait=config.lock_wait()) as store:
-            store.record_warning(document_id, editor, decision, warning)
+            store.warnings.record(document_id, editor, decision, warning)
     except StoreError as refused:
         st.session_state["doc_notice"] = f"Not saved: {refused}"
         return

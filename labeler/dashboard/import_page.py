@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from labeler import config
-from labeler.batch.ingest import score_into_store
+from labeler.batch.into_store import score_into_store
 from labeler.batch.sources import (
     UPLOAD_TYPES,
     ReadOptions,
@@ -43,7 +43,7 @@ def show_import_export(store: Store) -> None:
         for upload, options in chosen:
             score_upload(store, upload.name, upload.getvalue(), options)
     st.header("Export reviewed passages")
-    rows = list(store.reviewed())
+    rows = list(store.labelled.rows())
     st.caption(f"{len(rows)} reviewed passages")
     for fmt, mime in (("csv", "text/csv"), ("jsonl", "application/jsonl")):
         st.download_button(

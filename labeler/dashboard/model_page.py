@@ -99,10 +99,11 @@ def show_model(store: Store, name: str) -> None:
 
 def store_banner(store: Store, current: str) -> None:
     """A warning when stored passages lack the current model's scores."""
-    left = store.count_unscored(current)
+    left = store.rescoring.count_unscored(current)
     if left:
+        passages = store.maintenance.counts()["passages"]
         st.warning(
-            f"{left:,} of {store.counts()['passages']:,} stored passages were scored by an "
+            f"{left:,} of {passages:,} stored passages were scored by an "
             f"older model, not by the current {current}. An admin can re-score the store "
             "below; every review is kept."
         )
@@ -298,7 +299,7 @@ def act(name: str, action: str, version: str | None) -> None:
     registry = Registry(config.home())
     change = registry.promote(version) if action == "promote" and version else registry.rollback()
     with Store(config.store_target(), create=False, lock_wait=config.lock_wait()) as store:
-        store.log_action(change.action, name, change.detail)
+        store.admin.log(change.action, name, change.detail)
     st.session_state["model_notice"] = (
         f"{'Promoted' if change.action == 'promote' else 'Rolled back'}: {change.detail}."
     )
@@ -309,8 +310,8 @@ def act(name: str, action: str, version: str | None) -> None:
 
 def rescore_section(store: Store, name: str, current: str, job: dict[str, Any] | None) -> None:
     st.subheader("Re-score the store")
-    by_version = store.scored_by()
-    left = store.count_unscored(current)
+    by_version = store.rescoring.scored_by()
+    left = store.rescoring.count_unscored(current)
     st.caption(
         "Passages scored, by model: "
         + (", ".join(f"{marked(v, current)} {n:,}" for v, n in by_version.items()) or "none")
@@ -337,7 +338,7 @@ def rescore_section(store: Store, name: str, current: str, job: dict[str, Any] |
 
 def double_review_section(store: Store, name: str) -> None:
     st.subheader("Double review")
-    percent = store.double_review_percent()
+    percent = store.admin.double_review_percent()
     share = st.number_input(
         "Share of passages served to a second reviewer (%)",
         min_value=0,
@@ -347,13 +348,13 @@ def double_review_section(store: Store, name: str) -> None:
         key="double_review",
     )
     if st.button("Save the share", key="double_review_save"):
-        store.set_double_review_percent(float(share), name)
+        store.admin.set_double_review_percent(float(share), name)
         st.toast(f"Double review: {share}% of passages.")
 
 
 def admin_log_section(store: Store) -> None:
     st.subheader("Admin log")
-    entries = store.admin_log()
+    entries = store.admin.entries()
     if not entries:
         st.caption("No admin action yet.")
         return

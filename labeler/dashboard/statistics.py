@@ -1,6 +1,6 @@
 """The Statistics page: review figures with their n and 95% interval (or "too few to say"),
 each reviewer's work, and the disagreements, which an admin resolves by picking the final
-label (``Store.adjudicate``).
+label (``store.adjudications.record``).
 
 Figures come from ``labeler.store.agreement``; every text from outside (passages,
 reviewer names, notes) goes into a dataframe cell or escaped HTML, never into markdown.
@@ -47,7 +47,7 @@ FIGURES = {  # figure: (what it says, what it is measured on)
 
 def show_statistics(store: Store, reviewer: str, show_history_of: Callable[[Store, int], None]):
     """The page; ``show_history_of`` draws one passage's review history (the review page's)."""
-    items = store.reviewed_items()
+    items = store.labelled.items()
     stats = statistics(items)
     st.header("Statistics")
     st.caption(
@@ -69,7 +69,7 @@ def show_statistics(store: Store, reviewer: str, show_history_of: Callable[[Stor
             "Reviewed passage", list(names), format_func=names.__getitem__, key="history_of"
         )
     show_history_of(store, chosen)
-    show_adjudications(store.adjudications(chosen).get(chosen, []))
+    show_adjudications(store.adjudications.by_passage(chosen).get(chosen, []))
 
 
 def figure_rows(labels: dict[str, dict[str, Estimate]]) -> list[dict[str, Any]]:
@@ -102,7 +102,7 @@ def show_reviewers(store: Store, items: list[Reviewed]) -> None:
                 "seconds per decision": shown(f.seconds_per_decision, "seconds"),
                 "agreement with others": shown(f.agreement),
             }
-            for f in reviewer_statistics(store.decisions(), items)
+            for f in reviewer_statistics(store.reviews.all(), items)
         ],
         hide_index=True,
         key="reviewers",
@@ -115,7 +115,7 @@ def show_reviewers(store: Store, items: list[Reviewed]) -> None:
 
 
 def show_double_review(store: Store, items: list[Reviewed]) -> None:
-    percent = store.double_review_percent()
+    percent = store.admin.double_review_percent()
     doubled = sum(len(i.by_reviewer) >= 2 for i in items)
     share = f"{percent:g}% of passages go to a second reviewer" if percent else "no double review"
     st.caption(
@@ -195,7 +195,7 @@ def adjudicate_form(
         note = st.text_input("Note (why)")
         if st.form_submit_button("Record the final label"):
             try:
-                store.adjudicate(item.passage_id, reviewer, choice, note)
+                store.adjudications.record(item.passage_id, reviewer, choice, note)
             except StoreError as refused:
                 st.error(str(refused))
                 return

@@ -173,7 +173,7 @@ def _row(raw: dict, path: Path, line: int) -> Row:
 
 
 def reviewed_rows(items: list[Reviewed]) -> tuple[list[Row], list[int]]:
-    """Training rows from current review labels (``Store.reviewed_items``); passages
+    """Training rows from current review labels (``store.labelled.items``); passages
     reviewers disagree on are left out (their ids are returned) until an adjudicator picks
     the final label, which is then the one trained on."""
     rows, disputed = [], []

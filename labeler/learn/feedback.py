@@ -76,7 +76,7 @@ class TrainingReviews:
 def training_reviews(store: Store, current: Model) -> TrainingReviews:
     """The store's reviews as training rows, without writing anything: unresolved
     disagreements left out, coordinated-looking batches held back."""
-    items = store.reviewed_items()
+    items = store.labelled.items()
     rows, disputed = reviewed_rows(items)
     groups = phrase_flips(rows, current, settled(items))
     held = {pid for group in groups for pid in group["passage_ids"]}
@@ -164,7 +164,7 @@ def retrain(
                 f"'{group['phrase']}' that go against the model's confident label"
             )
             for passage_id in group["passage_ids"]:
-                store.flag_for_second_look(passage_id, reason)
+                store.queue.flag_for_second_look(passage_id, reason)
     log = []
     if reviews.disputed:
         log.append(
@@ -228,7 +228,7 @@ def retrain(
     if actor:
         verdict = "passed" if report["passed"] else "refused"
         with Store(store_target) as store:
-            store.log_action(
+            store.admin.log(
                 "retrain",
                 actor,
                 f"candidate {candidate.version} on {len(extra)} reviews: gate {verdict}"

@@ -180,7 +180,7 @@ def find_mistakes(
     from labeler.store.store import Store
 
     with Store(store_target) as store:
-        items = store.reviewed_items()
+        items = store.labelled.items()
     rows, _ = reviewed_rows(items)
     found = suspicious_reviews(data_dir, rows, folds=folds, confidence=confidence)
     return Mistakes(len(rows), found, phrase_flips(rows, model, settled(items)))
@@ -196,7 +196,9 @@ def flag_mistakes(store_target: str, mistakes: Mistakes) -> None:
             reason = (
                 f"model gives {item['label']} {item['model']:.2f}, review said {item['reviewed']}"
             )
-            store.flag_for_second_look(item["passage_id"], reason)
+            store.queue.flag_for_second_look(item["passage_id"], reason)
         for group in mistakes.batches:
             for passage_id in group["passage_ids"]:
-                store.flag_for_second_look(passage_id, f"one of a batch on '{group['phrase']}'")
+                store.queue.flag_for_second_look(
+                    passage_id, f"one of a batch on '{group['phrase']}'"
+                )

@@ -1,8 +1,10 @@
 """The review store: scored documents, their passages, and every review decision.
 
-``db`` adapts the two engines (SQLite, PostgreSQL), ``store`` persists documents,
-claims and reviews, ``review`` holds the review rules (what a decision means), and
-``export`` writes the reviewed passages. The names below are imported on first use.
+``db`` adapts the two engines (SQLite, and ``postgres``), ``store`` is one connection
+and its parts (``documents``, ``queue``, ``reviews``, ``adjudication``, ``warnings``,
+``labelled``, ``rescoring``, ``administration``, ``maintenance``), ``review`` holds the
+review rules (what a decision means), and ``export`` writes the reviewed passages. The
+names below are imported on first use.
 """
 
 from __future__ import annotations

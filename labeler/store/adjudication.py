@@ -2,7 +2,7 @@
 
 Adjudications are append-only, like reviews: a second one on the same passage is a new
 row, and the latest stands. An adjudicated label is the passage's current label for
-training and export (``Store.reviewed_items``, ``Store.reviewed``), whatever reviewers
+training and export (``labeler.store.labelled``), whatever reviewers
 decided before or after; reviewers' own decisions stay as they were, so agreement
 between them is still measured on what they said. Who may adjudicate is the caller's
 rule (the dashboard: admins); each one is also written to the admin log.
@@ -16,6 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from labeler.store.db import Database, StoreError, retrying
 from labeler.store.review import Labels, label_text
+
+if TYPE_CHECKING:
+    from labeler.store.administration import Administration
+    from labeler.store.documents import Documents
 
 
 @dataclass(frozen=True)
@@ -37,27 +41,30 @@ SELECT_ADJUDICATIONS = (
 
 
 class Adjudications:
-    """Recording and reading adjudications (a part of :class:`Store`)."""
+    """Recording and reading adjudications (a part of the store); each is also written to
+    ``admin``'s log, and must name a passage of ``documents``."""
 
-    db: Database
-
-    if TYPE_CHECKING:  # the rest of the store
-
-        def _stamp(self) -> str: ...
-
-        def passage(self, passage_id: int) -> dict[str, Any]: ...
-
-        def _log(self, action: str, actor: str, detail: str) -> None: ...
+    def __init__(
+        self,
+        db: Database,
+        stamp: Callable[[], str],
+        documents: Documents,
+        admin: Administration,
+    ) -> None:
+        self.db = db
+        self.stamp = stamp
+        self.documents = documents
+        self.admin = admin
 
     @retrying
-    def adjudicate(
+    def record(
         self, passage_id: int, adjudicator: str, labels: Labels, note: str | None = None
     ) -> int:
         """Record ``adjudicator``'s final label for a passage, and log it, in one transaction;
         returns the adjudication's id."""
         if not adjudicator.strip():
             raise StoreError("an adjudication needs an adjudicator")
-        passage = self.passage(passage_id)  # a clear StoreError for an unknown passage
+        passage = self.documents.passage(passage_id)  # a clear StoreError for an unknown passage
         note = (note or "").strip() or None
         with self.db.write():
             cursor = self.db.execute(
@@ -70,11 +77,11 @@ class Adjudications:
                     labels.graphic,
                     labels.severity,
                     note,
-                    self._stamp(),
+                    self.stamp(),
                 ),
             )
             adjudication_id = int(cursor.fetchone()[0])
-            self._log(
+            self.admin.append(
                 "adjudicate",
                 adjudicator,
                 f"passage {passage['idx'] + 1} of {passage['doc_key']}: "
@@ -82,7 +89,7 @@ class Adjudications:
             )
         return adjudication_id
 
-    def adjudications(self, passage_id: int | None = None) -> dict[int, list[Adjudication]]:
+    def by_passage(self, passage_id: int | None = None) -> dict[int, list[Adjudication]]:
         """Every adjudication (or one passage's), oldest first, by passage."""
         if passage_id is None:
             rows = self.db.execute(f"{SELECT_ADJUDICATIONS} ORDER BY id")
@@ -97,7 +104,7 @@ class Adjudications:
 
     def final_labels(self) -> Callable[[int], Adjudication | None]:
         """A lookup of each passage's standing adjudication (its latest), read once."""
-        latest = {pid: found[-1] for pid, found in self.adjudications().items()}
+        latest = {pid: found[-1] for pid, found in self.by_passage().items()}
         return latest.get
 
 

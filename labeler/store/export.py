@@ -108,7 +108,7 @@ def export(target: str | Path, output: Path | None, fmt: str | None, stdout: Tex
     """Write every reviewed passage to ``output``, or to ``stdout`` when ``output`` is
     None; returns the count (``_export`` says how)."""
     return _export(
-        target, output, fmt, stdout, lambda store, f, fmt: write(store.reviewed(), f, fmt)
+        target, output, fmt, stdout, lambda store, f, fmt: write(store.labelled.rows(), f, fmt)
     )
 
 
@@ -122,7 +122,9 @@ def export_warnings(
         output,
         fmt,
         stdout,
-        lambda store, f, fmt: write_warnings((w.row() for w in store.document_warnings()), f, fmt),
+        lambda store, f, fmt: write_warnings(
+            (w.row() for w in store.warnings.of_documents()), f, fmt
+        ),
     )
 
 

@@ -3,7 +3,7 @@
 Each migration is applied once, in order, inside the store's write transaction, and
 recorded in ``migrations``; the SQL is SQLite's, translated for PostgreSQL by
 ``Database.ddl``. What SQL alone cannot do (hashing, the review rules) is mended by the
-store right after (``Store.migrate``). ``integrity`` runs the engine's own check and the
+store right after (``Maintenance.migrate``). ``integrity`` runs the engine's own check and the
 store's invariants.
 """
 
@@ -109,7 +109,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         # A decision names the claim it was served under; a passage's queue state says
         # labelled, waiting, skipped or junk (``labeler.store.review``), not just "waiting".
         # Skips and undone passages of earlier versions are mended from their reviews
-        # when the store opens (``Store.migrate``).
+        # when the store opens (``Maintenance.migrate``).
         "0006_claims_and_queue_states",
         """
         ALTER TABLE scores RENAME COLUMN waiting TO queue_state;
@@ -131,7 +131,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     (
         # A document is found by the hash of its id: a PostgreSQL index entry holds about
         # 2.7 KB at most, a document id any length. The hashes are filled in, and on
-        # PostgreSQL the unique constraint on the id itself dropped, by ``Store.migrate``;
+        # PostgreSQL the unique constraint on the id itself dropped, by ``Maintenance.migrate``;
         # SQLite, which has no such limit, keeps that index (dropping a table's constraint
         # there means rebuilding the table), unused by the store's statements.
         "0007_hashed_document_keys",
@@ -143,7 +143,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     (
         # A reviewer's latest decision and the count of passages their decisions label are
         # read on every key press: the first from the newest end of their reviews, the
-        # second kept as it changes (filled in from the reviews by ``Store.migrate``), so
+        # second kept as it changes (filled in from the reviews by ``Maintenance.migrate``), so
         # neither reads a reviewer's whole history. A name is any length, a PostgreSQL
         # index entry at most about 2.7 KB: reviews are indexed by a name's first 100
         # characters (``REVIEWER_IS``), the counts by the name's hash.

@@ -7,6 +7,12 @@ to the queue, and two reviewers never hold the same one. A claim is one screen's
 reviewer with two tabs holds one passage in each, and a claim ends when it is decided,
 released or expired, never because the same reviewer claimed again elsewhere. Progress is
 counted from the one rule of ``labeler.store.review``: a passage's queue state.
+
+Double review on purpose: with a share set (``Administration.double_review_percent``), a
+passage that gets its first label is, if ``chosen_for_double_review``, put among the second
+looks with the reason ``DOUBLE_REVIEW``; the queue then serves it to the next reviewer who
+has not decided it, ahead of new passages, so about that share of passages is labelled by
+two people and their agreement can be measured.
 """
 
 from __future__ import annotations
@@ -18,9 +24,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from labeler.labels import LABELS
-from labeler.store.db import Database, StoreError, retrying
-from labeler.store.ingest import key_hash
-from labeler.store.review import JUNK, LABELLED, SKIPPED, WAITING, pick_diverse
+from labeler.store.administration import DOUBLE_REVIEW, chosen_for_double_review
+from labeler.store.db import Database, StoreError, key_hash, retrying
+from labeler.store.review import JUNK, LABELLED, SKIPPED, WAITING, Labels, pick_diverse
+
+if TYPE_CHECKING:
+    from labeler.store.administration import Administration
+    from labeler.store.documents import Documents
 
 ACTIVE_WINDOW = 50  # most uncertain candidates considered for diversity
 # A condition on reviews' reviewer, with the name as its two parameters, that follows the
@@ -103,24 +113,28 @@ class QueueFilter:
 
 
 class Queue:
-    """The store's claim queue and progress counts (a part of :class:`Store`)."""
+    """The claim queue and progress counts (a part of the store). ``documents`` gives the
+    passages served, ``admin`` the double-review share; a decision sooner than
+    ``min_dwell`` after its claim is refused."""
 
-    db: Database
-    now: Callable[[], datetime]
-    min_dwell: timedelta
-
-    if TYPE_CHECKING:  # the rest of the store
-
-        def _stamp(self) -> str: ...
-
-        def passage(self, passage_id: int) -> dict[str, Any]: ...
-
-        def double_review_percent(self) -> float: ...
-
-        def _double_review_due(self, reviewer: str, queue: QueueFilter) -> int | None: ...
+    def __init__(
+        self,
+        db: Database,
+        now: Callable[[], datetime],
+        stamp: Callable[[], str],
+        min_dwell: timedelta,
+        documents: Documents,
+        admin: Administration,
+    ) -> None:
+        self.db = db
+        self.now = now
+        self.stamp = stamp  # now, as stored
+        self.min_dwell = min_dwell
+        self.documents = documents
+        self.admin = admin
 
     @retrying
-    def claim_next(
+    def next(
         self,
         reviewer: str,
         ttl: timedelta = timedelta(minutes=10),
@@ -182,14 +196,16 @@ class Queue:
 
         def double_review_first() -> int | None:
             # a passage chosen for double review goes ahead of new ones (store setting)
-            if order != "skipped" and self.double_review_percent():
+            if order != "skipped" and self.admin.double_review_percent():
                 due = self._double_review_due(reviewer, queue)
                 if due is not None:
                     return due
             return first()
 
         claim = self._take(reviewer, ttl, double_review_first)
-        return None if claim is None else {**self.passage(claim.passage_id), "claim": claim}
+        return (
+            None if claim is None else {**self.documents.passage(claim.passage_id), "claim": claim}
+        )
 
     @retrying
     def claim(
@@ -198,7 +214,7 @@ class Queue:
         """Claim one given passage (after an undo, to decide it again); None if another
         reviewer holds it. If ``reviewer`` holds it already (in another tab), this claim
         takes its place."""
-        self.passage(passage_id)  # a clear StoreError for a passage that does not exist
+        self.documents.passage(passage_id)  # a clear StoreError for a passage that does not exist
 
         def unless_held() -> int | None:
             self.db.execute(
@@ -251,16 +267,16 @@ class Queue:
     def flag_for_second_look(self, passage_id: int, reason: str) -> None:
         """Put a reviewed passage back in front of a different reviewer (e.g. a probable
         labelling mistake found by ``labeler quality``)."""
-        self.passage(passage_id)
+        self.documents.passage(passage_id)
         with self.db.write():
             self.db.execute(
                 "INSERT INTO second_looks (passage_id, reason, flagged_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (passage_id) DO NOTHING",
-                (passage_id, reason, self._stamp()),
+                (passage_id, reason, self.stamp()),
             )
 
     @retrying
-    def claim_second_look(
+    def next_second_look(
         self, reviewer: str, ttl: timedelta = timedelta(minutes=10)
     ) -> dict[str, Any] | None:
         """Claim the oldest flagged passage that ``reviewer`` has not reviewed and that no
@@ -278,19 +294,21 @@ class Queue:
             return None if row is None else int(row[0])
 
         claim = self._take(reviewer, ttl, oldest)
-        return None if claim is None else {**self.passage(claim.passage_id), "claim": claim}
+        return (
+            None if claim is None else {**self.documents.passage(claim.passage_id), "claim": claim}
+        )
 
-    def held_claim(self, reviewer: str) -> Claim | None:
+    def held(self, reviewer: str) -> Claim | None:
         """``reviewer``'s newest claim still in force: what a reload, or a new tab, takes
         up (the passage a reviewer had open, rather than a new one and a claim left idle)."""
         row = self.db.execute(
             "SELECT passage_id, token FROM claims WHERE reviewer = ? AND expires_at > ?"
             " AND token IS NOT NULL ORDER BY claimed_at DESC LIMIT 1",
-            (reviewer, self._stamp()),
+            (reviewer, self.stamp()),
         ).fetchone()
         return None if row is None else Claim(int(row[0]), reviewer, row[1])
 
-    def claimed_in_queue(self, order: str, queue: QueueFilter) -> int:
+    def claimed(self, order: str, queue: QueueFilter) -> int:
         """How many passages ``order`` and ``queue`` would serve but for a claim in force:
         being reviewed (by another reviewer, or in another tab), not yet decided."""
         where, params = queue.where("s.top")
@@ -299,11 +317,11 @@ class Queue:
             "SELECT COUNT(DISTINCT s.passage_id) FROM scores s"
             " JOIN claims c ON c.passage_id = s.passage_id"
             f" WHERE s.queue_state = {state} AND c.expires_at > ?{where}",
-            (self._stamp(), *params),
+            (self.stamp(), *params),
         ).fetchone()
         return int(row[0])
 
-    def claim_is_current(self, claim: Claim) -> bool:
+    def is_current(self, claim: Claim) -> bool:
         """Whether ``claim`` is still its reviewer's claim (nothing decided it since)."""
         row = self.db.execute(
             "SELECT 1 FROM claims WHERE passage_id = ? AND reviewer = ? AND token = ?",
@@ -311,7 +329,10 @@ class Queue:
         ).fetchone()
         return row is not None
 
-    def _check_claim(self, claim: Claim) -> None:
+    def check(self, claim: Claim) -> None:
+        """Refuse (StaleDecision) a decision under ``claim`` unless it is still its
+        reviewer's claim and was made at least ``min_dwell`` ago (inside the decision's
+        transaction)."""
         row = self.db.execute(
             "SELECT claimed_at FROM claims WHERE passage_id = ? AND reviewer = ? AND token = ?",
             (claim.passage_id, claim.reviewer, claim.token),
@@ -324,6 +345,45 @@ class Queue:
                 f"not recorded: it was on screen for under {self.min_dwell.total_seconds():g} s"
                 " (a key pressed twice?)"
             )
+
+    def choose_for_double_review(
+        self, passage_id: int, reviewer: str, labels: Labels | None
+    ) -> None:
+        """After a decision (inside its transaction): a passage's first label, in the
+        double-review share, puts it among the second looks."""
+        if labels is None:
+            return
+        percent = self.admin.double_review_percent()
+        if not percent or not chosen_for_double_review(passage_id, percent):
+            return
+        labelled_by_another = self.db.execute(
+            "SELECT 1 FROM reviews WHERE passage_id = ? AND reviewer <> ?"
+            " AND decision IN ('confirm', 'correct') LIMIT 1",
+            (passage_id, reviewer),
+        ).fetchone()
+        if labelled_by_another:
+            return  # this is the second look, or a later one
+        self.db.execute(
+            "INSERT INTO second_looks (passage_id, reason, flagged_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (passage_id) DO NOTHING",
+            (passage_id, DOUBLE_REVIEW, self.stamp()),
+        )
+
+    def _double_review_due(self, reviewer: str, queue: QueueFilter) -> int | None:
+        """The oldest passage chosen for double review that ``reviewer`` has not decided,
+        that nobody has decided since it was chosen, that nobody holds, and that passes
+        the reviewer's queue filter (inside the claim's transaction)."""
+        where, params = queue.where("s.top")
+        row = self.db.execute(
+            "SELECT f.passage_id FROM second_looks f JOIN scores s ON s.passage_id = f.passage_id"
+            " WHERE f.reason = ?"
+            " AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = f.passage_id"
+            "   AND (r.reviewer = ? OR r.decided_at > f.flagged_at))"
+            " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.passage_id = f.passage_id)"
+            f"{where} ORDER BY f.flagged_at, f.passage_id LIMIT 1",
+            (DOUBLE_REVIEW, reviewer, *params),
+        ).fetchone()
+        return None if row is None else int(row[0])
 
     def choices(self) -> dict[str, list[str]]:
         """Values the queue can be filtered by: source files and model versions."""

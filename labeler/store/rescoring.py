@@ -9,12 +9,12 @@ continues where it was when run again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from labeler.passages import Passage
 from labeler.store.db import Database, retrying
-from labeler.store.ingest import score_row
+from labeler.store.documents import score_row
 
 NOT_SCORED_BY = (
     "NOT EXISTS (SELECT 1 FROM scores s WHERE s.passage_id = p.id AND s.model_version = ?)"
@@ -22,13 +22,11 @@ NOT_SCORED_BY = (
 
 
 class Rescoring:
-    """Passages left to re-score, and adding their scores (a part of :class:`Store`)."""
+    """Passages left to re-score, and adding their scores (a part of the store)."""
 
-    db: Database
-
-    if TYPE_CHECKING:  # the rest of the store
-
-        def _stamp(self) -> str: ...
+    def __init__(self, db: Database, stamp: Callable[[], str]) -> None:
+        self.db = db
+        self.stamp = stamp
 
     def count_unscored(self, version: str) -> int:
         """Passages with no score of ``version``."""
@@ -57,7 +55,7 @@ class Rescoring:
         """Store ``version``'s scores of passages already in the store (passage id and its
         passage record), in one transaction; a passage keeps the queue state its other
         score rows have. A score the version already has is left as it was."""
-        stamp = self._stamp()
+        stamp = self.stamp()
         with self.db.write():
             self.db.executemany(
                 "INSERT INTO scores (passage_id, model_version, violence, graphic, flags,"

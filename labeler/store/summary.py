@@ -21,8 +21,8 @@ class Summary:
 
 def summary(store: Store) -> Summary:
     """The store's counts, by the queue's own rule for what waits and what is labelled."""
-    counts = store.counts()
-    progress = store.progress()
+    counts = store.maintenance.counts()
+    progress = store.queue.progress()
     return Summary(
         counts["documents"],
         counts["passages"],

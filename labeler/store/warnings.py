@@ -4,13 +4,13 @@ A document's suggested warning is recomputed from its passages' current labels â
 reviewer's decision, where there is one, stands for that passage instead of the model's
 flags â€” whenever it is read, so a correction changes it at once (``labeler.warning`` makes
 the line). An editor's decision over it (accepted, edited, or no warning needed) is kept
-append-only in ``document_reviews``; the latest one stands. A part of :class:`Store`.
+append-only in ``document_reviews``; the latest one stands. A part of the store.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 from labeler.depictions import BY_KEY
 from labeler.passages import is_junk
 from labeler.store.db import Database, StoreError, retrying
+from labeler.store.review import JUNK, LABELLED, SKIPPED, WAITING, Labels, current_labels
+from labeler.warning import LEVELS, ContentWarning, document_warning
 
 if TYPE_CHECKING:
-    from labeler.store.adjudication import Adjudication
-from labeler.store.review import JUNK, LABELLED, SKIPPED, WAITING, Labels, Review, current_labels
-from labeler.warning import LEVELS, ContentWarning, document_warning
+    from labeler.store.adjudication import Adjudications
+    from labeler.store.reviews import Reviews
 
 # A passage with each of its score rows, oldest first; the document ids go in "IN ({})".
 ALL_PASSAGES = (
@@ -156,27 +157,31 @@ def checked_warning(status: str, warning: Mapping[str, Any]) -> ContentWarning:
 
 
 class Warnings:
-    """The store's documents and their warnings (a part of :class:`Store`)."""
+    """The store's documents and their warnings (a part of the store): the labels they
+    follow are ``reviews``' and ``adjudications``'."""
 
-    db: Database
-    model_version: str | None  # the model in use: its scores are the ones shown
+    def __init__(
+        self,
+        db: Database,
+        stamp: Callable[[], str],
+        model_version: str | None,
+        reviews: Reviews,
+        adjudications: Adjudications,
+    ) -> None:
+        self.db = db
+        self.stamp = stamp
+        self.model_version = model_version  # the model in use: its scores are the ones shown
+        self.reviews = reviews
+        self.adjudications = adjudications
 
-    if TYPE_CHECKING:  # the rest of the store
-
-        def _stamp(self) -> str: ...
-
-        def _reviews_by_passage(self) -> Iterator[tuple[int, list[Review]]]: ...
-
-        def adjudications(self) -> dict[int, list[Adjudication]]: ...
-
-    def document_warnings(self, document_ids: Iterable[int] | None = None) -> list[DocumentWarning]:
+    def of_documents(self, document_ids: Iterable[int] | None = None) -> list[DocumentWarning]:
         """Every document (or those of ``document_ids``), in the order they were added,
         with its warning as it stands."""
         wanted = None if document_ids is None else sorted(set(document_ids))
         if wanted == []:
             return []
         with self.db.snapshot():  # passages, labels and decisions as of one moment
-            decisions = self.warning_decisions()
+            decisions = self.decisions()
             labels = self._current_labels()
             documents = {
                 row["id"]: row
@@ -188,7 +193,7 @@ class Warnings:
             for document_id, passages in grouped
         ]
 
-    def document_view(self, document_id: int) -> tuple[DocumentWarning, list[dict[str, Any]]]:
+    def view(self, document_id: int) -> tuple[DocumentWarning, list[dict[str, Any]]]:
         """One document's warning and all its passages, in reading order, each with its
         ``flags`` as they stand, the model's (``model_flags``), the reviewer's ``labels``
         (None if unreviewed) and the model's evidence: the whole document, as an editor
@@ -198,7 +203,7 @@ class Warnings:
                 "SELECT id, doc_key, source_path FROM documents WHERE id = ?", (document_id,)
             ).fetchone()
             found = self._passages_by_document([document_id], self._current_labels())
-            decision = self.warning_decisions().get(document_id)
+            decision = self.decisions().get(document_id)
         if row is None:
             raise StoreError(f"no document {document_id}")
         passages = next((p for _, p in found), [])
@@ -206,13 +211,15 @@ class Warnings:
 
     def _current_labels(self) -> dict[int, Labels]:
         """Each labelled passage's label now: its standing adjudication's, else the
-        reviewers' latest standing one (``Store._labelled``'s rule)."""
+        reviewers' latest standing one (``labeler.store.labelled``'s rule)."""
         labels = {
             passage_id: found
-            for passage_id, reviews in self._reviews_by_passage()
+            for passage_id, reviews in self.reviews.by_passage()
             if (found := current_labels(reviews)) is not None
         }
-        labels.update((pid, found[-1].labels) for pid, found in self.adjudications().items())
+        labels.update(
+            (pid, found[-1].labels) for pid, found in self.adjudications.by_passage().items()
+        )
         return labels
 
     def _passages_by_document(
@@ -244,7 +251,7 @@ class Warnings:
         """The score row a passage is shown with: the model in use's, else the newest."""
         return next((r for r in rows if r["model_version"] == self.model_version), rows[-1])
 
-    def warning_decisions(self) -> dict[int, Decision]:
+    def decisions(self) -> dict[int, Decision]:
         """Each decided document's latest decision."""
         rows = self.db.execute(
             "SELECT document_id, level, warning, categories, decision, reviewer, decided_at"
@@ -253,7 +260,7 @@ class Warnings:
         return {r["document_id"]: _decision(r) for r in rows}
 
     @retrying
-    def record_warning(
+    def record(
         self, document_id: int, editor: str, decision: str, warning: Mapping[str, Any]
     ) -> int:
         """Append an editor's decision on a document's warning: ``accept`` the suggestion
@@ -280,7 +287,7 @@ class Warnings:
                     checked["text"],
                     json.dumps(checked["categories"]),
                     decision,
-                    self._stamp(),
+                    self.stamp(),
                 ),
             )
             return int(cursor.fetchone()[0])

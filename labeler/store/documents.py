@@ -1,54 +1,47 @@
-"""Adding scored documents to the review store: idempotent, a batch in a few statements.
+"""The store's documents: adding scored ones (idempotent, a batch in a few statements) and
+reading their passages back.
 
 A document is known by its id and the hash of its text; adding it again adds nothing,
 and re-scoring it with another model version adds scores beside the old ones and keeps
 every review. The thresholds of the model that scored a batch rank the queue's
-most-uncertain-first order, so they are always given.
+most-uncertain-first order, so they are always given. A passage is shown, and confirmed,
+with the scores of the model in use (``model_version``), else its newest.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from labeler.passages import is_junk
-from labeler.store.db import Database, retrying, storable
-from labeler.store.review import JUNK, WAITING, Review, uncertainty
+from labeler.store.db import Database, StoreError, key_hash, retrying, storable, text_hash
+from labeler.store.review import JUNK, WAITING, uncertainty
+from labeler.store.reviews import refresh_states
+
+# A passage's score rows in the order that puts the one shown first: the model in use's
+# (the parameter), else the newest.
+SHOWN_FIRST = "CASE WHEN s.model_version = ? THEN 0 ELSE 1 END, s.scored_at DESC"
 
 
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+class Documents:
+    """Adding documents, passages and scores, and reading passages (a part of the store)."""
 
-
-def key_hash(key: str) -> str:
-    """What a stored key of any length (a document id, a reviewer name) is indexed by: the
-    hash of the text as stored (``storable``)."""
-    return text_hash(storable(key))
-
-
-class Ingest:
-    """Adding documents, passages and scores (a part of :class:`Store`)."""
-
-    db: Database
-
-    if TYPE_CHECKING:  # the rest of the store
-
-        def _stamp(self) -> str: ...
-
-        def _refresh_states(self, passage_ids: list[int]) -> dict[int, list[Review]]: ...
+    def __init__(self, db: Database, stamp: Callable[[], str], model_version: str | None) -> None:
+        self.db = db
+        self.stamp = stamp
+        self.model_version = model_version  # the model in use: its scores are the ones shown
 
     @retrying
-    def add_records(
+    def add_many(
         self, pairs: Sequence[tuple[Mapping[str, Any], str]], thresholds: dict[str, float]
     ) -> None:
-        """Store many scored documents in one transaction (see ``add_record``)."""
+        """Store many scored documents in one transaction (see ``add``)."""
         with self.db.write():
-            self._add(pairs, self._stamp(), thresholds)
+            self._add(pairs, self.stamp(), thresholds)
 
     @retrying
-    def add_record(self, record: Mapping[str, Any], text: str, thresholds: dict[str, float]) -> int:
+    def add(self, record: Mapping[str, Any], text: str, thresholds: dict[str, float]) -> int:
         """Store a scored document (idempotent by id + text hash); returns its row id.
 
         A record scored by a model version not yet stored for it adds scores for
@@ -57,7 +50,7 @@ class Ingest:
         most-uncertain-first order.
         """
         with self.db.write():
-            return self._add([(record, text)], self._stamp(), thresholds)[0]
+            return self._add([(record, text)], self.stamp(), thresholds)[0]
 
     def _add(
         self,
@@ -116,7 +109,7 @@ class Ingest:
             rescored,
         )
         if reviewed:
-            self._refresh_states([row[0] for row in reviewed])
+            refresh_states(self.db, [row[0] for row in reviewed])
         return ids
 
     def _document_ids(self, hashed: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -141,6 +134,57 @@ class Ingest:
             "SELECT document_id, idx, id FROM passages WHERE document_id IN ({})", old_documents
         )
         return {(doc_id, idx): pid for doc_id, idx, pid in rows}
+
+    @retrying  # a read too can meet a WAL index being rebuilt after a crash
+    def passage(self, passage_id: int) -> dict[str, Any]:
+        """A passage with its document's identity and the scores of the model in use, or,
+        where that model never scored it, its newest scores; ``review`` is None for scores
+        stored before the store kept review labels."""
+        row = self.db.execute(
+            "SELECT p.id, p.document_id, p.idx, p.start_char, p.end_char, p.text, d.doc_key,"
+            " d.source_path, s.model_version, s.violence, s.graphic, s.flags, s.review,"
+            " s.severity, s.evidence FROM passages p JOIN documents d ON d.id = p.document_id"
+            f" LEFT JOIN scores s ON s.passage_id = p.id WHERE p.id = ? ORDER BY {SHOWN_FIRST}"
+            " LIMIT 1",
+            (passage_id, self.model_version),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no passage {passage_id}")
+        out = dict(row)
+        out["flags"] = json.loads(out["flags"] or "[]")
+        out["review"] = None if out["review"] is None else json.loads(out["review"])
+        out["evidence"] = json.loads(out["evidence"] or "[]")
+        return out
+
+    def passage_id(self, doc_key: str, idx: int) -> int:
+        """The id of passage ``idx`` of the document ``doc_key``."""
+        row = self.db.execute(
+            "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id"
+            " WHERE d.key_hash = ? AND d.doc_key = ? AND p.idx = ?",
+            (key_hash(doc_key), doc_key, idx),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no passage {idx} in document {doc_key!r}")
+        return int(row[0])
+
+    def passages_of(self, document_id: int, model_version: str) -> list[dict[str, Any]]:
+        """All of a document's passages in reading order, with ``model_version``'s flags and
+        evidence: what a reviewer reads around a passage, and what its warning is made from
+        (the warning of `labeler score`, which reads them all)."""
+        rows = self.db.execute(
+            "SELECT p.id, p.idx, p.text, s.flags, s.evidence FROM passages p"
+            " LEFT JOIN scores s ON s.passage_id = p.id AND s.model_version = ?"
+            " WHERE p.document_id = ? ORDER BY p.idx",
+            (model_version, document_id),
+        )
+        return [
+            {
+                **dict(row),
+                "flags": json.loads(row["flags"] or "[]"),
+                "evidence": json.loads(row["evidence"] or "[]"),
+            }
+            for row in rows
+        ]
 
 
 def _document_fields(record: Mapping[str, Any]) -> tuple[Any, Any, str | None]:

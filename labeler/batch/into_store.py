@@ -42,7 +42,7 @@ def score_into_store(
     stats, messages = Stats(), []
     for batch in batches(items):
         result = score_batch(settings, batch)
-        store.add_records(result.stored, thresholds)
+        store.documents.add_many(result.stored, thresholds)
         stats.add(result.stats)
         messages += result.messages
     return stats, messages
