@@ -10,7 +10,8 @@ import pytest
 
 from labeler.store.adjudication import Adjudications
 from labeler.store.administration import Administration
-from labeler.store.db import Database, StoreError, connect
+from labeler.store.connection import connect
+from labeler.store.db import Database, StoreError
 from labeler.store.documents import Documents
 from labeler.store.labelled import Labelled
 from labeler.store.maintenance import Maintenance

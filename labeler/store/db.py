@@ -79,40 +79,6 @@ def storable_params(params: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(map(storable, params))
 
 
-def connect(
-    target: str | Path, *, create: bool = True, reading: bool = False, lock_wait: float = LOCK_WAIT
-) -> Database:
-    """A connection to ``target``: a PostgreSQL URL, otherwise a SQLite file path.
-
-    ``create``: a SQLite file that does not exist is made (else: StoreUnavailable).
-    ``reading``: the caller only reads, so a file that cannot be written (a backup on a
-    read-only mount) is opened read-only instead of failing. Every failure is a
-    StoreError whose message shows the URL with its password masked (and the password
-    masked wherever the driver's own message repeats it).
-    """
-    try:
-        if str(target).startswith(POSTGRES_SCHEMES):
-            from labeler.store.postgres import Postgres
-
-            return Postgres(str(target), lock_wait)
-        path = Path(target)
-        if not create and missing(path):
-            raise StoreUnavailable(f"review store {path} is unavailable: the file does not exist")
-        return with_retries(
-            lambda: Sqlite(path, create=create, reading=reading, lock_wait=lock_wait),
-            sqlite_transient,
-            lock_wait,
-            str(path),
-        )
-    except StoreError:
-        raise
-    except sqlite3.DatabaseError as error:
-        raise sqlite_failure(error, str(target)) from None
-    except Exception as error:  # a malformed URL, an unreachable server
-        message = masked(first_line(error), target)
-        raise StoreUnavailable(f"cannot open the review store {shown(target)}: {message}") from None
-
-
 def missing(target: str | Path) -> bool:
     """Whether ``target`` names a SQLite file that does not exist (a server URL is never
     missing here: connecting says whether it can be reached). Opening such a file would

@@ -25,7 +25,8 @@ from typing import Any
 
 from labeler.store.adjudication import Adjudications
 from labeler.store.administration import Administration
-from labeler.store.db import LOCK_WAIT, StoreError, connect
+from labeler.store.connection import connect
+from labeler.store.db import LOCK_WAIT, StoreError
 from labeler.store.documents import Documents
 from labeler.store.labelled import Labelled
 from labeler.store.maintenance import Maintenance
