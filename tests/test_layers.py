@@ -70,7 +70,7 @@ def test_the_command_prints_sizes_graph_and_cycles_and_passes():
         [sys.executable, "-m", "tools.structure"], capture_output=True, text=True, cwd=ROOT
     )
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "labeler/cli.py" in out.stdout and "store -> core:" in out.stdout
+    assert "labeler/cli/options.py" in out.stdout and "store -> core:" in out.stdout
     assert out.stdout.endswith(
         "Imports against the layers: none\nImport cycles between modules: none\n"
     )

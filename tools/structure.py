@@ -6,7 +6,7 @@ same class. Imports are read with ``ast``, function-local ones too; those under
 ``if TYPE_CHECKING:`` never run, so they are left out.
 
 A module's *part* is its subpackage (``labeler/store/db.py``: store), or its own name when
-the README's layers name it (``labeler/cli.py``: cli), else core (``labeler/passages.py``,
+the README's layers name it (``labeler/__main__.py``: __main__), else core (``labeler/passages.py``,
 ``labeler/__init__.py``).
 """
 
