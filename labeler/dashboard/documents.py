@@ -13,18 +13,17 @@ from typing import Any
 
 import streamlit as st
 
-from labeler import config
 from labeler.dashboard.render import (
-    caption_html,
     document_html,
     heading_html,
     legend_html,
     scroll_script,
 )
+from labeler.dashboard.widgets import warning_editor
 from labeler.dashboard.wording import document_name
 from labeler.depictions import BY_KEY, CATEGORIES
-from labeler.store.store import Store, StoreError
-from labeler.store.warnings import SUGGESTED, DocumentWarning
+from labeler.store.store import Store
+from labeler.store.warnings import DocumentWarning
 from labeler.warning import LEVELS, THREAT_WORDING, WORDING, ContentWarning
 
 SORTS = {
@@ -175,85 +174,3 @@ def show_document(view: DocumentWarning, passages: list[dict[str, Any]], editor:
 
 def _passages(count: int) -> str:
     return f"{count} passage" + ("" if count == 1 else "s")
-
-
-def warning_editor(view: DocumentWarning, editor: str, shortcut: bool) -> None:
-    """The suggested warning, its status, and the editor's decisions: accept it (one key,
-    with ``shortcut``), no warning needed, or an edited line. Each is appended with the
-    editor's name and time."""
-    if notice := st.session_state.pop("doc_notice", None):
-        st.toast(notice)  # the decision just made, on either page
-    suggested = view.suggested
-    line = f"Status: {view.status}" + (" · needs a decision" if view.needs_decision else "")
-    if view.decision:
-        when = view.decision.decided_at[:19].replace("T", " ")
-        line += f" · set by {view.decision.editor} at {when}"
-    st.markdown(caption_html(line), unsafe_allow_html=True)  # an editor's name, escaped
-    st.code(view.warning["text"] or "No content warning", language=None, wrap_lines=True)
-    if view.status != SUGGESTED and view.warning != suggested:
-        st.caption("Suggested now, from the current labels:")
-        st.code(suggested["text"] or "No content warning", language=None, wrap_lines=True)
-    if not editor:
-        st.info("Enter your name in the sidebar to decide warnings.")
-        return
-    key = view.document_id
-    accept, no_warning = st.columns(2)
-    accept.button(
-        "Accept warning (A)" if shortcut else "Accept warning",
-        key=f"wa-{key}",
-        shortcut="A" if shortcut else None,
-        on_click=_decide,
-        args=(key, editor, "accept" if suggested["level"] != "none" else "none", suggested),
-        disabled=view.status == "accepted" and not view.needs_decision,
-        width="stretch",
-    )
-    no_warning.button(
-        "No warning needed",
-        key=f"wn-{key}",
-        on_click=_decide,
-        args=(key, editor, "none", {"level": "none", "text": None, "categories": []}),
-        width="stretch",
-    )
-    with st.expander("Edit the warning"):
-        current = view.warning
-        st.selectbox(
-            "Warning level",
-            LEVELS[1:],
-            index=max(0, LEVELS.index(current["level"]) - 1),
-            key=f"wl-{key}",
-        )
-        st.multiselect(
-            "Categories",
-            [c.key for c in CATEGORIES],
-            default=current["categories"],
-            format_func=lambda k: BY_KEY[k].wording,
-            key=f"wc-{key}",
-        )
-        st.text_input("Warning line", value=current["text"] or "", key=f"wt-{key}")
-        st.button("Save edited warning", key=f"ws-{key}", on_click=_edit, args=(key, editor))
-
-
-def _decide(document_id: int, editor: str, decision: str, warning: dict[str, Any]) -> None:
-    """Record one warning decision; a refusal, or a store out of reach, is shown, never
-    raised. (The store is never created here: one deleted meanwhile is reported.)"""
-    try:
-        with Store(config.store_target(), create=False, lock_wait=config.lock_wait()) as store:
-            store.warnings.record(document_id, editor, decision, warning)
-    except StoreError as refused:
-        st.session_state["doc_notice"] = f"Not saved: {refused}"
-        return
-    st.session_state["doc_notice"] = f"Warning {DONE[decision]}."
-
-
-DONE = {"accept": "accepted", "edit": "saved", "none": "set: no warning needed"}
-
-
-def _edit(document_id: int, editor: str) -> None:
-    """Save the edited warning typed in the editor's boxes."""
-    level = st.session_state[f"wl-{document_id}"]
-    warning = {
-        "level": level,
-        "text": st.session_state[f"wt-{document_id}"],
-        "categories": st.session_state[f"wc-{document_id}"],
-    }
-    _decide(document_id, editor, "edit", warning)

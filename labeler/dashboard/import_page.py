@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labeler import config
 from labeler.batch.into_store import score_into_store
 from labeler.batch.sources import (
     UPLOAD_TYPES,
@@ -21,6 +20,7 @@ from labeler.batch.sources import (
     read_upload,
     upload_fields,
 )
+from labeler.dashboard.session import current_model_dir
 from labeler.store.export import render
 from labeler.store.store import Store
 
@@ -92,11 +92,6 @@ def text_default(fields: list[str]) -> int:
     if "text" in fields:
         return fields.index("text")
     return next((i for i, field in enumerate(fields) if field != "id"), 0)
-
-
-def current_model_dir() -> str | None:
-    """The promoted model's directory (or LABELER_MODEL's), as the CLI scores with."""
-    return str(config.model_dir() or "") or None
 
 
 def score_upload(store: Store, name: str, data: bytes, options: ReadOptions) -> None:

@@ -24,7 +24,6 @@ import streamlit as st
 
 from labeler import config
 from labeler.dashboard import jobs
-from labeler.dashboard.import_page import current_model_dir
 from labeler.dashboard.model_figures import (
     TOO_FEW_NOTE,
     loso_rows,
@@ -33,21 +32,13 @@ from labeler.dashboard.model_figures import (
     thresholds_line,
 )
 from labeler.dashboard.render import escape
+from labeler.dashboard.session import current_model_dir
+from labeler.dashboard.wording import marked
 from labeler.learn.feedback import nothing_new, training_reviews
 from labeler.learn.registry import SHIPPED, Registry
 from labeler.model import CARD_FILE, ModelError, read_card
 from labeler.scoring import cached_model
 from labeler.store.store import Store
-
-
-def current_version() -> str:
-    """The version of the model in use (cached: version directories never change)."""
-    return str(cached_model(current_model_dir()).card["version"])
-
-
-def marked(version: str | None, current: str) -> str:
-    """A version as every list shows it: the current one says so."""
-    return "" if version is None else version + (" (current)" if version == current else "")
 
 
 def show_model(store: Store, name: str) -> None:
@@ -106,23 +97,6 @@ def store_banner(store: Store, current: str) -> None:
             f"{left:,} of {passages:,} stored passages were scored by an "
             f"older model, not by the current {current}. An admin can re-score the store "
             "below; every review is kept."
-        )
-
-
-def stale_passage_banner(scored_by: str | None) -> None:
-    """On the review page: a one-line banner when the passage on screen was scored by a
-    model that is not the current one (its flags and scores are that model's). Small, so
-    the decision bar below it stays in view at 1024 x 768."""
-    current = current_version()
-    if scored_by is not None and scored_by != current:
-        line = (
-            f"Scored by model {scored_by}, not the current model {current}: an admin can "
-            "re-score the store (Model page)."
-        )
-        st.markdown(
-            f'<p data-testid="stale-model" style="background:#fff3cd;color:#664d03;'
-            f'padding:2px 8px;border-radius:4px;font-size:0.8rem;margin:0">{escape(line)}</p>',
-            unsafe_allow_html=True,
         )
 
 

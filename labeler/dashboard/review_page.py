@@ -1,6 +1,7 @@
-"""The Review page's widgets: what the model claims about the passage, the decision bar
-with its keys, and the reviewer's recent decisions. They draw; the callbacks they are
-given (``app``) change the store.
+"""The Review page: the queue (its order and filters, in the sidebar), then one passage at
+a time with what the model claims about it, the decision bar with its keys, the note box,
+the reviewer's recent decisions and the passage's document. A decision reruns only the
+review pane; its callbacks record it through ``labeler.store``, which says what it means.
 
 The decision bar stays in view at 1024x768: it sticks to the bottom of the window while
 the passage or its document runs below it. Every text from outside is escaped before it
@@ -9,33 +10,59 @@ is put in HTML, and kept out of widget labels (which Streamlit reads as markdown
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
+from labeler import config
+from labeler.dashboard import landing
 from labeler.dashboard.cards import card_of
-from labeler.dashboard.render import escape
+from labeler.dashboard.render import context_html, escape, legend_html, scroll_script
+from labeler.dashboard.session import (
+    current_version,
+    open_store,
+    store_trouble_noticed,
+    store_trouble_shown,
+)
+from labeler.dashboard.widgets import (
+    blur_if_asked,
+    heading,
+    release_focus,
+    show_history_of,
+    warning_editor,
+)
 from labeler.dashboard.wording import (
     decision_words,
     document_name,
     label_safe,
+    marked,
     model_claim,
+    passage_name,
     review_point,
 )
+from labeler.labels import rubric
 from labeler.learn.gate import review_thresholds
-from labeler.store.queue import Claim
+from labeler.passages import is_junk
 from labeler.store.review import (
     GRAPHIC,
     IN_PASSING,
     NOT_VIOLENT,
     VIOLENT_NOT_GRAPHIC,
-    Decided,
     Labels,
-    Review,
     label_text,
     model_labels,
 )
+from labeler.store.store import Claim, QueueFilter, StaleDecision, Store
+
+ORDERS = {
+    "Most uncertain first, varied": "active",
+    "Second looks (probable mistakes)": "second",
+    "Most uncertain first": "uncertain",
+    "Highest score first": "score",
+    "Document order": "document",
+    "Skipped passages": "skipped",
+}
+
 
 # label, decision, corrected labels, keyboard shortcut ("C" and "R" are Streamlit's own;
 # Streamlit shows each key on its button). Each button says what it records; "Agree" says
@@ -76,6 +103,185 @@ def style() -> None:
     st.html(STYLE.replace("__BACKGROUND__", BACKGROUNDS.get(theme or "light", "#ffffff")))
 
 
+def show_review(store: Store, reviewer: str) -> None:
+    """The page: the queue's order and filters, then the review pane. A new queue (or
+    reviewer) releases the passage this tab held, and claims afresh."""
+    order = ORDERS[st.sidebar.radio("Queue order", list(ORDERS), key="order")]
+    queue = queue_filter(store)
+    if st.session_state.get("queue") != (reviewer, order, queue):  # claim afresh
+        st.session_state["queue"] = (reviewer, order, queue)
+        if held := st.session_state.pop("current", None):
+            store.queue.release(held)  # the passage goes straight back to the queue
+    with st.sidebar.expander("Labelling rubric"):
+        st.markdown(rubric())
+    st.sidebar.caption(KEYS_HELP)
+    if not reviewer:
+        st.info("Enter your name in the sidebar to start reviewing.")
+        landing.show_landing(store, config.store_target())
+        return
+    review_pane(reviewer, order, queue)
+
+
+TO_REVIEW_HELP = (
+    "Only passages flagged, or under the flag but at the review point (a lower threshold,"
+    " so that little violence is missed): of the label chosen above, or of either. A passage"
+    " scored before the store kept review points counts by its flags."
+)
+
+
+def queue_filter(store: Store) -> QueueFilter:
+    """The sidebar's queue filters."""
+    with st.sidebar.expander("Filters"):
+        label = st.selectbox("Flagged", ["any", "violence", "graphic"], key="f_label")
+        to_review = st.checkbox("Flagged or to review", key="f_review", help=TO_REVIEW_HELP)
+        severity = st.selectbox("Severity at least", [0, 1, 2, 3], key="f_severity")
+        band = st.slider("Score band", 0.0, 1.0, (0.0, 1.0), 0.05, key="f_band")
+        choices = store.queue.choices()
+        # None for "any", so that a file or version really named "any" can be chosen too
+        source = st.selectbox(
+            "Source file", [None, *choices["source_path"]], format_func=_any, key="f_source"
+        )
+        now = current_version()
+        version = st.selectbox(
+            "Model version",
+            [None, *choices["model_version"]],
+            format_func=lambda v: _any(marked(v, now) or None),
+            key="f_model",
+        )
+    return QueueFilter(
+        label=None if label == "any" else label,
+        to_review=to_review,
+        min_severity=int(severity),
+        score_band=(float(band[0]), float(band[1])),
+        source_path=source,
+        model_version=version,
+    )
+
+
+def _any(value: str | None) -> str:
+    return "any" if value is None else value
+
+
+@st.fragment
+def review_pane(reviewer: str, order: str, queue: QueueFilter) -> None:
+    """The passage, its document and the decision keys. A decision reruns only this pane,
+    so the next passage is painted without redrawing the sidebar."""
+    blur_if_asked()
+    with store_trouble_shown(), open_store() as store:
+        if notice := st.session_state.pop("notice", None):
+            st.toast(notice)
+        if st.session_state.get("current") is None:  # an empty queue is looked at again
+            st.session_state["current"] = serve(store, reviewer, order, queue)
+        claim: Claim | None = st.session_state["current"]
+        progress = store.queue.progress(reviewer)
+        show_progress(progress)
+        if claim is None:
+            claimed = 0 if order == "second" else store.queue.claimed(order, queue)
+            st.success(empty_message(progress, order, claimed))
+            with st.container(key="decision_bar"):
+                undo_button(store, reviewer)
+            recent_strip(store, reviewer)
+            return
+        show_passage(store, claim)
+
+
+def serve(store: Store, reviewer: str, order: str, queue: QueueFilter) -> Claim | None:
+    """The passage this tab shows next. A tab's first (a reload, a new tab) is the one its
+    reviewer already holds, if any: a reload gets its passage back, and a second tab shares
+    the first's until one decides it. After that each tab holds its own passage, so two
+    tabs of one reviewer both keep working."""
+    if st.session_state.get("served") != reviewer:
+        st.session_state["served"] = reviewer
+        if held := store.queue.held(reviewer):
+            return held
+    claimed = (
+        store.queue.next_second_look(reviewer)
+        if order == "second"
+        else store.queue.next(reviewer, order=order, queue=queue)
+    )
+    return claimed["claim"] if claimed else None
+
+
+def show_progress(progress: dict[str, int]) -> None:
+    st.caption(
+        f"Labelled {progress['reviewed']} · waiting {progress['remaining']} · "
+        f"skipped {progress['skipped']} · labelled by you {progress['by_you']} · "
+        f"flagged and waiting: {progress['violence_waiting']} violence, "
+        f"{progress['graphic_waiting']} graphic"
+    )
+
+
+def empty_message(progress: dict[str, int], order: str, claimed: int) -> str:
+    """What an empty queue means: its passages are being reviewed (``claimed`` of them, by
+    others or in another tab), only skipped passages are left, or nothing is waiting."""
+    if order == "second":
+        return "No second looks are waiting for you."
+    if claimed:
+        which = "1 passage is" if claimed == 1 else f"{claimed} passages are"
+        return (
+            f"Nothing is waiting for you: {which} being reviewed in this queue, by another"
+            " reviewer or in another tab, and not decided yet. One left open comes back when"
+            " its claim expires: press R to look again."
+        )
+    if order == "skipped":
+        return "No skipped passages are left: every one has a label."
+    if progress["skipped"]:
+        return (
+            f"Nothing is waiting in this queue. {progress['skipped']} skipped passages are "
+            'still unlabelled: choose the queue order "Skipped passages" to review them.'
+        )
+    return "Nothing is waiting: every passage in this queue has a label."
+
+
+def show_passage(store: Store, claim: Claim) -> None:
+    """The claimed passage, what the model claims about it, the decision bar, the note box,
+    and its document opened at it. Every widget is keyed by the claim, so a note or a key
+    press belongs to this passage alone."""
+    p = store.documents.passage(claim.passage_id)
+    passages = store.documents.passages_of(p["document_id"], p["model_version"])
+    headline = next((x["text"] for x in passages if not is_junk(x["text"])), None)
+    st.markdown(heading(p, headline), unsafe_allow_html=True)  # escaped inside
+    stale_passage_banner(p["model_version"])
+    show_claim(p)
+    current = [x for x in passages if x["idx"] == p["idx"]]
+    st.markdown(
+        context_html(current, p["idx"], p["evidence"]) + legend_html(), unsafe_allow_html=True
+    )
+    decision_bar(store, claim, p)
+    st.text_input(
+        "Note (optional, saved with this decision only)",
+        key=f"note-{claim.token}",
+        on_change=release_focus,
+    )
+    recent_strip(store, claim.reviewer)
+    with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
+        with st.container(height=320, key="whole-document"):
+            st.markdown(context_html(passages, p["idx"], p["evidence"]), unsafe_allow_html=True)
+    scroll_to_passage(claim)
+    with st.expander("Review history of this passage"):
+        show_history_of(store, claim.passage_id)
+    with st.expander("Content warning for this document"):
+        view, _ = store.warnings.view(p["document_id"])  # the whole document, labels as they stand
+        warning_editor(view, claim.reviewer, shortcut=False)
+
+
+def stale_passage_banner(scored_by: str | None) -> None:
+    """On the review page: a one-line banner when the passage on screen was scored by a
+    model that is not the current one (its flags and scores are that model's). Small, so
+    the decision bar below it stays in view at 1024 x 768."""
+    current = current_version()
+    if scored_by is not None and scored_by != current:
+        line = (
+            f"Scored by model {scored_by}, not the current model {current}: an admin can "
+            "re-score the store (Model page)."
+        )
+        st.markdown(
+            f'<p data-testid="stale-model" style="background:#fff3cd;color:#664d03;'
+            f'padding:2px 8px;border-radius:4px;font-size:0.8rem;margin:0">{escape(line)}</p>',
+            unsafe_allow_html=True,
+        )
+
+
 def show_claim(p: dict[str, Any]) -> None:
     """The model's claim about passage ``p`` in words, and its review-point status when the
     record has one (labeler score's ``review``), each with the scoring model's thresholds
@@ -96,12 +302,7 @@ def actions(p: dict[str, Any]) -> list[tuple[str, str, Labels | None, str]]:
     return [(f"Agree: {agreed}", "confirm", None, "Y"), *CORRECTIONS]
 
 
-def decision_bar(
-    claim: Claim,
-    p: dict[str, Any],
-    decide: Callable[[Claim, str, Labels | None], None],
-    undo: Callable[[], None],
-) -> None:
+def decision_bar(store: Store, claim: Claim, p: dict[str, Any]) -> None:
     """One row of buttons, each with its key, and Undo: the bar that stays in view."""
     with st.container(key="decision_bar", horizontal=True, gap="small"):
         for label, decision, labels, key in actions(p):
@@ -109,14 +310,15 @@ def decision_bar(
                 label,
                 key=f"act-{key}-{claim.token}",
                 shortcut=key,
-                on_click=decide,
+                on_click=record_decision,
                 args=(claim, decision, labels),  # all alike: agreeing is not the default
             )
-        undo()
+        undo_button(store, claim.reviewer)
 
 
-def undo_button(last: Review | None, undo: Callable[[str, int], None], reviewer: str) -> None:
+def undo_button(store: Store, reviewer: str) -> None:
     """Undo, bound to the decision the reviewer last saw: a second press undoes nothing."""
+    last = store.reviews.last(reviewer)
     st.button(
         "Undo",
         key=f"undo-{last.id if last else 'none'}",
@@ -127,10 +329,11 @@ def undo_button(last: Review | None, undo: Callable[[str, int], None], reviewer:
     )
 
 
-def recent_strip(recent: list[Decided], reopen: Callable[[str, int], None], reviewer: str) -> None:
+def recent_strip(store: Store, reviewer: str) -> None:
     """The reviewer's last decisions, newest first, each one click from being decided
     again. A document's name is user text: its button label keeps only letters, digits,
     spaces, dots and hyphens (Streamlit reads a label as markdown)."""
+    recent = store.reviews.recent(reviewer, RECENT)
     if not recent:
         return
     st.caption("Your last decisions, newest first (click one to decide it again):")
@@ -145,3 +348,70 @@ def recent_strip(recent: list[Decided], reopen: Callable[[str, int], None], revi
                 icon=":material/undo:",
                 type="tertiary",
             )
+
+
+def scroll_to_passage(claim: Claim) -> None:
+    """Open the whole document at the passage being reviewed, once per passage served: a
+    rerun for the same passage (a note entered) leaves the reader's own scrolling alone.
+    The claim's token (a hex string of ours) makes each passage's script new to the page,
+    which runs a script only when it changes."""
+    if st.session_state.get("scrolled_to") != claim.token:
+        st.session_state["scrolled_to"] = claim.token
+        script = scroll_script("whole-document", "current-passage", claim.token)
+        st.html(script, unsafe_allow_javascript=True)
+
+
+@store_trouble_noticed
+def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
+    """Record one decision on the claimed passage, with the note typed for it alone."""
+    note = st.session_state.get(f"note-{claim.token}", "").strip() or None
+    with open_store() as store:
+        try:
+            store.reviews.record(claim, decision, labels, note)
+        except StaleDecision as refused:
+            st.session_state["notice"] = f"{named(store, claim.passage_id)}: {refused}."
+            if store.queue.is_current(claim):
+                return  # pressed too soon: the same passage stays on screen
+    st.session_state.pop("current", None)
+
+
+@store_trouble_noticed
+def undo(reviewer: str, review_id: int) -> None:
+    """Undo the decision the reviewer last saw, and go back to its passage."""
+    with open_store() as store:
+        try:
+            passage_id = store.reviews.undo(reviewer, review_id)
+        except StaleDecision as refused:
+            st.session_state["notice"] = str(refused).capitalize() + "."
+            return
+        claim = store.queue.claim(passage_id, reviewer)  # back to it, to decide again
+        if held := st.session_state.pop("current", None):
+            store.queue.release(held)  # the passage this tab showed goes back to the queue
+        st.session_state["notice"] = f"Undid your decision on {named(store, passage_id)}."
+    if claim is not None:
+        st.session_state["current"] = claim
+
+
+@store_trouble_noticed
+def reopen(reviewer: str, passage_id: int) -> None:
+    """Serve a passage the reviewer decided earlier, to decide it again: the new decision
+    becomes its label, and the earlier one stays in its history. The passage this tab
+    showed goes back to the queue."""
+    with open_store() as store:
+        claim = store.queue.claim(passage_id, reviewer)
+        name = named(store, passage_id)
+        if claim is not None and (held := st.session_state.pop("current", None)):
+            if held.passage_id != passage_id:
+                store.queue.release(held)
+    if claim is None:
+        st.session_state["notice"] = f"{name} is open for another reviewer just now."
+        return
+    st.session_state["current"] = claim
+    st.session_state["notice"] = f"Reopened {name}: your next key decides it again."
+
+
+def named(store: Store, passage_id: int) -> str:
+    """A passage as reviewers know it (its document, its number there from 1), never by
+    its database id."""
+    p = store.documents.passage(passage_id)
+    return passage_name(p["doc_key"], p["idx"])

@@ -8,13 +8,13 @@ reviewer names, notes) goes into a dataframe cell or escaped HTML, never into ma
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
 from labeler import config
 from labeler.dashboard.render import escape
+from labeler.dashboard.widgets import show_history_of
 from labeler.dashboard.wording import document_name, passage_name
 from labeler.store.adjudication import Adjudication
 from labeler.store.agreement import (
@@ -45,8 +45,8 @@ FIGURES = {  # figure: (what it says, what it is measured on)
 }
 
 
-def show_statistics(store: Store, reviewer: str, show_history_of: Callable[[Store, int], None]):
-    """The page; ``show_history_of`` draws one passage's review history (the review page's)."""
+def show_statistics(store: Store, reviewer: str) -> None:
+    """The page: figures, reviewers, disagreements, then one passage's review history."""
     items = store.labelled.items()
     stats = statistics(items)
     st.header("Statistics")

@@ -120,3 +120,8 @@ def decision_words(review: Review) -> str:
         return "skipped" if review.decision == "skip" else review.decision
     agreed = " (agreed with the model)" if review.decision == "confirm" else ""
     return f"{label_text(review.labels)}{agreed}"
+
+
+def marked(version: str | None, current: str) -> str:
+    """A version as every list shows it: the current one says so."""
+    return "" if version is None else version + (" (current)" if version == current else "")
