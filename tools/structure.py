@@ -210,7 +210,10 @@ def _cycle_through(group: list[str], graph: dict[str, set[str]]) -> list[str]:
 
 def main() -> int:
     lines, clean = Structure().report()
-    print("\n".join(lines))
+    try:
+        print("\n".join(lines), flush=True)
+    except BrokenPipeError:  # read by `head`: what it took is all that was wanted
+        sys.stdout = None  # type: ignore[assignment]  # nothing left to flush at exit
     return 0 if clean else 1
 
 
