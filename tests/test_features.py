@@ -75,7 +75,7 @@ def test_scoring_does_not_import_sklearn_or_scipy():
     code = (
         "import sys\n"
         "from labeler.batch.batches import Settings, score_batch\n"
-        "from labeler.batch.sources import Document\n"
+        "from labeler.batch.documents import Document\n"
         "score_batch(Settings(), [Document('a', 'Gunmen shot dead three villagers.', 'x', 1)])\n"
         "assert 'sklearn' not in sys.modules, 'sklearn imported'\n"
         "assert 'scipy' not in sys.modules, 'scipy imported'\n"

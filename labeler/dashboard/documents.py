@@ -22,7 +22,7 @@ from labeler.dashboard.render import (
     scroll_script,
 )
 from labeler.dashboard.wording import document_name
-from labeler.depictions import BY_KEY, CATEGORIES
+from labeler.depicted_acts import BY_KEY, CATEGORIES
 from labeler.store.store import Store, StoreError
 from labeler.store.warnings import SUGGESTED, DocumentWarning
 from labeler.warning import LEVELS, THREAT_WORDING, WORDING, ContentWarning

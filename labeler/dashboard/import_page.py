@@ -13,14 +13,10 @@ from __future__ import annotations
 import streamlit as st
 
 from labeler import config
+from labeler.batch.documents import ReadOptions
+from labeler.batch.files import UPLOAD_TYPES, is_upload_type
 from labeler.batch.ingest import score_into_store
-from labeler.batch.sources import (
-    UPLOAD_TYPES,
-    ReadOptions,
-    is_upload_type,
-    read_upload,
-    upload_fields,
-)
+from labeler.batch.sources import read_upload, upload_fields
 from labeler.store.export import render
 from labeler.store.store import Store
 
