@@ -50,7 +50,7 @@ def main() -> None:
         for _ in range(args.repeat):  # interleaved: machine noise hits all alike
             for name, extra in runs.items():
                 mode = ("--fast",) if args.fast else ()
-                seconds, _ = timed(labeler(src, outputs[name], *extra, *mode))
+                seconds, _, _ = timed(labeler(src, outputs[name], *extra, *mode))
                 best[name] = min(best[name], seconds)
         contents = {Path(path).read_bytes() for path in outputs.values()}
         assert len(contents) == 1, "outputs differ between backends"

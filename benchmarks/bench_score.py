@@ -14,6 +14,7 @@ review costs.
     python benchmarks/bench_score.py --passages 200000 --fast-only
     python benchmarks/bench_score.py --rss-mb 2048            # also: peak RSS on a 2 GB JSONL
     python benchmarks/bench_score.py --evidence-only          # what evidence costs, alone
+    python benchmarks/bench_score.py --tokens-only            # ASCII split as bytes vs regex
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def write_input(path: Path, texts: list[str], n: int) -> None:
             f.write(json.dumps({"id": f"d{i}", "text": texts[i % len(texts)]}) + "\n")
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process; labeler may exit 1 (some
+def timed(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system: less at the mercy of
+    other work on a shared machine) of one child process; labeler may exit 1 (some
     records failed), anything else stops the benchmark."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -68,7 +70,7 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     allowed = (0, 1) if "labeler" in cmd else (0,)
     if os.waitstatus_to_exitcode(status) not in allowed:
         sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode() if proc.stderr else ''}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def labeler(src: Path, out: str, *extra: str) -> list[str]:
@@ -122,20 +124,59 @@ def evidence_cost(texts: list[str]) -> None:
     )
 
 
-def best_of(runs: dict[str, list[str]], repeat: int, passages: int) -> dict[str, float]:
+def token_cost(texts: list[str], repeat: int) -> None:
+    """Print what splitting ASCII texts as bytes saves in the word features (``FastTfidf``)
+    against the token pattern's regex for every text: in process, batches of 2,000 as the
+    CLI's, best of ``repeat`` interleaved, the outputs checked equal."""
+    import numpy as np
+
+    from labeler import load_model
+    from labeler.features import FastTfidf
+
+    params = load_model().tfidf
+    by_bytes, by_regex = FastTfidf(params), FastTfidf(params)
+    by_regex._byte_ids = None  # every text by the regex, as a custom token pattern is
+    chunks = [texts[i : i + 2000] for i in range(0, len(texts), 2000)]
+    best = {"bytes": float("inf"), "regex": float("inf")}
+    for _ in range(repeat):
+        for name, fast in (("bytes", by_bytes), ("regex", by_regex)):
+            start = time.process_time()
+            for chunk in chunks:
+                fast.transform(chunk)
+            best[name] = min(best[name], time.process_time() - start)
+    same = all(
+        np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.data, b.data)
+        for a, b in ((by_bytes.transform(c), by_regex.transform(c)) for c in chunks[:5])
+    )
+    bytes_us, regex_us = (best[name] / len(texts) * 1e6 for name in ("bytes", "regex"))
+    print(
+        f"word features in process, {len(texts):,} passages, CPU best of {repeat}: ASCII split "
+        f"as bytes {bytes_us:.1f} us a passage, the regex for all {regex_us:.1f} us "
+        f"({regex_us / bytes_us:.2f}x); outputs equal: {same}"
+    )
+
+
+def best_of(
+    runs: dict[str, list[str]], repeat: int, passages: int
+) -> dict[str, tuple[float, float]]:
     """Run each command ``repeat`` times, interleaved (machine noise hits all alike);
-    print the best time of each, its passages/s and peak RSS; return passages/s."""
+    print the best wall time of each, its passages/s, peak RSS and best CPU time;
+    return passages/s by wall time and by CPU time."""
     best = {name: (float("inf"), 0.0) for name in runs}
+    cpu = dict.fromkeys(runs, float("inf"))
     for _ in range(repeat):
         for name, cmd in runs.items():
-            seconds, rss = timed(cmd)
+            seconds, rss, cpu_seconds = timed(cmd)
             best[name] = min(best[name], (seconds, rss))
+            cpu[name] = min(cpu[name], cpu_seconds)
     head = f"whole process, best of {repeat}"
-    print(f"{head:34} {'seconds':>8} {'passages/s':>11} {'peak RSS MB':>12}")
+    print(f"{head:34} {'seconds':>8} {'passages/s':>11} {'peak RSS MB':>12} {'CPU s':>7}")
     rates = {}
     for name, (seconds, rss) in best.items():
-        rates[name] = passages / seconds
-        print(f"{name:34} {seconds:8.2f} {rates[name]:11,.0f} {rss:12.0f}")
+        rates[name] = (passages / seconds, passages / cpu[name])
+        print(f"{name:34} {seconds:8.2f} {rates[name][0]:11,.0f} {rss:12.0f} {cpu[name]:7.2f}")
     return rates
 
 
@@ -146,9 +187,15 @@ def main() -> None:
     parser.add_argument("--rss-mb", type=int, default=0, help="also score a JSONL this large")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each tool (best is kept)")
     parser.add_argument("--evidence-only", action="store_true", help="the evidence cost alone")
+    parser.add_argument("--fast-only", action="store_true", help="--fast and apc alone")
+    parser.add_argument("--tokens-only", action="store_true", help="ASCII split vs regex")
     args = parser.parse_args()
     texts = training_texts()
-    evidence_cost(texts[: args.passages])
+    if args.tokens_only:
+        token_cost((texts * (100_000 // len(texts) + 1))[:100_000], max(args.repeat, 5))
+        return
+    if not args.fast_only:
+        evidence_cost(texts[: args.passages])
     if args.evidence_only:
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,12 +207,13 @@ def main() -> None:
             f"({len(texts):,} distinct real texts, {VIOLENT_SHARE:.0%} violent), "
             f"{src.stat().st_size / 1e6:.0f} and {many.stat().st_size / 1e6:.0f} MB"
         )
-        print(f"default mode, {args.passages:,} passages:")
-        best_of(
-            {"labeler score --jobs 1": labeler(src, f"{tmp}/a.jsonl", "--jobs", "1")},
-            args.repeat,
-            args.passages,
-        )
+        if not args.fast_only:
+            print(f"default mode, {args.passages:,} passages:")
+            best_of(
+                {"labeler score --jobs 1": labeler(src, f"{tmp}/a.jsonl", "--jobs", "1")},
+                args.repeat,
+                args.passages,
+            )
         print(f"--fast and alt-profanity-check, {args.fast_passages:,} passages:")
         apc = [
             sys.executable,
@@ -183,8 +231,11 @@ def main() -> None:
             args.repeat,
             args.fast_passages,
         )
-        ratio = rates["labeler score --fast --jobs 1"] / rates["alt-profanity-check"]
-        print(f"ratio, one process each (labeler --fast / alt-profanity-check): {ratio:.2f}x")
+        fast, apc_rates = rates["labeler score --fast --jobs 1"], rates["alt-profanity-check"]
+        print(
+            "ratio, one process each (labeler --fast / alt-profanity-check): "
+            f"{fast[0] / apc_rates[0]:.2f}x by wall time, {fast[1] / apc_rates[1]:.2f}x by CPU time"
+        )
         alone = in_process(texts * (args.fast_passages // len(texts) + 1))
         print(
             f"models alone, in process: labeler's word model {alone['words']:,.0f}/s (2 labels), "
@@ -196,7 +247,7 @@ def main() -> None:
             big = Path(tmp) / "large.jsonl"
             n = int(args.fast_passages * args.rss_mb / (many.stat().st_size / 1e6))
             write_input(big, texts, n)
-            seconds, rss = timed(labeler(big, f"{tmp}/d.jsonl", "--fast"))
+            seconds, rss, _ = timed(labeler(big, f"{tmp}/d.jsonl", "--fast"))
             print(
                 f"large input, --fast: {big.stat().st_size / 1e6:,.0f} MB, {n:,} passages in "
                 f"{seconds:,.0f} s ({n / seconds:,.0f}/s), peak RSS {rss:.0f} MB"

@@ -7,13 +7,13 @@ multiply scoring time for little gain on this data (see the model card).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
 
 import numpy as np
 
-from labeler.ascii_tokens import AsciiTokens
 from labeler.tokens import ENGLISH_STOP_WORDS, TOKEN_PATTERN, compile_tokens
 
 # Words that must stay features although sklearn's English list drops them: negations
@@ -48,6 +48,10 @@ def make_vectorizer() -> Any:
 
 # Joins texts for one tokenizer call: a token no lower-cased text contains.
 _SEPARATOR = " \u0130\u0130 "
+# The same for ASCII texts split as bytes: no lower-cased text contains an upper-case letter.
+_ASCII_SEPARATOR = " ZZ "
+# An ASCII byte as the token pattern sees it: word bytes kept, every other byte a space.
+_ASCII_WORDS = bytes(b if b < 128 and re.match(r"\w", chr(b)) else 32 for b in range(256))
 
 
 # Vectorizer settings FastTfidf reproduces only at these values.
@@ -208,7 +212,7 @@ class FastTfidf:
         ids[_SEPARATOR.strip()] = self._SEP
         self._ids = ids
         default = params.token_pattern == TOKEN_PATTERN
-        self._ascii = AsciiTokens(ids, self._UNKNOWN) if default else None
+        self._byte_ids = _byte_ids(ids, self._STOP, self._SEP) if default else None
 
     def transform(self, texts: list[str]) -> Rows:
         ids, doc = self._token_ids(texts)
@@ -233,19 +237,22 @@ class FastTfidf:
     def _token_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids of all texts, and the text each belongs to.
 
-        Lower-cased texts are tokenized in bulk. ASCII ones (most) go to array
-        operations (``labeler.ascii_tokens``), several times faster than the regex, which
-        takes the rest; a vectorizer with a token pattern of its own is all regex.
+        Lower-cased texts are tokenized in bulk. ASCII ones (most) are split as bytes: the
+        word features then take 11.9 us a passage, 15.7 with the regex for all, against the
+        ~90 us of CPU a passage of a whole ``labeler score --fast`` process (2026-12-07, a
+        shared machine: ``python benchmarks/bench_score.py --tokens-only`` and
+        ``--fast-only``). The regex takes the rest; a vectorizer with a token pattern of its
+        own is all regex.
         """
         lowered = [t.lower() for t in texts]
-        if self._ascii is None:
+        if self._byte_ids is None:
             return self._regex_ids(lowered)
         ascii_rows: list[int] = []
         other_rows: list[int] = []
         for i, text in enumerate(lowered):
             (ascii_rows if text.isascii() else other_rows).append(i)
         ids, docs = [], []
-        for rows, tokenize in ((ascii_rows, self._ascii.ids), (other_rows, self._regex_ids)):
+        for rows, tokenize in ((ascii_rows, self._ascii_ids), (other_rows, self._regex_ids)):
             if rows:
                 found, doc = tokenize([lowered[i] for i in rows])
                 ids.append(found)
@@ -256,11 +263,20 @@ class FastTfidf:
 
     def _regex_ids(self, lowered: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids by the token pattern, in one call on the texts joined by a separator."""
-        flat = self._pattern.findall(_SEPARATOR.join(lowered))
-        ids = np.fromiter(map(self._ids.get, flat, repeat(self._UNKNOWN)), np.int64, len(flat))
-        separators = ids == self._SEP
+        return self._lookup(self._pattern.findall(_SEPARATOR.join(lowered)), self._ids)
+
+    def _ascii_ids(self, lowered: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids of ASCII texts: runs of word bytes, as the default pattern finds them
+        (single word bytes, which it skips, are ids of stop words and dropped alike)."""
+        joined = _ASCII_SEPARATOR.join(lowered).encode("ascii")
+        return self._lookup(joined.translate(_ASCII_WORDS).split(), self._byte_ids or {})
+
+    def _lookup(self, tokens: list[Any], ids: dict[Any, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Ids of separated tokens, and the number of separators before each."""
+        found = np.fromiter(map(ids.get, tokens, repeat(self._UNKNOWN)), np.int64, len(tokens))
+        separators = found == self._SEP
         doc = np.cumsum(separators)
-        return ids[~separators], doc[~separators]
+        return found[~separators], doc[~separators]
 
     def _unigrams(self, ids: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         feature = np.where(ids >= 0, self._unigram[np.maximum(ids, 0)], -1)
@@ -276,3 +292,13 @@ class FastTfidf:
         pos = np.minimum(np.searchsorted(self._pairs, codes), len(self._pairs) - 1)
         hit = self._pairs[pos] == codes
         return doc[:-1][valid][hit], self._pair_features[pos[hit]]
+
+
+def _byte_ids(ids: dict[str, int], stop: int, separator: int) -> dict[bytes, int]:
+    """``ids`` of ASCII tokens keyed by their bytes, and each single word byte a stop word:
+    the default pattern never makes it a token, so it is neither a feature nor a bigram's half."""
+    out = {token.encode(): i for token, i in ids.items() if token.isascii()}
+    for b in set(_ASCII_WORDS) - {32}:
+        out[bytes([b])] = stop
+    out[_ASCII_SEPARATOR.strip().encode()] = separator
+    return out

@@ -2,7 +2,7 @@
 
 Deterministic and explainable: the level is the strongest label flagged in any passage,
 and the line names what the flagged passages depict in the words of content-warning
-practice (``labeler.depictions``: "people buried alive", "shooting", "sexual violence"),
+practice (``labeler.depicted_acts``: "people buried alive", "shooting", "sexual violence"),
 never whichever tokens weighed most. Every category named comes from a phrase of a
 flagged passage; nothing is generated.
 
@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
 
-from labeler.depictions import BY_KEY, CATEGORIES, THREATS, WAR, depicted
+from labeler.depicted_acts import BY_KEY, CATEGORIES, THREATS, WAR
+from labeler.depictions import depicted
 
 LEVELS = ("none", "violence", "graphic")
 WORDING = {
@@ -34,7 +35,7 @@ GENERIC = "killing"  # named only when no more specific act is: "shooting", not 
 class ContentWarning(TypedDict):
     level: str  # "none", "violence" or "graphic"
     text: str | None  # the line to paste; None for level "none"
-    categories: list[str]  # depicted acts (``labeler.depictions`` keys), for filtering
+    categories: list[str]  # depicted acts (``labeler.depicted_acts`` keys), for filtering
 
 
 def level_of(flags: Iterable[str]) -> str:

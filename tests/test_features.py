@@ -75,7 +75,7 @@ def test_scoring_does_not_import_sklearn_or_scipy():
     code = (
         "import sys\n"
         "from labeler.batch.batches import Settings, score_batch\n"
-        "from labeler.batch.sources import Document\n"
+        "from labeler.batch.documents import Document\n"
         "score_batch(Settings(), [Document('a', 'Gunmen shot dead three villagers.', 'x', 1)])\n"
         "assert 'sklearn' not in sys.modules, 'sklearn imported'\n"
         "assert 'scipy' not in sys.modules, 'scipy imported'\n"
@@ -119,6 +119,12 @@ def test_fast_token_pattern_gives_sklearns_tokens(text):
     ]
 
 
+def test_no_character_lower_cases_to_the_ascii_separator():
+    """FastTfidf joins lower-cased ASCII texts with " ZZ ": no lower-cased text holds it."""
+    assert not re.search("[A-Z]", ALL_CHARACTERS.lower())
+    assert not any(re.search("[A-Z]", c.lower()) for c in ALL_CHARACTERS)
+
+
 ascii_text = st.lists(
     st.one_of(
         st.sampled_from(
@@ -127,6 +133,7 @@ ascii_text = st.lists(
                 "a",
                 "I",
                 "zz",
+                "ZZ",
                 "x_1",
                 "9",
                 "burnt_alive",
@@ -147,29 +154,13 @@ ascii_text = st.lists(
 def test_ascii_split_gives_the_regex_token_ids(fitted, texts):
     fast = FastTfidf(TfidfParams.from_vectorizer(fitted))
     lowered = [t.lower() for t in texts if t.lower().isascii()]
-    ascii_ids, ascii_doc = fast._ascii.ids(lowered)
+    ascii_ids, ascii_doc = fast._ascii_ids(lowered)
     regex_ids, regex_doc = fast._regex_ids(lowered)
     kept, regex_kept = ascii_ids != fast._STOP, regex_ids != fast._STOP
     assert ascii_ids[kept].tolist() == regex_ids[regex_kept].tolist()
     assert ascii_doc[kept].tolist() == regex_doc[regex_kept].tolist()
     expected = fitted.transform(texts).toarray()
     assert abs(fast.transform(texts).toarray() - expected).max(initial=0.0) < 1e-6
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.sets(st.integers(1, 2**64 - 1), max_size=300),
-    st.lists(st.integers(0, 2**64 - 1), max_size=300),
-)
-def test_key_table_finds_exactly_its_keys(keys, others):
-    import numpy as np
-
-    from labeler.ascii_tokens import KeyTable
-
-    table = KeyTable(np.array(sorted(keys), np.uint64), np.arange(len(keys)), -1)
-    index = {key: i for i, key in enumerate(sorted(keys))}
-    queries = sorted(keys) + others
-    assert table.get(np.array(queries, np.uint64)).tolist() == [index.get(q, -1) for q in queries]
 
 
 @settings(max_examples=100, deadline=None)

@@ -25,15 +25,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
+from labeler.batch.documents import Document, InputError, ReadOptions
 from labeler.batch.html_text import html_to_text
-from labeler.batch.sources import (
-    SNIFF_BYTES,
-    UTF16_BOMS,
-    Document,
-    InputError,
-    ReadOptions,
-    read_inputs,
-)
+from labeler.batch.sources import UTF16_BOMS, read_inputs
+from labeler.batch.streams import SNIFF_BYTES
 from labeler.labels import LABELS
 from labeler.passages import Passage, is_junk, split_passages
 from labeler.scoring import score_documents, score_text

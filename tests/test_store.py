@@ -321,8 +321,9 @@ def test_injection_strings_in_filters_match_nothing_and_harm_nothing(store, mode
 
 
 def test_score_into_store_keeps_good_records_and_reports_bad_ones(store, tmp_path):
+    from labeler.batch.documents import ReadOptions
     from labeler.batch.into_store import score_into_store
-    from labeler.batch.sources import ReadOptions, read_inputs
+    from labeler.batch.sources import read_inputs
 
     src = tmp_path / "upload.jsonl"
     src.write_text('{"id": "a", "text": "Gunmen shot dead two men."}\nnot json\n{"id": "b"}\n')

@@ -1,5 +1,6 @@
-"""Content warnings in an editor's words: the vocabulary (labeler.depictions) and the line
-(labeler.warning), on a table of passages with the warning an editor would write."""
+"""Content warnings in an editor's words: the vocabulary (labeler.depicted_acts), what a
+passage depicts (labeler.depictions) and the line (labeler.warning), on a table of passages
+with the warning an editor would write."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import sys
 
 import pytest
 
-from labeler.depictions import CATEGORIES, depicted
+from labeler.depicted_acts import CATEGORIES
+from labeler.depictions import depicted
 from labeler.warning import document_warning
 
 from .conftest import EXAMPLE, ROOT

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labeler.batch import writers
-from labeler.batch.sources import Document, InputError, Item
+from labeler.batch.documents import Document, InputError, Item
 from labeler.formats import jsonl
 from labeler.labels import LABELS
 from labeler.model import Model

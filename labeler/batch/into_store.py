@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from labeler.batch.batches import Settings, Stats, batches, score_batch
-from labeler.batch.sources import Item
+from labeler.batch.documents import Item
 from labeler.scoring import cached_model
 
 if TYPE_CHECKING:

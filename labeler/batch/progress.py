@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import IO
 
 from labeler.batch.batches import Stats
-from labeler.batch.sources import Progress
+from labeler.batch.streams import Progress
 
 SHOWN_ERRORS = 20
 

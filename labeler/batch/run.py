@@ -16,20 +16,14 @@ from typing import IO, TYPE_CHECKING, Any
 
 from labeler.batch import writers
 from labeler.batch.batches import RunError, Settings, Stats, UsageError, batches
+from labeler.batch.documents import ReadOptions
+from labeler.batch.files import KNOWN_SUFFIXES, Walk, format_suffix, total_bytes, walk
 from labeler.batch.into_store import open_store
 from labeler.batch.progress import SHOWN_ERRORS, ProgressBar, summary
 from labeler.batch.schedule import cluster, collect_less, scored
 from labeler.batch.sinks import FileSink, StreamSink, device_sink, resume_from
-from labeler.batch.sources import (
-    KNOWN_SUFFIXES,
-    Progress,
-    ReadOptions,
-    Walk,
-    _suffix,
-    read_inputs,
-    total_bytes,
-    walk,
-)
+from labeler.batch.sources import read_inputs
+from labeler.batch.streams import Progress
 from labeler.model import Model
 from labeler.outputs import final_path, refuse_store_files, same_file, written_in_place
 from labeler.scoring import cached_model
@@ -126,7 +120,8 @@ def _read_from_folder(path: Path, found: Walk) -> bool:
         parent = resolved.parent.stat()
     except OSError:
         return False
-    if (parent.st_dev, parent.st_ino) in found.folders and _suffix(resolved) in KNOWN_SUFFIXES:
+    known = format_suffix(resolved) in KNOWN_SUFFIXES
+    if known and (parent.st_dev, parent.st_ino) in found.folders:
         return True
     return path.exists() and any(same_file(path, f) for f in found.files)
 

@@ -20,7 +20,7 @@ from itertools import chain, islice
 from typing import TYPE_CHECKING, Any
 
 from labeler.batch.batches import BatchResult, Settings, UsageError, score_batch
-from labeler.batch.sources import Item
+from labeler.batch.documents import Item
 from labeler.encoder import share_cores
 from labeler.scoring import cached_model
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from labeler.batch.batches import BatchResult, RunError, Stats, UsageError, item_digest, item_key
-from labeler.batch.sources import Item
+from labeler.batch.documents import Item
 from labeler.outputs import temp_name, try_lock
 
 

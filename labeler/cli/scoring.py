@@ -24,8 +24,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     Example: labeler score archive.jsonl.gz -o scored.jsonl --errors bad.jsonl
     """
+    from labeler.batch.documents import ReadOptions
     from labeler.batch.run import Job, RunError, Settings, UsageError, run
-    from labeler.batch.sources import ReadOptions
     from labeler.outputs import written_in_place
 
     if not args.inputs and sys.stdin.isatty():

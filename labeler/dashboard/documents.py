@@ -21,7 +21,7 @@ from labeler.dashboard.render import (
 )
 from labeler.dashboard.widgets import warning_editor
 from labeler.dashboard.wording import document_name
-from labeler.depictions import BY_KEY, CATEGORIES
+from labeler.depicted_acts import BY_KEY, CATEGORIES
 from labeler.store.store import Store
 from labeler.store.warnings import DocumentWarning
 from labeler.warning import LEVELS, THREAT_WORDING, WORDING, ContentWarning

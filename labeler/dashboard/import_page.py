@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from labeler.batch.documents import ReadOptions
+from labeler.batch.files import UPLOAD_TYPES, is_upload_type
 from labeler.batch.into_store import score_into_store
-from labeler.batch.sources import (
-    UPLOAD_TYPES,
-    ReadOptions,
-    is_upload_type,
-    read_upload,
-    upload_fields,
-)
+from labeler.batch.sources import read_upload, upload_fields
 from labeler.dashboard.session import current_model_dir
 from labeler.store.export import render
 from labeler.store.store import Store

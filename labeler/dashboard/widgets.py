@@ -14,7 +14,7 @@ import streamlit as st
 from labeler import config
 from labeler.dashboard.render import caption_html, context_html, heading_html, history_html
 from labeler.dashboard.wording import document_name, passage_name
-from labeler.depictions import BY_KEY, CATEGORIES
+from labeler.depicted_acts import BY_KEY, CATEGORIES
 from labeler.store.review import history
 from labeler.store.store import Store, StoreError
 from labeler.store.warnings import SUGGESTED, DocumentWarning

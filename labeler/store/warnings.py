@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
-from labeler.depictions import BY_KEY
+from labeler.depicted_acts import BY_KEY
 from labeler.passages import is_junk
 from labeler.store.db import Database, StoreError, retrying
 from labeler.store.review import JUNK, LABELLED, SKIPPED, WAITING, Labels, current_labels
