@@ -111,6 +111,15 @@ def words_of(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group().lower()) for m in TOKEN.finditer(text)]
 
 
+def tokens_of(text: str) -> list[str]:
+    """The passage's words lower-cased, without spans: all that finding matches needs. An
+    ASCII text is lower-cased whole, at C speed (elsewhere lower-casing may change a
+    text's length, so each word is lower-cased alone)."""
+    if text.isascii():
+        return TOKEN.findall(text.lower())
+    return [w for _, _, w in words_of(text)]
+
+
 @dataclass
 class Lexicon:
     """Phrases and their per-label weights: ``weights[j, i]`` ties ``phrases[i]`` to
@@ -121,11 +130,22 @@ class Lexicon:
     phrases: list[str]
     weights: np.ndarray  # (len(LABELS), len(phrases)), float
     seeds: np.ndarray  # (len(LABELS), len(phrases)), bool
-    _index: dict[str, int] = field(init=False, repr=False)
+    # per label, the phrases weighing for it: phrase -> (weight, seed), and the words
+    # such phrases start with (most words start none, and are passed over at one lookup)
+    _weighing: list[dict[str, tuple[float, bool]]] = field(init=False, repr=False)
+    _starts: list[frozenset[str]] = field(init=False, repr=False)
     _longest: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._index = {p: i for i, p in enumerate(self.phrases)}
+        self._weighing = [
+            {
+                p: (float(self.weights[j, i]), bool(self.seeds[j, i]))
+                for i, p in enumerate(self.phrases)
+                if self.weights[j, i] > 0
+            }
+            for j in range(len(LABELS))
+        ]
+        self._starts = [frozenset(p.split(" ", 1)[0] for p in w) for w in self._weighing]
         self._longest = max((p.count(" ") + 1 for p in self.phrases), default=1)
 
     @classmethod
@@ -144,14 +164,18 @@ class Lexicon:
         ]
         return cls([terms[i] for i in keep], weights[:, keep], weights[:, keep] > 0)
 
-    def spans(self, text: str, label: str) -> list[Phrase]:
+    def spans(self, text: str, label: str, tokens: list[str] | None = None) -> list[Phrase]:
         """The evidence spans for ``label`` in ``text``, in reading order, at most MAX_SPANS
-        (the heaviest): runs of matches, each run holding at least one seed."""
-        j = LABELS.index(label)
+        (the heaviest): runs of matches, each run holding at least one seed. ``tokens``:
+        the text's :func:`tokens_of`, when the caller has them (one pass for all labels);
+        the words' spans are found only in a text that has matches."""
+        found = self._matches(tokens_of(text) if tokens is None else tokens, LABELS.index(label))
+        if not found:
+            return []
         words = words_of(text)
         runs: list[tuple[int, int, float, bool]] = []  # (first word, end word, weight, seed)
         last_seed = False
-        for i, n, weight, seed in self._matches([w for _, _, w in words], j):
+        for i, n, weight, seed in found:
             bridge = BRIDGE if seed and last_seed else 0  # support joins only what it touches
             if runs and self._joins(text, words, runs[-1][1], i, bridge):
                 first, _, total, seeded = runs[-1]
@@ -170,16 +194,18 @@ class Lexicon:
     def _matches(self, tokens: list[str], j: int) -> list[tuple[int, int, float, bool]]:
         """Lexicon phrases weighing for label ``j``, longest first, left to right: (first
         word, words, weight, seed)."""
-        found, i = [], 0
-        while i < len(tokens):
+        weighing, starts = self._weighing[j], self._starts[j]
+        found: list[tuple[int, int, float, bool]] = []
+        after = 0  # the first word not inside the last match
+        for i in [k for k, token in enumerate(tokens) if token in starts]:
+            if i < after:
+                continue
             for n in range(min(self._longest, len(tokens) - i), 0, -1):
-                at = self._index.get(" ".join(tokens[i : i + n]))
-                if at is not None and self.weights[j, at] > 0:
-                    found.append((i, n, float(self.weights[j, at]), bool(self.seeds[j, at])))
-                    i += n
+                hit = weighing.get(" ".join(tokens[i : i + n]))
+                if hit is not None:
+                    found.append((i, n, *hit))
+                    after = i + n
                     break
-            else:
-                i += 1
         return found
 
     @staticmethod

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from labeler.evidence import Lexicon
+from labeler.evidence import Lexicon, tokens_of
 from labeler.labels import LABELS, decide, flag_names
 from labeler.model import Model, load_model
 from labeler.passages import Passage, is_junk, split_passages
@@ -133,8 +133,13 @@ def score_passages(
 
 def passage_evidence(lexicon: Lexicon, text: str, labels: list[str]) -> list[Evidence]:
     """The evidence of a passage for each label it is flagged or to review for."""
+    if not labels:
+        return []
+    tokens = tokens_of(text)  # once for every label
     return [
-        evidence_entry(label, phrase) for label in labels for phrase in lexicon.spans(text, label)
+        evidence_entry(label, phrase)
+        for label in labels
+        for phrase in lexicon.spans(text, label, tokens)
     ]
 
 
