@@ -111,13 +111,25 @@ def words_of(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group().lower()) for m in TOKEN.finditer(text)]
 
 
-def tokens_of(text: str) -> list[str]:
-    """The passage's words lower-cased, without spans: all that finding matches needs. An
-    ASCII text is lower-cased whole, at C speed (elsewhere lower-casing may change a
-    text's length, so each word is lower-cased alone)."""
-    if text.isascii():
-        return TOKEN.findall(text.lower())
-    return [w for _, _, w in words_of(text)]
+class Words:
+    """A passage's words lower-cased (all that finding matches needs) and, found once and
+    only when asked (where something matched), their spans in the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # an ASCII text is lower-cased whole, at C speed; elsewhere lower-casing may change
+        # a text's length, so each word is lower-cased alone
+        ascii_only = text.isascii()
+        self.tokens: list[str] = (
+            TOKEN.findall(text.lower()) if ascii_only else [w for _, _, w in words_of(text)]
+        )
+        self._spans: list[tuple[int, int]] | None = None
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        if self._spans is None:
+            self._spans = [m.span() for m in TOKEN.finditer(self.text)]
+        return self._spans
 
 
 @dataclass
@@ -164,20 +176,17 @@ class Lexicon:
         ]
         return cls([terms[i] for i in keep], weights[:, keep], weights[:, keep] > 0)
 
-    def spans(self, text: str, label: str, tokens: list[str] | None = None) -> list[Phrase]:
+    def spans(self, text: str, label: str, words: Words | None = None) -> list[Phrase]:
         """The evidence spans for ``label`` in ``text``, in reading order, at most MAX_SPANS
-        (the heaviest): runs of matches, each run holding at least one seed. ``tokens``:
-        the text's :func:`tokens_of`, when the caller has them (one pass for all labels);
-        the words' spans are found only in a text that has matches."""
-        found = self._matches(tokens_of(text) if tokens is None else tokens, LABELS.index(label))
-        if not found:
-            return []
-        words = words_of(text)
+        (the heaviest): runs of matches, each run holding at least one seed. ``words``:
+        the text's :class:`Words`, when the caller has them (one pass for all labels)."""
+        words = Words(text) if words is None else words
+        found = self._matches(words.tokens, LABELS.index(label))
         runs: list[tuple[int, int, float, bool]] = []  # (first word, end word, weight, seed)
         last_seed = False
         for i, n, weight, seed in found:
             bridge = BRIDGE if seed and last_seed else 0  # support joins only what it touches
-            if runs and self._joins(text, words, runs[-1][1], i, bridge):
+            if runs and self._joins(words, runs[-1][1], i, bridge):
                 first, _, total, seeded = runs[-1]
                 runs[-1] = (first, i + n, total + weight, seeded or seed)
             else:
@@ -186,9 +195,11 @@ class Lexicon:
         kept = [(a, b, weight) for a, b, weight, seed in runs if seed]
         if len(kept) > MAX_SPANS:
             kept = sorted(sorted(kept, key=lambda r: -r[2])[:MAX_SPANS])
+        if not kept:
+            return []  # no spans to find
+        at = words.spans
         return [
-            Phrase(words[a][0], words[b - 1][1], text[words[a][0] : words[b - 1][1]], weight)
-            for a, b, weight in kept
+            Phrase(at[a][0], at[b - 1][1], text[at[a][0] : at[b - 1][1]], w) for a, b, w in kept
         ]
 
     def _matches(self, tokens: list[str], j: int) -> list[tuple[int, int, float, bool]]:
@@ -209,15 +220,13 @@ class Lexicon:
         return found
 
     @staticmethod
-    def _joins(
-        text: str, words: list[tuple[int, int, str]], end: int, start: int, bridge: int
-    ) -> bool:
+    def _joins(words: Words, end: int, start: int, bridge: int) -> bool:
         """Whether a match at word ``start`` continues the run ending before word ``end``:
         at most ``bridge`` function words or numbers between, and no punctuation."""
-        between = [w for _, _, w in words[end:start]]
+        between = words.tokens[end:start]
         if len(between) > bridge or not all(is_function_word(w) for w in between):
             return False
-        return not _APART.search(text[words[end - 1][1] : words[start][0]])
+        return not _APART.search(words.text[words.spans[end - 1][1] : words.spans[start][0]])
 
     def arrays(self) -> dict[str, np.ndarray]:
         phrases = np.array(self.phrases, dtype=str)

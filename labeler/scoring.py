@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from labeler.evidence import Lexicon, tokens_of
+from labeler.evidence import Lexicon, Words
 from labeler.labels import LABELS, decide, flag_names
 from labeler.model import Model, load_model
 from labeler.passages import Passage, is_junk, split_passages
@@ -135,11 +135,11 @@ def passage_evidence(lexicon: Lexicon, text: str, labels: list[str]) -> list[Evi
     """The evidence of a passage for each label it is flagged or to review for."""
     if not labels:
         return []
-    tokens = tokens_of(text)  # once for every label
+    words = Words(text)  # once for every label
     return [
         evidence_entry(label, phrase)
         for label in labels
-        for phrase in lexicon.spans(text, label, tokens)
+        for phrase in lexicon.spans(text, label, words)
     ]
 
 
