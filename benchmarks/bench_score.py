@@ -194,9 +194,8 @@ def main() -> None:
     if args.tokens_only:
         token_cost((texts * (100_000 // len(texts) + 1))[:100_000], max(args.repeat, 5))
         return
-    if not args.fast_only:
-        evidence_cost(texts[: args.passages])
     if args.evidence_only:
+        evidence_cost(texts[: args.passages])
         return
     with tempfile.TemporaryDirectory() as tmp:
         src, many = Path(tmp) / "input.jsonl", Path(tmp) / "many.jsonl"
@@ -236,13 +235,6 @@ def main() -> None:
             "ratio, one process each (labeler --fast / alt-profanity-check): "
             f"{fast[0] / apc_rates[0]:.2f}x by wall time, {fast[1] / apc_rates[1]:.2f}x by CPU time"
         )
-        alone = in_process(texts * (args.fast_passages // len(texts) + 1))
-        print(
-            f"models alone, in process: labeler's word model {alone['words']:,.0f}/s (2 labels), "
-            f"alt-profanity-check {alone['apc']:,.0f}/s (1 label); "
-            f"ratio {alone['words'] / alone['apc']:.2f}x"
-        )
-        print(f"the word model's screen clears {alone['screened']:.1%} of the passages")
         if args.rss_mb:
             big = Path(tmp) / "large.jsonl"
             n = int(args.fast_passages * args.rss_mb / (many.stat().st_size / 1e6))
@@ -252,6 +244,16 @@ def main() -> None:
                 f"large input, --fast: {big.stat().st_size / 1e6:,.0f} MB, {n:,} passages in "
                 f"{seconds:,.0f} s ({n / seconds:,.0f}/s), peak RSS {rss:.0f} MB"
             )
+        # in process last: on Linux a child's peak RSS starts at its parent's
+        alone = in_process(texts * (args.fast_passages // len(texts) + 1))
+        print(
+            f"models alone, in process: labeler's word model {alone['words']:,.0f}/s (2 labels), "
+            f"alt-profanity-check {alone['apc']:,.0f}/s (1 label); "
+            f"ratio {alone['words'] / alone['apc']:.2f}x"
+        )
+        print(f"the word model's screen clears {alone['screened']:.1%} of the passages")
+    if not args.fast_only:
+        evidence_cost(texts[: args.passages])
 
 
 if __name__ == "__main__":
