@@ -132,25 +132,6 @@ def test_a_note_belongs_to_one_decision(db):
     assert [n[0] for n in notes] == ["Yes graphic", None, None]
 
 
-def test_a_note_typed_after_a_reload_stays_when_the_queue_is_chosen_again(db):
-    """A reload serves the passage held, in the default queue; the reviewer types a note,
-    then chooses their queue again, which serves that passage under a new claim: the new
-    box still holds the note, and the decision is saved with it."""
-    held = start().session_state["current"]
-    at = app()  # the reload: a new session, the name given again, the default queue
-    at.sidebar.text_input(key="reviewer").input("ana").run()
-    assert at.session_state["current"] == held
-    note_box(at).input("checked the wire copy").run()
-    at.sidebar.radio(key="order").set_value("Document order").run()
-    shown = at.session_state["current"]
-    assert shown.passage_id == held.passage_id and shown.token != held.token
-    assert note_box(at).value == "checked the wire copy"
-    press(at, "G")
-    assert note_box(at).value == ""  # the next passage's box
-    rows = Store(db).db.execute("SELECT passage_id, note FROM reviews").fetchall()
-    assert [tuple(r) for r in rows] == [(held.passage_id, "checked the wire copy")]
-
-
 def test_counters_agree_after_skips_and_undos(db):
     at = start()
     press(at, "G")

@@ -248,7 +248,11 @@ def show_passage(store: Store, claim: Claim) -> None:
         context_html(current, p["idx"], p["evidence"]) + legend_html(), unsafe_allow_html=True
     )
     decision_bar(store, claim, p)
-    note_box(claim)
+    st.text_input(
+        "Note (optional, saved with this decision only)",
+        key=f"note-{claim.token}",
+        on_change=release_focus,
+    )
     recent_strip(store, claim.reviewer)
     with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
         with st.container(height=320, key="whole-document"):
@@ -259,33 +263,6 @@ def show_passage(store: Store, claim: Claim) -> None:
     with st.expander("Content warning for this document"):
         view, _ = store.warnings.view(p["document_id"])  # the whole document, labels as they stand
         warning_editor(view, claim.reviewer, shortcut=False)
-
-
-NOTES = "notes"  # session state: passage id -> the note this tab typed for it, not yet saved
-
-
-def note_box(claim: Claim) -> None:
-    """The note box, keyed by the claim, and filled with the note typed for its passage:
-    choosing the queue again (after a reload) serves the same passage under a new claim,
-    and its new box must not lose what the reviewer typed."""
-    key = f"note-{claim.token}"
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state.get(NOTES, {}).get(claim.passage_id, "")
-    st.text_input(
-        "Note (optional, saved with this decision only)",
-        key=key,
-        on_change=keep_note,
-        args=(claim,),
-    )
-
-
-def keep_note(claim: Claim) -> None:
-    """A note applied (Enter, or the box left): kept for its passage until its decision
-    is recorded, and the focus released so that the next key is a shortcut."""
-    st.session_state.setdefault(NOTES, {})[claim.passage_id] = st.session_state[
-        f"note-{claim.token}"
-    ]
-    release_focus()
 
 
 def stale_passage_banner(scored_by: str | None) -> None:
@@ -396,7 +373,6 @@ def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
             if store.queue.is_current(claim):
                 return  # pressed too soon: the same passage stays on screen
     st.session_state.pop("current", None)
-    st.session_state.get(NOTES, {}).pop(claim.passage_id, None)  # said with this decision
 
 
 @store_trouble_noticed
