@@ -181,6 +181,20 @@ def test_a_note_stays_when_another_queue_serves_the_same_passage(db):
     assert note_box(at).value == "half a thought"
 
 
+def test_a_note_is_not_carried_to_another_passage(db):
+    """A note typed, then a queue chosen that serves another passage: the box is empty,
+    and that passage's decision is stored without the note (it was about the first)."""
+    at = start()
+    first = at.session_state["current"]
+    note_box(at).input("about the first passage").run()
+    at.sidebar.radio(key="order").set_value("Most uncertain first").run()
+    shown = at.session_state["current"]
+    assert shown.passage_id != first.passage_id
+    assert note_box(at).value == ""
+    press(at, "Y")
+    assert [r.note for r in Store(db).reviews.of(shown.passage_id)] == [None]
+
+
 def test_counters_agree_after_skips_and_undos(db):
     at = start()
     press(at, "G")

@@ -500,9 +500,11 @@ def ten_presses(port: int, page: Page, key: str) -> None:
 def test_ten_fast_presses_record_one_decision_for_the_passage_on_screen(dashboard, browser):
     """Ten presses of N within 200 ms decide the passage on screen once: the rest are
     refused, as made under a claim that is spent (or, landing on the next passage, as made
-    too soon after it was served), and never become review rows. A page too busy to handle
-    presses until the next passage's 500 ms dwell is over may rightly let one decide it:
-    such a burst is not counted, and the next passage gets another, up to three."""
+    too soon after it was served), and never become review rows. A burst the browser
+    received over 200 ms or more (a machine too busy to send it in time), or a page too
+    busy to handle presses until the next passage's 500 ms dwell is over (which may
+    rightly let one decide it), is not counted: the next passage gets another, up to
+    three."""
     url, db = dashboard
     port = free_port()
     keyboard = browser.browser_type.launch(
@@ -528,16 +530,16 @@ def test_ten_fast_presses_record_one_decision_for_the_passage_on_screen(dashboar
             received = [round(k[0] - keys[0][0]) for k in keys]
             handled = [round(k[1] - keys[0][0]) for k in keys]
             bursts.append(timing := f"received at {received} ms, handled at {handled} ms")
-            assert len(keys) == 10 and received[-1] < 200, timing
+            assert len(keys) == 10, timing
             rows = rows_of(db, "fay")[before:]
             assert rows[0] == (shown, "correct", 0, 0, 0, None), timing
-            if handled[-1] < WITHIN_DWELL:
+            if received[-1] < 200 and handled[-1] < WITHIN_DWELL:
                 assert rows == [(shown, "correct", 0, 0, 0, None)], timing
                 following = passage_of(db, on_screen(page))
                 assert following != shown
                 assert read(db, "SELECT 1 FROM reviews WHERE passage_id = ?", (following,)) == []
                 return
-        pytest.fail(f"the page never handled ten presses within {WITHIN_DWELL} ms: {bursts}")
+        pytest.fail(f"no ten presses within 200 ms handled within {WITHIN_DWELL} ms: {bursts}")
     finally:
         keyboard.close()
 

@@ -249,7 +249,7 @@ def show_passage(store: Store, claim: Claim) -> None:
         context_html(current, p["idx"], p["evidence"]) + legend_html(), unsafe_allow_html=True
     )
     bar = st.container(key="decision_bar", horizontal=True, gap="small")
-    note_box()  # sent before the bar's keys are: see note_box
+    note_box(claim.passage_id)  # sent before the bar's keys are: see note_box
     decision_bar(bar, store, claim, p)
     recent_strip(store, claim.reviewer)
     with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
@@ -264,21 +264,26 @@ def show_passage(store: Store, claim: Claim) -> None:
 
 
 NOTE = "note"  # the note box's key: one box, for every passage
+NOTE_FOR = "note_for"  # the passage the note box was last drawn for
 
 
-def note_box() -> None:
+def note_box(passage_id: int) -> None:
     """The note box: one box under one key, for every passage. What is typed in it stays
-    there until a decision is recorded with it (which empties it: ``empty_note_box``), so
-    a note typed, then the queue chosen again (after a reload, say: the same passage is
-    served again, under a new claim), is still there, whichever passage comes. A box
-    keyed by the passage or the claim would be a new widget for each passage, and
-    Streamlit's page keeps the widget it replaces beside its successor until the rerun
-    is over, and at times longer: the old box, holding its note, next to the new one.
+    there until a decision is recorded with it (which empties it: ``empty_note_box``) or
+    another passage is shown (a note is about the passage it was typed for), so a note
+    typed, then the queue chosen again (after a reload, say: the same passage is served
+    again, under a new claim), is still there. A box keyed by the passage or the claim
+    would be a new widget for each passage, and Streamlit's page keeps the widget it
+    replaces beside its successor until the rerun is over, and at times longer: the old
+    box, holding its note, next to the new one.
 
     The page learns that the box was emptied when this box reaches it, and until then it
     sends the note it still shows with anything pressed. So the box is drawn before the
     decision bar's keys are (the bar is placed above it first, and filled after): a key
     of the next passage is never pressed with the note of the one before."""
+    if st.session_state.get(NOTE_FOR) != passage_id:
+        st.session_state[NOTE_FOR] = passage_id
+        empty_note_box()
     st.text_input(
         "Note (optional, saved with this decision only)", key=NOTE, on_change=release_focus
     )
