@@ -76,9 +76,8 @@ def press_undo(at):
 
 
 def note_box(at):
-    """The note box of the passage on screen."""
-    (box,) = [t for t in at.text_input if t.key and t.key.startswith("note-")]
-    return box
+    """The note box (one, for every passage)."""
+    return at.text_input(key="note")
 
 
 def progress_line(at) -> str:

@@ -132,6 +132,69 @@ def test_a_note_belongs_to_one_decision(db):
     assert [n[0] for n in notes] == ["Yes graphic", None, None]
 
 
+def test_a_note_typed_after_a_reload_stays_when_the_queue_is_chosen_again(db):
+    """A reload serves the passage held, in the default queue; the reviewer types a note,
+    then chooses their queue again, which serves that passage under a new claim: the box
+    still holds the note, and the decision is saved with it."""
+    held = start().session_state["current"]
+    at = app()  # the reload: a new session, the name given again, the default queue
+    at.sidebar.text_input(key="reviewer").input("ana").run()
+    assert at.session_state["current"] == held
+    note_box(at).input("checked the wire copy").run()
+    at.sidebar.radio(key="order").set_value("Document order").run()
+    shown = at.session_state["current"]
+    assert shown.passage_id == held.passage_id and shown.token != held.token
+    assert note_box(at).value == "checked the wire copy"
+    press(at, "G")
+    assert note_box(at).value == ""  # the next passage's box
+    rows = Store(db).db.execute("SELECT passage_id, note FROM reviews").fetchall()
+    assert [tuple(r) for r in rows] == [(held.passage_id, "checked the wire copy")]
+
+
+def test_each_decisions_note_box_starts_empty_and_keeps_only_its_note(db):
+    """Notes on two decisions in a row: after each, the next passage's box is empty, and
+    each note is saved with its own decision only. A passage undone comes back with an
+    empty box too, to be decided again (a note typed for the passage left goes)."""
+    at = start()
+    note_box(at).input("first note").run()
+    press(at, "G")
+    assert note_box(at).value == ""
+    note_box(at).input("second note").run()
+    press(at, "V")
+    assert note_box(at).value == ""  # the second decision's next box starts empty too
+    note_box(at).input("left for Undo").run()
+    press_undo(at)  # back to the second passage, to decide it again
+    assert note_box(at).value == ""
+    notes = Store(db).db.execute("SELECT note FROM reviews ORDER BY id").fetchall()
+    assert [n[0] for n in notes] == ["first note", "second note", None]
+
+
+def test_a_note_stays_when_another_queue_serves_the_same_passage(db):
+    """No reload: a note typed, then another queue chosen whose first passage is the same
+    one (served again under a new claim): the box keeps the note."""
+    at = start()
+    first = at.session_state["current"]
+    note_box(at).input("half a thought").run()
+    at.sidebar.radio(key="order").set_value("Highest score first").run()
+    shown = at.session_state["current"]
+    assert shown.passage_id == first.passage_id and shown.token != first.token
+    assert note_box(at).value == "half a thought"
+
+
+def test_a_note_is_not_carried_to_another_passage(db):
+    """A note typed, then a queue chosen that serves another passage: the box is empty,
+    and that passage's decision is stored without the note (it was about the first)."""
+    at = start()
+    first = at.session_state["current"]
+    note_box(at).input("about the first passage").run()
+    at.sidebar.radio(key="order").set_value("Most uncertain first").run()
+    shown = at.session_state["current"]
+    assert shown.passage_id != first.passage_id
+    assert note_box(at).value == ""
+    press(at, "Y")
+    assert [r.note for r in Store(db).reviews.of(shown.passage_id)] == [None]
+
+
 def test_counters_agree_after_skips_and_undos(db):
     at = start()
     press(at, "G")

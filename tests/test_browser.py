@@ -85,6 +85,8 @@ DOCS = [  # (document id, source file, text)
     ("counts", "counts.txt", story("Countsby", 6)),
     ("hour", "hour.txt", story("Hourbridge", 32)),
     ("focus", "focus.txt", story("Focusfield", 3)),
+    ("renote", "renote.txt", story("Renoteby", 3)),
+    ("twonotes", "twonotes.txt", story("Twonoteham", 4)),
 ]
 CURRENT = "[data-testid='stMain'] p[style*='border-left: 4px solid']"  # the passage read
 DETAIL = "[data-testid='stHeadingWithActionElements'] + p"  # the line under a heading
@@ -269,26 +271,19 @@ def on_screen(page: Page) -> str:
 
 
 def note_box(page: Page) -> Locator:
-    """The note box of the passage on screen, once the rerun that drew it has finished
-    (until then the box of the passage before it is still on the page too)."""
+    """The note box: one on the page, whatever rerun is in flight (it is one box for
+    every passage, never a new one beside the old)."""
     box = page.get_by_label("Note (optional")
     expect(box).to_have_count(1)
     return box
 
 
 def type_note(page: Page, note: str) -> None:
-    """Type ``note`` and press Enter, as a reviewer does, and see it stay in the box. A
-    rerun still in flight (the queue chosen again after a reload) draws the box anew,
-    empty; a reviewer sees that and types again, and so does this."""
-    for _ in range(3):
-        box = note_box(page)
-        box.fill(note)
-        box.press("Enter")
-        try:
-            expect(note_box(page)).to_have_value(note, timeout=3_000)
-            return
-        except AssertionError:
-            continue
+    """Type ``note`` and press Enter, as a reviewer does, once: it stays in the box, even
+    with a rerun still in flight (the queue chosen again after a reload)."""
+    box = note_box(page)
+    box.fill(note)
+    box.press("Enter")
     expect(note_box(page)).to_have_value(note)
 
 
@@ -426,6 +421,20 @@ def test_a_note_is_saved_with_one_decision_and_the_next_note_box_is_empty(dashbo
     assert read(db, "SELECT passage_id FROM reviews WHERE note = 'Yes graphic'") == [(first,)]
 
 
+def test_each_decisions_note_box_starts_empty(dashboard, page):
+    """Notes on two decisions in a row, then a decision without one: after each, the next
+    passage's box is empty, and each note is saved with its own decision only."""
+    url, db = dashboard
+    sign_in(page, url, "kim", "twonotes.txt")
+    desk = Desk(page, db, "kim")
+    desk.decide("G", note="first note")
+    expect(note_box(page)).to_have_value("")
+    desk.decide("V", note="second note")
+    expect(note_box(page)).to_have_value("")  # the second decision's next box, too
+    desk.decide("N")
+    desk.check()
+
+
 def test_keys_pressed_after_a_name_or_a_note_is_entered_are_shortcuts_not_typing(dashboard, page):
     """A reviewer types their name, presses Enter, reads and presses G; types a note,
     presses Enter and then N. Nobody clicks away first: the keys must decide, not be typed
@@ -491,9 +500,11 @@ def ten_presses(port: int, page: Page, key: str) -> None:
 def test_ten_fast_presses_record_one_decision_for_the_passage_on_screen(dashboard, browser):
     """Ten presses of N within 200 ms decide the passage on screen once: the rest are
     refused, as made under a claim that is spent (or, landing on the next passage, as made
-    too soon after it was served), and never become review rows. A page too busy to handle
-    presses until the next passage's 500 ms dwell is over may rightly let one decide it:
-    such a burst is not counted, and the next passage gets another, up to three."""
+    too soon after it was served), and never become review rows. A burst the browser
+    received over 200 ms or more (a machine too busy to send it in time), or a page too
+    busy to handle presses until the next passage's 500 ms dwell is over (which may
+    rightly let one decide it), is not counted: the next passage gets another, up to
+    three."""
     url, db = dashboard
     port = free_port()
     keyboard = browser.browser_type.launch(
@@ -519,16 +530,16 @@ def test_ten_fast_presses_record_one_decision_for_the_passage_on_screen(dashboar
             received = [round(k[0] - keys[0][0]) for k in keys]
             handled = [round(k[1] - keys[0][0]) for k in keys]
             bursts.append(timing := f"received at {received} ms, handled at {handled} ms")
-            assert len(keys) == 10 and received[-1] < 200, timing
+            assert len(keys) == 10, timing
             rows = rows_of(db, "fay")[before:]
             assert rows[0] == (shown, "correct", 0, 0, 0, None), timing
-            if handled[-1] < WITHIN_DWELL:
+            if received[-1] < 200 and handled[-1] < WITHIN_DWELL:
                 assert rows == [(shown, "correct", 0, 0, 0, None)], timing
                 following = passage_of(db, on_screen(page))
                 assert following != shown
                 assert read(db, "SELECT 1 FROM reviews WHERE passage_id = ?", (following,)) == []
                 return
-        pytest.fail(f"the page never handled ten presses within {WITHIN_DWELL} ms: {bursts}")
+        pytest.fail(f"no ten presses within 200 ms handled within {WITHIN_DWELL} ms: {bursts}")
     finally:
         keyboard.close()
 
@@ -553,6 +564,27 @@ def test_the_reviewer_name_survives_a_reload_and_signs_the_next_decision(dashboa
     desk.decide("V")
     desk.check()
     assert read(db, "SELECT COUNT(*) FROM reviews WHERE reviewer LIKE 'Dora%'") == [(1,)]
+
+
+def test_a_note_typed_after_a_reload_stays_while_the_queue_is_chosen_again(dashboard, page):
+    """After a reload the passage held comes back, in the default queue; a note typed for
+    it stays in its box while the reviewer chooses the queue again (a new claim on the
+    same passage), and is saved with the decision on it."""
+    url, db = dashboard
+    sign_in(page, url, "jo", "renote.txt")
+    before = on_screen(page)
+    page.reload()
+    expect(page.get_by_label("Reviewer name")).to_have_value("jo")
+    expect(page.locator(CURRENT).first).to_contain_text(before)
+    type_note(page, "typed before the queue")
+    choose_queue(page, "renote.txt")
+    expect(page.locator(CURRENT).first).to_contain_text(before)
+    expect(note_box(page)).to_have_value("typed before the queue")
+    Desk(page, db, "jo").decide("V")
+    expect(note_box(page)).to_have_value("")  # the next passage's box
+    assert reviews_by(db, "jo") == [
+        (passage_of(db, before), "correct", 1, 0, 2, "typed before the queue")
+    ]
 
 
 def test_counters_agree_with_the_store_after_decisions_skips_and_undos(dashboard, page):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from labeler import config
 from labeler.dashboard import landing
@@ -235,8 +236,8 @@ def empty_message(progress: dict[str, int], order: str, claimed: int) -> str:
 
 def show_passage(store: Store, claim: Claim) -> None:
     """The claimed passage, what the model claims about it, the decision bar, the note box,
-    and its document opened at it. Every widget is keyed by the claim, so a note or a key
-    press belongs to this passage alone."""
+    and its document opened at it. The decision keys are keyed by the claim, so a key
+    press belongs to this passage alone; the note box is the page's one (``note_box``)."""
     p = store.documents.passage(claim.passage_id)
     passages = store.documents.passages_of(p["document_id"], p["model_version"])
     headline = next((x["text"] for x in passages if not is_junk(x["text"])), None)
@@ -247,12 +248,9 @@ def show_passage(store: Store, claim: Claim) -> None:
     st.markdown(
         context_html(current, p["idx"], p["evidence"]) + legend_html(), unsafe_allow_html=True
     )
-    decision_bar(store, claim, p)
-    st.text_input(
-        "Note (optional, saved with this decision only)",
-        key=f"note-{claim.token}",
-        on_change=release_focus,
-    )
+    bar = st.container(key="decision_bar", horizontal=True, gap="small")
+    note_box(claim.passage_id)  # sent before the bar's keys are: see note_box
+    decision_bar(bar, store, claim, p)
     recent_strip(store, claim.reviewer)
     with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
         with st.container(height=320, key="whole-document"):
@@ -263,6 +261,38 @@ def show_passage(store: Store, claim: Claim) -> None:
     with st.expander("Content warning for this document"):
         view, _ = store.warnings.view(p["document_id"])  # the whole document, labels as they stand
         warning_editor(view, claim.reviewer, shortcut=False)
+
+
+NOTE = "note"  # the note box's key: one box, for every passage
+NOTE_FOR = "note_for"  # the passage the note box was last drawn for
+
+
+def note_box(passage_id: int) -> None:
+    """The note box: one box under one key, for every passage. What is typed in it stays
+    there until a decision is recorded with it (which empties it: ``empty_note_box``) or
+    another passage is shown (a note is about the passage it was typed for), so a note
+    typed, then the queue chosen again (after a reload, say: the same passage is served
+    again, under a new claim), is still there. A box keyed by the passage or the claim
+    would be a new widget for each passage, and Streamlit's page keeps the widget it
+    replaces beside its successor until the rerun is over, and at times longer: the old
+    box, holding its note, next to the new one.
+
+    The page learns that the box was emptied when this box reaches it, and until then it
+    sends the note it still shows with anything pressed. So the box is drawn before the
+    decision bar's keys are (the bar is placed above it first, and filled after): a key
+    of the next passage is never pressed with the note of the one before."""
+    if st.session_state.get(NOTE_FOR) != passage_id:
+        st.session_state[NOTE_FOR] = passage_id
+        empty_note_box()
+    st.text_input(
+        "Note (optional, saved with this decision only)", key=NOTE, on_change=release_focus
+    )
+
+
+def empty_note_box() -> None:
+    """Empty the note box, in a callback (before the box is drawn): a decision took its
+    note, or Undo or a decision reopened brings back a passage decided, to decide again."""
+    st.session_state[NOTE] = ""
 
 
 def stale_passage_banner(scored_by: str | None) -> None:
@@ -302,9 +332,10 @@ def actions(p: dict[str, Any]) -> list[tuple[str, str, Labels | None, str]]:
     return [(f"Agree: {agreed}", "confirm", None, "Y"), *CORRECTIONS]
 
 
-def decision_bar(store: Store, claim: Claim, p: dict[str, Any]) -> None:
-    """One row of buttons, each with its key, and Undo: the bar that stays in view."""
-    with st.container(key="decision_bar", horizontal=True, gap="small"):
+def decision_bar(bar: DeltaGenerator, store: Store, claim: Claim, p: dict[str, Any]) -> None:
+    """One row of buttons in ``bar``, each with its key, and Undo: the bar that stays in
+    view."""
+    with bar:
         for label, decision, labels, key in actions(p):
             st.button(
                 label,
@@ -364,7 +395,7 @@ def scroll_to_passage(claim: Claim) -> None:
 @store_trouble_noticed
 def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
     """Record one decision on the claimed passage, with the note typed for it alone."""
-    note = st.session_state.get(f"note-{claim.token}", "").strip() or None
+    note = st.session_state.get(NOTE, "").strip() or None
     with open_store() as store:
         try:
             store.reviews.record(claim, decision, labels, note)
@@ -372,6 +403,8 @@ def record_decision(claim: Claim, decision: str, labels: Labels | None) -> None:
             st.session_state["notice"] = f"{named(store, claim.passage_id)}: {refused}."
             if store.queue.is_current(claim):
                 return  # pressed too soon: the same passage stays on screen
+        else:
+            empty_note_box()
     st.session_state.pop("current", None)
 
 
@@ -390,6 +423,7 @@ def undo(reviewer: str, review_id: int) -> None:
         st.session_state["notice"] = f"Undid your decision on {named(store, passage_id)}."
     if claim is not None:
         st.session_state["current"] = claim
+        empty_note_box()
 
 
 @store_trouble_noticed
@@ -408,6 +442,7 @@ def reopen(reviewer: str, passage_id: int) -> None:
         return
     st.session_state["current"] = claim
     st.session_state["notice"] = f"Reopened {name}: your next key decides it again."
+    empty_note_box()
 
 
 def named(store: Store, passage_id: int) -> str:

@@ -33,9 +33,13 @@ def release_focus() -> None:
 
 def blur_if_asked() -> None:
     """Run BLUR after release_focus: in the whole page's rerun, or in the review pane's
-    (a note is entered there, and reruns only the pane)."""
+    (a note is entered there, and reruns only the pane). Its place is taken in every run,
+    asked or not, so that what follows keeps its place on the page: where a widget was,
+    anything else drawn makes Streamlit's page keep the widget beside it, stale, until
+    the run is over (a box or a key shown twice)."""
+    place = st.empty()
     if st.session_state.pop("release_focus", False):
-        st.html(BLUR, unsafe_allow_javascript=True)
+        place.html(BLUR, unsafe_allow_javascript=True)
 
 
 def show_history_of(store: Store, passage_id: int) -> None:
