@@ -23,10 +23,9 @@ from labeler.store.connection import connect
 from labeler.store.export import write, write_warnings
 from labeler.store.migrations import MIGRATIONS, apply_migrations
 from labeler.store.store import Store
-from tests.test_store import SCHEMA
-
 from tests.data.make_store_0258c5a import CALM, DOCUMENTS, VIOLENT
 from tests.reviewing import Clock, add_documents, decide
+from tests.test_store import SCHEMA
 
 from .conftest import POSTGRES
 
@@ -58,15 +57,15 @@ def load_sqlite(path: str) -> None:
     conn.close()
 
 
-def load_postgres(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def load_postgres(url: str) -> None:
     """The old code's blank store (its migrations, then what its ``Maintenance.migrate``
     did to a blank PostgreSQL store: the unique constraint on whole ids dropped), then
     its rows, with each identity past the ids it holds."""
     tables = MADE["tables"]
     old = [row[0] for row in tables["migrations"]["rows"]]
-    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in MIGRATIONS if m[0] in old])
     db = connect(url)
-    with db.write():
+    with pytest.MonkeyPatch.context() as patch, db.write():
+        patch.setattr(migrations, "MIGRATIONS", [m for m in MIGRATIONS if m[0] in old])
         assert apply_migrations(db, "now") == old
         db.execute("ALTER TABLE documents DROP CONSTRAINT documents_doc_key_text_hash_key")
         db.execute("DELETE FROM migrations")
@@ -76,15 +75,17 @@ def load_postgres(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
             marks = ", ".join("?" * len(found["columns"]))
             db.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", found["rows"])
             if "id" in found["columns"]:
-                db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), ?)",
-                           (max(row[0] for row in found["rows"]),))  # fmt: skip
+                db.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), ?)",
+                    (max(row[0] for row in found["rows"]),),
+                )
     db.close()
 
 
 @pytest.fixture()
-def old_store(store_target: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def old_store(store_target: str) -> str:
     if store_target.startswith("postgresql"):
-        load_postgres(store_target, monkeypatch)
+        load_postgres(store_target)
     else:
         load_sqlite(store_target)
     return store_target
@@ -186,7 +187,10 @@ def test_a_migrated_store_keeps_its_keys_unique_and_goes_on_working(old_store, m
         add_documents(store, [("d4", None, f"{CALM}\n\n{VIOLENT}")], model)
         passage = store.documents.passage(store.documents.passage_id("d4", 1))
         assert [passage[k] for k in ("record_id", "index", "start", "end")] == [
-            "d4", 1, len(CALM) + 2, len(CALM) + 2 + len(VIOLENT)
+            "d4",
+            1,
+            len(CALM) + 2,
+            len(CALM) + 2 + len(VIOLENT),
         ]
         decide(store, passage["id"], "ana", "confirm")
         assert [r["id"] for r in store.labelled.rows()][-1] == "d4#1"
