@@ -248,7 +248,7 @@ def profile(db: Path, rounds: int = 20) -> None:
             "documents.passages_of",
             store.documents.passages_of,
             p["document_id"],
-            p["model_version"],
+            p["model"],
         )
         timed("progress", store.queue.progress, reviewer)
         timed("reviews.last", store.reviews.last, reviewer)

@@ -396,7 +396,7 @@ def test_upload_scores_files_into_the_store_and_reports_bad_records(db):
 
 def documents(db) -> list[tuple[str, str]]:
     store = Store(db)
-    rows = store.db.execute("SELECT doc_key, source_path FROM documents ORDER BY id").fetchall()
+    rows = store.db.execute("SELECT record_id, source_path FROM documents ORDER BY id").fetchall()
     store.close()
     return [tuple(row) for row in rows]
 
@@ -525,8 +525,8 @@ def test_uploads_are_scored_by_the_current_model_not_always_the_shipped_one(
     upload([("wire.txt", b"Soldiers shot two protesters.")])
     store = Store(db)
     (version,) = store.db.execute(
-        "SELECT DISTINCT s.model_version FROM scores s JOIN passages p ON p.id = s.passage_id"
-        " JOIN documents d ON d.id = p.document_id WHERE d.doc_key = 'wire.txt'"
+        "SELECT DISTINCT s.model FROM scores s JOIN passages p ON p.id = s.passage_id"
+        " JOIN documents d ON d.id = p.document_id WHERE d.record_id = 'wire.txt'"
     ).fetchone()
     store.close()
     assert version == "promoted-by-the-desk"
@@ -540,7 +540,7 @@ def test_an_editor_accepts_or_edits_the_documents_warning_and_export_carries_it(
 
     at = start()
     shown = Store(db).documents.passage(at.session_state["current"].passage_id)
-    assert shown["doc_key"] == "d1"
+    assert shown["record_id"] == "d1"
     assert at.code[0].value.startswith("Contains descriptions of violence")  # the suggestion
     at.text_input(key=f"wt-{shown['document_id']}").input("Contains a shooting").run()
     at.button(key=f"ws-{shown['document_id']}").click().run()

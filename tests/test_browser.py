@@ -287,8 +287,8 @@ def type_note(page: Page, note: str) -> None:
     expect(note_box(page)).to_have_value(note)
 
 
-def history_of(page: Page, doc_key: str, typed: str) -> None:
-    """On the Statistics page, show the review history of ``doc_key``'s first passage:
+def history_of(page: Page, record_id: str, typed: str) -> None:
+    """On the Statistics page, show the review history of ``record_id``'s first passage:
     type ``typed`` (part of its document's name) in the passage box and pick it."""
     expect(page.get_by_role("heading", name="Review history")).to_be_visible()
     box = page.get_by_role("combobox", name="Reviewed passage")

@@ -57,8 +57,8 @@ def dashboard(tmp_path_factory, model):
     db = tmp / "review.db"
     with Store(db) as store:
         add_documents(store, DOCS, model)
-        for idx in range(SEEN):
-            decide(store, store.documents.passage_id("scroll", idx), "seed", "skip")
+        for index in range(SEEN):
+            decide(store, store.documents.passage_id("scroll", index), "seed", "skip")
     with served(ROOT, db, tmp) as url:
         yield url, str(db)
 

@@ -74,7 +74,7 @@ def test_scorer_killed_mid_write_then_rerun_stores_each_document_once(store_targ
     rerun = subprocess.run([*command, "--quiet"], cwd=ROOT, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     store = Store(store_target)
-    keys = [r[0] for r in store.db.execute("SELECT doc_key FROM documents")]
+    keys = [r[0] for r in store.db.execute("SELECT record_id FROM documents")]
     assert sorted(keys) == sorted(f"doc{i}" for i in range(docs))  # each exactly once
     assert count(store_target, "passages") == 2 * docs
     assert count(store_target, "scores") == 2 * docs

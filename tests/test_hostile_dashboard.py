@@ -39,7 +39,7 @@ def named(path, passage_id: int) -> str:
     """A passage as the dashboard names it: its document and its number there, from 1."""
     with Store(path) as store:
         p = store.documents.passage(passage_id)
-    return passage_name(p["doc_key"], p["idx"])
+    return passage_name(p["record_id"], p["index"])
 
 
 def tab(name: str | None = None, *, url_name: str | None = None) -> AppTest:
@@ -71,7 +71,7 @@ def test_the_suggested_warning_and_the_whole_document_cover_every_passage(
     assert cli["level"] == "graphic"  # what `labeler score` says of the story
     at = tab("ana")
     shown = Store(tmp_path / "review.db").documents.passage(at.session_state["current"].passage_id)
-    assert shown["idx"] == 0
+    assert shown["index"] == 0
     (suggestion,) = at.code
     assert suggestion.value == cli["text"]
     (expander,) = [e for e in at.expander if e.label.startswith("The whole document")]

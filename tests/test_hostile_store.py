@@ -61,9 +61,9 @@ def store_rows(db: Path) -> list[tuple]:
         return [
             tuple(row)
             for row in store.db.execute(
-                "SELECT d.doc_key, p.idx, s.model_version, s.flags, s.severity, s.evidence"
+                'SELECT d.record_id, p."index", s.model, s.flags, s.severity, s.evidence'
                 " FROM scores s JOIN passages p ON p.id = s.passage_id"
-                " JOIN documents d ON d.id = p.document_id ORDER BY d.doc_key, p.idx"
+                ' JOIN documents d ON d.id = p.document_id ORDER BY d.record_id, p."index"'
             )
         ]
 
@@ -116,13 +116,11 @@ def rolled_back(tmp_path, model, monkeypatch):
 
 
 def test_the_store_serves_the_scores_of_the_model_in_use_then_the_newest(rolled_back, model):
-    with Store(rolled_back, model_version=model.version) as store:
-        assert store.documents.passage(1)["model_version"] == model.version
+    with Store(rolled_back, model=model.version) as store:
+        assert store.documents.passage(1)["model"] == model.version
         assert store.documents.passage(1)["flags"] == ["violence"]
-    with Store(rolled_back, model_version="never-scored-anything") as store:
-        assert (
-            store.documents.passage(1)["model_version"] == "2099-rolled-back"
-        )  # falls back: newest
+    with Store(rolled_back, model="never-scored-anything") as store:
+        assert store.documents.passage(1)["model"] == "2099-rolled-back"  # falls back: newest
 
 
 def test_the_dashboard_shows_and_confirm_records_the_model_in_use(rolled_back, model):
@@ -135,7 +133,7 @@ def test_the_dashboard_shows_and_confirm_records_the_model_in_use(rolled_back, m
     press(at, "Y")
     with Store(rolled_back) as store:
         (review,) = store.reviews.of(1)
-        (version,) = store.db.execute("SELECT model_version FROM reviews").fetchone()
+        (version,) = store.db.execute("SELECT model FROM reviews").fetchone()
     assert version == model.version
     assert review.labels is not None and review.labels.violence == 1  # the model's own flag
 
@@ -339,7 +337,7 @@ def test_a_document_id_of_any_length_is_stored_once_and_found(store_target, mode
         add_texts(store, model, texts)  # again: nothing added
         assert store.maintenance.counts() == {"documents": 3, "passages": 3, "reviews": 0}
         found = store.documents.passage(store.documents.passage_id("\u00e9" * 5000, 0))
-        assert found["doc_key"] == "\u00e9" * 5000 and found["text"] == CALM
+        assert found["record_id"] == "\u00e9" * 5000 and found["text"] == CALM
 
 
 def long_id(length: int) -> str:
@@ -655,10 +653,10 @@ def test_rescoring_a_stored_archive_takes_a_fixed_number_of_reads(tmp_path, mode
         store.db.conn.set_trace_callback(None)
         assert reads[0] == reads[1] <= 8, reads
         states = dict(store.db.execute(
-            "SELECT model_version, queue_state FROM scores WHERE passage_id = 1"
+            "SELECT model, queue_state FROM scores WHERE passage_id = 1"
         ).fetchall())  # fmt: skip
         assert set(states.values()) == {0}  # re-scored, still labelled
-        assert Counter(r for (r,) in store.db.execute("SELECT model_version FROM scores")) == {
+        assert Counter(r for (r,) in store.db.execute("SELECT model FROM scores")) == {
             records[0]["model"]: 160,
             "v2": 20,
             "v3": 160,

@@ -19,9 +19,9 @@ def test_untrusted_text_never_becomes_markup(before, after):
 
 def test_context_dims_neighbours_and_has_no_blank_lines():
     passages = [
-        {"idx": 0, "text": "  \n\n "},
-        {"idx": 1, "text": "<b>shot</b>"},
-        {"idx": 2, "text": "![x](http://x/p.png)"},
+        {"index": 0, "text": "  \n\n "},
+        {"index": 1, "text": "<b>shot</b>"},
+        {"index": 2, "text": "![x](http://x/p.png)"},
     ]
     html = context_html(passages, 1, [])
     assert "\n\n" not in html and "&lt;b&gt;shot&lt;/b&gt;" in html
@@ -32,6 +32,6 @@ def test_context_dims_neighbours_and_has_no_blank_lines():
 @given(st.sampled_from(["\r\r", "\r\n\r\n", "\u2028\u2028", "\x85\x85", "\u2029", "\x0c\x0c"]))
 def test_every_line_break_is_normalised_so_markdown_cannot_start(breaks):
     html = context_html(
-        [{"idx": 0, "text": f"a{breaks}**bold** ![i](http://127.0.0.1:9/cr.png)"}], 0, []
+        [{"index": 0, "text": f"a{breaks}**bold** ![i](http://127.0.0.1:9/cr.png)"}], 0, []
     )
     assert html.count("<br>") >= 1 and not any(c in html for c in "\r\n\x85\u2028\u2029\x0c")

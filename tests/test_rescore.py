@@ -41,7 +41,7 @@ def reviewed(store_target, model):
 def snapshot(store: Store) -> tuple:
     reviews = store.db.execute("SELECT * FROM reviews ORDER BY id").fetchall()
     states = store.db.execute(
-        "SELECT passage_id, model_version, queue_state FROM scores ORDER BY 1, 2"
+        "SELECT passage_id, model, queue_state FROM scores ORDER BY 1, 2"
     ).fetchall()
     return [tuple(r) for r in reviews], [tuple(s) for s in states]
 
@@ -79,9 +79,7 @@ def test_rescore_scores_every_passage_with_the_current_model_and_keeps_every_rev
         for pid in range(1, passages + 1):  # each passage's state is the same for both versions
             assert len({s for (p, _), s in state.items() if p == pid}) == 1
         assert state[1, "newer-model"] == LABELLED and state[2, "newer-model"] == SKIPPED
-        assert (
-            store.documents.passage(1)["model_version"] == "newer-model"
-        )  # what the dashboard shows
+        assert store.documents.passage(1)["model"] == "newer-model"  # what the dashboard shows
         first = score_text(TEXTS[0], "doc0", load_model(newer))["passages"][0]
         assert store.documents.passage(1)["review"] == first["review"]  # its review labels kept too
         assert store.reviews.current_labels(1) == GRAPHIC
@@ -109,7 +107,7 @@ def test_a_stopped_rescore_continues_where_it_was(reviewed, tmp_path):
         total = store.maintenance.counts()["passages"]
         assert (result.scored, result.already) == (total - 2, 2)
         rows = store.db.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT passage_id) FROM scores WHERE model_version = ?",
+            "SELECT COUNT(*), COUNT(DISTINCT passage_id) FROM scores WHERE model = ?",
             ("newer-model",),
         ).fetchone()
         assert tuple(rows) == (total, total)  # each passage exactly once

@@ -64,7 +64,7 @@ def buttons(at: AppTest) -> dict[str, str]:
 def test_the_model_claim_is_said_in_words_and_agree_names_what_it_records(db, model):
     at = start()
     flagged = shown(at, db)
-    assert flagged["doc_key"] == "wire/d1.txt" and flagged["flags"]
+    assert flagged["record_id"] == "wire/d1.txt" and flagged["flags"]
     words = {
         (1, 0, 1): "violent, in passing",
         (1, 0, 2): "violent, described",
@@ -107,7 +107,7 @@ def test_toasts_name_passages_by_document_and_number_never_by_database_id(db):
     again.sidebar.radio(key="order").set_value("Document order")
     again.sidebar.text_input(key="reviewer").input("ana").run()  # a second tab shares it
     shared = shown(at, db)
-    assert (shared["doc_key"], shared["idx"], shared["id"]) == ("wire/d1.txt", 1, 5)
+    assert (shared["record_id"], shared["index"], shared["id"]) == ("wire/d1.txt", 1, 5)
     assert again.session_state["current"] == at.session_state["current"]
     press(again, "N")  # decided in the second tab...
     press(at, "N")  # ...so the first tab's press is refused
@@ -205,7 +205,7 @@ def test_a_store_that_does_not_exist_is_refused_by_name_and_not_made(tmp_path, m
 
 def documents(db) -> list[str]:
     with Store(db) as store:
-        return [r[0] for r in store.db.execute("SELECT doc_key FROM documents ORDER BY id")]
+        return [r[0] for r in store.db.execute("SELECT record_id FROM documents ORDER BY id")]
 
 
 def test_the_upload_reads_the_text_and_id_fields_picked_for_csv_and_jsonl(db):
@@ -256,11 +256,11 @@ def test_recent_decisions_are_the_standing_ones_newest_first_once_per_passage(st
         undo_last(store, "ana")  # the skip
         decide(store, second, "ana", "correct", NOT_VIOLENT)
         recent = store.reviews.recent("ana")
-        assert [(d.review.passage_id, d.review.labels, d.idx) for d in recent] == [
+        assert [(d.review.passage_id, d.review.labels, d.index) for d in recent] == [
             (second, NOT_VIOLENT, 1),
             (first, GRAPHIC, 0),
         ]
-        assert {d.doc_key for d in recent} == {"doc"} and copy not in {
+        assert {d.record_id for d in recent} == {"doc"} and copy not in {
             d.review.passage_id for d in recent
         }
         assert [d.review.passage_id for d in store.reviews.recent("ana", limit=1)] == [second]
@@ -293,7 +293,7 @@ def served_now(at: AppTest, db) -> list[str]:
     """The documents the queue serves as it is filtered now, each skipped in turn."""
     served = []
     while at.session_state["current"] is not None:
-        served.append(shown(at, db)["doc_key"])
+        served.append(shown(at, db)["record_id"])
         press(at, "S")
     assert "Nothing is waiting" in at.success[0].value
     return served
@@ -325,7 +325,7 @@ def test_the_review_point_status_shows_beside_the_model_claim(review_point_db, m
     statuses = {}
     while at.session_state["current"] is not None:
         p = shown(at, review_point_db)
-        statuses[p["doc_key"]] = (p, claim_lines(at)[1:])
+        statuses[p["record_id"]] = (p, claim_lines(at)[1:])
         press(at, "S")
     flagged, also = statuses["flagged"]
     assert flagged["review"] == ["violence", "graphic"]  # flagged for violence only

@@ -82,8 +82,8 @@ def test_injection_strings_in_store_values_are_data(store, model, evil):
     mine = add(store, model, evil, evil, f"{VIOLENT} {evil}", version=version)
     stored = storable(evil)  # NUL becomes U+FFFD (PostgreSQL cannot hold it), nothing else
     p = store.documents.passage(mine)
-    assert (p["doc_key"], p["source_path"], p["text"]) == (stored, stored, f"{VIOLENT} {stored}")
-    assert store.documents.passage(plain)["doc_key"] == "plain"
+    assert (p["record_id"], p["source_path"], p["text"]) == (stored, stored, f"{VIOLENT} {stored}")
+    assert store.documents.passage(plain)["record_id"] == "plain"
     fields = store.db.execute("SELECT fields FROM documents WHERE id = ?", (p["document_id"],))
     assert json.loads(fields.fetchone()[0]) == {"desk": evil}
     assert stored in store.queue.choices()["source_path"]
@@ -93,8 +93,8 @@ def test_injection_strings_in_store_values_are_data(store, model, evil):
     assert by_source["id"] == mine
     assert store.queue.next("ana", queue=QueueFilter(source_path=f"{stored}x")) is None
     store.queue.release(by_source["claim"])  # ana's claim stands until released (or decided)
-    assert store.queue.next("ben", queue=QueueFilter(model_version=version))["id"] == mine
-    assert store.queue.next("cy", queue=QueueFilter(model_version=version[2:])) is None
+    assert store.queue.next("ben", queue=QueueFilter(model=version))["id"] == mine
+    assert store.queue.next("cy", queue=QueueFilter(model=version[2:])) is None
     with pytest.raises(StoreError, match="label must be one of"):
         QueueFilter(label=evil)
     with pytest.raises(TypeError):  # a severity is a number: a string never gets to SQL
@@ -150,7 +150,7 @@ def test_injection_strings_through_the_cli_are_data(tmp_path):
     argv = ["score", str(source), "--jobs", "1", "--quiet", "--store", str(db), "-o", str(out)]
     assert main(argv) == 0
     store = Store(db)
-    rows = store.db.execute("SELECT doc_key, source_path FROM documents ORDER BY id").fetchall()
+    rows = store.db.execute("SELECT record_id, source_path FROM documents ORDER BY id").fetchall()
     assert [tuple(r) for r in rows] == [(storable(evil), str(source)) for evil in EVIL]
     tables_intact(store)
     store.close()

@@ -38,17 +38,17 @@ def add(store, model, doc_id, text):
 
 SCHEMA = {
     "documents": [
-        "id", "doc_key", "text_hash", "source_path", "source_line", "fields", "added_at",
-        "key_hash",
+        "id", "record_id", "text_hash", "source_path", "source_line", "fields", "added_at",
+        "record_id_hash",
     ],
-    "passages": ["id", "document_id", "idx", "start_char", "end_char", "text"],
+    "passages": ["id", "document_id", "index", "start", "end", "text"],
     "scores": [
-        "passage_id", "model_version", "violence", "graphic", "flags", "severity", "evidence",
+        "passage_id", "model", "violence", "graphic", "flags", "severity", "evidence",
         "scored_at", "top", "margin", "queue_state", "review",
     ],
     "reviews": [
         "id", "passage_id", "reviewer", "decision", "violence", "graphic", "severity", "note",
-        "model_version", "decided_at", "claim",
+        "model", "decided_at", "claim",
     ],
     "claims": ["passage_id", "reviewer", "expires_at", "token", "claimed_at"],
     "document_reviews": [
@@ -63,7 +63,7 @@ SCHEMA = {
     "waiting_by_top": [],
     "waiting_by_margin": [],
     "documents_by_added_at": [],
-    "documents_by_key_hash": [],
+    "documents_by_record_id_hash": [],
     "reviews_by_reviewer": [],
     "reviewer_progress": ["reviewer_hash", "reviewer", "labelled"],
     "adjudications": [
@@ -220,8 +220,8 @@ def test_any_unicode_round_trips_through_the_store(store, model, text):
     store.documents.add(record, text, model.thresholds)
     for p in record["passages"]:
         stored = store.documents.passage(store.documents.passage_id(key, p["index"]))
-        assert stored["text"] == p["text"].replace("\x00", "\ufffd") and stored["doc_key"] == key
-        assert text[stored["start_char"] : stored["end_char"]] == p["text"]
+        assert stored["text"] == p["text"].replace("\x00", "\ufffd") and stored["record_id"] == key
+        assert text[stored["start"] : stored["end"]] == p["text"]
 
 
 def test_nul_and_lone_surrogates_are_stored_as_replacement_characters(store, model):
@@ -229,7 +229,7 @@ def test_nul_and_lone_surrogates_are_stored_as_replacement_characters(store, mod
     store.documents.add(score_text(text, "d1", model), text, model.thresholds)
     stored = store.documents.passage(1)
     assert stored["text"] == "Gunmen shot\ufffd two men.\ufffd"
-    assert len(stored["text"]) == stored["end_char"] - stored["start_char"]  # offsets hold
+    assert len(stored["text"]) == stored["end"] - stored["start"]  # offsets hold
     store.documents.add(score_text(text, "d1", model), text, model.thresholds)  # still idempotent
     assert store.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
 
@@ -304,7 +304,7 @@ def test_queue_orders_and_filters(store, model):
     assert store.queue.next("ana", order="uncertain")["text"] == closest
     store.db.execute("DELETE FROM claims")
     assert store.queue.next("ana", queue=QueueFilter(label="violence"))["text"] == VIOLENT
-    assert store.queue.choices()["model_version"] == [model.version]
+    assert store.queue.choices()["model"] == [model.version]
 
 
 @pytest.mark.parametrize("evil", ["x' OR '1'='1", "'; DROP TABLE reviews; --", "%", "_"])
@@ -313,7 +313,7 @@ def test_injection_strings_in_filters_match_nothing_and_harm_nothing(store, mode
 
     add(store, model, "d1", VIOLENT)
     assert store.queue.next("ana", queue=QueueFilter(source_path=evil)) is None
-    assert store.queue.next("ana", queue=QueueFilter(model_version=evil)) is None
+    assert store.queue.next("ana", queue=QueueFilter(model=evil)) is None
     with pytest.raises(StoreError, match="label must be one of"):
         QueueFilter(label=evil)
     assert store.db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 0
@@ -330,7 +330,7 @@ def test_score_into_store_keeps_good_records_and_reports_bad_ones(store, tmp_pat
     stats, messages = score_into_store(read_inputs([str(src)], ReadOptions()), store)
     assert stats.documents == 1 and stats.errors == 2
     assert messages[0].startswith(f"{src}:2: malformed JSON")
-    assert store.db.execute("SELECT doc_key FROM documents").fetchall()[0][0] == "a"
+    assert store.db.execute("SELECT record_id FROM documents").fetchall()[0][0] == "a"
 
 
 def test_active_order_is_uncertain_first_but_skips_near_duplicates(store, model):

@@ -70,7 +70,7 @@ def stamp_of(clock):
 
 @pytest.fixture()
 def documents(db: Database, clock) -> Documents:
-    part = Documents(db, stamp_of(clock), model_version=None)
+    part = Documents(db, stamp_of(clock), model=None)
     part.add(*record(), THRESHOLDS)
     return part
 
@@ -94,7 +94,7 @@ def test_documents_are_added_once_and_read_back(db, clock, documents):
     again = documents.add(*record(), THRESHOLDS)  # the same id and text: nothing new
     assert again == 1
     first = documents.passage(documents.passage_id("d1", 0))
-    assert (first["text"], first["flags"], first["model_version"]) == (TEXTS[0], ["violence"], "m1")
+    assert (first["text"], first["flags"], first["model"]) == (TEXTS[0], ["violence"], "m1")
     assert [p["text"] for p in documents.passages_of(1, "m1")] == list(TEXTS)
     documents.add_many([record("d2"), record("d3")], THRESHOLDS)
     assert documents.passage_id("d3", 1) == 6

@@ -154,13 +154,13 @@ def show_document(view: DocumentWarning, passages: list[dict[str, Any]], editor:
         heading_html(document_name(view.id), detail), unsafe_allow_html=True
     )  # escaped inside
     warning_editor(view, editor, shortcut=True)
-    flagged = [p["idx"] for p in passages if p["flags"]]
+    flagged = [p["index"] for p in passages if p["flags"]]
     st.subheader(f"The whole document ({len(passages)} passages)")
     if flagged:
         goto = st.selectbox(
             f"Go to a flagged passage ({len(flagged)})",
             flagged,
-            format_func=lambda idx: f"passage {idx + 1}",
+            format_func=lambda index: f"passage {index + 1}",
             key=f"goto-{view.document_id}",
         )
         script = scroll_script(

@@ -75,8 +75,8 @@ def context_html(
     highlighted, numbered from 1 like every passage; the rest plain. One line of markup."""
     parts = []
     for p in passages:
-        number = f'<sup style="opacity:0.5">{p["idx"] + 1}</sup> '
-        if p["idx"] == current:
+        number = f'<sup style="opacity:0.5">{p["index"] + 1}</sup> '
+        if p["index"] == current:
             body = highlight_html(p["text"], evidence)
             parts.append(
                 f'<p id="current-passage" style="border-left:4px solid #d33;padding-left:8px;'
@@ -130,18 +130,18 @@ def document_html(passages: list[dict[str, Any]]) -> str:
     for the model's. One line of markup, every text escaped."""
     parts = []
     for p in passages:
-        number = f'<sup style="opacity:0.5">{p["idx"] + 1}</sup> '
+        number = f'<sup style="opacity:0.5">{p["index"] + 1}</sup> '
         note = _review_note(p)
         if p["flags"]:
             level = "graphic" if "graphic" in p["flags"] else "violence"
             body = highlight_html(p["text"], p["evidence"])
             parts.append(
-                f'<p id="passage-{p["idx"] + 1}" data-level="{level}" style="border-left:4px'
+                f'<p id="passage-{p["index"] + 1}" data-level="{level}" style="border-left:4px'
                 f' solid {LEVEL_BORDERS[level]};padding-left:8px">{number}{body}{note}</p>'
             )
         else:
             parts.append(
-                f'<p id="passage-{p["idx"] + 1}" style="opacity:0.6">{number}'
+                f'<p id="passage-{p["index"] + 1}" style="opacity:0.6">{number}'
                 f"{escape(p['text'])}{note}</p>"
             )
     return "".join(parts)

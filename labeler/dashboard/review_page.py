@@ -145,7 +145,7 @@ def queue_filter(store: Store) -> QueueFilter:
         now = current_version()
         version = st.selectbox(
             "Model version",
-            [None, *choices["model_version"]],
+            [None, *choices["model"]],
             format_func=lambda v: _any(marked(v, now) or None),
             key="f_model",
         )
@@ -155,7 +155,7 @@ def queue_filter(store: Store) -> QueueFilter:
         min_severity=int(severity),
         score_band=(float(band[0]), float(band[1])),
         source_path=source,
-        model_version=version,
+        model=version,
     )
 
 
@@ -239,14 +239,14 @@ def show_passage(store: Store, claim: Claim) -> None:
     and its document opened at it. The decision keys are keyed by the claim, so a key
     press belongs to this passage alone; the note box is the page's one (``note_box``)."""
     p = store.documents.passage(claim.passage_id)
-    passages = store.documents.passages_of(p["document_id"], p["model_version"])
+    passages = store.documents.passages_of(p["document_id"], p["model"])
     headline = next((x["text"] for x in passages if not is_junk(x["text"])), None)
     st.markdown(heading(p, headline), unsafe_allow_html=True)  # escaped inside
-    stale_passage_banner(p["model_version"])
+    stale_passage_banner(p["model"])
     show_claim(p)
-    current = [x for x in passages if x["idx"] == p["idx"]]
+    current = [x for x in passages if x["index"] == p["index"]]
     st.markdown(
-        context_html(current, p["idx"], p["evidence"]) + legend_html(), unsafe_allow_html=True
+        context_html(current, p["index"], p["evidence"]) + legend_html(), unsafe_allow_html=True
     )
     bar = st.container(key="decision_bar", horizontal=True, gap="small")
     note_box(claim.passage_id)  # sent before the bar's keys are: see note_box
@@ -254,7 +254,7 @@ def show_passage(store: Store, claim: Claim) -> None:
     recent_strip(store, claim.reviewer)
     with st.expander(f"The whole document ({len(passages)} passages)", expanded=True):
         with st.container(height=320, key="whole-document"):
-            st.markdown(context_html(passages, p["idx"], p["evidence"]), unsafe_allow_html=True)
+            st.markdown(context_html(passages, p["index"], p["evidence"]), unsafe_allow_html=True)
     scroll_to_passage(claim)
     with st.expander("Review history of this passage"):
         show_history_of(store, claim.passage_id)
@@ -316,7 +316,7 @@ def show_claim(p: dict[str, Any]) -> None:
     """The model's claim about passage ``p`` in words, and its review-point status when the
     record has one (labeler score's ``review``), each with the scoring model's thresholds
     when its card is here."""
-    card = card_of(p["model_version"]) if p["model_version"] else None
+    card = card_of(p["model"]) if p["model"] else None
     lines = [model_claim(p, card["thresholds"] if card else None)]
     status = review_point(p, review_thresholds(card) if card else None)
     if status:
@@ -371,7 +371,7 @@ def recent_strip(store: Store, reviewer: str) -> None:
     with st.container(key="recent", horizontal=True, gap="small"):
         for decided in recent:
             st.button(
-                f"{label_safe(document_name(decided.doc_key))} · passage {decided.idx + 1}: "
+                f"{label_safe(document_name(decided.record_id))} · passage {decided.index + 1}: "
                 f"{decision_words(decided.review)}",
                 key=f"reopen-{decided.review.id}",
                 on_click=reopen,
@@ -449,4 +449,4 @@ def named(store: Store, passage_id: int) -> str:
     """A passage as reviewers know it (its document, its number there from 1), never by
     its database id."""
     p = store.documents.passage(passage_id)
-    return passage_name(p["doc_key"], p["idx"])
+    return passage_name(p["record_id"], p["index"])

@@ -38,7 +38,7 @@ def open_store() -> Store:
     return Store(
         target,
         min_dwell=config.min_dwell(),
-        model_version=cached_model(current_model_dir()).version,  # its scores are shown
+        model=cached_model(current_model_dir()).version,  # its scores are shown
         create=False,
         lock_wait=config.lock_wait(),
     )

@@ -64,7 +64,7 @@ def show_statistics(store: Store, reviewer: str) -> None:
     chosen = show_disagreements(store, items, stats, reviewer)
     st.subheader("Review history")
     if chosen is None:
-        names = {i.passage_id: passage_name(i.doc_key, i.idx) for i in items}
+        names = {i.passage_id: passage_name(i.record_id, i.index) for i in items}
         chosen = st.selectbox(
             "Reviewed passage", list(names), format_func=names.__getitem__, key="history_of"
         )
@@ -141,8 +141,8 @@ def show_disagreements(
     table = st.dataframe(
         [
             {
-                "document": document_name(i.doc_key),
-                "passage": i.idx + 1,
+                "document": document_name(i.record_id),
+                "passage": i.index + 1,
                 "final label": label_text(i.adjudicated) if i.adjudicated else "unresolved",
                 "text": i.text,
                 # "by ": a reviewer named "text" must not overwrite the text column
@@ -174,7 +174,7 @@ def adjudicate_form(
     if done := st.session_state.pop("adjudicated", None):
         st.success(done)
     names = {
-        i.passage_id: passage_name(i.doc_key, i.idx)
+        i.passage_id: passage_name(i.record_id, i.index)
         + (f" (resolved: {label_text(i.adjudicated)})" if i.adjudicated else "")
         for i in disputed
     }

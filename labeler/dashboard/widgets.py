@@ -45,7 +45,7 @@ def blur_if_asked() -> None:
 def show_history_of(store: Store, passage_id: int) -> None:
     """One passage's review history, notes included, for audit: all of it escaped."""
     p = store.documents.passage(passage_id)
-    text = context_html([{"idx": p["idx"], "text": p["text"]}], p["idx"], [])
+    text = context_html([{"index": p["index"], "text": p["text"]}], p["index"], [])
     st.markdown(heading(p) + text, unsafe_allow_html=True)  # every text inside is escaped
     rows = history(store.reviews.of(passage_id))
     if not rows:
@@ -57,14 +57,12 @@ def show_history_of(store: Store, passage_id: int) -> None:
 def heading(p: dict[str, Any], headline: str | None = None) -> str:
     """A passage's document (by name, and its headline), position, scoring model and
     source, as escaped HTML (the model's claim is said in words below it)."""
-    detail = (
-        f"model {p['model_version']} · violence {p['violence']:.2f} · graphic {p['graphic']:.2f}"
-    )
-    if p["doc_key"] != document_name(p["doc_key"]):
-        detail += f" · {p['doc_key']}"
-    if p["source_path"] and p["source_path"] != p["doc_key"]:
+    detail = f"model {p['model']} · violence {p['violence']:.2f} · graphic {p['graphic']:.2f}"
+    if p["record_id"] != document_name(p["record_id"]):
+        detail += f" · {p['record_id']}"
+    if p["source_path"] and p["source_path"] != p["record_id"]:
         detail += f" · from {p['source_path']}"
-    title = passage_name(p["doc_key"], p["idx"])
+    title = passage_name(p["record_id"], p["index"])
     if headline:
         detail = f"{headline[:200]}\n{detail}"  # escape() makes the break a <br>
     return heading_html(title, detail)

@@ -14,22 +14,22 @@ from labeler.labels import LABELS
 from labeler.store.review import Review, label_text, model_labels
 
 
-def document_name(doc_key: str) -> str:
+def document_name(record_id: str) -> str:
     """A document's name without the folders of its path (the heading names the path).
 
     >>> document_name("feeds/2024/wire.txt"), document_name("d1")
     ('wire.txt', 'd1')
     """
-    return PurePath(doc_key).name or doc_key
+    return PurePath(record_id).name or record_id
 
 
-def passage_name(doc_key: str, idx: int) -> str:
+def passage_name(record_id: str, index: int) -> str:
     """A passage as reviewers know it: its document and its number there, from 1.
 
     >>> passage_name("feeds/wire.txt", 2)
     'wire.txt · passage 3'
     """
-    return f"{document_name(doc_key)} · passage {idx + 1}"
+    return f"{document_name(record_id)} · passage {index + 1}"
 
 
 def label_safe(text: str, limit: int = 32) -> str:

@@ -181,7 +181,7 @@ def reviewed_rows(items: list[Reviewed]) -> tuple[list[Row], list[int]]:
         if item.unresolved:
             disputed.append(item.passage_id)
             continue
-        key = PassageKey(item.doc_key, item.idx)
+        key = PassageKey(item.record_id, item.index)
         labels: dict[str, int | None] = {
             "violence": item.current.violence,
             "graphic": item.current.graphic,

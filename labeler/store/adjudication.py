@@ -84,7 +84,7 @@ class Adjudications:
             self.admin.append(
                 "adjudicate",
                 adjudicator,
-                f"passage {passage['idx'] + 1} of {passage['doc_key']}: "
+                f"passage {passage['index'] + 1} of {passage['record_id']}: "
                 f"{label_text(labels)}" + (f" ({note})" if note else ""),
             )
         return adjudication_id

@@ -5,7 +5,7 @@ A document is known by its id and the hash of its text; adding it again adds not
 and re-scoring it with another model version adds scores beside the old ones and keeps
 every review. The thresholds of the model that scored a batch rank the queue's
 most-uncertain-first order, so they are always given. A passage is shown, and confirmed,
-with the scores of the model in use (``model_version``), else its newest.
+with the scores of the model in use (``model``), else its newest.
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ from labeler.store.reviews import refresh_states
 
 # A passage's score rows in the order that puts the one shown first: the model in use's
 # (the parameter), else the newest.
-SHOWN_FIRST = "CASE WHEN s.model_version = ? THEN 0 ELSE 1 END, s.scored_at DESC"
+SHOWN_FIRST = "CASE WHEN s.model = ? THEN 0 ELSE 1 END, s.scored_at DESC"
 
 
 class Documents:
     """Adding documents, passages and scores, and reading passages (a part of the store)."""
 
-    def __init__(self, db: Database, stamp: Callable[[], str], model_version: str | None) -> None:
+    def __init__(self, db: Database, stamp: Callable[[], str], model: str | None) -> None:
         self.db = db
         self.stamp = stamp
-        self.model_version = model_version  # the model in use: its scores are the ones shown
+        self.model = model  # the model in use: its scores are the ones shown
 
     @retrying
     def add_many(
@@ -64,25 +64,25 @@ class Documents:
         keys = [(storable(str(record["id"])), text_hash(text)) for record, text in pairs]
         hashed = [(key_hash(key), digest) for key, digest in keys]  # the index's keys
         self.db.executemany(
-            "INSERT INTO documents (doc_key, key_hash, text_hash, source_path, source_line,"
+            "INSERT INTO documents (record_id, record_id_hash, text_hash, source_path, source_line,"
             " fields, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (key_hash, text_hash) DO NOTHING",
+            " ON CONFLICT (record_id_hash, text_hash) DO NOTHING",
             [
                 (key[0], *hashes, *_document_fields(record), stamp)
                 for key, hashes, (record, _) in zip(keys, hashed, pairs, strict=True)
             ],
         )
         added = {  # documents new in this transaction carry its stamp
-            (key_hash, digest): doc_id
-            for doc_id, key_hash, digest in self.db.execute(
-                "SELECT id, key_hash, text_hash FROM documents WHERE added_at = ?", (stamp,)
+            (id_hash, digest): doc_id
+            for doc_id, id_hash, digest in self.db.execute(
+                "SELECT id, record_id_hash, text_hash FROM documents WHERE added_at = ?", (stamp,)
             )
         }
         stored = self._document_ids([h for h in hashed if h not in added])
         ids = [added.get(h) or stored[h] for h in hashed]
         self.db.executemany(
-            "INSERT INTO passages (document_id, idx, start_char, end_char, text)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (document_id, idx) DO NOTHING",
+            'INSERT INTO passages (document_id, "index", "start", "end", text)'
+            ' VALUES (?, ?, ?, ?, ?) ON CONFLICT (document_id, "index") DO NOTHING',
             [
                 (doc_id, p["index"], p["start"], p["end"], p["text"])
                 for h, doc_id, (record, _) in zip(hashed, ids, pairs, strict=True)
@@ -93,10 +93,10 @@ class Documents:
         rescored = sorted(set(stored.values()))
         passage_ids = self._passage_ids(stamp, rescored)
         self.db.executemany(
-            "INSERT INTO scores (passage_id, model_version, violence, graphic, flags, review,"
+            "INSERT INTO scores (passage_id, model, violence, graphic, flags, review,"
             " severity, evidence, scored_at, top, margin, queue_state)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (passage_id, model_version) DO NOTHING",
+            " ON CONFLICT (passage_id, model) DO NOTHING",
             [
                 score_row(passage_ids[doc_id, p["index"]], record["model"], p, stamp, thresholds)
                 for doc_id, (record, _) in zip(ids, pairs, strict=True)
@@ -113,12 +113,12 @@ class Documents:
         return ids
 
     def _document_ids(self, hashed: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """(key hash, text hash) -> row id of documents stored before, a few statements for
+        """(record id hash, text hash) -> row id of documents stored before, a few statements for
         any number of them."""
         wanted = set(hashed)
         rows = self.db.select_in(
-            "SELECT id, key_hash, text_hash FROM documents WHERE key_hash IN ({})",
-            sorted({key_hash for key_hash, _ in wanted}),
+            "SELECT id, record_id_hash, text_hash FROM documents WHERE record_id_hash IN ({})",
+            sorted({id_hash for id_hash, _ in wanted}),
         )
         return {(k, t): doc_id for doc_id, k, t in rows if (k, t) in wanted}
 
@@ -126,14 +126,15 @@ class Documents:
         """(document id, passage index) -> passage id, for the documents just added (one
         query) and for those stored before (a few, for any number of them)."""
         rows = self.db.execute(
-            "SELECT p.document_id, p.idx, p.id FROM passages p"
+            'SELECT p.document_id, p."index", p.id FROM passages p'
             " JOIN documents d ON d.id = p.document_id WHERE d.added_at = ?",
             (stamp,),
         ).fetchall()
         rows += self.db.select_in(
-            "SELECT document_id, idx, id FROM passages WHERE document_id IN ({})", old_documents
+            'SELECT document_id, "index", id FROM passages WHERE document_id IN ({})',
+            old_documents,
         )
-        return {(doc_id, idx): pid for doc_id, idx, pid in rows}
+        return {(doc_id, index): pid for doc_id, index, pid in rows}
 
     @retrying  # a read too can meet a WAL index being rebuilt after a crash
     def passage(self, passage_id: int) -> dict[str, Any]:
@@ -141,12 +142,12 @@ class Documents:
         where that model never scored it, its newest scores; ``review`` is None for scores
         stored before the store kept review labels."""
         row = self.db.execute(
-            "SELECT p.id, p.document_id, p.idx, p.start_char, p.end_char, p.text, d.doc_key,"
-            " d.source_path, s.model_version, s.violence, s.graphic, s.flags, s.review,"
+            'SELECT p.id, p.document_id, p."index", p."start", p."end", p.text, d.record_id,'
+            " d.source_path, s.model, s.violence, s.graphic, s.flags, s.review,"
             " s.severity, s.evidence FROM passages p JOIN documents d ON d.id = p.document_id"
             f" LEFT JOIN scores s ON s.passage_id = p.id WHERE p.id = ? ORDER BY {SHOWN_FIRST}"
             " LIMIT 1",
-            (passage_id, self.model_version),
+            (passage_id, self.model),
         ).fetchone()
         if row is None:
             raise StoreError(f"no passage {passage_id}")
@@ -156,26 +157,26 @@ class Documents:
         out["evidence"] = json.loads(out["evidence"] or "[]")
         return out
 
-    def passage_id(self, doc_key: str, idx: int) -> int:
-        """The id of passage ``idx`` of the document ``doc_key``."""
+    def passage_id(self, record_id: str, index: int) -> int:
+        """The id of passage ``index`` of the document ``record_id``."""
         row = self.db.execute(
             "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id"
-            " WHERE d.key_hash = ? AND d.doc_key = ? AND p.idx = ?",
-            (key_hash(doc_key), doc_key, idx),
+            ' WHERE d.record_id_hash = ? AND d.record_id = ? AND p."index" = ?',
+            (key_hash(record_id), record_id, index),
         ).fetchone()
         if row is None:
-            raise StoreError(f"no passage {idx} in document {doc_key!r}")
+            raise StoreError(f"no passage {index} in document {record_id!r}")
         return int(row[0])
 
-    def passages_of(self, document_id: int, model_version: str) -> list[dict[str, Any]]:
-        """All of a document's passages in reading order, with ``model_version``'s flags and
+    def passages_of(self, document_id: int, model: str) -> list[dict[str, Any]]:
+        """All of a document's passages in reading order, with ``model``'s flags and
         evidence: what a reviewer reads around a passage, and what its warning is made from
         (the warning of `labeler score`, which reads them all)."""
         rows = self.db.execute(
-            "SELECT p.id, p.idx, p.text, s.flags, s.evidence FROM passages p"
-            " LEFT JOIN scores s ON s.passage_id = p.id AND s.model_version = ?"
-            " WHERE p.document_id = ? ORDER BY p.idx",
-            (model_version, document_id),
+            'SELECT p.id, p."index", p.text, s.flags, s.evidence FROM passages p'
+            " LEFT JOIN scores s ON s.passage_id = p.id AND s.model = ?"
+            ' WHERE p.document_id = ? ORDER BY p."index"',
+            (model, document_id),
         )
         return [
             {

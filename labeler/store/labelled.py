@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 # A passage's score rows in the order that puts the one shown last: the model in use's (the
 # parameter), else the newest (``labeler.store.documents.SHOWN_FIRST``, reversed).
-SHOWN_LAST = "CASE WHEN s.model_version = ? THEN 1 ELSE 0 END, s.scored_at"
+SHOWN_LAST = "CASE WHEN s.model = ? THEN 1 ELSE 0 END, s.scored_at"
 
 
 class Labelled:
@@ -32,13 +32,13 @@ class Labelled:
     def __init__(
         self,
         db: Database,
-        model_version: str | None,
+        model: str | None,
         reviews: Reviews,
         adjudications: Adjudications,
         warnings: Warnings,
     ) -> None:
         self.db = db
-        self.model_version = model_version  # the model in use: its scores are the ones shown
+        self.model = model  # the model in use: its scores are the ones shown
         self.reviews = reviews
         self.adjudications = adjudications
         self.warnings = warnings
@@ -56,7 +56,14 @@ class Labelled:
             adjudicated = final.labels if final else None
             out.append(
                 Reviewed(
-                    p["id"], flags, latest, current, p["doc_key"], p["idx"], p["text"], adjudicated
+                    p["id"],
+                    flags,
+                    latest,
+                    current,
+                    p["record_id"],
+                    p["index"],
+                    p["text"],
+                    adjudicated,
                 )
             )
         return out
@@ -83,7 +90,7 @@ class Labelled:
                 who, when, note = last.reviewer, last.decided_at, last.note
             tag = tags.get(p["document_id"])
             yield {
-                "id": f"{p['doc_key']}#{p['idx']}" + (f"@{tag}" if tag else ""),
+                "id": f"{p['record_id']}#{p['index']}" + (f"@{tag}" if tag else ""),
                 "text": p["text"],
                 "violence": labels.violence,
                 "graphic": labels.graphic,
@@ -91,7 +98,7 @@ class Labelled:
                 "reviewer": who,
                 "decided_at": when,
                 "note": note,
-                "model": p["model_version"],
+                "model": p["model"],
                 "model_scores": {"violence": p["violence"], "graphic": p["graphic"]},
                 "warning": {
                     **warnings[p["document_id"]].warning,
@@ -103,15 +110,15 @@ class Labelled:
         """Documents with the id of an earlier document, each with the start of its text
         hash, which sets its exported rows apart."""
         rows = self.db.execute(
-            "SELECT id, doc_key, text_hash FROM documents WHERE doc_key IN"
-            " (SELECT doc_key FROM documents GROUP BY doc_key HAVING COUNT(*) > 1)"
-            " ORDER BY doc_key, id"
+            "SELECT id, record_id, text_hash FROM documents WHERE record_id IN"
+            " (SELECT record_id FROM documents GROUP BY record_id HAVING COUNT(*) > 1)"
+            " ORDER BY record_id, id"
         )
         tags, seen = {}, set()
         for row in rows:
-            if row["doc_key"] in seen:
+            if row["record_id"] in seen:
                 tags[row["id"]] = row["text_hash"][:16]
-            seen.add(row["doc_key"])
+            seen.add(row["record_id"])
         return tags
 
     def _walk(
@@ -138,11 +145,11 @@ class Labelled:
     def _reviewed_passages(self) -> dict[int, ResultRow]:
         """Each reviewed passage with its document key and score row, in one query."""
         rows = self.db.execute(
-            "SELECT p.id, p.document_id, p.idx, p.text, d.doc_key, s.model_version, s.violence,"
+            'SELECT p.id, p.document_id, p."index", p.text, d.record_id, s.model, s.violence,'
             " s.graphic, s.flags FROM passages p JOIN documents d ON d.id = p.document_id"
             " LEFT JOIN scores s ON s.passage_id = p.id"
             " WHERE EXISTS (SELECT 1 FROM reviews r WHERE r.passage_id = p.id)"
             f" ORDER BY p.id, {SHOWN_LAST}",
-            (self.model_version,),
+            (self.model,),
         )
         return {row["id"]: row for row in rows}  # each passage's last row: the one shown

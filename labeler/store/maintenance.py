@@ -65,12 +65,13 @@ class Maintenance:
         return applied
 
     def _hash_document_keys(self) -> None:
-        rows = self.db.execute("SELECT id, doc_key FROM documents").fetchall()
+        rows = self.db.execute("SELECT id, record_id FROM documents").fetchall()
         self.db.executemany(
-            "UPDATE documents SET key_hash = ? WHERE id = ?",
-            [(key_hash(doc_key), doc_id) for doc_id, doc_key in rows],
+            "UPDATE documents SET record_id_hash = ? WHERE id = ?",
+            [(key_hash(record_id), doc_id) for doc_id, record_id in rows],
         )
         if self.db.dialect == "postgresql":  # its index of whole ids, which long ids break
+            # (named, as PostgreSQL named it, after the column's name before 0014)
             self.db.execute("ALTER TABLE documents DROP CONSTRAINT documents_doc_key_text_hash_key")
 
     def _count_reviewer_progress(self) -> None:

@@ -218,6 +218,25 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0013_review_labels",
         "ALTER TABLE scores ADD COLUMN review TEXT",
     ),
+    (
+        # The columns take the names the records and exports use: a passage's "index",
+        # "start" and "end" (quoted: keywords on one engine or the other), a score's or
+        # review's "model". A record's "id" is its document's record_id (and its hash
+        # record_id_hash, the index renamed with it): "id" is, in every table, the row's
+        # own key, which "document_id" refers to. Constraints keep their names.
+        "0014_record_vocabulary",
+        """
+        ALTER TABLE passages RENAME COLUMN idx TO "index";
+        ALTER TABLE passages RENAME COLUMN start_char TO "start";
+        ALTER TABLE passages RENAME COLUMN end_char TO "end";
+        ALTER TABLE scores RENAME COLUMN model_version TO model;
+        ALTER TABLE reviews RENAME COLUMN model_version TO model;
+        ALTER TABLE documents RENAME COLUMN doc_key TO record_id;
+        ALTER TABLE documents RENAME COLUMN key_hash TO record_id_hash;
+        DROP INDEX documents_by_key_hash;
+        CREATE UNIQUE INDEX documents_by_record_id_hash ON documents (record_id_hash, text_hash);
+        """,
+    ),
 ]
 QUEUE_STATES = "0006_claims_and_queue_states"  # mended from reviews once applied
 KEY_HASHES = "0007_hashed_document_keys"  # each document's key hash filled in once applied

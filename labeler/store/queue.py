@@ -73,7 +73,7 @@ class QueueFilter:
     min_severity: int = 0
     score_band: tuple[float, float] = (0.0, 1.0)  # highest label score within
     source_path: str | None = None
-    model_version: str | None = None
+    model: str | None = None
 
     def __post_init__(self) -> None:
         if self.label is not None and self.label not in LABELS:
@@ -106,9 +106,9 @@ class QueueFilter:
                 " WHERE p.id = s.passage_id AND d.source_path = ?)"
             )
             params.append(self.source_path)
-        if self.model_version is not None:
-            clauses.append(" AND s.model_version = ?")
-            params.append(self.model_version)
+        if self.model is not None:
+            clauses.append(" AND s.model = ?")
+            params.append(self.model)
         return "".join(clauses), tuple(params)
 
 
@@ -395,11 +395,8 @@ class Queue:
                     " ORDER BY source_path"
                 )
             ],
-            "model_version": [
-                r[0]
-                for r in self.db.execute(
-                    "SELECT DISTINCT model_version FROM scores ORDER BY model_version"
-                )
+            "model": [
+                r[0] for r in self.db.execute("SELECT DISTINCT model FROM scores ORDER BY model")
             ],
         }
 

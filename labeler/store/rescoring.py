@@ -16,9 +16,7 @@ from labeler.passages import Passage
 from labeler.store.db import Database, retrying
 from labeler.store.documents import score_row
 
-NOT_SCORED_BY = (
-    "NOT EXISTS (SELECT 1 FROM scores s WHERE s.passage_id = p.id AND s.model_version = ?)"
-)
+NOT_SCORED_BY = "NOT EXISTS (SELECT 1 FROM scores s WHERE s.passage_id = p.id AND s.model = ?)"
 
 
 class Rescoring:
@@ -39,7 +37,7 @@ class Rescoring:
         """Up to ``limit`` passages with no score of ``version``, by id after ``after``:
         (passage id, the passage as it was split from its document)."""
         rows = self.db.execute(
-            "SELECT p.id, p.idx, p.start_char, p.end_char, p.text FROM passages p"
+            'SELECT p.id, p."index", p."start", p."end", p.text FROM passages p'
             f" WHERE p.id > ? AND {NOT_SCORED_BY} ORDER BY p.id LIMIT ?",
             (after, version, limit),
         )
@@ -58,11 +56,11 @@ class Rescoring:
         stamp = self.stamp()
         with self.db.write():
             self.db.executemany(
-                "INSERT INTO scores (passage_id, model_version, violence, graphic, flags,"
+                "INSERT INTO scores (passage_id, model, violence, graphic, flags,"
                 " review, severity, evidence, scored_at, top, margin, queue_state)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE("
                 "(SELECT MIN(o.queue_state) FROM scores o WHERE o.passage_id = ?), ?))"
-                " ON CONFLICT (passage_id, model_version) DO NOTHING",
+                " ON CONFLICT (passage_id, model) DO NOTHING",
                 [
                     (*row[:-1], passage_id, row[-1])  # the state a new passage would have last
                     for passage_id, p in scored
@@ -72,7 +70,5 @@ class Rescoring:
 
     def scored_by(self) -> dict[str, int]:
         """How many passages each model version has scored."""
-        rows = self.db.execute(
-            "SELECT model_version, COUNT(*) FROM scores GROUP BY model_version ORDER BY 1"
-        )
+        rows = self.db.execute("SELECT model, COUNT(*) FROM scores GROUP BY model ORDER BY 1")
         return {r[0]: int(r[1]) for r in rows}

@@ -63,11 +63,11 @@ class Review:
 @dataclass(frozen=True)
 class Decided:
     """One of a reviewer's decisions still standing, and where its passage is (the
-    document's key, the passage's index in it): what a reviewer can reopen."""
+    document's record id, the passage's index in it): what a reviewer can reopen."""
 
     review: Review
-    doc_key: str
-    idx: int
+    record_id: str
+    index: int
 
 
 def model_labels(flags: Iterable[str], severity: int) -> Labels:
@@ -195,8 +195,8 @@ class Reviewed:
     model_flags: tuple[str, ...]
     by_reviewer: dict[str, Labels]  # in the order reviewers first decided
     current: Labels  # the adjudicated label, else the latest standing one, whoever gave it
-    doc_key: str  # the passage's document, position in it, and text (for training rows)
-    idx: int
+    record_id: str  # the passage's document, position in it, and text (for training rows)
+    index: int
     text: str
     adjudicated: Labels | None = None  # the final label an adjudicator picked, if any
 

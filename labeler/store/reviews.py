@@ -106,7 +106,7 @@ class Reviews:
                 decision,
                 labels,
                 note,
-                current["model_version"],
+                current["model"],
                 claim.token,
             )
             self.queue.choose_for_double_review(claim.passage_id, claim.reviewer, labels)
@@ -132,7 +132,7 @@ class Reviews:
         decision: str,
         labels: Labels | None,
         note: str | None,
-        model_version: str | None,
+        model: str | None,
         token: str | None,
     ) -> list[int]:
         """Insert one review row per passage, refresh their queue states, and count what
@@ -141,7 +141,7 @@ class Reviews:
         for passage_id in passage_ids:
             cursor = self.db.execute(
                 "INSERT INTO reviews (passage_id, reviewer, decision, violence, graphic, severity,"
-                " note, model_version, decided_at, claim)"
+                " note, model, decided_at, claim)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     passage_id,
@@ -149,7 +149,7 @@ class Reviews:
                     decision,
                     *(_labels(labels)),
                     note,
-                    model_version,
+                    model,
                     self.stamp(),
                     token,
                 ),
@@ -181,14 +181,14 @@ class Reviews:
             latest = self.last(reviewer)
             if latest is None or latest.id != review_id:
                 raise StaleDecision("not undone: that is no longer your latest decision")
-            model_version = self.documents.passage(latest.passage_id)["model_version"]
+            model = self.documents.passage(latest.passage_id)["model"]
             self._append(
                 self._copies(latest.passage_id),
                 reviewer,
                 "undo",
                 None,
                 None,
-                model_version,
+                model,
                 None,
             )
         return latest.passage_id
@@ -224,7 +224,7 @@ class Reviews:
         history by the reviewer, so that an undo cancels what it cancelled."""
         rows = self.db.execute(
             "SELECT r.id, r.passage_id, r.reviewer, r.decision, r.violence, r.graphic,"
-            " r.severity, r.decided_at, r.note, r.claim, p.idx, d.doc_key FROM reviews r"
+            ' r.severity, r.decided_at, r.note, r.claim, p."index", d.record_id FROM reviews r'
             " JOIN passages p ON p.id = r.passage_id JOIN documents d ON d.id = p.document_id"
             f" WHERE {REVIEWER_IS} AND r.passage_id IN (SELECT passage_id FROM reviews"
             f"  WHERE {REVIEWER_IS} ORDER BY id DESC LIMIT ?) ORDER BY r.passage_id, r.id",
@@ -240,7 +240,7 @@ class Reviews:
             row = where[review.id]
             if row["claim"] is None or row["claim"] not in claims:
                 claims.add(row["claim"])
-                out.append(Decided(review, row["doc_key"], row["idx"]))
+                out.append(Decided(review, row["record_id"], row["index"]))
         return out[::-1][:limit]
 
     def of(self, passage_id: int) -> list[Review]:

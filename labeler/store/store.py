@@ -14,7 +14,7 @@ plain and parameterised only, so the same statements serve PostgreSQL
 row, and a passage's current label is derived (``labeler.store.review``). Re-scoring a
 document with a new model version adds a score row beside the old one and never touches
 its reviews; what is shown and confirmed are the scores of the model in use
-(``model_version``), else the newest.
+(``model``), else the newest.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def utc_now() -> datetime:
 class Store:
     """A review store: a SQLite file path or a PostgreSQL URL (``labeler.store.db``).
 
-    ``model_version``: the model in use, whose scores a passage is shown and confirmed
+    ``model``: the model in use, whose scores a passage is shown and confirmed
     with. ``create``: a SQLite file that does not exist is made (else StoreUnavailable,
     so a store deleted under a running dashboard is not silently replaced by an empty
     one). ``reading``: the caller only reads (check, export): the store must exist, and
@@ -61,7 +61,7 @@ class Store:
         now: Any = utc_now,
         min_dwell: timedelta = timedelta(0),
         *,
-        model_version: str | None = None,
+        model: str | None = None,
         create: bool = True,
         reading: bool = False,
         lock_wait: float = LOCK_WAIT,
@@ -72,13 +72,13 @@ class Store:
         )
         db, stamp = self.db, self.stamp
         self.admin = Administration(db, stamp)
-        self.documents = Documents(db, stamp, model_version)
+        self.documents = Documents(db, stamp, model)
         self.rescoring = Rescoring(db, stamp)
         self.queue = Queue(db, now, stamp, min_dwell, self.documents, self.admin)
         self.reviews = Reviews(db, stamp, self.documents, self.queue)
         self.adjudications = Adjudications(db, stamp, self.documents, self.admin)
-        self.warnings = Warnings(db, stamp, model_version, self.reviews, self.adjudications)
-        self.labelled = Labelled(db, model_version, self.reviews, self.adjudications, self.warnings)
+        self.warnings = Warnings(db, stamp, model, self.reviews, self.adjudications)
+        self.labelled = Labelled(db, model, self.reviews, self.adjudications, self.warnings)
         self.maintenance = Maintenance(db, stamp, self.reviews)
         try:
             self.maintenance.migrate()

@@ -27,15 +27,15 @@ if TYPE_CHECKING:
 
 # A passage with each of its score rows, oldest first; the document ids go in "IN ({})".
 ALL_PASSAGES = (
-    "SELECT p.id, p.document_id, p.idx, p.text, s.flags, s.evidence, s.queue_state,"
-    " s.model_version, s.violence, s.graphic FROM passages p"
-    " LEFT JOIN scores s ON s.passage_id = p.id ORDER BY p.document_id, p.idx, s.scored_at"
+    'SELECT p.id, p.document_id, p."index", p.text, s.flags, s.evidence, s.queue_state,'
+    " s.model, s.violence, s.graphic FROM passages p"
+    ' LEFT JOIN scores s ON s.passage_id = p.id ORDER BY p.document_id, p."index", s.scored_at'
 )
 PASSAGES_OF = (
-    "SELECT p.id, p.document_id, p.idx, p.text, s.flags, s.evidence, s.queue_state,"
-    " s.model_version, s.violence, s.graphic FROM passages p"
+    'SELECT p.id, p.document_id, p."index", p.text, s.flags, s.evidence, s.queue_state,'
+    " s.model, s.violence, s.graphic FROM passages p"
     " LEFT JOIN scores s ON s.passage_id = p.id WHERE p.document_id IN ({})"
-    " ORDER BY p.document_id, p.idx, s.scored_at"
+    ' ORDER BY p.document_id, p."index", s.scored_at'
 )
 # An editor's decision: the suggestion as it stood, their own line, or none at all.
 DECISIONS = {"accept": "accepted", "edit": "edited", "none": "no warning needed"}
@@ -70,7 +70,7 @@ class DocumentWarning:
     """One document: what it is, its warning as it stands, and how far review has got."""
 
     document_id: int
-    id: str  # the document's id (doc_key)
+    id: str  # the document's id (record_id)
     path: str | None  # the file it came from
     headline: str | None  # its first passage that is not scraped junk
     suggested: ContentWarning  # from the passages' current labels
@@ -130,7 +130,7 @@ def document_warning_of(
     states = [p["queue_state"] for p in passages]
     return DocumentWarning(
         document_id=document["id"],
-        id=document["doc_key"],
+        id=document["record_id"],
         path=document["source_path"],
         headline=next((p["text"] for p in passages if not is_junk(p["text"])), None),
         suggested=document_warning(passages),
@@ -164,13 +164,13 @@ class Warnings:
         self,
         db: Database,
         stamp: Callable[[], str],
-        model_version: str | None,
+        model: str | None,
         reviews: Reviews,
         adjudications: Adjudications,
     ) -> None:
         self.db = db
         self.stamp = stamp
-        self.model_version = model_version  # the model in use: its scores are the ones shown
+        self.model = model  # the model in use: its scores are the ones shown
         self.reviews = reviews
         self.adjudications = adjudications
 
@@ -185,7 +185,7 @@ class Warnings:
             labels = self._current_labels()
             documents = {
                 row["id"]: row
-                for row in self.db.execute("SELECT id, doc_key, source_path FROM documents")
+                for row in self.db.execute("SELECT id, record_id, source_path FROM documents")
             }
             grouped = self._passages_by_document(wanted, labels)
         return [
@@ -200,7 +200,7 @@ class Warnings:
         reads it."""
         with self.db.snapshot():
             row = self.db.execute(
-                "SELECT id, doc_key, source_path FROM documents WHERE id = ?", (document_id,)
+                "SELECT id, record_id, source_path FROM documents WHERE id = ?", (document_id,)
             ).fetchone()
             found = self._passages_by_document([document_id], self._current_labels())
             decision = self.decisions().get(document_id)
@@ -249,7 +249,7 @@ class Warnings:
 
     def _shown(self, rows: list[Any]) -> Any:
         """The score row a passage is shown with: the model in use's, else the newest."""
-        return next((r for r in rows if r["model_version"] == self.model_version), rows[-1])
+        return next((r for r in rows if r["model"] == self.model), rows[-1])
 
     def decisions(self) -> dict[int, Decision]:
         """Each decided document's latest decision."""
@@ -297,14 +297,14 @@ def _passage(row: Any, labels: Labels | None) -> dict[str, Any]:
     model_flags = json.loads(row["flags"] or "[]")
     return {
         "id": row["id"],
-        "idx": row["idx"],
+        "index": row["index"],
         "text": row["text"],
         "flags": flags_of(model_flags, labels),
         "model_flags": model_flags,
         "labels": labels,
         "evidence": json.loads(row["evidence"] or "[]"),
         "queue_state": row["queue_state"],
-        "model_version": row["model_version"],
+        "model": row["model"],
         "scores": {"violence": row["violence"], "graphic": row["graphic"]},
     }
 
