@@ -4,7 +4,9 @@ Reviewers are simulated by the labels of a source the model is weak on (fan
 fiction, trigger_warnings_passages). The starting model is the shipped recipe
 trained without that source's training part; each round, a batch of its
 passages is reviewed in a real store (their human labels recorded as
-reviews), the model is retrained with ``retrain``'s own pieces, and AUPRC on
+reviews), the model is retrained with ``retrain``'s own pieces (as ``retrain``
+does, keeping the current model's review points and screen rather than
+re-choosing them by leave-one-source-out), and AUPRC on
 the source's fixed held-back test part is printed: it should rise. Last, a
 batch with every label flipped is offered to the gate, which must refuse it.
 
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from labeler import score_text
 from labeler.learn.dataset import data_files, load_rows, reviewed_rows, split_of
+from labeler.learn.embeddings import cache_dir
 from labeler.learn.evaluation import evaluate_scores
 from labeler.learn.gate import gate, load_cases
 from labeler.learn.training import train
@@ -40,6 +43,8 @@ def base_data(tmp: Path, data_dir: Path = DATA) -> tuple[Path, list]:
     the source is measured and reviewed in full either way."""
     data = tmp / "data"
     shutil.copytree(data_dir, data)
+    if cache_dir(data_dir).is_dir():  # embeddings keyed by text: the copy's rows are known
+        shutil.copytree(cache_dir(data_dir), cache_dir(data))
     for path in data_files(data):  # labelled rows only: not the gate's regression cases
         kept = [line for line in _lines(path) if json.loads(line)["source"] != SOURCE]
         path.write_text("".join(k + "\n" for k in kept), encoding="utf-8")
@@ -102,13 +107,13 @@ def simulate(rounds: int = 3, data_dir: Path = DATA, reviews: int | None = None)
         for k in range(rounds):
             review(store, model, pool[k * batch : (k + 1) * batch])
             extra, _ = reviewed_rows(store.labelled.items())
-            model, _ = train(data, extra=extra)
+            model, _ = train(data, extra=extra, points_from=model)
             curve.append(round(source_auprc(model, data), 4))
         store.close()
         bad = Store(Path(tmp) / "corrupt.db")
         review(bad, model, pool, flip=True)
         corrupt, _ = reviewed_rows(bad.labelled.items())
         bad.close()
-        candidate, rows = train(data, extra=extra + corrupt)
+        candidate, rows = train(data, extra=extra + corrupt, points_from=model)
         verdict = gate(candidate, model, rows, cases=load_cases(data))
         return {"curve": curve, "batch": batch, "corrupted_gate": verdict}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -55,6 +57,23 @@ def shipped():
     return load_model()
 
 
+@pytest.fixture(scope="module")
+def reviewed(shipped, tmp_path_factory):
+    """``reviewed(path, flip)``: a copy at ``path`` of the store ``reviewed_store`` makes
+    with the shipped model, each kind built once a module (scoring and deciding the same
+    300 passages again in every test would prove nothing more)."""
+    built: dict[bool, Path] = {}
+
+    def copy(path: Path, flip: bool) -> None:
+        if flip not in built:
+            built[flip] = tmp_path_factory.mktemp("reviewed") / "review.db"
+            reviewed_store(built[flip], shipped, flip)
+        assert not Path(f"{built[flip]}-wal").exists()  # closed: all of it in the one file
+        shutil.copyfile(built[flip], path)
+
+    return copy
+
+
 @pytest.fixture()
 def small_current(tmp_path, small_model):
     """The version ``retrain`` starts from: trained on small_data, as the candidates are,
@@ -67,10 +86,10 @@ def small_current(tmp_path, small_model):
 
 
 def test_consistent_reviews_train_a_version_that_passes_the_gate(
-    tmp_path, shipped, capsys, small_data, small_current
+    tmp_path, reviewed, capsys, small_data, small_current
 ):
     db = tmp_path / "review.db"
-    reviewed_store(db, shipped, flip=False)
+    reviewed(db, flip=False)
     # small_data's test split has a few dozen positives a source, so AUPRC moves by 0.05
     # when a few hundred rows are added: the gate is given 0.1
     args = ["retrain", "--store", str(db), "--data", str(small_data), "--tolerance", "0.1"]
@@ -91,10 +110,10 @@ def test_consistent_reviews_train_a_version_that_passes_the_gate(
 
 
 def test_the_gate_refuses_a_corrupted_batch_and_keeps_the_current_model(
-    tmp_path, shipped, capsys, small_data, small_current
+    tmp_path, reviewed, capsys, small_data, small_current
 ):
     db = tmp_path / "review.db"
-    reviewed_store(db, shipped, flip=True)
+    reviewed(db, flip=True)
     assert main(["retrain", "--store", str(db), "--data", str(small_data)]) == 1
     out = capsys.readouterr().out
     assert "gate: REFUSED" in out and "REGRESSION" in out
@@ -105,10 +124,10 @@ def test_the_gate_refuses_a_corrupted_batch_and_keeps_the_current_model(
 
 
 def test_forced_promotion_is_recorded_in_the_card(
-    tmp_path, shipped, capsys, small_data, small_current
+    tmp_path, reviewed, capsys, small_data, small_current
 ):
     db = tmp_path / "review.db"
-    reviewed_store(db, shipped, flip=True)
+    reviewed(db, flip=True)
     assert main(["retrain", "--store", str(db), "--data", str(small_data), "--force"]) == 0
     registry = Registry(tmp_path / "home")
     card = load_model(registry.path(registry.current())).card
@@ -118,9 +137,9 @@ def test_forced_promotion_is_recorded_in_the_card(
     assert "*" in capsys.readouterr().out
 
 
-def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys, small_data):
+def test_quality_check_finds_the_flipped_review(tmp_path, shipped, reviewed, capsys, small_data):
     db = tmp_path / "review.db"
-    reviewed_store(db, shipped, flip=False)
+    reviewed(db, flip=False)
     store = Store(db)
     # a first document with the id "slip" (JSONL ids need not be unique), reviewed rightly;
     # its text hash sorts first, so a lookup by id and index finds it, not the slip
@@ -145,7 +164,15 @@ def test_quality_check_finds_the_flipped_review(tmp_path, shipped, capsys, small
     assert [f["passage_id"] for f in slip] == [pid]
 
 
-def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipped, small_data):
+def on_training_rows(data_dir):
+    """The shipped model reading ``data_dir``'s embeddings from their cache, as ``retrain``
+    and ``evaluate`` score training rows (small_data's are embedded once a run)."""
+    from labeler.learn.embeddings import read_through
+
+    return read_through(load_model(), data_dir)
+
+
+def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(small_data):
     """The red team's attack: reviews on held-back documents moved the re-tuned thresholds
     (0.68 to 0.90, 0.31 to 0.80); the scores, so every AUPRC, stayed the same."""
     from dataclasses import replace
@@ -153,6 +180,7 @@ def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipp
     from labeler.learn.dataset import load_rows
     from labeler.learn.gate import FIXED, gate, load_cases
 
+    shipped = on_training_rows(small_data)
     moved = replace(shipped, card={**shipped.card, "thresholds": {"violence": 0.9, "graphic": 0.8}})
     rows = load_rows(small_data)
     report = gate(moved, shipped, rows, cases=load_cases(DATA))
@@ -169,10 +197,11 @@ def test_the_gate_refuses_moved_thresholds_though_every_auprc_is_unchanged(shipp
     assert same["passed"] and same["pr_regressions"] == [] and same["cases"]["lost"] == []
 
 
-def test_the_gate_refuses_without_its_regression_cases(shipped, small_data):
+def test_the_gate_refuses_without_its_regression_cases(small_data):
     from labeler.learn.dataset import load_rows
     from labeler.learn.gate import format_gate, gate
 
+    shipped = on_training_rows(small_data)
     report = gate(shipped, shipped, load_rows(small_data), cases=None)
     assert not report["passed"] and "regression_cases.jsonl" in format_gate(report)
 
@@ -200,14 +229,16 @@ def poisoned(n: int = 80) -> list[str]:
     return [f"{w} was buried alive {p}." for w in who for p in where][:n]
 
 
-def test_a_batch_flipping_passages_that_share_a_phrase_goes_to_second_looks(tmp_path, shipped):
+def test_a_batch_flipping_passages_that_share_a_phrase_goes_to_second_looks(
+    tmp_path, shipped, reviewed
+):
     """80 "buried alive" passages reviewed as not violent: the batch is found before
     training and queued for second looks; consistent reviews are left alone."""
     from labeler.learn.dataset import reviewed_rows
     from labeler.learn.quality import CONFIDENT_MARGIN, MIN_PHRASE_FLIPS, phrase_flips
 
     db = tmp_path / "review.db"
-    reviewed_store(db, shipped, flip=False)
+    reviewed(db, flip=False)
     store = Store(db)
     consistent, _ = reviewed_rows(store.labelled.items())
     assert phrase_flips(consistent, shipped) == []
