@@ -308,10 +308,12 @@ def history_of(page: Page, record_id: str, typed: str) -> None:
 
 
 def unfocus(page: Page) -> None:
-    """Move focus to the page: shortcuts are ignored while a text box has it."""
+    """Move focus to the page (shortcuts are ignored while a text box has it) once the
+    app's run has ended: a reader presses a key on a page that has stopped changing."""
     if page.evaluate("document.activeElement?.tagName") in ("INPUT", "TEXTAREA"):
         page.locator("[data-testid='stMain'] h3").first.click()
     expect(page.locator("input:focus, textarea:focus")).to_have_count(0)
+    expect(page.locator(".stApp")).to_have_attribute("data-test-script-state", "notRunning")
 
 
 def progress_in_store(db: str, reviewer: str) -> str:

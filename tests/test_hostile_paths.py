@@ -370,9 +370,30 @@ def _interrupt(proc: subprocess.Popen) -> tuple[str, int, str]:
     status (negative: killed by the signal) and what was printed."""
     running = _running(proc.pid)
     os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        alive = _signal_states(proc.pid)
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError(f"still running 30 s after Ctrl-C (was {running}): {alive}") from None
     assert _gone(proc.pid, within=10), "worker processes outlived an interrupted run"
     return running, proc.returncode, err.decode()
+
+
+def _signal_states(pgid: int) -> list[str]:
+    """Each process of group ``pgid`` and, per thread, its state and signal masks: where
+    a Ctrl-C went when a run did not end."""
+    states = []
+    for status in Path("/proc").glob("[0-9]*/task/*/status"):
+        try:
+            if os.getpgid(int(status.parts[2])) != pgid:
+                continue
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines())
+        except (OSError, ValueError):
+            continue
+        keys = ("Name", "Pid", "State", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
+        states.append(" ".join(f"{k}={fields.get(k, '?').strip()}" for k in keys))
+    return states
 
 
 def _one_line_and_130(status: int, err: str) -> bool:
