@@ -272,7 +272,7 @@ def test_output_file_is_atomic_and_complete(tmp_path):
 def test_kill_9_then_resume_gives_exactly_the_uninterrupted_output(tmp_path):
     """Killed after its first batch (BATCH_DOCS) is committed, mid-way through the second."""
     rows = [
-        {"id": f"d{i}", "text": f"{VIOLENT} Report {i}." if i % 4 else CALM} for i in range(5_000)
+        {"id": f"d{i}", "text": f"{VIOLENT} Report {i}." if i % 4 else CALM} for i in range(3_000)
     ]
     src = jsonl_file(tmp_path / "in.jsonl", rows + ["not an object"])
     args = [src, "--jobs", "1", "--errors"]
@@ -295,7 +295,7 @@ def test_kill_9_then_resume_gives_exactly_the_uninterrupted_output(tmp_path):
     assert resumed.returncode == 1
     assert out.read_bytes() == whole.read_bytes()
     assert err.read_bytes() == whole_err.read_bytes()
-    assert b"5,000 documents" in resumed.stderr
+    assert b"3,000 documents" in resumed.stderr
 
 
 def tty_run(args: list[str], env: dict) -> str:

@@ -50,8 +50,10 @@ def scored_files(tmp_path, name: str, *args) -> tuple[int, bytes, bytes]:
 
 
 def test_scheduler_output_is_byte_identical_to_a_local_run(scheduler, corpus, tmp_path):
-    local = scored_files(tmp_path, "local", corpus, "--jobs", "1")
-    remote = scored_files(tmp_path, "dask", corpus, "--scheduler", scheduler)
+    """With the word model alone: what is compared is the batches' order and the errors'
+    places (the whole model on dask workers: the next test)."""
+    local = scored_files(tmp_path, "local", corpus, "--fast", "--jobs", "1")
+    remote = scored_files(tmp_path, "dask", corpus, "--fast", "--scheduler", scheduler)
     assert local[0] == 1  # the broken line
     assert remote == local
     assert len(local[1].splitlines()) == 3 * PER_FILE + 1  # and the story
@@ -59,6 +61,7 @@ def test_scheduler_output_is_byte_identical_to_a_local_run(scheduler, corpus, tm
 
 
 def test_backend_dask_starts_its_own_local_cluster(tmp_path):
+    """The whole model (the encoder too) in dask's worker processes."""
     pytest.importorskip("distributed")
     rows = [{"id": str(i), "text": VIOLENT if i % 2 else CALM} for i in range(2500)]
     src = jsonl_file(tmp_path / "in.jsonl", rows)

@@ -51,13 +51,14 @@ def test_reviewers_killed_mid_write_lose_no_committed_decision(store_target, mod
 
 
 def test_scorer_killed_mid_write_then_rerun_stores_each_document_once(store_target, tmp_path):
-    docs = 4000
+    docs = 6000
     src = tmp_path / "archive.jsonl"
     with src.open("w") as f:
         for i in range(docs):
             text = f"Report {i}: gunmen attacked the village and shot {i % 50} people.\n\nCalm."
             f.write(json.dumps({"id": f"doc{i}", "text": text}) + "\n")
     command = [sys.executable, "-m", "labeler", "score", str(src), "--store", store_target]
+    command.append("--fast")  # the word model alone: seconds, not a minute, of store writes
     scorer = subprocess.Popen(
         [*command, "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )

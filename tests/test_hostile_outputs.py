@@ -181,7 +181,8 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_writes(tmp_p
     input starts with the same records), must be refused rather than write into A's
     .partial; so must a fresh run. A then finishes with exactly its own records."""
     out = tmp_path / "out.jsonl"
-    cmd = [sys.executable, "-m", "labeler", "score", "-", "-o", str(out), "--jobs", "1"]
+    fast = ["--jobs", "1", "--fast"]  # the word model alone: the runs' files are the point
+    cmd = [sys.executable, "-m", "labeler", "score", "-", "-o", str(out), *fast]
     first = subprocess.Popen(
         cmd, cwd=ROOT, stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
     )
@@ -193,7 +194,7 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_writes(tmp_p
         assert time.monotonic() < deadline and first.poll() is None, "run A never wrote a batch"
         time.sleep(0.05)
     for extra in (["--resume"], []):
-        second = labeler("score", "-", "-o", out, "--jobs", "1", *extra, input=_batch_lines(9000))
+        second = labeler("score", "-", "-o", out, *fast, *extra, input=_batch_lines(9000))
         assert second.returncode == 2, second.stderr
         assert f"another labeler run is writing {out}" in one_line(second)
     first.stdin.write(_batch_lines(500, 8500))
@@ -204,22 +205,26 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_writes(tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
 
 
+RACE = 20_000  # records a run: with --fast, about two seconds of writing
+
+
 def test_two_runs_started_together_never_mix_their_outputs(tmp_path):
     """As the issue found it: two runs on one -o at the same instant. Every time, the
     output is all of one run's records, never a mix; a run that does not write it is
-    refused with one line (or, if it started after the other finished, rewrote it)."""
+    refused with one line (or, if it started after the other finished, rewrote it). The
+    word model alone, on enough records that the two runs overlap for seconds."""
     inputs = {}
     for name in ("left", "right"):
         inputs[name] = jsonl(
             tmp_path / f"{name}.jsonl",
-            [{"id": f"{name}{i}", "text": f"Gunmen shot dead {i} people."} for i in range(4000)],
+            [{"id": f"{name}{i}", "text": f"Gunmen shot dead {i} people."} for i in range(RACE)],
         )
     out = tmp_path / "out.jsonl"
     for _trial in range(4):
         procs = {
             name: subprocess.Popen(
                 [sys.executable, "-m", "labeler", "score", str(src), "-o", str(out)]
-                + ["--jobs", "1", "--quiet"],
+                + ["--jobs", "1", "--fast", "--quiet"],
                 cwd=ROOT,
                 stderr=subprocess.PIPE,
             )
@@ -231,7 +236,7 @@ def test_two_runs_started_together_never_mix_their_outputs(tmp_path):
             assert code in (0, 2) and "Traceback" not in err, err
             assert code == 0 or f"another labeler run is writing {out}" in err
         ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
-        assert ids in ([f"left{i}" for i in range(4000)], [f"right{i}" for i in range(4000)])
+        assert ids in ([f"left{i}" for i in range(RACE)], [f"right{i}" for i in range(RACE)])
         assert sorted(p.name for p in tmp_path.iterdir()) == [
             "left.jsonl",
             "out.jsonl",

@@ -295,7 +295,18 @@ def _starting_worker(pid: int) -> bool:
 
 @pytest.fixture(scope="module")
 def big_input(tmp_path_factory) -> Path:
-    return jsonl(tmp_path_factory.mktemp("big") / "big.jsonl", docs(30_000))
+    """Long enough that a run with the word model alone (``for_moment("scoring")``) is
+    still scoring seconds after its first batches are written."""
+    return jsonl(tmp_path_factory.mktemp("big") / "big.jsonl", docs(60_000))
+
+
+def for_moment(moment: str) -> tuple[str, ...]:
+    """A run's options for interrupting it at ``moment``. While "scoring" (the first two
+    batches written, the workers busy with the next), the word model alone: the moment is
+    the workers' and the writer's, and the encoder would take tens of seconds to reach
+    it. The earlier moments (imports, the model loading, the workers starting) keep the
+    whole model."""
+    return ("--fast",) if moment == "scoring" else ()
 
 
 def _start(big_input: Path, out: Path, *args: str, program=None) -> subprocess.Popen:
@@ -324,7 +335,7 @@ def _wait_for(what: str, proc: subprocess.Popen, out: Path) -> None:
 
 
 def test_workers_exit_when_their_parent_is_killed(tmp_path, big_input):
-    proc = _start(big_input, tmp_path / "out.jsonl")
+    proc = _start(big_input, tmp_path / "out.jsonl", *for_moment("scoring"))
     _wait_for("scoring", proc, tmp_path / "out.jsonl")
     assert _workers(proc.pid), "the run must be using worker processes"
     proc.send_signal(signal.SIGKILL)
@@ -335,7 +346,7 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path, big_input):
 @pytest.mark.parametrize("moment", ["0.3 s", "0.8 s", "state", "workers", "scoring"])
 def test_ctrl_c_at_any_moment_ends_with_one_line_and_130(tmp_path, big_input, moment):
     out = tmp_path / "out.jsonl"
-    proc = _start(big_input, out)
+    proc = _start(big_input, out, *for_moment(moment))
     if moment.endswith(" s"):  # past the interpreter's own start: in imports, model loading
         time.sleep(float(moment.split()[0]))
     else:
@@ -465,16 +476,16 @@ def test_ctrl_c_stops_the_dashboard(tmp_path, moment):
         assert _one_line_and_130(status, err), err
 
 
-def _start_on_dask(big_input: Path, out: Path) -> subprocess.Popen:
+def _start_on_dask(big_input: Path, out: Path, moment: str) -> subprocess.Popen:
     pytest.importorskip("distributed")
-    return _start(big_input, out, "--backend", "dask")
+    return _start(big_input, out, "--backend", "dask", *for_moment(moment))
 
 
 @pytest.mark.parametrize("moment", ["workers", "scoring"])
 def test_dask_workers_exit_when_their_parent_is_killed(tmp_path, big_input, moment):
     """A LocalCluster's workers are processes of the run: they end with it, also while
     their interpreter is still starting."""
-    proc = _start_on_dask(big_input, tmp_path / "out.jsonl")
+    proc = _start_on_dask(big_input, tmp_path / "out.jsonl", moment)
     _wait_for(moment, proc, tmp_path / "out.jsonl")
     assert _workers(proc.pid), "the run must be using worker processes"
     proc.send_signal(signal.SIGKILL)
@@ -484,7 +495,7 @@ def test_dask_workers_exit_when_their_parent_is_killed(tmp_path, big_input, mome
 
 @pytest.mark.parametrize("moment", ["workers", "scoring"])
 def test_ctrl_c_on_dask_ends_with_one_line_and_130(tmp_path, big_input, moment):
-    proc = _start_on_dask(big_input, tmp_path / "out.jsonl")
+    proc = _start_on_dask(big_input, tmp_path / "out.jsonl", moment)
     _wait_for(moment, proc, tmp_path / "out.jsonl")
     _, status, err = _interrupt(proc)
     assert _one_line_and_130(status, err), err
