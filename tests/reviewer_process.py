@@ -35,11 +35,13 @@ class Outcome:
 
 
 def fill(target: str, model: Model, n: int) -> None:
-    """One real-model-scored passage per document."""
+    """One passage per document, scored by ``model``'s word model (``--fast``'s): what is
+    tested is the queue and the reviews, and the encoder would take a minute for 10,000."""
     store = Store(target)
+    words = model.words_only()
     texts = [f"Report {i}: gunmen attacked the village and shot {i} people." for i in range(n)]
     store.documents.add_many(
-        [(score_text(t, f"d{i}", model), t) for i, t in enumerate(texts)], model.thresholds
+        [(score_text(t, f"d{i}", words), t) for i, t in enumerate(texts)], words.thresholds
     )
     store.close()
 

@@ -317,7 +317,17 @@ def _start(big_input: Path, out: Path, *args: str, program=None) -> subprocess.P
         cwd=ROOT,
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group, as a terminal's job is
+        preexec_fn=_as_a_terminal_starts_it,
     )
+
+
+def _as_a_terminal_starts_it() -> None:
+    """Ctrl-C and Ctrl-\\ at their defaults, as a shell starts a foreground job. pytest may
+    run with them ignored (a background job, an xdist worker), and a signal ignored when
+    sh starts stays ignored (its trap is silently refused): a Ctrl-C that reached the
+    launcher was then lost, and the run went on."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 def _wait_for(what: str, proc: subprocess.Popen, out: Path) -> None:
@@ -456,6 +466,7 @@ def test_ctrl_c_stops_the_dashboard(tmp_path, moment):
         [str(_labeler_command()), "dashboard", "--headless", "--port", str(port),
          "--store", str(tmp_path / "r.db"), "--create"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        preexec_fn=_as_a_terminal_starts_it,
     )  # fmt: skip
     if moment == "serving":
         deadline = time.monotonic() + 60
