@@ -71,12 +71,17 @@ def docs(n: int, text: str = VIOLENT) -> list[dict]:
     return [{"id": f"d{i}", "text": f"{text} Report {i}."} for i in range(n)]
 
 
+FAST = ("--jobs", "1", "--fast")
+RESUMED = 20_000  # records of an interrupted run's input: with --fast, about a second
+
+
 def interrupted(tmp_path: Path, src: Path, *args) -> Path:
-    """A ``score SRC -o OUT`` run killed with -9 after its first batches: OUT.partial and
-    its state file are left for --resume. Returns OUT."""
+    """A ``score SRC --fast -o OUT`` run killed with -9 after its first batches: OUT.partial
+    and its state file are left for --resume (the word model alone: resuming is about the
+    files). Returns OUT."""
     out = tmp_path / "out.jsonl"
     state = tmp_path / "out.jsonl.partial.json"
-    cmd = [sys.executable, "-m", "labeler", "score", str(src), "--jobs", "1", "-o", str(out)]
+    cmd = [sys.executable, "-m", "labeler", "score", str(src), *FAST, "-o", str(out)]
     proc = subprocess.Popen([*cmd, *map(str, args)], cwd=ROOT, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
@@ -184,12 +189,12 @@ def test_an_oversized_quoted_csv_field_is_one_error_and_the_rows_after_it_are_sc
 
 
 def test_resume_refuses_an_input_whose_earlier_records_changed(tmp_path):
-    rows = docs(5_000)
+    rows = docs(RESUMED)
     src = jsonl(tmp_path / "in.jsonl", rows)
     out = interrupted(tmp_path, src)
     rows[5]["text"] = "A different text, written after the interrupted run."
     jsonl(src, rows)  # the last record done is the same: only the digest can tell
-    result = labeler("score", src, "--jobs", "1", "-o", out, "--resume")
+    result = labeler("score", src, *FAST, "-o", out, "--resume")
     assert result.returncode == 2
     assert "records already done have changed" in one_line(result)
     assert not out.exists()
@@ -239,7 +244,7 @@ def test_a_fifo_is_named_and_skipped_never_opened(tmp_path):
 
 
 def test_a_crash_between_the_rename_and_the_state_removal_is_detected(tmp_path):
-    rows = docs(5_000)
+    rows = docs(RESUMED)
     src = jsonl(tmp_path / "in.jsonl", rows)
     out = interrupted(tmp_path, src)
     # Put the files where a crash right after the output's rename leaves them: the
@@ -251,12 +256,12 @@ def test_a_crash_between_the_rename_and_the_state_removal_is_detected(tmp_path):
         f.truncate(state["output_bytes"])
     partial.rename(out)
     expected = out.read_bytes()
-    result = labeler("score", src, "--jobs", "1", "-o", out, "--resume")
+    result = labeler("score", src, *FAST, "-o", out, "--resume")
     assert result.returncode == 0
     assert f"{out} is complete" in one_line(result)
     assert out.read_bytes() == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
-    rerun = labeler("score", src, "--jobs", "1", "-o", out, "--quiet")
+    rerun = labeler("score", src, *FAST, "-o", out, "--quiet")
     assert rerun.returncode == 0 and out.read_bytes() == expected
 
 
@@ -538,9 +543,9 @@ def test_an_output_folder_is_refused_before_any_work(tmp_path, command):
 
 
 def test_resume_with_an_errors_file_the_first_run_did_not_have(tmp_path):
-    src = jsonl(tmp_path / "in.jsonl", docs(5_000))
+    src = jsonl(tmp_path / "in.jsonl", docs(RESUMED))
     out = interrupted(tmp_path, src)
-    result = labeler("score", src, "--jobs", "1", "-o", out, "--resume", "--errors", "e.jsonl")
+    result = labeler("score", src, *FAST, "-o", out, "--resume", "--errors", "e.jsonl")
     assert result.returncode == 2
     assert "the interrupted run had no --errors" in one_line(result)
     assert (tmp_path / "out.jsonl.partial").exists()
@@ -561,7 +566,7 @@ def test_a_read_only_store_is_one_line_and_writes_nothing(tmp_path):
 def test_check_reports_a_store_corrupted_mid_file(tmp_path):
     src = jsonl(tmp_path / "in.jsonl", docs(3000))
     store = tmp_path / "review.db"
-    assert labeler("score", src, "--store", store, "--quiet").returncode == 0
+    assert labeler("score", src, *FAST, "--store", store, "--quiet").returncode == 0
     page = sqlite3.connect(store).execute("PRAGMA page_size").fetchone()[0]
     size = store.stat().st_size
     with store.open("r+b") as f:
