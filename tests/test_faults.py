@@ -25,7 +25,9 @@ def count(target: str, table: str) -> int:
 
 
 def test_reviewers_killed_mid_write_lose_no_committed_decision(store_target, model):
-    fill(store_target, model, 3000)
+    # more passages than all four can claim: a victim never stops early for want of work
+    # (with 3,000 for 3 x 3,000 + 300 claims, a victim started late found the queue empty)
+    fill(store_target, model, 3 * 3000 + 300 + 100)
     victims = [start(store_target, f"v{k}", 3000) for k in range(3)]
     survivor = start(store_target, "survivor", 300)
     committed: set[tuple[int, str]] = set()
